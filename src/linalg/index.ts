@@ -1,0 +1,7 @@
+/** linalg: matrices, the seeded RNG and the kernel backends (layer 0; runs in browsers). */
+export * from './dense.js';
+export * from './csr.js';
+export * from './rng.js';
+export type { Kernels, KernelOptions } from './kernels.js';
+export { createTsKernels } from './ts-kernels.js';
+export { createKernels, defaultThreads } from './backend.js';
