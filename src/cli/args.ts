@@ -1,0 +1,106 @@
+/**
+ * A small, strict argument parser for stnmf subcommands: long flags (`--rank 10`,
+ * `--rank=10`), boolean switches, short aliases, positionals. Unknown flags and bad values are
+ * usage errors that list what is allowed (formats.md §4.1: validate early, list allowed values).
+ */
+import { StnmfError } from '../errors.js';
+
+/** Declaration of one flag. */
+export interface FlagSpec {
+  /** `string`, `number`, `int` or `boolean` (a switch that takes no value). */
+  type: 'string' | 'number' | 'int' | 'boolean';
+  /** Help text. */
+  help: string;
+  /** Short alias without the dash, e.g. `o`. */
+  short?: string;
+  /** Allowed values for string flags. */
+  choices?: readonly string[];
+  /** Default shown in help and returned when absent. */
+  default?: string | number | boolean;
+  /** Whether the flag must be given. */
+  required?: boolean;
+}
+
+/** Parsed flags and positionals. */
+export interface ParsedArgs {
+  flags: Record<string, string | number | boolean | undefined>;
+  positionals: string[];
+}
+
+/**
+ * Parses `argv` (without the subcommand) against `spec`. Flag names in `spec` are the long
+ * names without dashes (`max-iter`); values come back under the same names.
+ * @throws StnmfError('USAGE') for unknown flags, missing values, bad numbers or choices.
+ */
+export function parseArgs(command: string, argv: string[], spec: Record<string, FlagSpec>): ParsedArgs {
+  const flags: ParsedArgs['flags'] = {};
+  const positionals: string[] = [];
+  const byShort = new Map<string, string>();
+  for (const [name, s] of Object.entries(spec)) if (s.short) byShort.set(s.short, name);
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--') {
+      positionals.push(...argv.slice(i + 1));
+      break;
+    }
+    let name: string | undefined;
+    let inline: string | undefined;
+    if (a.startsWith('--')) {
+      const eq = a.indexOf('=');
+      name = eq >= 0 ? a.slice(2, eq) : a.slice(2);
+      inline = eq >= 0 ? a.slice(eq + 1) : undefined;
+    } else if (a.startsWith('-') && a.length > 1 && !/^-\d/.test(a)) {
+      name = byShort.get(a.slice(1));
+      if (!name) throw new StnmfError('USAGE', `stnmf ${command}: unknown option '${a}' (see 'stnmf ${command} --help')`);
+    } else {
+      positionals.push(a);
+      continue;
+    }
+    const s = spec[name];
+    if (!s) throw new StnmfError('USAGE', `stnmf ${command}: unknown option '--${name}' (see 'stnmf ${command} --help')`);
+    if (s.type === 'boolean') {
+      if (inline !== undefined && inline !== 'true' && inline !== 'false') {
+        throw new StnmfError('USAGE', `stnmf ${command}: --${name} is a switch and takes no value, got '${inline}'`);
+      }
+      flags[name] = inline === undefined ? true : inline === 'true';
+      continue;
+    }
+    const raw = inline ?? argv[++i];
+    if (raw === undefined) throw new StnmfError('USAGE', `stnmf ${command}: --${name} needs a value`);
+    flags[name] = convert(command, name, s, raw);
+  }
+  for (const [name, s] of Object.entries(spec)) {
+    if (flags[name] === undefined) {
+      if (s.required) throw new StnmfError('USAGE', `stnmf ${command}: --${name} is required (${s.help})`);
+      if (s.default !== undefined) flags[name] = s.default;
+    }
+  }
+  return { flags, positionals };
+}
+
+function convert(command: string, name: string, s: FlagSpec, raw: string): string | number {
+  if (s.type === 'string') {
+    if (s.choices && !s.choices.includes(raw)) {
+      throw new StnmfError('USAGE', `stnmf ${command}: --${name} must be one of ${s.choices.join(', ')}; got '${raw}'`);
+    }
+    return raw;
+  }
+  const v = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(v)) throw new StnmfError('USAGE', `stnmf ${command}: --${name} needs a number, got '${raw}'`);
+  if (s.type === 'int' && !Number.isInteger(v)) throw new StnmfError('USAGE', `stnmf ${command}: --${name} needs a whole number, got '${raw}'`);
+  return v;
+}
+
+/** Help text for a command from its spec. */
+export function formatHelp(command: string, usage: string, summary: string, spec: Record<string, FlagSpec>, examples: string[] = []): string {
+  const lines = [`Usage: ${usage}`, '', summary, ''];
+  if (examples.length) lines.push('Examples:', ...examples.map((e) => `  ${e}`), '');
+  lines.push('Options:');
+  for (const [name, s] of Object.entries(spec)) {
+    const flag = `${s.short ? `-${s.short}, ` : '    '}--${name}${s.type === 'boolean' ? '' : ` <${s.choices ? s.choices.join('|') : s.type}>`}`;
+    const def = s.default !== undefined ? ` (default ${s.default})` : s.required ? ' (required)' : '';
+    lines.push(`  ${flag.padEnd(40)} ${s.help}${def}`);
+  }
+  void command;
+  return lines.join('\n');
+}

@@ -1,0 +1,68 @@
+/**
+ * The contract every subcommand implements, and the shared end-of-run bookkeeping:
+ * `summary.json` (key figures), `run.json` (version, full parameters, seed, inputs, timing).
+ */
+import type { FlagSpec, ParsedArgs } from './args.js';
+import type { RunOutput } from './output.js';
+import { VERSION } from '../version.js';
+
+/** Where a command reports to: stdout for results, stderr for progress and warnings. */
+export interface CommandContext {
+  /** Writes a line to stdout (machine-readable results, `--json`). */
+  print(text: string): void;
+  /** Writes a line to stderr (progress, notes, warnings). */
+  log(text: string): void;
+  /** Reports progress of a long step on stderr; throttled, plain lines when stderr is not a TTY. */
+  progress(label: string, done: number, total: number, detail?: string): void;
+  /** Fires when the user interrupts (Ctrl-C); pass it on as `signal`. */
+  signal: AbortSignal;
+}
+
+/** One `stnmf <name>` subcommand. */
+export interface Command {
+  name: string;
+  /** One line for `stnmf --help`. */
+  summary: string;
+  /** Usage line, e.g. `stnmf nmf <input> --rank K [options]`. */
+  usage: string;
+  examples: string[];
+  flags: Record<string, FlagSpec>;
+  /** Runs the command; throw StnmfError for user errors. */
+  run(args: ParsedArgs, ctx: CommandContext): Promise<void>;
+}
+
+/** What a computing command records about its run. */
+export interface RunRecord {
+  command: string;
+  /** Every parameter after defaults were applied. */
+  parameters: Record<string, unknown>;
+  /** Input paths (and what was detected about them). */
+  inputs: Record<string, unknown>;
+  seed?: number;
+  /** The key figures (camelCase keys); `seconds` is added when missing. */
+  summary: Record<string, unknown>;
+  seconds: number;
+}
+
+/**
+ * Writes `summary.json` and `run.json` into the staged output, commits the folder, and prints
+ * the summary to stdout when `json` is set.
+ */
+export async function finishRun(out: RunOutput, rec: RunRecord, ctx: CommandContext, json: boolean): Promise<void> {
+  const summary = { ...rec.summary, seconds: rec.summary.seconds ?? rec.seconds };
+  await out.writeJson('summary.json', summary);
+  await out.writeJson('run.json', {
+    tool: 'stnmf',
+    version: VERSION,
+    command: rec.command,
+    parameters: rec.parameters,
+    seed: rec.seed,
+    inputs: rec.inputs,
+    seconds: rec.seconds,
+    finishedAt: new Date().toISOString(),
+    node: process.version,
+  });
+  await out.commit();
+  if (json) ctx.print(JSON.stringify(summary, (k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v)));
+  ctx.log(`stnmf ${rec.command}: results in ${out.dir}`);
+}
