@@ -1,0 +1,8 @@
+/** nmf: the NMF engine — losses, solvers, initialisations, restarts, consensus, rank selection (layer 1). */
+export { nmf, initialize, validateMatrix } from './nmf.js';
+export type { InitializeOptions } from './nmf.js';
+export type { NmfOptions, NmfResult, NmfSolver, NmfProgress, NmfHistoryPoint } from './nmf.js';
+export type { NmfLoss } from './loss.js';
+export { EPSILON } from './loss.js';
+export type { NmfInit } from './init.js';
+export { truncatedSvd, symmetricEigen, orthonormalize } from './svd.js';

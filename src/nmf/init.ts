@@ -1,0 +1,80 @@
+/**
+ * NMF initialisations with scikit-learn semantics (methods-spec G1.5): random, NNDSVD
+ * (Boutsidis & Gallopoulos 2008), NNDSVDa (zeros ← mean X) and NNDSVDar (zeros ← small random).
+ * Factors are written into kernel storage: W (n x k) and Ht (p x k, H transposed).
+ */
+import type { Dense } from '../linalg/dense.js';
+import type { Kernels } from '../linalg/kernels.js';
+import { Rng } from '../linalg/rng.js';
+import type { DataPair } from './data.js';
+import { truncatedSvd } from './svd.js';
+
+/** Initialisation schemes. `custom` means user-supplied W0 and H0. */
+export type NmfInit = 'random' | 'nndsvd' | 'nndsvda' | 'nndsvdar' | 'custom';
+
+/** Entries of NNDSVD factors below this are set to zero (scikit-learn's `eps=1e-6`). */
+const NNDSVD_ZERO = 1e-6;
+
+/**
+ * Fills W and Ht for the given scheme. `mean` is mean(X) over all n·p entries.
+ * NNDSVD's randomized SVD and the random draws use `seed`.
+ */
+export function initializeFactors(
+  kernels: Kernels,
+  data: DataPair,
+  init: Exclude<NmfInit, 'custom'>,
+  W: Dense,
+  Ht: Dense,
+  seed: number,
+): void {
+  const n = W.rows, p = Ht.rows, k = W.cols;
+  const mean = data.sum / (n * p);
+  const rng = new Rng(seed);
+  if (init === 'random') {
+    const scale = Math.sqrt(mean / k);
+    // scikit-learn draws H before W; the order is kept although the streams differ.
+    for (let q = 0; q < Ht.data.length; q++) Ht.data[q] = scale * Math.abs(rng.normal());
+    for (let q = 0; q < W.data.length; q++) W.data[q] = scale * Math.abs(rng.normal());
+    return;
+  }
+  const svd = truncatedSvd(kernels, data, k, { seed });
+  W.data.fill(0);
+  Ht.data.fill(0);
+  for (let j = 0; j < k; j++) {
+    const x = svd.u.subarray(j * n, (j + 1) * n);
+    const y = svd.v.subarray(j * p, (j + 1) * p);
+    if (j === 0) {
+      // The leading singular pair of a non-negative matrix has one sign: use magnitudes.
+      const r = Math.sqrt(svd.s[0]);
+      for (let i = 0; i < n; i++) W.data[i * k] = r * Math.abs(x[i]);
+      for (let i = 0; i < p; i++) Ht.data[i * k] = r * Math.abs(y[i]);
+      continue;
+    }
+    const xp = positiveNorm(x, 1), xn = positiveNorm(x, -1);
+    const yp = positiveNorm(y, 1), yn = positiveNorm(y, -1);
+    const mp = xp * yp, mn = xn * yn;
+    const sign = mp > mn ? 1 : -1;
+    const sigma = mp > mn ? mp : mn;
+    const nx = mp > mn ? xp : xn, ny = mp > mn ? yp : yn;
+    const lambda = Math.sqrt(svd.s[j] * sigma);
+    if (sigma === 0) continue;
+    for (let i = 0; i < n; i++) W.data[i * k + j] = (lambda * Math.max(0, sign * x[i])) / nx;
+    for (let i = 0; i < p; i++) Ht.data[i * k + j] = (lambda * Math.max(0, sign * y[i])) / ny;
+  }
+  for (const a of [W.data, Ht.data]) for (let q = 0; q < a.length; q++) if (a[q] < NNDSVD_ZERO) a[q] = 0;
+  if (init === 'nndsvda') {
+    for (const a of [W.data, Ht.data]) for (let q = 0; q < a.length; q++) if (a[q] === 0) a[q] = mean;
+  } else if (init === 'nndsvdar') {
+    for (const a of [W.data, Ht.data]) for (let q = 0; q < a.length; q++) if (a[q] === 0) a[q] = Math.abs((mean * rng.normal()) / 100);
+  }
+}
+
+/** Norm of the positive (sign = 1) or negative (sign = -1) part of x. */
+function positiveNorm(x: Float64Array, sign: number): number {
+  let s = 0;
+  for (let i = 0; i < x.length; i++) {
+    const v = sign * x[i];
+    if (v > 0) s += v * v;
+  }
+  return Math.sqrt(s);
+}

@@ -1,0 +1,350 @@
+/**
+ * `nmf(X, options)`: the NMF engine every method builds on. X ≈ W·H with X n x p (cells x
+ * genes, dense or CSR), W n x k, H k x p — scikit-learn's orientation and parameter names.
+ */
+import { StnmfError, throwIfAborted } from '../errors.js';
+import type { Csr } from '../linalg/csr.js';
+import { csrFromDense } from '../linalg/csr.js';
+import type { Dense } from '../linalg/dense.js';
+import { transposeDense } from '../linalg/dense.js';
+import type { Kernels } from '../linalg/kernels.js';
+import { createKernels } from '../linalg/backend.js';
+import { Rng } from '../linalg/rng.js';
+import { prepareData, type DataPair } from './data.js';
+import { initializeFactors, type NmfInit } from './init.js';
+import { evaluateLoss, sklearnError, type NmfLoss } from './loss.js';
+import { allocScratch, freeScratch, halsIteration, muIteration } from './solvers.js';
+
+/** Solvers: multiplicative updates or HALS (scikit-learn's `cd`). */
+export type NmfSolver = 'mu' | 'hals';
+
+/** A progress event, sent every iteration. */
+export interface NmfProgress {
+  restart: number;
+  restarts: number;
+  iteration: number;
+  maxIter: number;
+  /** Present on iterations where the loss was evaluated. */
+  loss?: number;
+}
+
+/** One point of the loss trace. */
+export interface NmfHistoryPoint {
+  iteration: number;
+  loss: number;
+  /** Solver seconds up to this point, excluding time spent evaluating losses for the trace. */
+  seconds: number;
+}
+
+/** Options of `nmf`. Defaults follow scikit-learn's `NMF` (formats.md §2.4) unless noted. */
+export interface NmfOptions {
+  /** Rank k, 1 ≤ k ≤ min(n, p). Required. */
+  rank: number;
+  /** `frobenius` (½‖X − WH‖², scikit-learn's default) or `poisson` (generalised KL). */
+  loss?: NmfLoss;
+  /** Default `hals` for Frobenius (scikit-learn's default `cd`), `mu` for Poisson (the only choice). */
+  solver?: NmfSolver;
+  /**
+   * Default `nndsvda` (scikit-learn ≥ 1.1 when k ≤ min(n, p)), or `custom` when W0/H0 are given.
+   * With `restarts > 1`, restarts after the first use `random` unless the init is `random` or
+   * `custom`, because NNDSVD is (nearly) deterministic and would repeat itself.
+   */
+  init?: NmfInit;
+  /** Initial W (n x k) for `init: 'custom'`. */
+  W0?: Dense;
+  /** Initial H (k x p) for `init: 'custom'`. */
+  H0?: Dense;
+  /** Maximum iterations. Default 200 (scikit-learn). */
+  maxIter?: number;
+  /**
+   * Stopping tolerance. Default 1e-4 (scikit-learn). MU: every 10 iterations, stop when
+   * (e_prev − e)/e_init < tol with e = √(2·loss) (scikit-learn's rule). HALS: stop when the
+   * projected-gradient violation falls to tol × the first iteration's. 0 runs maxIter iterations.
+   */
+  tol?: number;
+  /** Seed of initialisation and restarts. Default 0. */
+  seed?: number;
+  /** Independent runs; the lowest final loss is kept. Default 1. */
+  restarts?: number;
+  /** Kernels to use; created (and disposed) per call when absent. */
+  kernels?: Kernels;
+  /** Threads when kernels are created here. Default: the machine's parallelism. */
+  threads?: number;
+  /** Record the loss every this many iterations in `history`. Default 10 (scikit-learn's check interval). */
+  historyEvery?: number;
+  onProgress?: (event: NmfProgress) => void;
+  signal?: AbortSignal;
+}
+
+/** The result of `nmf`. Matrices live in ordinary (not kernel) memory. */
+export interface NmfResult {
+  /** n x k usages (scikit-learn's `fit_transform` output). */
+  W: Dense;
+  /** k x p programs (scikit-learn's `components_`). */
+  H: Dense;
+  /** Final loss: ½‖X − WH‖² (frobenius) or D(X‖WH) (poisson). */
+  loss: number;
+  iterations: number;
+  /** True when the tolerance stopped the run before maxIter. */
+  converged: boolean;
+  history: NmfHistoryPoint[];
+  /** Index of the kept restart and every restart's final loss. */
+  bestRestart: number;
+  restartLosses: number[];
+  /** Resolved options (for run.json). */
+  parameters: { rank: number; loss: NmfLoss; solver: NmfSolver; init: NmfInit; maxIter: number; tol: number; seed: number; restarts: number; backend: string; threads: number };
+}
+
+/**
+ * Factorises non-negative X ≈ W·H.
+ *
+ * Poisson/KL touches the model only at the non-zeros of X (cost ∝ nnz·k per iteration); all
+ * losses accumulate in float64. Same X, options, seed and thread count give bit-identical W and H.
+ * @throws StnmfError for negative/NaN/infinite values, an empty matrix, a bad rank or bad W0/H0.
+ */
+export async function nmf(X: Csr | Dense, options: NmfOptions): Promise<NmfResult> {
+  const isCsr = 'indptr' in X;
+  const n = X.rows, p = X.cols;
+  validateMatrix(X, isCsr);
+  const o = resolveOptions(options, n, p);
+  const kernels = options.kernels ?? (await createKernels({ threads: options.threads }));
+  const ownKernels = !options.kernels;
+  const csr = isCsr ? (X as Csr) : csrFromDense(X as Dense);
+  const data = prepareData(kernels, csr, isCsr ? undefined : (X as Dense));
+  try {
+    const restartLosses: number[] = [];
+    let best: { W: Dense; Ht: Dense; loss: number; iterations: number; converged: boolean; history: NmfHistoryPoint[] } | undefined;
+    let bestRestart = 0;
+    const rng = new Rng(o.seed);
+    for (let r = 0; r < o.restarts; r++) {
+      const init: NmfInit = r === 0 || o.init === 'custom' || o.init === 'random' ? o.init : 'random';
+      const seed = r === 0 ? o.seed : rng.fork(r).nextUint32();
+      const run = runOnce(kernels, data, o, init, seed, r, options);
+      restartLosses.push(run.loss);
+      if (!best || run.loss < best.loss) {
+        best = run;
+        bestRestart = r;
+      }
+    }
+    const b = best!;
+    return {
+      W: b.W,
+      H: transposeDense(b.Ht),
+      loss: b.loss,
+      iterations: b.iterations,
+      converged: b.converged,
+      history: b.history,
+      bestRestart,
+      restartLosses,
+      parameters: { ...o, backend: kernels.name, threads: kernels.threads },
+    };
+  } finally {
+    data.release();
+    if (ownKernels) kernels.dispose();
+  }
+
+  function runOnce(
+    k: Kernels,
+    d: DataPair,
+    opt: ResolvedOptions,
+    init: NmfInit,
+    seed: number,
+    restart: number,
+    user: NmfOptions,
+  ): { W: Dense; Ht: Dense; loss: number; iterations: number; converged: boolean; history: NmfHistoryPoint[] } {
+    const rank = opt.rank;
+    const W: Dense = { rows: n, cols: rank, data: k.allocF32(n * rank) };
+    const Ht: Dense = { rows: p, cols: rank, data: k.allocF32(p * rank) };
+    const scratch = allocScratch(k, n, p, rank);
+    try {
+      if (init === 'custom') {
+        W.data.set(user.W0!.data);
+        Ht.data.set(transposeDense(user.H0!).data);
+      } else {
+        initializeFactors(k, d, init, W, Ht, seed);
+      }
+      const lossScratch = { a: scratch.gramA, b: scratch.gramB };
+      const history: NmfHistoryPoint[] = [];
+      let evalSeconds = 0;
+      const t0 = performance.now();
+      const lossAt = (iteration: number): number => {
+        const e0 = performance.now();
+        const value = evaluateLoss(k, d, W, Ht, opt.loss, lossScratch);
+        const e1 = performance.now();
+        evalSeconds += (e1 - e0) / 1000;
+        history.push({ iteration, loss: value, seconds: (e1 - t0) / 1000 - evalSeconds });
+        return value;
+      };
+      const initLoss = lossAt(0);
+      const errInit = sklearnError(initLoss);
+      let prevErr = errInit;
+      let violationInit = 0;
+      let converged = false;
+      let iteration = 0;
+      let lastLoss = initLoss;
+      let lastLossIteration = 0;
+      while (iteration < opt.maxIter) {
+        throwIfAborted(user.signal, 'nmf');
+        iteration++;
+        let stop = false;
+        if (opt.solver === 'hals') {
+          const violation = halsIteration(k, d, W, Ht, scratch);
+          if (iteration === 1) violationInit = violation;
+          if (violationInit === 0) stop = true;
+          else if (opt.tol > 0 && violation / violationInit <= opt.tol) stop = true;
+        } else {
+          muIteration(k, d, W, Ht, opt.loss, scratch);
+        }
+        const checkMu = opt.solver === 'mu' && opt.tol > 0 && iteration % 10 === 0;
+        const record = checkMu || iteration % opt.historyEvery === 0;
+        if (record) {
+          lastLoss = lossAt(iteration);
+          lastLossIteration = iteration;
+          if (checkMu) {
+            const err = sklearnError(lastLoss);
+            if ((prevErr - err) / errInit < opt.tol) stop = true;
+            prevErr = err;
+          }
+        }
+        user.onProgress?.({ restart, restarts: opt.restarts, iteration, maxIter: opt.maxIter, loss: record ? lastLoss : undefined });
+        if (stop) {
+          converged = true;
+          break;
+        }
+      }
+      if (lastLossIteration !== iteration) lastLoss = lossAt(iteration);
+      return {
+        W: { rows: n, cols: rank, data: W.data.slice() },
+        Ht: { rows: p, cols: rank, data: Ht.data.slice() },
+        loss: lastLoss,
+        iterations: iteration,
+        converged,
+        history,
+      };
+    } finally {
+      freeScratch(k, scratch);
+      k.free(W.data);
+      k.free(Ht.data);
+    }
+  }
+}
+
+interface ResolvedOptions {
+  rank: number;
+  loss: NmfLoss;
+  solver: NmfSolver;
+  init: NmfInit;
+  maxIter: number;
+  tol: number;
+  seed: number;
+  restarts: number;
+  historyEvery: number;
+}
+
+function resolveOptions(options: NmfOptions, n: number, p: number): ResolvedOptions {
+  const rank = options.rank;
+  if (!Number.isInteger(rank) || rank < 1 || rank > Math.min(n, p)) {
+    throw new StnmfError('BAD_OPTION', `rank: must be a whole number from 1 to min(observations, features) = ${Math.min(n, p)}; got ${rank}`);
+  }
+  const loss = options.loss ?? 'frobenius';
+  if (loss !== 'frobenius' && loss !== 'poisson') throw new StnmfError('BAD_OPTION', `loss: must be frobenius or poisson; got ${String(loss)}`);
+  const solver = options.solver ?? (loss === 'poisson' ? 'mu' : 'hals');
+  if (solver !== 'mu' && solver !== 'hals') throw new StnmfError('BAD_OPTION', `solver: must be mu or hals; got ${String(solver)}`);
+  if (solver === 'hals' && loss === 'poisson') {
+    throw new StnmfError('BAD_OPTION', 'solver: hals minimises the Frobenius loss only; use solver mu with loss poisson');
+  }
+  const hasCustom = options.W0 !== undefined || options.H0 !== undefined;
+  const init = options.init ?? (hasCustom ? 'custom' : 'nndsvda');
+  if (!['random', 'nndsvd', 'nndsvda', 'nndsvdar', 'custom'].includes(init)) {
+    throw new StnmfError('BAD_OPTION', `init: must be one of random, nndsvd, nndsvda, nndsvdar, custom; got ${String(init)}`);
+  }
+  if (init === 'custom') {
+    if (!options.W0 || !options.H0) throw new StnmfError('BAD_OPTION', 'init custom: both W0 and H0 are required');
+    checkFactor('W0', options.W0, n, rank);
+    checkFactor('H0', options.H0, rank, p);
+  } else if (hasCustom) {
+    throw new StnmfError('BAD_OPTION', `init ${init}: W0/H0 were given; use init custom (or leave init unset) to start from them`);
+  }
+  if (init === 'nndsvd' && loss === 'poisson') {
+    // Zeros of NNDSVD never move under multiplicative updates (G1.5); allowed, as in scikit-learn.
+  }
+  const maxIter = options.maxIter ?? 200;
+  if (!Number.isInteger(maxIter) || maxIter < 0) throw new StnmfError('BAD_OPTION', `maxIter: must be a whole number ≥ 0; got ${maxIter}`);
+  const tol = options.tol ?? 1e-4;
+  if (!(tol >= 0) || !Number.isFinite(tol)) throw new StnmfError('BAD_OPTION', `tol: must be a finite number ≥ 0; got ${tol}`);
+  const seed = options.seed ?? 0;
+  if (!Number.isFinite(seed)) throw new StnmfError('BAD_OPTION', `seed: must be a number; got ${seed}`);
+  const restarts = options.restarts ?? 1;
+  if (!Number.isInteger(restarts) || restarts < 1) throw new StnmfError('BAD_OPTION', `restarts: must be a whole number ≥ 1; got ${restarts}`);
+  const historyEvery = options.historyEvery ?? 10;
+  if (!Number.isInteger(historyEvery) || historyEvery < 1) throw new StnmfError('BAD_OPTION', `historyEvery: must be a whole number ≥ 1; got ${historyEvery}`);
+  return { rank, loss, solver, init, maxIter, tol, seed, restarts, historyEvery };
+}
+
+function checkFactor(name: string, f: Dense, rows: number, cols: number): void {
+  if (f.rows !== rows || f.cols !== cols || f.data.length !== rows * cols) {
+    throw new StnmfError('BAD_OPTION', `${name}: expected shape ${rows} x ${cols}, got ${f.rows} x ${f.cols}`);
+  }
+  for (let q = 0; q < f.data.length; q++) {
+    const v = f.data[q];
+    if (!(v >= 0) || v === Infinity) {
+      throw new StnmfError('BAD_INPUT', `${name}: entry (${Math.floor(q / cols)}, ${q % cols}) is ${v}; factors must be finite and non-negative`);
+    }
+  }
+}
+
+/** Rejects empty matrices and negative, NaN or infinite values, naming the first offender. */
+export function validateMatrix(X: Csr | Dense, isCsr: boolean, name = 'X'): void {
+  if (X.rows < 1 || X.cols < 1) {
+    throw new StnmfError('BAD_INPUT', `${name}: the matrix is empty (${X.rows} observations x ${X.cols} features)`);
+  }
+  const values = X.data;
+  for (let q = 0; q < values.length; q++) {
+    const v = values[q];
+    if (v >= 0 && v !== Infinity) continue;
+    let where: string;
+    if (isCsr) {
+      const c = X as Csr;
+      let i = 0;
+      while (c.indptr[i + 1] <= q) i++;
+      where = `row ${i}, column ${c.indices[q]}`;
+    } else {
+      where = `row ${Math.floor(q / X.cols)}, column ${q % X.cols}`;
+    }
+    const what = Number.isNaN(v) ? 'NaN' : v === Infinity || v === -Infinity ? 'infinite' : 'negative';
+    throw new StnmfError('BAD_INPUT', `${name}: value at ${where} is ${what} (${v}); NMF needs finite non-negative values`);
+  }
+}
+
+/** Options of `initialize`. */
+export interface InitializeOptions {
+  rank: number;
+  /** Default `nndsvda`. */
+  init?: Exclude<NmfInit, 'custom'>;
+  /** Default 0. */
+  seed?: number;
+  kernels?: Kernels;
+}
+
+/**
+ * The initial factors `nmf` would start from (scikit-learn's `_initialize_nmf`): W (n x k) and
+ * H (k x p). Use it to hand identical starting points to other tools (`init='custom'`).
+ */
+export async function initialize(X: Csr | Dense, options: InitializeOptions): Promise<{ W: Dense; H: Dense }> {
+  const isCsr = 'indptr' in X;
+  validateMatrix(X, isCsr);
+  const o = resolveOptions({ rank: options.rank, init: options.init ?? 'nndsvda', seed: options.seed }, X.rows, X.cols);
+  const kernels = options.kernels ?? (await createKernels());
+  const data = prepareData(kernels, isCsr ? (X as Csr) : csrFromDense(X as Dense), isCsr ? undefined : (X as Dense));
+  const W: Dense = { rows: X.rows, cols: o.rank, data: kernels.allocF32(X.rows * o.rank) };
+  const Ht: Dense = { rows: X.cols, cols: o.rank, data: kernels.allocF32(X.cols * o.rank) };
+  try {
+    initializeFactors(kernels, data, o.init as Exclude<NmfInit, 'custom'>, W, Ht, o.seed);
+    return { W: { rows: W.rows, cols: W.cols, data: W.data.slice() }, H: transposeDense(Ht) };
+  } finally {
+    kernels.free(W.data);
+    kernels.free(Ht.data);
+    data.release();
+    if (!options.kernels) kernels.dispose();
+  }
+}
