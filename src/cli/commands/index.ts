@@ -3,5 +3,7 @@
  * its own file in this folder and exports one `Command`.
  */
 import type { Command } from '../command.js';
+import { demoCommand } from './demo.js';
+import { nmfCommand } from './nmf.js';
 
-export const COMMANDS: Command[] = [];
+export const COMMANDS: Command[] = [demoCommand, nmfCommand];

@@ -1,0 +1,107 @@
+/**
+ * `stnmf nmf`: factorise any readable data set, X ≈ W·H, and write W.npy (observations x k),
+ * H.npy (k x features), the labels, the loss trace, summary.json and run.json.
+ */
+import { StnmfError } from '../../errors.js';
+import { writeNpy } from '../../io/npy.js';
+import { createKernels } from '../../linalg/backend.js';
+import { nmf, type NmfInit, type NmfLoss, type NmfSolver } from '../../nmf/index.js';
+import type { Command } from '../command.js';
+import { finishRun } from '../command.js';
+import { loadDataset, loadFactor } from '../input.js';
+import { RunOutput } from '../output.js';
+
+export const nmfCommand: Command = {
+  name: 'nmf',
+  summary: 'non-negative matrix factorization X ≈ W·H of any readable data set',
+  usage: 'stnmf nmf <input> --rank K [--loss poisson|frobenius] [--solver mu|hals] --out DIR',
+  examples: [
+    'stnmf nmf cell_feature_matrix.h5 --rank 20 --loss poisson --out nmf-out',
+    'stnmf nmf data.h5ad --rank 10 --solver hals --restarts 5 --seed 1 --out nmf-out --json',
+  ],
+  flags: {
+    rank: { type: 'int', short: 'k', help: 'number of factors k', required: true },
+    loss: { type: 'string', choices: ['frobenius', 'poisson'], default: 'frobenius', help: 'frobenius = ½‖X−WH‖² (scikit-learn default), poisson = generalised KL' },
+    solver: { type: 'string', choices: ['mu', 'hals'], help: 'mu (multiplicative updates) or hals (coordinate descent, Frobenius only); default hals for frobenius, mu for poisson' },
+    init: { type: 'string', choices: ['nndsvda', 'nndsvd', 'nndsvdar', 'random'], help: 'initialisation (default nndsvda, or custom with --w0/--h0)' },
+    w0: { type: 'string', help: 'initial W (.npy, observations x k); needs --h0' },
+    h0: { type: 'string', help: 'initial H (.npy, k x features); needs --w0' },
+    'max-iter': { type: 'int', default: 200, help: 'maximum iterations (scikit-learn default)' },
+    tol: { type: 'number', default: 1e-4, help: 'stopping tolerance (scikit-learn default and rule)' },
+    seed: { type: 'int', default: 0, help: 'random seed' },
+    restarts: { type: 'int', default: 1, help: 'independent runs; the lowest loss is kept' },
+    threads: { type: 'int', help: 'worker threads (default: all cores)' },
+    out: { type: 'string', short: 'o', required: true, help: 'output folder' },
+    json: { type: 'boolean', help: 'also print summary.json to stdout' },
+  },
+  async run(args, ctx) {
+    const f = args.flags;
+    const input = args.positionals[0];
+    if (args.positionals.length > 1) throw new StnmfError('USAGE', `stnmf nmf: one input expected, got ${args.positionals.length}: ${args.positionals.join(' ')}`);
+    if ((f.w0 === undefined) !== (f.h0 === undefined)) throw new StnmfError('USAGE', 'stnmf nmf: --w0 and --h0 go together');
+    if (f.init !== undefined && f.w0 !== undefined) throw new StnmfError('USAGE', 'stnmf nmf: --init conflicts with --w0/--h0 (they set a custom start)');
+    const threads = f.threads as number | undefined;
+    if (threads !== undefined && threads < 1) throw new StnmfError('USAGE', `stnmf nmf: --threads must be ≥ 1, got ${threads}`);
+    const ds = await loadDataset('nmf', input, ctx);
+    const rank = f.rank as number;
+    const W0 = f.w0 ? loadFactor('w0', f.w0 as string, ds.X.rows, rank) : undefined;
+    const H0 = f.h0 ? loadFactor('h0', f.h0 as string, rank, ds.X.cols) : undefined;
+    const out = await RunOutput.open(f.out as string);
+    const kernels = await createKernels({ threads });
+    try {
+      const t0 = performance.now();
+      const result = await nmf(ds.X, {
+        rank,
+        loss: f.loss as NmfLoss,
+        solver: f.solver as NmfSolver | undefined,
+        init: f.init as NmfInit | undefined,
+        W0,
+        H0,
+        maxIter: f['max-iter'] as number,
+        tol: f.tol as number,
+        seed: f.seed as number,
+        restarts: f.restarts as number,
+        kernels,
+        signal: ctx.signal,
+        onProgress: (e) => ctx.progress(`nmf restart ${e.restart + 1}/${e.restarts}`, e.iteration, e.maxIter, e.loss !== undefined ? `loss ${e.loss.toPrecision(7)}` : undefined),
+      });
+      const seconds = (performance.now() - t0) / 1000;
+      writeNpy(out.path('W.npy'), result.W);
+      writeNpy(out.path('H.npy'), result.H);
+      await out.writeText('obs_names.txt', ds.obs.index.join('\n') + '\n');
+      await out.writeText('var_names.txt', ds.var.index.join('\n') + '\n');
+      await out.writeText('history.csv', 'iteration,loss,seconds\n' + result.history.map((h) => `${h.iteration},${h.loss},${h.seconds}`).join('\n') + '\n');
+      const p = result.parameters;
+      await finishRun(
+        out,
+        {
+          command: 'nmf',
+          parameters: p,
+          inputs: { input, platform: ds.meta.platform, nObs: ds.X.rows, nVars: ds.X.cols, filtered: ds.meta.filtered },
+          seed: p.seed,
+          summary: {
+            loss: result.loss,
+            lossName: p.loss === 'poisson' ? 'generalized KL divergence' : '0.5 * squared Frobenius norm',
+            iterations: result.iterations,
+            converged: result.converged,
+            rank: p.rank,
+            nObs: ds.X.rows,
+            nVars: ds.X.cols,
+            restartLosses: result.restartLosses,
+            backend: p.backend,
+            threads: p.threads,
+            seconds,
+          },
+          seconds,
+        },
+        ctx,
+        Boolean(f.json),
+      );
+    } catch (e) {
+      await out.abort();
+      throw e;
+    } finally {
+      kernels.dispose();
+    }
+  },
+};

@@ -1,0 +1,92 @@
+/**
+ * `stnmf report <DIR>`: one self-contained HTML file (report.html) in the result folder with
+ * the run's parameters, key figures, figures (the standard ones drawn from W/H/coordinates
+ * plus any PNG/SVG already in the folder) and tables (every CSV), openable offline.
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { basename, extname, join, resolve } from 'node:path';
+import type { Command, CommandContext } from '../command.js';
+import type { ParsedArgs } from '../args.js';
+import { RunOutput } from '../output.js';
+import { StnmfError } from '../../errors.js';
+import { buildReport, sceneToPng, type ReportFigure, type ReportTable } from '../../plot/index.js';
+import { loadResult } from './view.js';
+import { standardFigures } from './plot.js';
+
+/** Builds the report page of `dir` (no writing); notes say what could not be drawn. */
+export async function reportHtml(dir: string, opts: { coords?: string; data?: string; figures?: boolean } = {}): Promise<{ html: string; figures: number; tables: number; notes: string[] }> {
+  const root = resolve(dir);
+  let st;
+  try {
+    st = statSync(root);
+  } catch {
+    throw new StnmfError('BAD_FILE', `${dir}: no such folder`);
+  }
+  if (!st.isDirectory()) throw new StnmfError('BAD_FILE', `${dir}: expected an output folder`);
+  const names = readdirSync(root).filter((n) => !n.startsWith('.') && statSync(join(root, n)).isFile()).sort();
+  const readJson = (n: string): Record<string, unknown> | undefined => {
+    if (!names.includes(n)) return undefined;
+    try {
+      return JSON.parse(readFileSync(join(root, n), 'utf8')) as Record<string, unknown>;
+    } catch (e) {
+      throw new StnmfError('BAD_FILE', `${join(root, n)}: not valid JSON (${(e as Error).message})`);
+    }
+  };
+  const notes: string[] = [];
+  const figures: ReportFigure[] = [];
+  if (opts.figures !== false && (names.includes('W.npy') || names.includes('result.h5ad'))) {
+    try {
+      const r = await loadResult(root, opts);
+      for (const f of standardFigures(r)) figures.push({ name: f.name, caption: f.caption, png: sceneToPng(f.scene, { pixelRatio: 1.5 }) });
+    } catch (e) {
+      if (!(e instanceof StnmfError)) throw e;
+      notes.push(`Figures from the factorisation were not drawn: ${e.message}`);
+    }
+  }
+  for (const n of names) {
+    const ext = extname(n).toLowerCase();
+    if (ext === '.png') figures.push({ name: n, png: readFileSync(join(root, n)) });
+    else if (ext === '.svg') figures.push({ name: n, svg: readFileSync(join(root, n), 'utf8') });
+  }
+  const tables: ReportTable[] = names.filter((n) => extname(n).toLowerCase() === '.csv').map((n) => ({ name: n, csv: readFileSync(join(root, n), 'utf8') }));
+  const html = buildReport({
+    title: basename(root),
+    summary: readJson('summary.json'),
+    run: readJson('run.json'),
+    figures,
+    tables,
+    files: names.map((n) => ({ name: n, bytes: statSync(join(root, n)).size })),
+    notes,
+  });
+  return { html, figures: figures.length, tables: tables.length, notes };
+}
+
+export const reportCommand: Command = {
+  name: 'report',
+  summary: 'Write a self-contained HTML report (report.html) into an output folder',
+  usage: 'stnmf report <DIR> [--no-figures]',
+  examples: ['stnmf report results/nmf-k8', 'stnmf report results/nmf-k8 --coords cells.csv.gz'],
+  flags: {
+    'no-figures': { type: 'boolean', help: 'skip drawing figures from W/H (faster for huge results)' },
+    coords: { type: 'string', help: 'coordinates (CSV id,x,y or a dataset) when the folder has none' },
+    data: { type: 'string', help: 'count data (.h5/.h5ad), used for gene-level figures' },
+    json: { type: 'boolean', help: 'print a JSON summary on stdout' },
+  },
+  async run(args: ParsedArgs, ctx: CommandContext): Promise<void> {
+    const dir = args.positionals[0];
+    if (!dir || args.positionals.length > 1) throw new StnmfError('USAGE', `stnmf report: give one output folder (got ${args.positionals.length})`);
+    const r = await reportHtml(dir, { coords: args.flags.coords as string | undefined, data: args.flags.data as string | undefined, figures: !args.flags['no-figures'] });
+    for (const n of r.notes) ctx.log(`stnmf report: note: ${n}`);
+    // Staged inside the folder and renamed into place: other results there stay untouched.
+    const out = await RunOutput.open(dir);
+    try {
+      await out.writeText('report.html', r.html);
+      await out.commit();
+    } finally {
+      await out.abort();
+    }
+    const path = join(resolve(dir), 'report.html');
+    if (args.flags.json) ctx.print(JSON.stringify({ report: path, figures: r.figures, tables: r.tables, bytes: Buffer.byteLength(r.html) }));
+    ctx.log(`stnmf report: ${path} (${r.figures} figures, ${r.tables} tables)`);
+  },
+};

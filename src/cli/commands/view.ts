@@ -1,0 +1,623 @@
+/**
+ * `stnmf view <DIR|file.h5ad>`: serves the browser viewer (dist/web, built by Vite) and the
+ * result's data on 127.0.0.1 only. The data is read here, in Node, and handed to the page as
+ * small typed-array endpoints (`/api/...`); files of the result folder are served by exact
+ * name from a list made at start, so no request path can reach anything outside the result
+ * folder or the built app.
+ *
+ * Also exports {@link loadResult}, the reader of result folders shared by `report`,
+ * `export-vitessce` and `plot`.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { basename, dirname, extname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Command, CommandContext } from '../command.js';
+import type { ParsedArgs } from '../args.js';
+import { StnmfError } from '../../errors.js';
+import type { Column, Dataset } from '../../dataset.js';
+import { readNpy } from '../../io/npy.js';
+import { readCoordinates } from '../../io/csv.js';
+import { readTenxH5 } from '../../io/tenx-h5.js';
+import { parseCsv } from '../../plot/report.js';
+import { topFeatureIndices } from '../../plot/charts.js';
+import { categoryColor } from '../../plot/color.js';
+
+/** A categorical annotation of the observations (clusters, cell types). */
+export interface CategoryColumn {
+  name: string;
+  categories: string[];
+  /** Index into `categories` per observation; -1 = missing. */
+  codes: Int32Array;
+}
+
+/** Expression of the features, stored by feature (CSC) for fast per-gene colouring. */
+export interface ExpressionByFeature {
+  names: string[];
+  /** Length p + 1. */
+  indptr: Int32Array;
+  /** Observation index of each stored value. */
+  indices: Int32Array;
+  data: Float32Array;
+}
+
+/** Everything the viewer, report, plot and export commands need from a result. */
+export interface LoadedResult {
+  /** Display name (folder or file name). */
+  name: string;
+  /** The folder whose files may be served. */
+  root: string;
+  /** Servable files: name → absolute path (regular files directly in `root`; only the file itself for an .h5ad target). */
+  files: Map<string, string>;
+  n: number;
+  k: number;
+  obsNames: string[];
+  /** Names of H's columns (features). */
+  featureNames: string[];
+  factorNames: string[];
+  x: Float64Array;
+  y: Float64Array;
+  unit: string;
+  /** n x k factor usage (W), row-major. */
+  W: Float32Array;
+  /** k x p loadings (H), row-major; undefined when neither H.npy nor varm is present. */
+  H?: Float32Array;
+  clusters: CategoryColumn[];
+  expression?: ExpressionByFeature;
+  summary?: Record<string, unknown>;
+  run?: Record<string, unknown>;
+  /** Where each part came from, for messages and the viewer's info panel. */
+  sources: Record<string, string>;
+}
+
+/** Options of {@link loadResult}. */
+export interface LoadOptions {
+  /** A coordinates table (CSV/TSV: id, x, y) or a dataset with `obsm.spatial`. */
+  coords?: string;
+  /** The count data (10x .h5, or anything `readDataset` reads) for colouring by gene. */
+  data?: string;
+}
+
+type IoModule = {
+  readH5ad?: (path: string) => Promise<Dataset>;
+  readDataset?: (path: string, opts?: Record<string, unknown>) => Promise<Dataset>;
+};
+
+/** The io package's index when it provides readH5ad/readDataset (it is being written alongside). */
+async function ioModule(): Promise<IoModule> {
+  const spec = '../../io/index.js';
+  try {
+    return (await import(spec)) as IoModule;
+  } catch {
+    return {};
+  }
+}
+
+function readJson(path: string): Record<string, unknown> | undefined {
+  if (!existsSync(path)) return undefined;
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+  } catch (e) {
+    throw new StnmfError('BAD_FILE', `${path}: not valid JSON (${(e as Error).message})`);
+  }
+}
+
+function readLines(path: string): string[] {
+  return readFileSync(path, 'utf8')
+    .split(/\r?\n/)
+    .filter((l) => l !== '')
+    .map((l) => l.split('\t')[0]);
+}
+
+function asF32(data: ArrayLike<number> | BigInt64Array): Float32Array {
+  if (data instanceof Float32Array) return data;
+  if (data instanceof BigInt64Array) return Float32Array.from(data, Number);
+  return Float32Array.from(data as ArrayLike<number>);
+}
+
+function cscFromDataset(ds: Dataset): ExpressionByFeature {
+  const X = ds.X;
+  const p = X.cols;
+  const counts = new Int32Array(p + 1);
+  const nnz = X.indptr[X.rows];
+  for (let e = 0; e < nnz; e++) counts[X.indices[e] + 1]++;
+  for (let j = 0; j < p; j++) counts[j + 1] += counts[j];
+  const indptr = Int32Array.from(counts);
+  const indices = new Int32Array(nnz);
+  const data = new Float32Array(nnz);
+  const next = Int32Array.from(counts.subarray(0, p));
+  for (let i = 0; i < X.rows; i++) {
+    for (let e = X.indptr[i]; e < X.indptr[i + 1]; e++) {
+      const q = next[X.indices[e]]++;
+      indices[q] = i;
+      data[q] = X.data[e];
+    }
+  }
+  return { names: ds.var.index, indptr, indices, data };
+}
+
+/** Reorders dataset rows to `obsNames` (by name when the names overlap, else by position). */
+function alignRows(ds: Dataset, obsNames: string[], what: string): Int32Array {
+  const pos = new Map<string, number>();
+  ds.obs.index.forEach((id, i) => pos.set(id, i));
+  const map = new Int32Array(obsNames.length).fill(-1);
+  let hits = 0;
+  obsNames.forEach((id, i) => {
+    const j = pos.get(id);
+    if (j !== undefined) {
+      map[i] = j;
+      hits++;
+    }
+  });
+  if (hits === obsNames.length) return map;
+  if (ds.obs.index.length === obsNames.length) return Int32Array.from({ length: obsNames.length }, (_, i) => i);
+  throw new StnmfError('BAD_INPUT', `${what}: ${ds.obs.index.length} observations, ${hits} of the result's ${obsNames.length} ids found; cannot align`);
+}
+
+function subsetRows(ds: Dataset, map: Int32Array): Dataset {
+  if (map.every((v, i) => v === i) && map.length === ds.X.rows) return ds;
+  const X = ds.X;
+  const indptr = new Int32Array(map.length + 1);
+  for (let i = 0; i < map.length; i++) indptr[i + 1] = indptr[i] + (X.indptr[map[i] + 1] - X.indptr[map[i]]);
+  const indices = new Int32Array(indptr[map.length]);
+  const data = new Float32Array(indptr[map.length]);
+  for (let i = 0; i < map.length; i++) {
+    const s = X.indptr[map[i]];
+    const len = X.indptr[map[i] + 1] - s;
+    indices.set(X.indices.subarray(s, s + len), indptr[i]);
+    data.set(X.data.subarray(s, s + len), indptr[i]);
+  }
+  return { ...ds, X: { rows: map.length, cols: X.cols, indptr, indices, data }, obs: { index: Array.from(map, (j) => ds.obs.index[j]), columns: new Map() } };
+}
+
+async function readAnyDataset(path: string, io: IoModule): Promise<Dataset> {
+  const ext = path.toLowerCase();
+  if (ext.endsWith('.h5ad')) {
+    if (!io.readH5ad) throw new StnmfError('BAD_FILE', `${path}: reading .h5ad needs src/io's readH5ad, which this build lacks`);
+    return io.readH5ad(path);
+  }
+  if (io.readDataset) return io.readDataset(path);
+  if (ext.endsWith('.h5')) return readTenxH5(path);
+  throw new StnmfError('BAD_FILE', `${path}: unsupported data file (expected .h5 or .h5ad)`);
+}
+
+function categoryColumns(cols: Map<string, Column>, map?: Int32Array): CategoryColumn[] {
+  const out: CategoryColumn[] = [];
+  for (const [name, c] of cols) {
+    if (c.kind === 'category') out.push({ name, categories: c.categories, codes: map ? Int32Array.from(map, (j) => (j >= 0 ? c.codes[j] : -1)) : c.codes });
+  }
+  return out;
+}
+
+/** Reads `clusters.csv`-like tables: first column ids, every other column a category. */
+function readClusterCsv(path: string, obsNames: string[]): CategoryColumn[] {
+  const rows = parseCsv(readFileSync(path, 'utf8').trimEnd());
+  if (rows.length < 2) return [];
+  const [head, ...body] = rows;
+  const pos = new Map<string, number>();
+  obsNames.forEach((id, i) => pos.set(id, i));
+  const byName = body.every((r) => pos.has(r[0]));
+  if (!byName && body.length !== obsNames.length) {
+    throw new StnmfError('BAD_INPUT', `${path}: ${body.length} rows whose ids do not match the result's ${obsNames.length} observations`);
+  }
+  const out: CategoryColumn[] = [];
+  for (let c = 1; c < head.length; c++) {
+    const cats: string[] = [];
+    const catPos = new Map<string, number>();
+    const codes = new Int32Array(obsNames.length).fill(-1);
+    body.forEach((r, i) => {
+      const v = r[c] ?? '';
+      if (v === '' || v === 'NA' || v === 'nan') return;
+      let code = catPos.get(v);
+      if (code === undefined) {
+        code = cats.length;
+        cats.push(v);
+        catPos.set(v, code);
+      }
+      codes[byName ? (pos.get(r[0]) as number) : i] = code;
+    });
+    // Natural order: numeric labels by value ("2" before "10"), others alphabetically.
+    const order = cats.map((_, i) => i).sort((a, b) => cats[a].localeCompare(cats[b], 'en', { numeric: true }));
+    const remap = new Int32Array(cats.length);
+    order.forEach((old, nw) => (remap[old] = nw));
+    for (let i = 0; i < codes.length; i++) if (codes[i] >= 0) codes[i] = remap[codes[i]];
+    out.push({ name: head[c] || `column${c}`, categories: order.map((i) => cats[i]), codes });
+  }
+  return out;
+}
+
+/**
+ * Reads a result folder (or one `.h5ad` file) into memory: `result.h5ad` when present
+ * (obs names, obsm.spatial, obsm.X_nmf, var names, X, categorical obs columns), otherwise
+ * `W.npy` + `H.npy` + `barcodes.tsv`/`genes.tsv` + coordinates from `--coords`, `spatial.csv`
+ * or `coords.csv` in the folder, or the `inputs` recorded in run.json.
+ */
+export async function loadResult(target: string, opts: LoadOptions = {}): Promise<LoadedResult> {
+  const abs = resolve(target);
+  let st;
+  try {
+    st = statSync(abs);
+  } catch {
+    throw new StnmfError('BAD_FILE', `${target}: no such folder or file`);
+  }
+  const io = await ioModule();
+  const isFile = st.isFile();
+  if (isFile && !abs.toLowerCase().endsWith('.h5ad')) throw new StnmfError('BAD_FILE', `${target}: expected a result folder or an .h5ad file`);
+  const root = isFile ? dirname(abs) : abs;
+  const files = new Map<string, string>();
+  if (isFile) files.set(basename(abs), abs);
+  else {
+    for (const name of readdirSync(root)) {
+      if (name.startsWith('.')) continue;
+      const p = join(root, name);
+      if (statSync(p).isFile()) files.set(name, p);
+    }
+  }
+  const sources: Record<string, string> = {};
+  const summary = isFile ? undefined : readJson(join(root, 'summary.json'));
+  const run = isFile ? undefined : readJson(join(root, 'run.json'));
+  const h5adPath = isFile ? abs : files.get('result.h5ad');
+  let h5ad: Dataset | undefined;
+  if (h5adPath) {
+    if (!io.readH5ad) {
+      if (isFile || !files.has('W.npy')) throw new StnmfError('BAD_FILE', `${h5adPath}: reading .h5ad needs src/io's readH5ad, which this build lacks`);
+    } else {
+      h5ad = await io.readH5ad(h5adPath);
+      sources.h5ad = h5adPath;
+    }
+  }
+
+  // Factor usage W.
+  let W: Float32Array;
+  let n: number;
+  let k: number;
+  if (h5ad?.obsm.X_nmf) {
+    const m = h5ad.obsm.X_nmf;
+    W = asF32(m.data);
+    n = m.rows;
+    k = m.cols;
+    sources.W = `${h5adPath}:obsm/X_nmf`;
+  } else if (files.has('W.npy')) {
+    const a = readNpy(files.get('W.npy') as string);
+    if (a.shape.length !== 2) throw new StnmfError('BAD_INPUT', `${files.get('W.npy')}: expected a 2-D array (n x k), got shape (${a.shape.join(', ')})`);
+    [n, k] = a.shape;
+    W = asF32(a.data);
+    sources.W = files.get('W.npy') as string;
+  } else {
+    throw new StnmfError('BAD_FILE', `${target}: no W.npy and no result.h5ad with obsm/X_nmf; nothing to show`);
+  }
+
+  // Loadings H (k x p) and feature names.
+  let H: Float32Array | undefined;
+  let featureNames: string[] = [];
+  if (files.has('H.npy')) {
+    const a = readNpy(files.get('H.npy') as string);
+    if (a.shape.length !== 2 || a.shape[0] !== k) throw new StnmfError('BAD_INPUT', `${files.get('H.npy')}: expected shape (${k}, p) to match W, got (${a.shape.join(', ')})`);
+    H = asF32(a.data);
+    sources.H = files.get('H.npy') as string;
+    featureNames = Array.from({ length: a.shape[1] }, (_, j) => `feature_${j + 1}`);
+  } else if (h5ad?.varm.nmf) {
+    const m = h5ad.varm.nmf; // p x k (Hᵀ)
+    H = new Float32Array(m.rows * m.cols);
+    for (let j = 0; j < m.rows; j++) for (let f = 0; f < m.cols; f++) H[f * m.rows + j] = m.data[j * m.cols + f];
+    featureNames = h5ad.var.index;
+    sources.H = `${h5adPath}:varm/nmf`;
+  }
+  const p = H ? H.length / k : 0;
+  if (h5ad && h5ad.var.index.length === p) featureNames = h5ad.var.index;
+  else if (files.has('genes.tsv') || files.has('features.tsv')) {
+    const g = readLines((files.get('genes.tsv') ?? files.get('features.tsv')) as string);
+    if (H && g.length !== p) throw new StnmfError('BAD_INPUT', `${files.get('genes.tsv') ?? files.get('features.tsv')}: ${g.length} names but H.npy has ${p} columns`);
+    featureNames = g;
+  }
+
+  // Observation names.
+  let obsNames: string[];
+  if (h5ad && h5ad.obs.index.length === n) obsNames = h5ad.obs.index;
+  else if (files.has('barcodes.tsv')) {
+    obsNames = readLines(files.get('barcodes.tsv') as string);
+    if (obsNames.length !== n) throw new StnmfError('BAD_INPUT', `${files.get('barcodes.tsv')}: ${obsNames.length} ids but W has ${n} rows`);
+  } else obsNames = Array.from({ length: n }, (_, i) => String(i));
+
+  // Coordinates.
+  let x: Float64Array | undefined;
+  let y: Float64Array | undefined;
+  let unit = 'um';
+  const setCoords = (xs: ArrayLike<number>, ys: ArrayLike<number>, ids: string[] | undefined, from: string): void => {
+    if (ids && ids.length === xs.length) {
+      const pos = new Map<string, number>();
+      ids.forEach((id, i) => pos.set(id, i));
+      if (obsNames.every((id) => pos.has(id))) {
+        x = Float64Array.from(obsNames, (id) => xs[pos.get(id) as number]);
+        y = Float64Array.from(obsNames, (id) => ys[pos.get(id) as number]);
+        sources.coordinates = from;
+        return;
+      }
+    }
+    if (xs.length !== n) throw new StnmfError('BAD_INPUT', `${from}: ${xs.length} coordinates for ${n} observations, and the ids do not match`);
+    x = Float64Array.from(xs);
+    y = Float64Array.from(ys);
+    sources.coordinates = from;
+  };
+  if (h5ad?.obsm.spatial && h5ad.obsm.spatial.rows === n) {
+    const s = h5ad.obsm.spatial;
+    setCoords(
+      Float64Array.from({ length: n }, (_, i) => s.data[i * s.cols]),
+      Float64Array.from({ length: n }, (_, i) => s.data[i * s.cols + 1]),
+      undefined,
+      `${h5adPath}:obsm/spatial`,
+    );
+    unit = h5ad.meta.coordinateUnit ?? 'um';
+  }
+  const coordFile = opts.coords ?? (x ? undefined : (files.get('spatial.csv') ?? files.get('coords.csv') ?? files.get('coordinates.csv')));
+  if (coordFile && !x) {
+    if (/\.(h5ad|h5)$/i.test(coordFile) || (statSync(coordFile).isDirectory() && io.readDataset)) {
+      const ds = await readAnyDataset(coordFile, io);
+      const s = ds.obsm.spatial;
+      if (!s) throw new StnmfError('BAD_INPUT', `${coordFile}: has no spatial coordinates (obsm.spatial)`);
+      setCoords(Float64Array.from({ length: s.rows }, (_, i) => s.data[i * s.cols]), Float64Array.from({ length: s.rows }, (_, i) => s.data[i * s.cols + 1]), ds.obs.index, coordFile);
+      unit = ds.meta.coordinateUnit ?? unit;
+    } else {
+      const c = await readCoordinates(coordFile);
+      setCoords(c.x, c.y, c.labels, coordFile);
+    }
+  }
+  if (!x) {
+    const inputs = (run?.inputs ?? {}) as Record<string, unknown>;
+    const cand = [inputs.coordinates, inputs.coords, inputs.data, inputs.input].filter((v): v is string => typeof v === 'string' && existsSync(v));
+    for (const c of cand) {
+      try {
+        if (/\.(csv|tsv|txt)(\.gz)?$/i.test(c)) {
+          const t = await readCoordinates(c);
+          setCoords(t.x, t.y, t.labels, c);
+        } else {
+          const ds = await readAnyDataset(c, io);
+          if (ds.obsm.spatial) {
+            const s = ds.obsm.spatial;
+            setCoords(Float64Array.from({ length: s.rows }, (_, i) => s.data[i * s.cols]), Float64Array.from({ length: s.rows }, (_, i) => s.data[i * s.cols + 1]), ds.obs.index, c);
+            unit = ds.meta.coordinateUnit ?? unit;
+          }
+        }
+      } catch {
+        // Try the next recorded input.
+      }
+      if (x) break;
+    }
+  }
+  if (!x || !y) {
+    throw new StnmfError('BAD_INPUT', `${target}: no coordinates found (no result.h5ad obsm/spatial, no spatial.csv, no usable input in run.json); pass --coords FILE`);
+  }
+
+  // Categories.
+  const clusters: CategoryColumn[] = h5ad && h5ad.obs.index.length === n ? categoryColumns(h5ad.obs.columns) : [];
+  if (files.has('clusters.csv')) {
+    for (const c of readClusterCsv(files.get('clusters.csv') as string, obsNames)) if (!clusters.some((d) => d.name === c.name)) clusters.push(c);
+  }
+
+  // Expression for gene colouring.
+  let expression: ExpressionByFeature | undefined;
+  if (h5ad && h5ad.X.rows === n && h5ad.X.cols > 0) {
+    expression = cscFromDataset(h5ad);
+    sources.expression = `${h5adPath}:X`;
+  } else if (opts.data) {
+    const ds = await readAnyDataset(opts.data, io);
+    expression = cscFromDataset(subsetRows(ds, alignRows(ds, obsNames, opts.data)));
+    sources.expression = opts.data;
+  }
+  if (featureNames.length === 0 && expression && expression.names.length === p) featureNames = expression.names;
+
+  const factorNames = Array.from({ length: k }, (_, f) => `Factor ${f + 1}`);
+  return { name: basename(abs), root, files, n, k, obsNames, featureNames, factorNames, x, y, unit, W, H, clusters, expression, summary, run, sources };
+}
+
+/** Top features per factor from H, `nTop` each, largest first. */
+export function topFeatures(r: LoadedResult, nTop = 10): { name: string; weight: number }[][] {
+  if (!r.H) return r.factorNames.map(() => []);
+  const p = r.H.length / r.k;
+  const Hm = { rows: r.k, cols: p, data: r.H };
+  return r.factorNames.map((_, f) => topFeatureIndices(Hm, f, nTop).map((j) => ({ name: r.featureNames[j] ?? String(j), weight: r.H?.[f * p + j] ?? 0 })));
+}
+
+const MIME: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.csv': 'text/csv; charset=utf-8',
+  '.tsv': 'text/tab-separated-values; charset=utf-8',
+  '.wasm': 'application/wasm',
+  '.ico': 'image/x-icon',
+};
+
+/** The built viewer app (dist/web), next to the compiled CLI. */
+export function webRoot(): string {
+  return fileURLToPath(new URL('../../../web/', import.meta.url));
+}
+
+function listFiles(dir: string, prefix = '', out = new Map<string, string>()): Map<string, string> {
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    const rel = prefix ? `${prefix}/${name}` : name;
+    if (statSync(p).isDirectory()) listFiles(p, rel, out);
+    else out.set(rel, p);
+  }
+  return out;
+}
+
+/**
+ * Splits a request path into decoded segments; undefined when a segment is malformed or could
+ * escape (`..`, `.`, empty, or containing a slash, backslash or NUL once decoded).
+ */
+export function safeSegments(rawPath: string): string[] | undefined {
+  if (!rawPath.startsWith('/')) return undefined;
+  const parts = rawPath.slice(1).split('/');
+  const out: string[] = [];
+  for (const seg of parts) {
+    let d: string;
+    try {
+      d = decodeURIComponent(seg);
+    } catch {
+      return undefined;
+    }
+    if (d === '' || d === '.' || d === '..' || /[/\\\0]/.test(d)) return undefined;
+    out.push(d);
+  }
+  return out;
+}
+
+/** A running viewer server. */
+export interface ViewServer {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+function f32Bytes(a: Float32Array | Int32Array): Buffer {
+  return Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+}
+
+/**
+ * Serves the viewer for a loaded result on 127.0.0.1. Routes: `/` and the built app's files,
+ * `/api/meta.json`, `/api/coords.bin` (float32 x,y pairs relative to `offset`),
+ * `/api/W.bin`, `/api/H.bin`, `/api/cluster/<i>.bin` (int32 codes), `/api/gene/<j>.bin`
+ * (float32 per observation), `/files/<name>` (a file of the result folder). Anything else,
+ * and any other Host than 127.0.0.1/localhost (DNS rebinding), gets 404.
+ */
+export async function startViewServer(r: LoadedResult, port = 0, appDir = webRoot()): Promise<ViewServer> {
+  if (!existsSync(join(appDir, 'index.html'))) {
+    throw new StnmfError('BAD_FILE', `${appDir}: the viewer app is not built (index.html missing); run 'npm run build'`);
+  }
+  const app = listFiles(appDir);
+  let x0 = Infinity;
+  let y0 = Infinity;
+  for (let i = 0; i < r.n; i++) {
+    if (r.x[i] < x0) x0 = r.x[i];
+    if (r.y[i] < y0) y0 = r.y[i];
+  }
+  // Float32 keeps ~7 digits: subtracting the corner keeps sub-µm precision on whole slides.
+  const coords = new Float32Array(2 * r.n);
+  for (let i = 0; i < r.n; i++) {
+    coords[2 * i] = r.x[i] - x0;
+    coords[2 * i + 1] = r.y[i] - y0;
+  }
+  const p = r.H ? r.H.length / r.k : 0;
+  const geneIndex = new Map<string, number>();
+  r.expression?.names.forEach((g, j) => geneIndex.set(g, j));
+  const meta = {
+    name: r.name,
+    n: r.n,
+    k: r.k,
+    p,
+    unit: r.unit,
+    offset: [x0, y0],
+    obsNames: r.obsNames,
+    factorNames: r.factorNames,
+    featureNames: r.featureNames,
+    expressionGenes: r.expression?.names ?? [],
+    clusters: r.clusters.map((c) => ({ name: c.name, categories: c.categories, colors: c.categories.map((_, i) => categoryColor(i)) })),
+    topFeatures: topFeatures(r, 12),
+    summary: r.summary ?? null,
+    files: [...r.files.keys()].sort(),
+    sources: r.sources,
+  };
+  const metaBytes = Buffer.from(JSON.stringify(meta));
+  const api = new Map<string, () => Buffer>([
+    ['meta.json', () => metaBytes],
+    ['coords.bin', () => f32Bytes(coords)],
+    ['W.bin', () => f32Bytes(r.W)],
+    ['H.bin', () => f32Bytes(r.H ?? new Float32Array(0))],
+  ]);
+  const geneBytes = (j: number): Buffer => {
+    const e = r.expression as ExpressionByFeature;
+    const v = new Float32Array(r.n);
+    for (let q = e.indptr[j]; q < e.indptr[j + 1]; q++) v[e.indices[q]] = e.data[q];
+    return f32Bytes(v);
+  };
+
+  let boundPort = 0;
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const send = (status: number, body: Buffer | string, type = 'text/plain; charset=utf-8'): void => {
+      res.writeHead(status, {
+        'Content-Type': type,
+        'Cache-Control': 'no-store',
+        'X-Content-Type-Options': 'nosniff',
+        'Cross-Origin-Resource-Policy': 'same-origin',
+      });
+      res.end(req.method === 'HEAD' ? undefined : body);
+    };
+    const notFound = (): void => send(404, 'not found\n');
+    const host = (req.headers.host ?? '').toLowerCase();
+    if (host !== `127.0.0.1:${boundPort}` && host !== `localhost:${boundPort}`) return notFound();
+    if (req.method !== 'GET' && req.method !== 'HEAD') return send(405, 'method not allowed\n');
+    const raw = (req.url ?? '/').split('?')[0];
+    if (raw === '/') return send(200, readFileSync(join(appDir, 'index.html')), MIME['.html']);
+    const segs = safeSegments(raw);
+    if (!segs) return notFound();
+    if (segs[0] === 'api' && segs.length === 2) {
+      const make = api.get(segs[1]);
+      if (make) return send(200, make(), segs[1].endsWith('.json') ? MIME['.json'] : 'application/octet-stream');
+      return notFound();
+    }
+    if (segs[0] === 'api' && segs.length === 3 && /^\d+\.bin$/.test(segs[2])) {
+      const j = Number(segs[2].slice(0, -4));
+      if (segs[1] === 'gene' && r.expression && j < r.expression.names.length) return send(200, geneBytes(j), 'application/octet-stream');
+      if (segs[1] === 'cluster' && j < r.clusters.length) return send(200, f32Bytes(r.clusters[j].codes), 'application/octet-stream');
+      return notFound();
+    }
+    if (segs[0] === 'files' && segs.length === 2) {
+      const path = r.files.get(segs[1]);
+      if (!path) return notFound();
+      return send(200, readFileSync(path), MIME[extname(path).toLowerCase()] ?? 'application/octet-stream');
+    }
+    const rel = segs.join('/');
+    const file = app.get(rel);
+    if (file) return send(200, readFileSync(file), MIME[extname(file).toLowerCase()] ?? 'application/octet-stream');
+    return notFound();
+  });
+  await new Promise<void>((ok, fail) => {
+    server.once('error', (e: NodeJS.ErrnoException) =>
+      fail(new StnmfError('USAGE', `--port ${port}: cannot listen on 127.0.0.1 (${e.code ?? e.message})`)),
+    );
+    server.listen(port, '127.0.0.1', () => ok());
+  });
+  const addr = server.address();
+  boundPort = typeof addr === 'object' && addr ? addr.port : port;
+  return {
+    url: `http://127.0.0.1:${boundPort}/`,
+    port: boundPort,
+    close: () =>
+      new Promise<void>((ok) => {
+        server.closeAllConnections();
+        server.close(() => ok());
+      }),
+  };
+}
+
+export const viewCommand: Command = {
+  name: 'view',
+  summary: 'Open a result in the browser viewer (served on 127.0.0.1)',
+  usage: 'stnmf view <DIR|file.h5ad> [--port P] [--coords FILE] [--data FILE]',
+  examples: ['stnmf view results/nmf-k8', 'stnmf view results/nmf-k8 --port 8080', 'stnmf view out/ --coords cells.csv.gz --data cell_feature_matrix.h5'],
+  flags: {
+    port: { type: 'int', help: 'port on 127.0.0.1; 0 picks a free port', default: 0 },
+    coords: { type: 'string', help: 'coordinates (CSV id,x,y or a dataset) when the folder has none' },
+    data: { type: 'string', help: 'count data (.h5/.h5ad) for colouring by gene when the folder has no result.h5ad' },
+  },
+  async run(args: ParsedArgs, ctx: CommandContext): Promise<void> {
+    const target = args.positionals[0];
+    if (!target || args.positionals.length > 1) throw new StnmfError('USAGE', `stnmf view: give one result folder or .h5ad file (got ${args.positionals.length})`);
+    const port = Number(args.flags.port ?? 0);
+    if (port < 0 || port > 65535) throw new StnmfError('USAGE', `stnmf view: --port must be 0–65535, got ${port}`);
+    const r = await loadResult(target, { coords: args.flags.coords as string | undefined, data: args.flags.data as string | undefined });
+    const srv = await startViewServer(r, port);
+    ctx.print(srv.url);
+    ctx.log(`stnmf view: ${r.n} observations, ${r.k} factors from ${r.root}; serving on ${srv.url} (Ctrl-C to stop)`);
+    await new Promise<void>((ok) => {
+      if (ctx.signal.aborted) ok();
+      ctx.signal.addEventListener('abort', () => ok(), { once: true });
+    });
+    await srv.close();
+  },
+};

@@ -1,0 +1,5 @@
+/** simulate: generators with known truth (layer 2; runs in browsers). */
+export { simulateSpatialCounts } from './spatial-counts.js';
+export type { SpatialCountsOptions, SimulatedSlide } from './spatial-counts.js';
+export { simulateSiid, pseudoVisium, checkerboardTypes, hexLattice, sumCellsIntoSpots } from './siid.js';
+export type { SiidSimOptions, SiidSimulation, PseudoVisiumOptions, PseudoVisium } from './siid.js';
