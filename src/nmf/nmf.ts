@@ -64,6 +64,12 @@ export interface NmfOptions {
   tol?: number;
   /** Seed of initialisation and restarts. Default 0. */
   seed?: number;
+  /**
+   * Update H (default true). False keeps H = H0 fixed and fits W only (scikit-learn's
+   * `non_negative_factorization(update_H=False)`): projecting data onto known programs.
+   * W then starts from W0 when given, else from √(mean(X)/k) everywhere (scikit-learn's rule).
+   */
+  updateH?: boolean;
   /** Independent runs; the lowest final loss is kept. Default 1. */
   restarts?: number;
   /** Kernels to use; created (and disposed) per call when absent. */
@@ -92,7 +98,7 @@ export interface NmfResult {
   bestRestart: number;
   restartLosses: number[];
   /** Resolved options (for run.json). */
-  parameters: { rank: number; loss: NmfLoss; solver: NmfSolver; init: NmfInit; maxIter: number; tol: number; seed: number; restarts: number; backend: string; threads: number };
+  parameters: { rank: number; loss: NmfLoss; solver: NmfSolver; init: NmfInit; maxIter: number; tol: number; seed: number; restarts: number; updateH: boolean; backend: string; threads: number };
 }
 
 /**
@@ -157,7 +163,11 @@ export async function nmf(X: Csr | Dense, options: NmfOptions): Promise<NmfResul
     const Ht: Dense = { rows: p, cols: rank, data: k.allocF32(p * rank) };
     const scratch = allocScratch(k, n, p, rank);
     try {
-      if (init === 'custom') {
+      if (!opt.updateH) {
+        Ht.data.set(transposeDense(user.H0!).data);
+        if (user.W0) W.data.set(user.W0.data);
+        else W.data.fill(Math.sqrt(d.sum / (n * p) / rank));
+      } else if (init === 'custom') {
         W.data.set(user.W0!.data);
         Ht.data.set(transposeDense(user.H0!).data);
       } else {
@@ -188,12 +198,12 @@ export async function nmf(X: Csr | Dense, options: NmfOptions): Promise<NmfResul
         iteration++;
         let stop = false;
         if (opt.solver === 'hals') {
-          const violation = halsIteration(k, d, W, Ht, scratch);
+          const violation = halsIteration(k, d, W, Ht, scratch, opt.updateH);
           if (iteration === 1) violationInit = violation;
           if (violationInit === 0) stop = true;
           else if (opt.tol > 0 && violation / violationInit <= opt.tol) stop = true;
         } else {
-          muIteration(k, d, W, Ht, opt.loss, scratch);
+          muIteration(k, d, W, Ht, opt.loss, scratch, opt.updateH);
         }
         const checkMu = opt.solver === 'mu' && opt.tol > 0 && iteration % 10 === 0;
         const record = checkMu || iteration % opt.historyEvery === 0;
@@ -239,6 +249,7 @@ interface ResolvedOptions {
   seed: number;
   restarts: number;
   historyEvery: number;
+  updateH: boolean;
 }
 
 function resolveOptions(options: NmfOptions, n: number, p: number): ResolvedOptions {
@@ -253,16 +264,22 @@ function resolveOptions(options: NmfOptions, n: number, p: number): ResolvedOpti
   if (solver === 'hals' && loss === 'poisson') {
     throw new StnmfError('BAD_OPTION', 'solver: hals minimises the Frobenius loss only; use solver mu with loss poisson');
   }
+  const updateH = options.updateH ?? true;
+  if (!updateH) {
+    if (!options.H0) throw new StnmfError('BAD_OPTION', 'updateH false: H0 (the fixed programs) is required');
+    checkFactor('H0', options.H0, rank, p);
+    if (options.W0) checkFactor('W0', options.W0, n, rank);
+  }
   const hasCustom = options.W0 !== undefined || options.H0 !== undefined;
   const init = options.init ?? (hasCustom ? 'custom' : 'nndsvda');
   if (!['random', 'nndsvd', 'nndsvda', 'nndsvdar', 'custom'].includes(init)) {
     throw new StnmfError('BAD_OPTION', `init: must be one of random, nndsvd, nndsvda, nndsvdar, custom; got ${String(init)}`);
   }
-  if (init === 'custom') {
+  if (init === 'custom' && updateH) {
     if (!options.W0 || !options.H0) throw new StnmfError('BAD_OPTION', 'init custom: both W0 and H0 are required');
     checkFactor('W0', options.W0, n, rank);
     checkFactor('H0', options.H0, rank, p);
-  } else if (hasCustom) {
+  } else if (hasCustom && updateH) {
     throw new StnmfError('BAD_OPTION', `init ${init}: W0/H0 were given; use init custom (or leave init unset) to start from them`);
   }
   if (init === 'nndsvd' && loss === 'poisson') {
@@ -278,7 +295,7 @@ function resolveOptions(options: NmfOptions, n: number, p: number): ResolvedOpti
   if (!Number.isInteger(restarts) || restarts < 1) throw new StnmfError('BAD_OPTION', `restarts: must be a whole number ≥ 1; got ${restarts}`);
   const historyEvery = options.historyEvery ?? 10;
   if (!Number.isInteger(historyEvery) || historyEvery < 1) throw new StnmfError('BAD_OPTION', `historyEvery: must be a whole number ≥ 1; got ${historyEvery}`);
-  return { rank, loss, solver, init, maxIter, tol, seed, restarts, historyEvery };
+  return { rank, loss, solver, init: updateH ? init : 'custom', maxIter, tol, seed, restarts: updateH ? restarts : 1, historyEvery, updateH };
 }
 
 function checkFactor(name: string, f: Dense, rows: number, cols: number): void {

@@ -45,12 +45,13 @@ export function freeScratch(kernels: Kernels, s: SolverScratch): void {
 const FLOAT64_EPS = 2.220446049250313e-16;
 
 /** One multiplicative-update iteration (W, then H). */
-export function muIteration(kernels: Kernels, data: DataPair, W: Dense, Ht: Dense, loss: NmfLoss, s: SolverScratch): void {
+export function muIteration(kernels: Kernels, data: DataPair, W: Dense, Ht: Dense, loss: NmfLoss, s: SolverScratch, updateH = true): void {
   if (loss === 'poisson') {
     // W ← W ⊙ [(X ⊘ WH) Hᵀ] ⊘ (1 Hᵀ); sklearn replaces zero row sums of H by EPSILON.
     data.byRow.ratioTimes(W, Ht, EPSILON, s.numW);
     columnSumsInto(kernels, Ht, s.vecK, EPSILON);
     kernels.muApply(W, s.numW, s.vecK, EPSILON);
+    if (!updateH) return;
     // H ← H ⊙ [Wᵀ (X ⊘ WH)] ⊘ (Wᵀ 1); here sklearn replaces zero column sums of W by 1.
     data.byCol.ratioTimes(Ht, W, EPSILON, s.numH);
     columnSumsInto(kernels, W, s.vecK, 1);
@@ -64,6 +65,7 @@ export function muIteration(kernels: Kernels, data: DataPair, W: Dense, Ht: Dens
   kernels.gram(Ht, s.gramA);
   kernels.denseAB(W, s.gramA, s.denW);
   kernels.muApply(W, s.numW, s.denW, EPSILON);
+  if (!updateH) return;
   data.byCol.times(W, s.numH);
   kernels.gram(W, s.gramA);
   kernels.denseAB(Ht, s.gramA, s.denH);
@@ -71,10 +73,11 @@ export function muIteration(kernels: Kernels, data: DataPair, W: Dense, Ht: Dens
 }
 
 /** One HALS / coordinate-descent iteration (W, then H); returns the summed violation. */
-export function halsIteration(kernels: Kernels, data: DataPair, W: Dense, Ht: Dense, s: SolverScratch): number {
+export function halsIteration(kernels: Kernels, data: DataPair, W: Dense, Ht: Dense, s: SolverScratch, updateH = true): number {
   data.byRow.times(Ht, s.numW);
   kernels.gram(Ht, s.gramA);
   let violation = kernels.halsSweep(W, s.numW, s.gramA);
+  if (!updateH) return violation;
   data.byCol.times(W, s.numH);
   kernels.gram(W, s.gramA);
   violation += kernels.halsSweep(Ht, s.numH, s.gramA);
