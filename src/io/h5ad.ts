@@ -1,0 +1,518 @@
+/**
+ * AnnData `.h5ad` (formats.md §1.11): writer for anndata >= 0.8 readers and reader for the
+ * current encoding plus the pre-2022 sparse layout (`h5sparse_format`).
+ *
+ * Written: X as `csr_matrix` (float32 data, int32 indices), obs/var `dataframe` with string,
+ * numeric, bool (as uint8 + `stnmf-kind` attribute, because h5wasm cannot write HDF5 enums) and
+ * `categorical` columns, obsm/varm 2-D `array`s, obsp `csr_matrix`, layers (CSR or dense), uns
+ * as nested `dict`s of scalars, strings, string arrays, numeric arrays and 2-D matrices.
+ */
+import type { Column, Dataset, Frame, NumMatrix } from '../dataset.js';
+import { frame } from '../dataset.js';
+import { csrFromDense, transposeCsr, type Csr } from '../linalg/csr.js';
+import type { Dense } from '../linalg/dense.js';
+import { StnmfError } from '../errors.js';
+import { withAtomicPath, type WriteOptions } from './atomic.js';
+import {
+  createH5,
+  getDataset,
+  getGroup,
+  has,
+  isDataset,
+  isGroup,
+  needDataset,
+  openH5,
+  readAttr,
+  readStringAttr,
+  readStrings,
+  readValue,
+  toFloat32,
+  toFloat64,
+  toInt32,
+  type H5Dataset,
+  type H5Group,
+} from './h5.js';
+import { badFile, q } from './util.js';
+
+/** Options of {@link writeH5ad}. */
+export interface H5adWriteOptions extends WriteOptions {
+  /** gzip level 1-9 for large arrays (default: none; compute-notes §4: gzip-4 is ~15x slower to write). */
+  gzip?: number;
+}
+
+type Attrs = Record<string, string | number | string[] | Int32Array | BigInt64Array | Float64Array>;
+
+function setAttrs(obj: H5Group | H5Dataset, attrs: Attrs): void {
+  for (const [k, v] of Object.entries(attrs)) {
+    if (Array.isArray(v) && v.length === 0) obj.create_attribute(k, new Float64Array(0), [0]);
+    else obj.create_attribute(k, v as never);
+  }
+}
+
+function enc(type: string, version: string): Attrs {
+  return { 'encoding-type': type, 'encoding-version': version };
+}
+
+function checkKey(path: string, where: string, k: string): void {
+  if (k.includes('/')) throw new StnmfError('BAD_INPUT', `${path}: ${where} key ${q(k)} contains '/', which h5ad does not allow`);
+  if (k === '') throw new StnmfError('BAD_INPUT', `${path}: ${where} has an empty key`);
+}
+
+/**
+ * Writes a Dataset as `.h5ad` atomically (temporary file in the same folder, then rename).
+ *
+ * @param path  output file
+ * @param d     the dataset; `meta` is stored under `uns.stnmf_meta` (platform, source, unit,
+ *              µm per unit, filtered records) so it survives a round trip
+ */
+export async function writeH5ad(path: string, d: Dataset, opts: H5adWriteOptions = {}): Promise<void> {
+  validateShapes(path, d);
+  await withAtomicPath(
+    path,
+    async (tmp) => {
+      const f = await createH5(tmp);
+      try {
+        const w = new Writer(path, opts.gzip);
+        setAttrs(f, enc('anndata', '0.1.0'));
+        w.csr(f, 'X', d.X);
+        w.frame(f, 'obs', d.obs);
+        w.frame(f, 'var', d.var);
+        const obsm = w.dict(f, 'obsm');
+        for (const [k, m] of Object.entries(d.obsm)) w.matrix(obsm, k, m, 'obsm');
+        const varm = w.dict(f, 'varm');
+        for (const [k, m] of Object.entries(d.varm)) w.matrix(varm, k, m, 'varm');
+        const obsp = w.dict(f, 'obsp');
+        for (const [k, m] of Object.entries(d.obsp)) {
+          checkKey(path, 'obsp', k);
+          w.csr(obsp, k, m);
+        }
+        w.dict(f, 'varp');
+        const layers = w.dict(f, 'layers');
+        for (const [k, m] of Object.entries(d.layers)) {
+          checkKey(path, 'layers', k);
+          if ('indptr' in m) w.csr(layers, k, m);
+          else w.matrix(layers, k, m, 'layers');
+        }
+        const uns = { ...d.uns, stnmf_meta: metaForUns(d) };
+        w.unsDict(f, 'uns', uns);
+      } finally {
+        f.close();
+      }
+    },
+    opts,
+  );
+}
+
+function metaForUns(d: Dataset): Record<string, unknown> {
+  const m: Record<string, unknown> = { platform: d.meta.platform, source: d.meta.source };
+  if (d.meta.coordinateUnit) m.coordinate_unit = d.meta.coordinateUnit;
+  if (d.meta.micronsPerUnit !== undefined) m.microns_per_unit = d.meta.micronsPerUnit;
+  if (d.meta.filtered.length > 0) {
+    m.filtered = {
+      axis: d.meta.filtered.map((r) => r.axis),
+      what: d.meta.filtered.map((r) => r.what),
+      count: Int32Array.from(d.meta.filtered.map((r) => r.count)),
+      why: d.meta.filtered.map((r) => r.why),
+    };
+  }
+  return m;
+}
+
+function validateShapes(path: string, d: Dataset): void {
+  const n = d.X.rows;
+  const p = d.X.cols;
+  const bad = (what: string) => new StnmfError('BAD_INPUT', `${path}: ${what}`);
+  if (d.obs.index.length !== n) throw bad(`obs has ${d.obs.index.length} rows but X has ${n}`);
+  if (d.var.index.length !== p) throw bad(`var has ${d.var.index.length} rows but X has ${p} columns`);
+  for (const [k, m] of Object.entries(d.obsm)) if (m.rows !== n) throw bad(`obsm ${q(k)} has ${m.rows} rows, expected ${n}`);
+  for (const [k, m] of Object.entries(d.varm)) if (m.rows !== p) throw bad(`varm ${q(k)} has ${m.rows} rows, expected ${p}`);
+  for (const [k, m] of Object.entries(d.obsp)) if (m.rows !== n || m.cols !== n) throw bad(`obsp ${q(k)} is ${m.rows} x ${m.cols}, expected ${n} x ${n}`);
+  for (const [k, m] of Object.entries(d.layers)) if (m.rows !== n || m.cols !== p) throw bad(`layer ${q(k)} is ${m.rows} x ${m.cols}, expected ${n} x ${p}`);
+  for (const fr of [d.obs, d.var]) {
+    for (const [k, c] of fr.columns) {
+      const len = c.kind === 'category' ? c.codes.length : c.values.length;
+      if (len !== fr.index.length) throw bad(`column ${q(k)} has ${len} values, expected ${fr.index.length}`);
+    }
+  }
+}
+
+class Writer {
+  constructor(
+    private path: string,
+    private gzip?: number,
+  ) {}
+
+  private ds(g: H5Group, name: string, data: unknown, shape?: number[]): H5Dataset {
+    const len = ArrayBuffer.isView(data) ? (data as Float32Array).length : Array.isArray(data) ? data.length : 1;
+    const args: Record<string, unknown> = { name, data };
+    if (shape) args.shape = shape;
+    if (this.gzip && ArrayBuffer.isView(data) && len >= 4096) {
+      args.compression = 'gzip';
+      args.compression_opts = this.gzip;
+      args.chunks = shape && shape.length === 2 ? [Math.max(1, Math.min(shape[0], Math.floor(65536 / Math.max(1, shape[1])))), shape[1]] : [Math.min(len, 65536)];
+    }
+    if (len === 0 && ArrayBuffer.isView(data)) args.shape = shape ?? [0];
+    if (len === 0 && Array.isArray(data)) {
+      // h5wasm cannot write an empty vlen-string dataset; an empty uint8 array reads as an empty index.
+      args.data = new Uint8Array(0);
+      args.shape = [0];
+    }
+    return g.create_dataset(args as never);
+  }
+
+  dict(g: H5Group, name: string): H5Group {
+    const sub = g.create_group(name);
+    setAttrs(sub, enc('dict', '0.1.0'));
+    return sub;
+  }
+
+  csr(g: H5Group, name: string, m: Csr): void {
+    const sub = g.create_group(name);
+    setAttrs(sub, { ...enc('csr_matrix', '0.1.0'), shape: Int32Array.of(m.rows, m.cols) });
+    const nnz = m.indptr[m.rows];
+    this.ds(sub, 'data', m.data.subarray(0, nnz));
+    this.ds(sub, 'indices', m.indices.subarray(0, nnz));
+    this.ds(sub, 'indptr', m.indptr);
+  }
+
+  matrix(g: H5Group, name: string, m: NumMatrix | Dense, where: string): void {
+    checkKey(this.path, where, name);
+    const d = this.ds(g, name, m.data, [m.rows, m.cols]);
+    setAttrs(d, enc('array', '0.2.0'));
+  }
+
+  stringArray(g: H5Group, name: string, values: string[]): void {
+    const d = this.ds(g, name, values, [values.length]);
+    setAttrs(d, enc('string-array', '0.2.0'));
+  }
+
+  frame(g: H5Group, name: string, fr: Frame): void {
+    const sub = g.create_group(name);
+    const cols = [...fr.columns.keys()];
+    for (const k of cols) checkKey(this.path, name, k);
+    if (cols.includes('_index')) throw new StnmfError('BAD_INPUT', `${this.path}: ${name} column '_index' clashes with the index name`);
+    setAttrs(sub, { ...enc('dataframe', '0.2.0'), _index: '_index', 'column-order': cols });
+    this.stringArray(sub, '_index', fr.index);
+    for (const [k, c] of fr.columns) this.column(sub, k, c);
+  }
+
+  column(g: H5Group, name: string, c: Column): void {
+    switch (c.kind) {
+      case 'string':
+        this.stringArray(g, name, c.values);
+        return;
+      case 'number': {
+        const d = this.ds(g, name, c.values);
+        setAttrs(d, enc('array', '0.2.0'));
+        return;
+      }
+      case 'bool': {
+        const d = this.ds(g, name, c.values);
+        setAttrs(d, { ...enc('array', '0.2.0'), 'stnmf-kind': 'bool' });
+        return;
+      }
+      case 'category': {
+        // h5wasm cannot write the HDF5 enum (bool) type that anndata's `ordered` attribute must
+        // have (pandas rejects 0/1 integers), so categoricals go out as string arrays: anndata
+        // reads them as text columns (`.astype('category')` restores them); stnmf restores
+        // codes and category order from the two extra attributes. Missing values become ''.
+        const values = Array.from(c.codes, (k) => (k < 0 ? '' : c.categories[k]));
+        const d = this.ds(g, name, values, [values.length]);
+        setAttrs(d, { ...enc('string-array', '0.2.0'), 'stnmf-kind': 'category', 'stnmf-categories': c.categories.length > 0 ? c.categories : [] });
+        if (c.ordered) setAttrs(d, { 'stnmf-ordered': 1 });
+        return;
+      }
+    }
+  }
+
+  unsDict(g: H5Group, name: string, obj: Record<string, unknown>): void {
+    const sub = this.dict(g, name);
+    for (const [k, v] of Object.entries(obj)) {
+      checkKey(this.path, `uns ${name}`, k);
+      this.unsValue(sub, k, v);
+    }
+  }
+
+  unsValue(g: H5Group, k: string, v: unknown): void {
+    if (v === undefined || v === null) return; // no h5ad encoding for None
+    if (typeof v === 'string') {
+      const d = g.create_dataset({ name: k, data: v, shape: [] } as never);
+      setAttrs(d, enc('string', '0.2.0'));
+    } else if (typeof v === 'number') {
+      const d = g.create_dataset({ name: k, data: Number.isInteger(v) && Math.abs(v) < 2 ** 31 ? Int32Array.of(v) : Float64Array.of(v), shape: [] } as never);
+      setAttrs(d, enc('numeric-scalar', '0.2.0'));
+    } else if (typeof v === 'boolean') {
+      const d = g.create_dataset({ name: k, data: Uint8Array.of(v ? 1 : 0), shape: [], dtype: '|b1' } as never);
+      setAttrs(d, { ...enc('numeric-scalar', '0.2.0'), 'stnmf-kind': 'bool' });
+    } else if (typeof v === 'bigint') {
+      const d = g.create_dataset({ name: k, data: BigInt64Array.of(v), shape: [] } as never);
+      setAttrs(d, enc('numeric-scalar', '0.2.0'));
+    } else if (ArrayBuffer.isView(v)) {
+      setAttrs(this.ds(g, k, v), enc('array', '0.2.0'));
+    } else if (Array.isArray(v)) {
+      if (v.every((x) => typeof x === 'string')) this.stringArray(g, k, v as string[]);
+      else if (v.every((x) => typeof x === 'number')) setAttrs(this.ds(g, k, Float64Array.from(v as number[])), enc('array', '0.2.0'));
+      else if (v.every((x) => typeof x === 'boolean')) {
+        setAttrs(this.ds(g, k, Uint8Array.from(v as boolean[], (b) => (b ? 1 : 0))), { ...enc('array', '0.2.0'), 'stnmf-kind': 'bool' });
+      } else {
+        // Mixed lists have no h5ad encoding; store as a dict keyed by position.
+        this.unsDict(g, k, Object.fromEntries(v.map((x, i) => [String(i), x])));
+      }
+    } else if (isNumMatrix(v)) {
+      this.matrix(g, k, v, 'uns');
+    } else if (isCsr(v)) {
+      this.csr(g, k, v);
+    } else if (typeof v === 'object') {
+      this.unsDict(g, k, v as Record<string, unknown>);
+    }
+  }
+}
+
+function isNumMatrix(v: unknown): v is NumMatrix {
+  const o = v as NumMatrix;
+  return typeof o === 'object' && o !== null && typeof o.rows === 'number' && typeof o.cols === 'number' && ArrayBuffer.isView(o.data) && !('indptr' in o);
+}
+
+function isCsr(v: unknown): v is Csr {
+  const o = v as Csr;
+  return typeof o === 'object' && o !== null && typeof o.rows === 'number' && o.indptr instanceof Int32Array;
+}
+
+// ---------------------------------------------------------------- reading
+
+/**
+ * Reads an `.h5ad` file. X may be CSR, CSC (converted) or dense (sparsified); obs/var columns of
+ * every encoding listed in formats.md §1.11 are read (nullable ints as float64 with NaN for
+ * missing); unknown encodings under uns are skipped and listed in `uns.stnmf_skipped`.
+ * `uns.stnmf_meta`, when present (files written by stnmf), restores `meta`.
+ */
+export async function readH5ad(path: string): Promise<Dataset> {
+  const f = await openH5(path);
+  try {
+    const r = new Reader(path);
+    const root = readStringAttr(f, 'encoding-type');
+    if (root !== undefined && root !== 'anndata') throw badFile(path, `root encoding-type: expected 'anndata', found ${q(root)}`);
+    if (!has(f, 'obs') || !has(f, 'var')) throw badFile(path, `missing ${has(f, 'obs') ? "'var'" : "'obs'"}: not an AnnData file`);
+    const obs = r.frame(f, 'obs');
+    const vr = r.frame(f, 'var');
+    let X: Csr;
+    if (has(f, 'X')) X = r.matrixAsCsr(f, 'X');
+    else X = { rows: obs.index.length, cols: vr.index.length, indptr: new Int32Array(obs.index.length + 1), indices: new Int32Array(0), data: new Float32Array(0) };
+    if (X.rows !== obs.index.length || X.cols !== vr.index.length) {
+      throw badFile(path, `X is ${X.rows} x ${X.cols} but obs has ${obs.index.length} and var ${vr.index.length} rows`);
+    }
+    const d: Dataset = {
+      X,
+      obs,
+      var: vr,
+      obsm: r.numMap(f, 'obsm'),
+      varm: r.numMap(f, 'varm'),
+      obsp: r.csrMap(f, 'obsp'),
+      layers: r.layers(f),
+      uns: has(f, 'uns') ? (r.unsGroup(getGroup(f, 'uns')!) as Record<string, unknown>) : {},
+      meta: { platform: 'h5ad', source: path, filtered: [] },
+    };
+    restoreMeta(d);
+    if (r.skipped.length > 0) d.uns.stnmf_skipped = r.skipped;
+    return d;
+  } finally {
+    f.close();
+  }
+}
+
+function restoreMeta(d: Dataset): void {
+  const m = d.uns.stnmf_meta as Record<string, unknown> | undefined;
+  if (!m || typeof m !== 'object') return;
+  delete d.uns.stnmf_meta;
+  if (typeof m.coordinate_unit === 'string') d.meta.coordinateUnit = m.coordinate_unit as Dataset['meta']['coordinateUnit'];
+  if (typeof m.microns_per_unit === 'number') d.meta.micronsPerUnit = m.microns_per_unit;
+  if (typeof m.platform === 'string') d.uns.original_platform = m.platform;
+  const fl = m.filtered as Record<string, unknown> | undefined;
+  if (fl && Array.isArray(fl.what)) {
+    const what = fl.what as string[];
+    const axis = fl.axis as string[];
+    const why = fl.why as string[];
+    const count = fl.count as ArrayLike<number>;
+    d.meta.filtered = what.map((w, i) => ({ axis: axis[i] === 'observations' ? 'observations' : 'features', what: w, count: Number(count[i]), why: why[i] }));
+  }
+}
+
+class Reader {
+  skipped: string[] = [];
+  constructor(private path: string) {}
+
+  encoding(e: H5Group | H5Dataset): string | undefined {
+    return readStringAttr(e, 'encoding-type');
+  }
+
+  frame(g: H5Group, name: string): Frame {
+    const e = g.get(name);
+    if (isDataset(e)) {
+      throw badFile(this.path, `'${name}' is a compound dataset (anndata <= 0.7 layout); re-save it with anndata >= 0.8 (adata.write_h5ad)`);
+    }
+    if (!isGroup(e)) throw badFile(this.path, `missing group '${name}'`);
+    const indexName = readStringAttr(e, '_index') ?? (has(e, '_index') ? '_index' : has(e, 'index') ? 'index' : undefined);
+    if (!indexName) throw badFile(this.path, `'${name}': missing the _index attribute naming the row labels`);
+    const index = readStrings(this.path, needDataset(this.path, e, indexName));
+    const orderAttr = readAttr(e, 'column-order');
+    const order = Array.isArray(orderAttr) ? (orderAttr as unknown[]).map(String) : typeof orderAttr === 'string' ? [orderAttr] : e.keys().filter((k) => k !== indexName && k !== '__categories');
+    const legacyCats = getGroup(e, '__categories');
+    const columns = new Map<string, Column>();
+    for (const k of order) {
+      if (!has(e, k)) throw badFile(this.path, `'${name}': column ${q(k)} is listed in column-order but missing`);
+      const c = this.column(e, k, index.length, legacyCats);
+      if (c) columns.set(k, c);
+      else this.skipped.push(`${name}/${k}`);
+    }
+    return { index, columns };
+  }
+
+  column(g: H5Group, k: string, n: number, legacyCats?: H5Group): Column | undefined {
+    const e = g.get(k);
+    const where = `${g.path}/${k}`;
+    if (isGroup(e)) {
+      const t = this.encoding(e);
+      if (t === 'categorical') {
+        const codes = toInt32(this.path, `${where}/codes`, readValue(this.path, needDataset(this.path, e, 'codes')));
+        const catDs = needDataset(this.path, e, 'categories');
+        const raw = readValue(this.path, catDs);
+        const categories = Array.isArray(raw) || typeof raw === 'string' ? readStrings(this.path, catDs) : Array.from(toFloat64(this.path, where, raw), String);
+        const ord = readAttr(e, 'ordered');
+        return { kind: 'category', codes, categories, ordered: ord === true || ord === 1 };
+      }
+      if (t === 'nullable-integer' || t === 'nullable-boolean') {
+        const vals = toFloat64(this.path, where, readValue(this.path, needDataset(this.path, e, 'values')));
+        const mask = toInt32(this.path, `${where}/mask`, readValue(this.path, needDataset(this.path, e, 'mask')));
+        if (t === 'nullable-boolean' && !mask.some((m) => m !== 0)) return { kind: 'bool', values: Uint8Array.from(vals) };
+        for (let i = 0; i < vals.length; i++) if (mask[i]) vals[i] = NaN;
+        return { kind: 'number', values: vals };
+      }
+      if (t === 'nullable-string-array') {
+        const vals = readStrings(this.path, needDataset(this.path, e, 'values'));
+        return { kind: 'string', values: vals };
+      }
+      return undefined;
+    }
+    if (!isDataset(e)) return undefined;
+    const v = readValue(this.path, e);
+    if (Array.isArray(v) || typeof v === 'string') {
+      const values = readStrings(this.path, e);
+      if (readStringAttr(e, 'stnmf-kind') === 'category') {
+        const cats = readAttr(e, 'stnmf-categories');
+        const categories = Array.isArray(cats) ? cats.map(String) : [];
+        const at = new Map(categories.map((c, i) => [c, i]));
+        const codes = Int32Array.from(values, (s) => at.get(s) ?? -1);
+        return { kind: 'category', codes, categories, ordered: readAttr(e, 'stnmf-ordered') === 1 };
+      }
+      return { kind: 'string', values };
+    }
+    const meta = e.metadata as { type: number; size: number; enum_type?: unknown };
+    const isBool = readStringAttr(e, 'stnmf-kind') === 'bool' || meta.enum_type !== undefined;
+    if (isBool) return { kind: 'bool', values: Uint8Array.from(toInt32(this.path, where, v)) };
+    // Legacy (anndata 0.7) categoricals: integer codes + attribute/`__categories` group.
+    const catRef = legacyCats && has(legacyCats, k) ? readStrings(this.path, getDataset(legacyCats, k)!) : undefined;
+    if (catRef) return { kind: 'category', codes: toInt32(this.path, where, v), categories: catRef };
+    if (v instanceof Float32Array || v instanceof Float64Array || v instanceof Int32Array) return { kind: 'number', values: v };
+    if (ArrayBuffer.isView(v)) return { kind: 'number', values: toFloat64(this.path, where, v) };
+    return undefined;
+  }
+
+  matrixAsCsr(g: H5Group, name: string): Csr {
+    const e = g.get(name);
+    const where = `${g.path === '/' ? '' : g.path}/${name}`;
+    if (isGroup(e)) {
+      const t = this.encoding(e) ?? (readStringAttr(e, 'h5sparse_format') === 'csr' ? 'csr_matrix' : readStringAttr(e, 'h5sparse_format') === 'csc' ? 'csc_matrix' : undefined);
+      const shapeAttr = readAttr(e, 'shape') ?? readAttr(e, 'h5sparse_shape');
+      if ((t === 'csr_matrix' || t === 'csc_matrix') && Array.isArray(shapeAttr)) {
+        const [r, c] = (shapeAttr as number[]).map(Number);
+        const data = toFloat32(this.path, `${where}/data`, readValue(this.path, needDataset(this.path, e, 'data')));
+        const indices = toInt32(this.path, `${where}/indices`, readValue(this.path, needDataset(this.path, e, 'indices')));
+        const indptr = toInt32(this.path, `${where}/indptr`, readValue(this.path, needDataset(this.path, e, 'indptr')));
+        const m: Csr = t === 'csr_matrix' ? { rows: r, cols: c, indptr, indices, data } : transposeCsr({ rows: c, cols: r, indptr, indices, data });
+        if (m.indptr.length !== m.rows + 1) throw badFile(this.path, `${where}: indptr has ${m.indptr.length} entries for ${m.rows} rows`);
+        return m;
+      }
+      throw badFile(this.path, `${where}: unsupported matrix encoding ${q(t ?? 'none')}`);
+    }
+    if (isDataset(e)) {
+      const shape = e.shape ?? [];
+      if (shape.length !== 2) throw badFile(this.path, `${where}: expected a 2-D array, found shape (${shape.join(', ')})`);
+      const data = toFloat32(this.path, where, readValue(this.path, e));
+      return csrFromDense({ rows: shape[0], cols: shape[1], data });
+    }
+    throw badFile(this.path, `missing '${where}'`);
+  }
+
+  numMap(f: H5Group, name: string): Record<string, NumMatrix> {
+    const g = getGroup(f, name);
+    const out: Record<string, NumMatrix> = {};
+    if (!g) return out;
+    for (const k of g.keys()) {
+      const e = g.get(k);
+      if (isDataset(e) && e.shape && e.shape.length <= 2) {
+        const v = readValue(this.path, e);
+        const data = v instanceof Float32Array ? v : toFloat64(this.path, `${name}/${k}`, v);
+        out[k] = { rows: e.shape[0], cols: e.shape.length === 2 ? e.shape[1] : 1, data };
+      } else this.skipped.push(`${name}/${k}`);
+    }
+    return out;
+  }
+
+  csrMap(f: H5Group, name: string): Record<string, Csr> {
+    const g = getGroup(f, name);
+    const out: Record<string, Csr> = {};
+    if (!g) return out;
+    for (const k of g.keys()) out[k] = this.matrixAsCsr(g, k);
+    return out;
+  }
+
+  layers(f: H5Group): Record<string, Csr | Dense> {
+    const g = getGroup(f, 'layers');
+    const out: Record<string, Csr | Dense> = {};
+    if (!g) return out;
+    for (const k of g.keys()) {
+      const e = g.get(k);
+      if (isDataset(e) && e.shape?.length === 2) out[k] = { rows: e.shape[0], cols: e.shape[1], data: toFloat32(this.path, `layers/${k}`, readValue(this.path, e)) };
+      else out[k] = this.matrixAsCsr(g, k);
+    }
+    return out;
+  }
+
+  unsGroup(g: H5Group): unknown {
+    const t = this.encoding(g);
+    if (t === 'csr_matrix' || t === 'csc_matrix') return this.matrixAsCsr(g.parent, g.path.split('/').pop()!);
+    if (t !== undefined && t !== 'dict') {
+      this.skipped.push(`${g.path} (${t})`);
+      return undefined;
+    }
+    const out: Record<string, unknown> = {};
+    for (const k of g.keys()) {
+      const e = g.get(k);
+      let v: unknown;
+      if (isGroup(e)) v = this.unsGroup(e);
+      else if (isDataset(e)) v = this.unsDataset(e);
+      if (v !== undefined) out[k] = v;
+    }
+    return out;
+  }
+
+  unsDataset(e: H5Dataset): unknown {
+    const v = readValue(this.path, e);
+    const shape = e.shape ?? [];
+    const bool = readStringAttr(e, 'stnmf-kind') === 'bool' || (e.metadata as { enum_type?: unknown }).enum_type !== undefined;
+    if (typeof v === 'string') return v.replace(/\0+$/, '');
+    if (Array.isArray(v)) return readStrings(this.path, e);
+    if (shape.length === 0) {
+      const x = typeof v === 'bigint' ? Number(v) : ArrayBuffer.isView(v) ? Number((v as unknown as ArrayLike<number | bigint>)[0]) : Number(v);
+      return bool ? x !== 0 : x;
+    }
+    if (bool && ArrayBuffer.isView(v)) return Array.from(v as unknown as ArrayLike<number>, (x) => x !== 0);
+    if (shape.length === 2 && ArrayBuffer.isView(v)) {
+      const data = v instanceof Float32Array ? v : toFloat64(this.path, e.path, v);
+      return { rows: shape[0], cols: shape[1], data };
+    }
+    if (v instanceof BigInt64Array) return toFloat64(this.path, e.path, v);
+    return v;
+  }
+}
+

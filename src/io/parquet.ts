@@ -1,0 +1,58 @@
+/**
+ * Parquet tables (Xenium `cells.parquet`, Visium HD `tissue_positions.parquet`). Parsing uses
+ * the optional pure-JS package `hyparquet` (+ `hyparquet-compressors` for zstd/gzip/brotli/lz4),
+ * loaded on first use; when it is not installed the error says so and names the CSV alternative.
+ */
+import type { Column } from '../dataset.js';
+import { StnmfError } from '../errors.js';
+import { columnFromStrings } from './csv.js';
+import { badFile } from './util.js';
+
+/** Column-wise contents of a parquet file: name -> values (numbers, strings, bigints...). */
+export type ParquetColumns = Map<string, unknown[]>;
+
+async function load(mod: string): Promise<Record<string, unknown> | undefined> {
+  try {
+    // A computed specifier keeps tsc from requiring the optional package at build time.
+    return (await import(mod)) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Reads every column of a parquet file. */
+export async function readParquetColumns(path: string): Promise<ParquetColumns> {
+  const hp = await load('hyparquet');
+  if (!hp) {
+    throw new StnmfError(
+      'BAD_FILE',
+      `${path}: reading parquet needs the optional npm package 'hyparquet' (npm install hyparquet hyparquet-compressors), or use the CSV copy of this table`,
+    );
+  }
+  const hc = await load('hyparquet-compressors');
+  type Fn = (opts: Record<string, unknown>) => Promise<Record<string, unknown>[]>;
+  const asyncBufferFromFile = hp.asyncBufferFromFile as (p: string) => Promise<unknown>;
+  const parquetReadObjects = hp.parquetReadObjects as Fn;
+  let rows: Record<string, unknown>[];
+  try {
+    const file = await asyncBufferFromFile(path);
+    rows = await parquetReadObjects({ file, compressors: hc?.compressors });
+  } catch (e) {
+    throw badFile(path, `cannot read parquet (${e instanceof Error ? e.message : String(e)})`);
+  }
+  const out: ParquetColumns = new Map();
+  if (rows.length === 0) return out;
+  for (const k of Object.keys(rows[0])) out.set(k, rows.map((r) => r[k]));
+  return out;
+}
+
+/** A parquet value column as a Dataset column (bytes decoded as UTF-8, bigints as numbers). */
+export function parquetColumn(values: unknown[]): Column {
+  const dec = new TextDecoder();
+  const text = values.map((v) => (v instanceof Uint8Array ? dec.decode(v) : v === null || v === undefined ? '' : typeof v === 'bigint' ? v.toString() : String(v)));
+  if (values.every((v) => typeof v === 'number' || typeof v === 'bigint' || v === null)) {
+    return { kind: 'number', values: Float64Array.from(values, (v) => (v === null ? NaN : Number(v))) };
+  }
+  if (values.every((v) => typeof v === 'boolean')) return { kind: 'bool', values: Uint8Array.from(values, (v) => (v ? 1 : 0)) };
+  return columnFromStrings(text);
+}

@@ -1,0 +1,231 @@
+/**
+ * Streaming text input: line and record iteration over plain or gzip files without ever holding
+ * the file as one string (a 1 GB CSV is read in 1 MB chunks), plus delimiter-aware field
+ * splitting with RFC 4180 quoting. Handles a UTF-8 byte-order mark, CRLF line ends and a
+ * missing final newline.
+ */
+import { closeSync, createReadStream, openSync, readSync, statSync } from 'node:fs';
+import { createGunzip } from 'node:zlib';
+import { StringDecoder } from 'node:string_decoder';
+import { badFile } from './util.js';
+
+/** True when the file starts with the gzip magic bytes (extension is not trusted). */
+export function isGzip(path: string): boolean {
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, 'r');
+    const b = Buffer.alloc(2);
+    return readSync(fd, b, 0, 2, 0) === 2 && b[0] === 0x1f && b[1] === 0x8b;
+  } catch {
+    return false;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/** Size in bytes, or a BAD_FILE error for a missing file. */
+export function fileSize(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    throw badFile(path, 'file not found');
+  }
+}
+
+/**
+ * Calls `onLine(line, lineNo)` for each line (1-based numbers, line ends stripped). Return
+ * `false` from the callback to stop reading early. Empty files raise BAD_FILE.
+ */
+export async function forEachLine(path: string, onLine: (line: string, lineNo: number) => void | boolean): Promise<number> {
+  if (fileSize(path) === 0) throw badFile(path, 'file is empty (0 bytes)');
+  const raw = createReadStream(path, { highWaterMark: 1 << 20 });
+  const stream = isGzip(path) ? raw.pipe(createGunzip()) : raw;
+  const decoder = new StringDecoder('utf8');
+  let rest = '';
+  let lineNo = 0;
+  let stopped = false;
+  const emit = (line: string): boolean => {
+    lineNo++;
+    if (lineNo === 1 && line.charCodeAt(0) === 0xfeff) line = line.slice(1);
+    if (line.length > 0 && line.charCodeAt(line.length - 1) === 13) line = line.slice(0, -1);
+    return onLine(line, lineNo) !== false;
+  };
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      const text = rest + decoder.write(chunk);
+      let start = 0;
+      for (;;) {
+        const nl = text.indexOf('\n', start);
+        if (nl < 0) break;
+        if (!emit(text.slice(start, nl))) {
+          stopped = true;
+          break;
+        }
+        start = nl + 1;
+      }
+      if (stopped) break;
+      rest = text.slice(start);
+    }
+    if (!stopped) {
+      rest += decoder.end();
+      if (rest.length > 0) emit(rest);
+    }
+  } catch (e) {
+    const msg = e instanceof Error ? e.message : String(e);
+    if (/unexpected end of file|incorrect header check|invalid/i.test(msg)) {
+      throw badFile(path, `corrupt or truncated gzip data (${msg})`);
+    }
+    throw e;
+  } finally {
+    raw.destroy();
+  }
+  if (lineNo === 0) throw badFile(path, 'file is empty');
+  return lineNo;
+}
+
+/** Separator of a delimited text file. */
+export type Delimiter = ',' | '\t' | ';' | ' ' | 'whitespace';
+
+/** Picks the delimiter from a header or first line: tab, then comma, then semicolon, then spaces. */
+export function sniffDelimiter(line: string): Delimiter {
+  if (line.includes('\t')) return '\t';
+  if (line.includes(',')) return ',';
+  if (line.includes(';')) return ';';
+  return 'whitespace';
+}
+
+/**
+ * Splits one record into fields. Double-quoted fields may hold the delimiter and `""` escapes;
+ * quotes are removed. With `whitespace`, runs of blanks separate fields.
+ */
+export function splitFields(line: string, delim: Delimiter): string[] {
+  if (delim === 'whitespace') {
+    const t = line.trim();
+    return t === '' ? [''] : t.split(/\s+/);
+  }
+  if (!line.includes('"')) return line.split(delim);
+  const out: string[] = [];
+  let i = 0;
+  const n = line.length;
+  for (;;) {
+    if (line[i] === '"') {
+      let s = '';
+      i++;
+      for (;;) {
+        const qpos = line.indexOf('"', i);
+        if (qpos < 0) {
+          s += line.slice(i);
+          i = n;
+          break;
+        }
+        s += line.slice(i, qpos);
+        if (line[qpos + 1] === '"') {
+          s += '"';
+          i = qpos + 2;
+        } else {
+          i = qpos + 1;
+          break;
+        }
+      }
+      // Anything between the closing quote and the delimiter is kept (lenient).
+      const d = line.indexOf(delim, i);
+      if (d < 0) {
+        out.push(s + line.slice(i));
+        return out;
+      }
+      out.push(s + line.slice(i, d));
+      i = d + 1;
+    } else {
+      const d = line.indexOf(delim, i);
+      if (d < 0) {
+        out.push(line.slice(i));
+        return out;
+      }
+      out.push(line.slice(i, d));
+      i = d + 1;
+    }
+  }
+}
+
+/** True when `line` ends inside an open double-quoted field (a record continues on the next line). */
+function openQuote(line: string): boolean {
+  let count = 0;
+  for (let i = line.indexOf('"'); i >= 0; i = line.indexOf('"', i + 1)) count++;
+  return count % 2 === 1;
+}
+
+/**
+ * Calls `onRecord(fields, recordNo, lineNo)` for each record of a delimited file, joining lines
+ * of quoted fields that contain newlines. Blank lines and lines starting with `comment` (when
+ * given) are skipped. The delimiter is sniffed from the first record unless given.
+ */
+export async function forEachRecord(
+  path: string,
+  onRecord: (fields: string[], recordNo: number, lineNo: number) => void | boolean,
+  opts: { delimiter?: Delimiter; comment?: string } = {},
+): Promise<{ delimiter: Delimiter; records: number }> {
+  let delim = opts.delimiter;
+  let pending = '';
+  let records = 0;
+  await forEachLine(path, (line, lineNo) => {
+    if (pending === '') {
+      if (line === '' || (opts.comment !== undefined && line.startsWith(opts.comment))) return true;
+    }
+    const text = pending === '' ? line : pending + '\n' + line;
+    if (text.includes('"') && openQuote(text)) {
+      pending = text;
+      return true;
+    }
+    pending = '';
+    delim ??= sniffDelimiter(text);
+    records++;
+    return onRecord(splitFields(text, delim), records, lineNo);
+  });
+  if (pending !== '') {
+    records++;
+    onRecord(splitFields(pending, delim ?? ','), records, -1);
+  }
+  return { delimiter: delim ?? ',', records };
+}
+
+/** Reads a whole (small) delimited file: header row + records. */
+export async function readSmallTable(
+  path: string,
+  opts: { delimiter?: Delimiter; header?: boolean; comment?: string } = {},
+): Promise<{ header: string[] | undefined; rows: string[][] }> {
+  const rows: string[][] = [];
+  let header: string[] | undefined;
+  await forEachRecord(
+    path,
+    (f, n) => {
+      if (n === 1 && opts.header !== false) header = f;
+      else rows.push(f);
+    },
+    opts,
+  );
+  return { header, rows };
+}
+
+/** Parses a decimal number field; empty, `NA` and non-numbers give NaN. */
+export function num(s: string): number {
+  if (s === '0') return 0;
+  if (s === '' || s === 'NA' || s === 'NaN' || s === 'nan') return NaN;
+  const v = Number(s);
+  return v;
+}
+
+/** True when the field reads as a finite number. */
+export function isNumeric(s: string): boolean {
+  if (s === '') return false;
+  const v = Number(s);
+  return Number.isFinite(v);
+}
+
+/** Strips one layer of surrounding single or double quotes (`'Tal1'` in seqFISH tables). */
+export function unquote(s: string): string {
+  const t = s.trim();
+  if (t.length >= 2 && ((t[0] === "'" && t[t.length - 1] === "'") || (t[0] === '"' && t[t.length - 1] === '"'))) {
+    return t.slice(1, -1);
+  }
+  return t;
+}
