@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseNpy } from '../src/io/npy.js';
+import { readH5ad } from '../src/io/h5ad.js';
 
 const CLI = new URL('../src/cli/main.js', import.meta.url).pathname;
 const H5 = new URL('../../../shared/data/xenium-mouse-brain/cell_feature_matrix.h5', import.meta.url).pathname;
@@ -15,7 +16,7 @@ function stnmf(...args: string[]) {
   return spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
 }
 
-test('stnmf nmf on the Xenium h5 writes W, H, labels, summary.json and run.json', () => {
+test('stnmf nmf on the Xenium h5 writes W, H, labels, result.h5ad, summary.json and run.json', async () => {
   const out = join(mkdtempSync(join(tmpdir(), 'stnmf-cli-')), 'run');
   const r = stnmf('nmf', H5, '--rank', '8', '--loss', 'poisson', '--max-iter', '20', '--out', out, '--json');
   assert.equal(r.status, 0, r.stderr);
@@ -33,6 +34,11 @@ test('stnmf nmf on the Xenium h5 writes W, H, labels, summary.json and run.json'
   assert.deepEqual(H.shape, [8, 248]);
   assert.equal(readFileSync(join(out, 'obs_names.txt'), 'utf8').split('\n')[0], '1');
   assert.equal(readdirSync(out).filter((n) => n.startsWith('.')).length, 0, 'staging folder left behind');
+  const res = await readH5ad(join(out, 'result.h5ad'));
+  assert.deepEqual([res.obsm.X_nmf.rows, res.obsm.X_nmf.cols], [36602, 8]);
+  assert.deepEqual(Array.from(res.obsm.X_nmf.data.subarray(0, 16)), Array.from((W.data as Float32Array).subarray(0, 16)));
+  assert.deepEqual([res.varm.nmf.rows, res.varm.nmf.cols], [248, 8]);
+  assert.equal(res.X.indptr[res.X.rows], 2611055);
 });
 
 test('stnmf nmf errors are one line, exit non-zero, and leave no output', () => {
