@@ -1,0 +1,20 @@
+/** spatial: k-d trees, neighbourhood graphs, weights, UMAP connectivities, cross-dataset mapping (layer 1). */
+export { KDTree, knnQuery, checkPoints, type PointArray } from './kdtree.js';
+export {
+  radiusGraph,
+  knnGraph,
+  delaunayGraph,
+  setWeights,
+  rowStandardize,
+  graphToCsr,
+  graphNnz,
+  sortRows,
+  type NeighborGraph,
+  type WeightScheme,
+  type WeightOptions,
+  type RadiusGraphOptions,
+  type KnnGraphOptions,
+  type DelaunayGraphOptions,
+} from './graphs.js';
+export { umapConnectivities, smoothKnnDist, fuzzyUnion, type UmapOptions } from './umap.js';
+export { mapToNearest, mappingByTarget, type NearestMapping } from './mapping.js';
