@@ -3,3 +3,5 @@ export { simulateSpatialCounts } from './spatial-counts.js';
 export type { SpatialCountsOptions, SimulatedSlide } from './spatial-counts.js';
 export { simulateSiid, pseudoVisium, checkerboardTypes, hexLattice, sumCellsIntoSpots } from './siid.js';
 export type { SiidSimOptions, SiidSimulation, PseudoVisiumOptions, PseudoVisium } from './siid.js';
+export { simulateContrastive } from './contrastive.js';
+export type { ContrastiveSimOptions, ContrastiveSim } from './contrastive.js';

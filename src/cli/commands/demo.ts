@@ -11,6 +11,7 @@ import { nmf } from '../../nmf/index.js';
 import { simulateSpatialCounts } from '../../simulate/index.js';
 import type { Command, CommandContext } from '../command.js';
 import { jsonReplacer } from '../output.js';
+import { demoContrastive } from './contrastive.js';
 
 /** One step of the demo: writes into `dir` and returns its key figures. */
 export interface DemoStep {
@@ -64,7 +65,10 @@ function programRecovery(truth: Float32Array, fitted: Float32Array, k: number, p
 }
 
 /** The demo's steps in order. Methods register theirs here. */
-export const DEMO_STEPS: DemoStep[] = [{ name: 'nmf', run: demoNmf }];
+export const DEMO_STEPS: DemoStep[] = [
+  { name: 'nmf', run: demoNmf },
+  { name: 'contrastive', run: demoContrastive },
+];
 
 export const demoCommand: Command = {
   name: 'demo',

@@ -3,7 +3,8 @@
  * its own file in this folder and exports one `Command`.
  */
 import type { Command } from '../command.js';
+import { contrastiveCommand } from './contrastive.js';
 import { demoCommand } from './demo.js';
 import { nmfCommand } from './nmf.js';
 
-export const COMMANDS: Command[] = [demoCommand, nmfCommand];
+export const COMMANDS: Command[] = [demoCommand, nmfCommand, contrastiveCommand];
