@@ -14,10 +14,19 @@ export function registerWasmFactory(f: WasmFactory): void {
   wasmFactory = f;
 }
 
-/** The machine's parallelism: Node's `os.availableParallelism()` or the browser's hardwareConcurrency. */
-export function defaultThreads(): number {
-  const g = globalThis as { navigator?: { hardwareConcurrency?: number } };
-  const hc = g.navigator?.hardwareConcurrency;
+/**
+ * The machine's parallelism, the default thread count (compute-notes.md §2.5): Node's
+ * `os.availableParallelism()` (loaded lazily so this module stays browser-safe), else the
+ * browser's `navigator.hardwareConcurrency`, else 1.
+ */
+export async function defaultThreads(): Promise<number> {
+  const proc = (globalThis as { process?: { versions?: { node?: string } } }).process;
+  if (typeof proc?.versions?.node === 'string') {
+    const spec = 'node:os'; // a variable specifier keeps bundlers from pulling os into browser builds
+    const os = (await import(/* @vite-ignore */ spec)) as { availableParallelism?: () => number; cpus(): unknown[] };
+    return Math.max(1, os.availableParallelism ? os.availableParallelism() : os.cpus().length);
+  }
+  const hc = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency;
   return typeof hc === 'number' && hc > 0 ? hc : 1;
 }
 
@@ -27,9 +36,11 @@ export function defaultThreads(): number {
  */
 export async function createKernels(options: KernelOptions = {}): Promise<Kernels> {
   const backend = options.backend ?? 'auto';
-  const threads = options.threads ?? defaultThreads();
+  const threads = options.threads ?? (await defaultThreads());
   if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`threads must be a positive integer, got ${threads}`);
   if (backend === 'ts') return createTsKernels();
+  // Loading the wasm module registers its factory; loaded on first use only.
+  if (!wasmFactory) await import('./wasm/index.js');
   const k = wasmFactory ? await wasmFactory(threads) : undefined;
   if (k) return k;
   if (backend === 'wasm') throw new Error('the WebAssembly SIMD backend is not available in this environment');

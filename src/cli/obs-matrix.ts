@@ -1,0 +1,46 @@
+/**
+ * Picks the matrices and labels commands work on out of a Dataset, with errors that list what
+ * the file does have.
+ */
+import type { Column, Dataset, NumMatrix } from '../dataset.js';
+import { StnmfError } from '../errors.js';
+
+/** `obsm[key]` (e.g. `X_nmf`), or an error listing the obsm keys present. */
+export function obsmMatrix(ds: Dataset, key: string, flag = 'use'): NumMatrix {
+  const m = ds.obsm[key];
+  if (!m) {
+    const have = Object.keys(ds.obsm);
+    throw new StnmfError('BAD_INPUT', `${ds.meta.source}: obsm has no '${key}' (--${flag}); it has ${have.length ? have.join(', ') : 'no entries'}${key === 'X_nmf' ? " — run 'stnmf nmf' first" : ''}`);
+  }
+  return m;
+}
+
+/** The n x 2 spatial coordinates, or an error saying the input has none. */
+export function spatialXY(ds: Dataset): Float64Array {
+  const s = ds.obsm.spatial;
+  if (!s || s.cols < 2) throw new StnmfError('BAD_INPUT', `${ds.meta.source}: no spatial coordinates (obsm['spatial']); give an input with cell or spot positions`);
+  const out = new Float64Array(2 * s.rows);
+  for (let i = 0; i < s.rows; i++) {
+    out[2 * i] = s.data[i * s.cols];
+    out[2 * i + 1] = s.data[i * s.cols + 1];
+  }
+  return out;
+}
+
+/** An obs column as one string label per observation (missing → null). */
+export function obsLabels(ds: Dataset, name: string, flag = 'labels'): (string | null)[] {
+  const c: Column | undefined = ds.obs.columns.get(name);
+  if (!c) {
+    throw new StnmfError('BAD_INPUT', `${ds.meta.source}: obs has no column '${name}' (--${flag}); it has ${[...ds.obs.columns.keys()].join(', ') || 'no columns'}`);
+  }
+  switch (c.kind) {
+    case 'category':
+      return Array.from(c.codes, (k) => (k < 0 ? null : c.categories[k]));
+    case 'string':
+      return c.values.map((v) => (v === '' ? null : v));
+    case 'bool':
+      return Array.from(c.values, (v) => String(Boolean(v)));
+    case 'number':
+      return Array.from(c.values, (v) => (Number.isNaN(v) ? null : String(v)));
+  }
+}
