@@ -1,0 +1,173 @@
+/**
+ * The sparse adjacency algebra of hSNMF (methods-spec M1.3 steps 3, 4, 6, 7): merging the
+ * contact and context radius graphs, the diffusion operator, row-stochastic normalisation,
+ * and the α-mix of the spatial and feature graphs. The sum-symmetrisation scanpy applies when
+ * it hands an adjacency matrix to Leiden is `graphFromAdjacency(A, 'sum')` in src/graph.
+ *
+ * Every matrix here is a `NeighborGraph`-shaped CSR (float64 weights, rows sorted by column).
+ * Layer 2 (methods): no Node APIs.
+ */
+import type { NeighborGraph } from '../../spatial/index.js';
+
+/** A sparse n x n matrix with float64 values (the weight part of a `NeighborGraph`). */
+export interface SparseSquare {
+  readonly n: number;
+  readonly indptr: Int32Array;
+  readonly indices: Int32Array;
+  readonly weights: Float64Array;
+}
+
+/**
+ * How an edge present in both the contact and the context graph is weighted (M1.3 step 3;
+ * the reference's `build_hybrid_graph` options). Default `max` (hSNMF).
+ */
+export type CombineRule = 'max' | 'sum' | 'mean' | 'contact' | 'radius';
+
+/**
+ * The hybrid spatial graph S: union of the contact graph C and the context (radius) graph R.
+ * An edge only in C keeps C's weight, an edge only in R keeps R's, a shared edge gets
+ * `combine(w_c, w_r)`; every weight is capped at `cap` when given. Distances come from
+ * whichever graph holds the edge. O(nnz(C) + nnz(R)).
+ */
+export function mergeGraphs(contact: NeighborGraph, radius: NeighborGraph, combine: CombineRule = 'max', cap?: number): NeighborGraph {
+  const n = contact.n;
+  const maxLen = contact.indptr[n] + radius.indptr[n];
+  const indptr = new Int32Array(n + 1);
+  const indices = new Int32Array(maxLen);
+  const weights = new Float64Array(maxLen);
+  const distances = new Float64Array(maxLen);
+  const capped = (w: number): number => (cap !== undefined && w > cap ? cap : w);
+  let m = 0;
+  for (let i = 0; i < n; i++) {
+    let a = contact.indptr[i];
+    let b = radius.indptr[i];
+    const ae = contact.indptr[i + 1];
+    const be = radius.indptr[i + 1];
+    while (a < ae || b < be) {
+      const ca = a < ae ? contact.indices[a] : 0x7fffffff;
+      const cb = b < be ? radius.indices[b] : 0x7fffffff;
+      if (ca === cb) {
+        const wc = capped(contact.weights[a]);
+        const wr = capped(radius.weights[b]);
+        let w: number;
+        switch (combine) {
+          case 'max': w = Math.max(wc, wr); break;
+          case 'sum': w = wc + wr; break;
+          case 'mean': w = 0.5 * (wc + wr); break;
+          case 'contact': w = wc; break;
+          case 'radius': w = wr; break;
+        }
+        indices[m] = ca;
+        weights[m] = capped(w);
+        distances[m++] = radius.distances[b];
+        a++;
+        b++;
+      } else if (ca < cb) {
+        indices[m] = ca;
+        weights[m] = capped(contact.weights[a]);
+        distances[m++] = contact.distances[a];
+        a++;
+      } else {
+        indices[m] = cb;
+        weights[m] = capped(radius.weights[b]);
+        distances[m++] = radius.distances[b];
+        b++;
+      }
+    }
+    indptr[i + 1] = m;
+  }
+  return { n, indptr, indices: indices.slice(0, m), weights: weights.slice(0, m), distances: distances.slice(0, m) };
+}
+
+/**
+ * `rowstoch(A) = D⁻¹A` with D the row sums; rows summing to 0 stay 0 (the reference sets
+ * their divisor to 1). Same sparsity pattern as A.
+ */
+export function rowStochastic<G extends SparseSquare>(A: G): G {
+  const w = new Float64Array(A.weights.length);
+  for (let i = 0; i < A.n; i++) {
+    let s = 0;
+    for (let p = A.indptr[i]; p < A.indptr[i + 1]; p++) s += A.weights[p];
+    if (s === 0) continue;
+    const inv = 1 / s;
+    for (let p = A.indptr[i]; p < A.indptr[i + 1]; p++) w[p] = A.weights[p] * inv;
+  }
+  return { ...A, weights: w };
+}
+
+/** `A / max(A)` (the reference's alternative to row-stochastic scaling); unchanged when max is 0. */
+export function maxScaled<G extends SparseSquare>(A: G): G {
+  let mx = 0;
+  for (let p = 0; p < A.weights.length; p++) if (A.weights[p] > mx) mx = A.weights[p];
+  if (mx === 0) return A;
+  const w = new Float64Array(A.weights.length);
+  for (let p = 0; p < w.length; p++) w[p] = A.weights[p] / mx;
+  return { ...A, weights: w };
+}
+
+/**
+ * `a·A + b·B` on the union of both patterns (entries that sum to exactly 0 are kept out).
+ */
+export function addScaled(a: number, A: SparseSquare, b: number, B: SparseSquare): SparseSquare {
+  const n = A.n;
+  const maxLen = A.indptr[n] + B.indptr[n];
+  const indptr = new Int32Array(n + 1);
+  const indices = new Int32Array(maxLen);
+  const weights = new Float64Array(maxLen);
+  let m = 0;
+  for (let i = 0; i < n; i++) {
+    let p = A.indptr[i];
+    let q = B.indptr[i];
+    const pe = A.indptr[i + 1];
+    const qe = B.indptr[i + 1];
+    while (p < pe || q < qe) {
+      const cp = p < pe ? A.indices[p] : 0x7fffffff;
+      const cq = q < qe ? B.indices[q] : 0x7fffffff;
+      let v: number;
+      let c: number;
+      if (cp === cq) {
+        v = a * A.weights[p++] + b * B.weights[q++];
+        c = cp;
+      } else if (cp < cq) {
+        v = a * A.weights[p++];
+        c = cp;
+      } else {
+        v = b * B.weights[q++];
+        c = cq;
+      }
+      if (v === 0) continue;
+      indices[m] = c;
+      weights[m++] = v;
+    }
+    indptr[i + 1] = m;
+  }
+  return { n, indptr, indices: indices.slice(0, m), weights: weights.slice(0, m) };
+}
+
+/**
+ * The hybrid mixed adjacency (M1.3 step 6): with `rowStochastic` (default, the reference's
+ * ROW_STOCH_NORMALIZE = true) `A_mix = rowstoch(α·rowstoch(A_S) + (1−α)·rowstoch(C))`, the
+ * final renormalisation only when `renormalize` (RENORMALIZE_MIX, default true); otherwise
+ * each matrix is divided by its maximum entry and the mix is not renormalised.
+ * The result is not symmetric: Leiden sees `A_mix + A_mixᵀ` (graph/graphFromAdjacency 'sum').
+ * @param spatial A_S, the hybrid spatial graph
+ * @param feature the UMAP connectivities of the feature kNN graph
+ * @param alpha spatial weight α in [0, 1] (default 0.5, M1.4)
+ */
+export function mixAdjacency(
+  spatial: SparseSquare,
+  feature: SparseSquare,
+  alpha = 0.5,
+  options: { rowStochastic?: boolean; renormalize?: boolean } = {},
+): SparseSquare {
+  const rs = options.rowStochastic ?? true;
+  const As = rs ? rowStochastic(spatial) : maxScaled(spatial);
+  const Af = rs ? rowStochastic(feature) : maxScaled(feature);
+  const mix = addScaled(alpha, As, 1 - alpha, Af);
+  return rs && (options.renormalize ?? true) ? rowStochastic(mix) : mix;
+}
+
+/** Number of undirected edges of a symmetric graph without self-loops (stored entries / 2). */
+export function undirectedEdgeCount(A: SparseSquare): number {
+  return A.indptr[A.n] / 2;
+}

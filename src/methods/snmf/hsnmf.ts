@@ -1,0 +1,160 @@
+/**
+ * hSNMF (methods-spec M1.3 steps 5–8): SNMF, a feature kNN graph on the smoothed usages
+ * weighted by UMAP connectivities, the α-mixed row-stochastic adjacency, and Leiden on it.
+ * Three clustering modes as the reference script's three branches: `hybrid` (hSNMF),
+ * `spatial` (Leiden on the row-stochastic spatial graph, resolution × 0.8) and `feature`
+ * (Leiden on the kNN connectivities).
+ *
+ * Layer 2 (methods): no Node APIs.
+ */
+import type { Dataset } from '../../dataset.js';
+import { StnmfError, throwIfAborted } from '../../errors.js';
+import { graphFromAdjacency, leiden, type Graph } from '../../graph/index.js';
+import { umapConnectivities, type NeighborGraph } from '../../spatial/index.js';
+import { maxScaled, mixAdjacency, rowStochastic, type SparseSquare } from './adjacency.js';
+import { snmf, type SnmfOptions, type SnmfResult } from './snmf.js';
+
+/** Clustering mode (M1.3 step 8). */
+export type HsnmfMode = 'hybrid' | 'spatial' | 'feature';
+
+/** Options of {@link hsnmf}: the SNMF options plus the clustering ones (defaults M1.4). */
+export interface HsnmfOptions extends SnmfOptions {
+  /** `hybrid` (default), `spatial` or `feature`. */
+  mode?: HsnmfMode;
+  /** Spatial weight α of the mix in [0, 1] (default 0.5). */
+  alpha?: number;
+  /** Leiden resolution ρ (default 0.4). */
+  resolution?: number;
+  /** Feature kNN size including the cell itself (default 15, scanpy `n_neighbors`). */
+  nNeighbors?: number;
+  /** Resolution factor of the `spatial` mode (default 0.8, the reference's scaling). */
+  spatialResolutionFactor?: number;
+  /** Row-stochastic normalisation of the adjacencies (default true; false = divide by the max). */
+  rowStochastic?: boolean;
+  /** Renormalise the mix to row sums 1 (default true; only with rowStochastic). */
+  renormalizeMix?: boolean;
+  /** Leiden iterations (default 2) and seed (default 0). */
+  leidenIterations?: number;
+  seed?: number;
+  /** A finished SNMF to cluster (skips NMF, graphs and smoothing; sweeps reuse it). */
+  snmfResult?: SnmfResult;
+  /** A finished feature graph for `snmfResult` (sweeps reuse it across resolutions). */
+  featureGraph?: NeighborGraph;
+}
+
+/** Result of {@link hsnmf}. */
+export interface HsnmfResult {
+  snmf: SnmfResult;
+  mode: HsnmfMode;
+  /** Cluster of each cell, 0 = largest (`obs.hsnmf`). */
+  labels: Int32Array;
+  nClusters: number;
+  /** leidenalg's quality() of the partition on the graph Leiden saw (un-normalised Q_RB). */
+  quality: number;
+  /** quality / (2m) of that graph, comparable across graph sizes. */
+  qualityNormalized: number;
+  modularity: number;
+  /** UMAP connectivities of the kNN graph on Ws (symmetric). */
+  featureGraph: NeighborGraph;
+  /** The adjacency before symmetrisation: A_mix (hybrid), A_s (spatial) or the connectivities (feature). */
+  adjacency: SparseSquare;
+  /** The undirected graph Leiden ran on (`adjacency + adjacencyᵀ`). */
+  leidenGraph: Graph;
+  /** The resolution passed to Leiden (0.8ρ in `spatial` mode). */
+  leidenResolution: number;
+  parameters: Record<string, unknown>;
+  seconds: { snmf: number; features: number; leiden: number };
+}
+
+/** The resolved clustering parameters. */
+export function hsnmfDefaults(o: HsnmfOptions) {
+  return {
+    mode: o.mode ?? 'hybrid',
+    alpha: o.alpha ?? 0.5,
+    resolution: o.resolution ?? 0.4,
+    nNeighbors: o.nNeighbors ?? 15,
+    spatialResolutionFactor: o.spatialResolutionFactor ?? 0.8,
+    rowStochastic: o.rowStochastic ?? true,
+    renormalizeMix: o.renormalizeMix ?? true,
+    leidenIterations: o.leidenIterations ?? 2,
+    seed: o.seed ?? 0,
+  };
+}
+
+/**
+ * The feature graph of M1.3 step 5: exact kNN on the smoothed usages (Euclidean,
+ * `nNeighbors` including the cell itself), weighted by UMAP fuzzy-simplicial-set
+ * connectivities. scanpy switches to approximate neighbours above a few thousand cells; the
+ * toolkit always uses exact neighbours.
+ */
+export function featureGraph(s: SnmfResult, nNeighbors = 15): NeighborGraph {
+  const n = s.Ws.rows;
+  if (!Number.isInteger(nNeighbors) || nNeighbors < 2 || nNeighbors > n) {
+    throw new StnmfError('BAD_OPTION', `hsnmf: nNeighbors must be an integer in [2, ${n}] (cells), got ${nNeighbors}`);
+  }
+  return umapConnectivities(s.Ws64, s.Ws.cols, { nNeighbors });
+}
+
+/**
+ * The adjacency Leiden clusters in each mode (before sum-symmetrisation) and its resolution.
+ */
+export function clusteringAdjacency(
+  s: SnmfResult,
+  conn: NeighborGraph,
+  p: ReturnType<typeof hsnmfDefaults>,
+): { adjacency: SparseSquare; resolution: number } {
+  const spatial = p.rowStochastic ? rowStochastic(s.graphs.hybrid) : maxScaled(s.graphs.hybrid);
+  switch (p.mode) {
+    case 'hybrid':
+      return { adjacency: mixAdjacency(s.graphs.hybrid, conn, p.alpha, { rowStochastic: p.rowStochastic, renormalize: p.renormalizeMix }), resolution: p.resolution };
+    case 'spatial':
+      return { adjacency: spatial, resolution: p.resolution * p.spatialResolutionFactor };
+    case 'feature':
+      // scanpy clusters the raw symmetric connectivities (`neighbors_key`), not the normalised ones.
+      return { adjacency: conn, resolution: p.resolution };
+  }
+}
+
+/**
+ * hSNMF end to end: SNMF (unless `snmfResult` is given), the feature graph, the mode's
+ * adjacency, then Leiden (RB-configuration, 2 iterations, seed 0) on `A + Aᵀ` — the
+ * undirected multigraph scanpy builds from an asymmetric adjacency (M1.3 step 7).
+ * @throws StnmfError for bad options or inputs (see {@link snmf}).
+ */
+export async function hsnmf(dataset: Dataset, options: HsnmfOptions = {}): Promise<HsnmfResult> {
+  const p = hsnmfDefaults(options);
+  if (!['hybrid', 'spatial', 'feature'].includes(p.mode)) throw new StnmfError('BAD_OPTION', `hsnmf: mode must be hybrid, spatial or feature, got '${p.mode}'`);
+  if (!(p.alpha >= 0 && p.alpha <= 1)) throw new StnmfError('BAD_OPTION', `hsnmf: alpha must be in [0, 1], got ${p.alpha}`);
+  if (!(p.resolution > 0) || !Number.isFinite(p.resolution)) throw new StnmfError('BAD_OPTION', `hsnmf: resolution must be a finite number > 0, got ${p.resolution}`);
+  const t0 = Date.now();
+  const s = options.snmfResult ?? (await snmf(dataset, options));
+  const t1 = Date.now();
+  throwIfAborted(options.signal, 'hsnmf');
+  options.onProgress?.({ stage: 'features', done: 0, total: 1 });
+  const conn = options.featureGraph ?? featureGraph(s, p.nNeighbors);
+  const { adjacency, resolution } = clusteringAdjacency(s, conn, p);
+  const g = graphFromAdjacency(adjacency, 'sum');
+  const t2 = Date.now();
+  throwIfAborted(options.signal, 'hsnmf');
+  options.onProgress?.({ stage: 'leiden', done: 0, total: 1 });
+  const res = leiden(g, { resolution, objective: 'rb', nIterations: p.leidenIterations, seed: p.seed, signal: options.signal });
+  const t3 = Date.now();
+  let twoM = 0;
+  for (let q = 0; q < g.weights.length; q++) twoM += g.weights[q];
+  options.onProgress?.({ stage: 'leiden', done: 1, total: 1, detail: `${res.nClusters} clusters` });
+  return {
+    snmf: s,
+    mode: p.mode,
+    labels: res.membership,
+    nClusters: res.nClusters,
+    quality: res.quality,
+    qualityNormalized: twoM > 0 ? res.quality / twoM : 0,
+    modularity: res.modularity,
+    featureGraph: conn,
+    adjacency,
+    leidenGraph: g,
+    leidenResolution: resolution,
+    parameters: { ...s.parameters, ...p, leidenResolution: resolution },
+    seconds: { snmf: (t1 - t0) / 1000, features: (t2 - t1) / 1000, leiden: (t3 - t2) / 1000 },
+  };
+}

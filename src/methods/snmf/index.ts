@@ -1,0 +1,14 @@
+/**
+ * SNMF and hSNMF (Mahmud et al., ISBI 2026; methods-spec M1): spatially smoothed NMF and
+ * Leiden clustering on a hybrid spatial/feature graph, with the reference's evaluation.
+ * Layer 2 (methods): runs in browsers.
+ */
+export { snmf, snmfDefaults, coordinatesInMicrons, buildSpatialGraphs, snmfInput, type SnmfOptions, type SnmfResult, type SnmfProgress, type SpatialGraphs } from './snmf.js';
+export { hsnmf, hsnmfDefaults, featureGraph, clusteringAdjacency, type HsnmfOptions, type HsnmfResult, type HsnmfMode } from './hsnmf.js';
+export { mergeGraphs, rowStochastic, maxScaled, addScaled, mixAdjacency, undirectedEdgeCount, type SparseSquare, type CombineRule } from './adjacency.js';
+export { diffusionSmooth, type SmoothOptions, type FactorMatrix } from './smooth.js';
+export { logNormalize } from './normalize.js';
+export { wilcoxonScores, clusterMarkers, markerScores, type MarkerOptions, type ClusterMarkers, type MarkerScores } from './markers.js';
+export { parseGmt, overRepresentation, enrichmentScore, hypergeometricSf, benjaminiHochberg, type GeneSet, type EnrichmentTerm } from './enrichment.js';
+export { evaluateHsnmf, adjacencyScore, reconstructionScores, metricsCsv, METRIC_COLUMNS, type EvaluateOptions, type HsnmfMetrics } from './evaluate.js';
+export { hsnmfSweep, paretoFront, sweepCsv, type SweepOptions, type SweepResult } from './sweep.js';

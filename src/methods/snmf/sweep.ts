@@ -1,0 +1,103 @@
+/**
+ * The rank x resolution sweep of the reference (`hSNMF_model.py` RANK_GRID x RES_GRID) and the
+ * Pareto analysis of `pareto_analysis.py` (methods-spec M1.5 item 13, Part IV.3): per rank
+ * one SNMF and one feature graph, per resolution one Leiden run and one metric row; then the
+ * Pareto front of spatial compactness (Moran's I / (100·CHAOS)) vs separability
+ * (silhouette / DBI), and, when enrichment is available, of each vs CMC × Enrich.
+ *
+ * Layer 2 (methods): no Node APIs.
+ */
+import type { Dataset } from '../../dataset.js';
+import { throwIfAborted } from '../../errors.js';
+import { evaluateHsnmf, metricsCsv, type EvaluateOptions, type HsnmfMetrics } from './evaluate.js';
+import { featureGraph, hsnmf, hsnmfDefaults, type HsnmfOptions } from './hsnmf.js';
+import { snmf } from './snmf.js';
+
+/** Options of {@link hsnmfSweep}. */
+export interface SweepOptions extends HsnmfOptions {
+  /** Ranks (default the reference figures' grid 5, 10, …, 40). */
+  ranks?: number[];
+  /** Resolutions (default 0.4, 0.6, 0.8, 1.0, 1.2). */
+  resolutions?: number[];
+  evaluate?: EvaluateOptions;
+}
+
+/** The sweep table. */
+export interface SweepResult {
+  rows: HsnmfMetrics[];
+  /** Pareto-optimal (both maximised) in MoranChaos vs Sil/DBI. */
+  paretoCompactSeparable: boolean[];
+  /** Pareto-optimal in MoranChaos vs CMC×Enrich (all false without enrichment). */
+  paretoCompactEnrich: boolean[];
+  /** Pareto-optimal in Sil/DBI vs CMC×Enrich. */
+  paretoSeparableEnrich: boolean[];
+  seconds: number[];
+}
+
+/**
+ * Pareto optimality with both axes maximised: a point is optimal when no other point is ≥ in
+ * both and > in at least one. Points with a non-finite coordinate are never optimal and never
+ * dominate.
+ */
+export function paretoFront(x: ArrayLike<number>, y: ArrayLike<number>): boolean[] {
+  const n = x.length;
+  const out: boolean[] = new Array(n).fill(false);
+  for (let i = 0; i < n; i++) {
+    if (!Number.isFinite(x[i]) || !Number.isFinite(y[i])) continue;
+    let dominated = false;
+    for (let j = 0; j < n && !dominated; j++) {
+      if (j === i || !Number.isFinite(x[j]) || !Number.isFinite(y[j])) continue;
+      if (x[j] >= x[i] && y[j] >= y[i] && (x[j] > x[i] || y[j] > y[i])) dominated = true;
+    }
+    out[i] = !dominated;
+  }
+  return out;
+}
+
+/**
+ * Runs hSNMF over `ranks x resolutions` in the chosen mode and evaluates every run.
+ * @throws StnmfError as {@link hsnmf}.
+ */
+export async function hsnmfSweep(dataset: Dataset, options: SweepOptions = {}): Promise<SweepResult> {
+  const ranks = options.ranks ?? [5, 10, 15, 20, 25, 30, 35, 40];
+  const resolutions = options.resolutions ?? [0.4, 0.6, 0.8, 1.0, 1.2];
+  const p = hsnmfDefaults(options);
+  const rows: HsnmfMetrics[] = [];
+  const seconds: number[] = [];
+  const total = ranks.length * resolutions.length;
+  for (const rank of ranks) {
+    const t0 = Date.now();
+    const s = await snmf(dataset, { ...options, rank });
+    const conn = featureGraph(s, p.nNeighbors);
+    const prep = (Date.now() - t0) / 1000;
+    for (const resolution of resolutions) {
+      throwIfAborted(options.signal, 'hsnmf sweep');
+      const t1 = Date.now();
+      const r = await hsnmf(dataset, { ...options, rank, resolution, snmfResult: s, featureGraph: conn });
+      const { metrics } = evaluateHsnmf(r, options.evaluate);
+      rows.push(metrics);
+      seconds.push((Date.now() - t1) / 1000 + prep / resolutions.length);
+      options.onProgress?.({ stage: 'sweep', done: rows.length, total, detail: `rank ${rank} resolution ${resolution}: ${r.nClusters} clusters` });
+    }
+  }
+  const mc = rows.map((r) => r.moranChaos);
+  const sd = rows.map((r) => r.silDbi);
+  const ce = rows.map((r) => r.cmcEnrich);
+  return {
+    rows,
+    paretoCompactSeparable: paretoFront(mc, sd),
+    paretoCompactEnrich: paretoFront(mc, ce),
+    paretoSeparableEnrich: paretoFront(sd, ce),
+    seconds,
+  };
+}
+
+/** The sweep as CSV: the metric columns, the three Pareto flags and the seconds per run. */
+export function sweepCsv(s: SweepResult): string {
+  return metricsCsv(s.rows, [
+    { name: 'Pareto_MoranChaos_vs_SilDBI', values: s.paretoCompactSeparable },
+    { name: 'Pareto_MoranChaos_vs_CMCxEnrich', values: s.paretoCompactEnrich },
+    { name: 'Pareto_SilDBI_vs_CMCxEnrich', values: s.paretoSeparableEnrich },
+    { name: 'seconds', values: s.seconds },
+  ]);
+}
