@@ -35,10 +35,10 @@ export function vitessceExport(r: LoadedResult, baseUrl: string): { main: ZarrSt
     spatial[2 * i + 1] = r.y[i];
   }
   const obs = new Map<string, Column>();
-  const unsAttrs: Record<string, unknown> = {};
+  const unsStrings: Record<string, string[]> = {};
   for (const c of r.clusters) {
     obs.set(c.name, { kind: 'category', codes: c.codes, categories: c.categories });
-    unsAttrs[`${c.name}_colors`] = clusterColors(c.categories.length);
+    unsStrings[`${c.name}_colors`] = clusterColors(c.categories.length);
   }
   const factorVar = r.factorNames.map((_, f) => `Factor_${f + 1}`);
   let X: Parameters<typeof annDataZarr>[0]['X'];
@@ -76,7 +76,8 @@ export function vitessceExport(r: LoadedResult, baseUrl: string): { main: ZarrSt
     X,
     obs,
     obsm: { spatial: { rows: r.n, cols: 2, data: spatial }, X_nmf: { rows: r.n, cols: r.k, data: r.W } },
-    unsAttrs: { ...unsAttrs, nmf_top_features: Object.fromEntries(tops.map((t, f) => [factorVar[f], t.map((g) => g.name)])) },
+    unsStrings,
+    unsAttrs: { nmf_top_features: Object.fromEntries(tops.map((t, f) => [factorVar[f], t.map((g) => g.name)])) },
   });
   const factors = annDataZarr({
     obsNames: r.obsNames,
@@ -114,7 +115,7 @@ export const exportVitessceCommand: Command = {
   async run(args: ParsedArgs, ctx: CommandContext): Promise<void> {
     const t0 = Date.now();
     const src = args.positionals[0];
-    if (!src || args.positionals.length > 1) throw new StnmfError('USAGE', `stnmf export-vitessce: give one result folder or .h5ad file (got ${args.positionals.length})`);
+    if (!src || args.positionals.length > 1) throw new StnmfError('USAGE', `give one result folder or .h5ad file (got ${args.positionals.length})`);
     const r = await loadResult(src, { coords: args.flags.coords as string | undefined, data: args.flags.data as string | undefined });
     const baseUrl = String(args.flags['base-url']);
     const { main, factors, config } = vitessceExport(r, baseUrl);

@@ -19,6 +19,7 @@ import {
   sceneToPng,
   sceneToSvg,
   spatialScatter,
+  sweepPlot,
   topFeatureHeatmap,
   type Scene,
 } from '../../plot/index.js';
@@ -103,6 +104,15 @@ export function standardFigures(r: LoadedResult, genes: string[] = []): NamedFig
       scene: compositionPlot({ proportions: { rows: props.rows.length, cols: t, data }, typeNames: props.header.slice(1), title: 'Spot composition' }),
     });
   }
+  const hist = r.files.has('history.csv') ? numericTable(r.files.get('history.csv') as string) : undefined;
+  const lossCol = hist ? hist.header.indexOf('loss') - 1 : -1;
+  if (hist && lossCol >= 0 && hist.rows.length > 1) {
+    out.push({
+      name: 'convergence',
+      caption: 'Loss against iteration (history.csv).',
+      scene: sweepPlot({ x: hist.ids.map(Number), xLabel: hist.header[0] || 'iteration', series: [{ name: 'loss', values: hist.rows.map((row) => row[lossCol]) }], title: 'Convergence', panelWidth: 360 }),
+    });
+  }
   const metrics = r.files.has('metrics.csv') ? numericTable(r.files.get('metrics.csv') as string) : undefined;
   if (metrics && metrics.rows.length > 0) {
     const cols = metrics.header.slice(1).map((name, c) => ({ name, values: metrics.rows.map((row) => row[c]) })).filter((m) => m.values.some(Number.isFinite));
@@ -130,7 +140,7 @@ export const plotCommand: Command = {
   async run(args: ParsedArgs, ctx: CommandContext): Promise<void> {
     const t0 = Date.now();
     const dir = args.positionals[0];
-    if (!dir || args.positionals.length > 1) throw new StnmfError('USAGE', `stnmf plot: give one result folder (got ${args.positionals.length})`);
+    if (!dir || args.positionals.length > 1) throw new StnmfError('USAGE', `give one result folder (got ${args.positionals.length})`);
     const scale = Number(args.flags.scale);
     if (!(scale > 0 && scale <= 8)) throw new StnmfError('BAD_OPTION', `--scale must be in (0, 8], got ${scale}`);
     const r = await loadResult(dir, { coords: args.flags.coords as string | undefined, data: args.flags.data as string | undefined });

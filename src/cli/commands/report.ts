@@ -74,7 +74,7 @@ export const reportCommand: Command = {
   },
   async run(args: ParsedArgs, ctx: CommandContext): Promise<void> {
     const dir = args.positionals[0];
-    if (!dir || args.positionals.length > 1) throw new StnmfError('USAGE', `stnmf report: give one output folder (got ${args.positionals.length})`);
+    if (!dir || args.positionals.length > 1) throw new StnmfError('USAGE', `give one output folder (got ${args.positionals.length})`);
     const r = await reportHtml(dir, { coords: args.flags.coords as string | undefined, data: args.flags.data as string | undefined, figures: !args.flags['no-figures'] });
     for (const n of r.notes) ctx.log(`stnmf report: note: ${n}`);
     // Staged inside the folder and renamed into place: other results there stay untouched.

@@ -305,18 +305,22 @@ export async function loadResult(target: string, opts: LoadOptions = {}): Promis
   }
   const p = H ? H.length / k : 0;
   if (h5ad && h5ad.var.index.length === p) featureNames = h5ad.var.index;
-  else if (files.has('genes.tsv') || files.has('features.tsv')) {
-    const g = readLines((files.get('genes.tsv') ?? files.get('features.tsv')) as string);
-    if (H && g.length !== p) throw new StnmfError('BAD_INPUT', `${files.get('genes.tsv') ?? files.get('features.tsv')}: ${g.length} names but H.npy has ${p} columns`);
-    featureNames = g;
+  else {
+    const namesFile = files.get('genes.tsv') ?? files.get('features.tsv') ?? files.get('var_names.txt');
+    if (namesFile) {
+      const g = readLines(namesFile);
+      if (H && g.length !== p) throw new StnmfError('BAD_INPUT', `${namesFile}: ${g.length} names but H.npy has ${p} columns`);
+      featureNames = g;
+    }
   }
 
   // Observation names.
   let obsNames: string[];
   if (h5ad && h5ad.obs.index.length === n) obsNames = h5ad.obs.index;
-  else if (files.has('barcodes.tsv')) {
-    obsNames = readLines(files.get('barcodes.tsv') as string);
-    if (obsNames.length !== n) throw new StnmfError('BAD_INPUT', `${files.get('barcodes.tsv')}: ${obsNames.length} ids but W has ${n} rows`);
+  else if (files.has('barcodes.tsv') || files.has('obs_names.txt')) {
+    const idsFile = (files.get('barcodes.tsv') ?? files.get('obs_names.txt')) as string;
+    obsNames = readLines(idsFile);
+    if (obsNames.length !== n) throw new StnmfError('BAD_INPUT', `${idsFile}: ${obsNames.length} ids but W has ${n} rows`);
   } else obsNames = Array.from({ length: n }, (_, i) => String(i));
 
   // Coordinates.
@@ -607,9 +611,9 @@ export const viewCommand: Command = {
   },
   async run(args: ParsedArgs, ctx: CommandContext): Promise<void> {
     const target = args.positionals[0];
-    if (!target || args.positionals.length > 1) throw new StnmfError('USAGE', `stnmf view: give one result folder or .h5ad file (got ${args.positionals.length})`);
+    if (!target || args.positionals.length > 1) throw new StnmfError('USAGE', `give one result folder or .h5ad file (got ${args.positionals.length})`);
     const port = Number(args.flags.port ?? 0);
-    if (port < 0 || port > 65535) throw new StnmfError('USAGE', `stnmf view: --port must be 0–65535, got ${port}`);
+    if (port < 0 || port > 65535) throw new StnmfError('USAGE', `--port must be 0–65535, got ${port}`);
     const r = await loadResult(target, { coords: args.flags.coords as string | undefined, data: args.flags.data as string | undefined });
     const srv = await startViewServer(r, port);
     ctx.print(srv.url);

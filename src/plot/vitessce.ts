@@ -1,0 +1,306 @@
+/**
+ * AnnData-in-Zarr (zarr v2, consolidated) and a Vitessce view config for an NMF result
+ * (formats.md §1.12–1.13). Pure: the store is returned as a map from relative path to
+ * bytes, which the CLI writes to disk (or a caller zips for `.zarr.zip`).
+ *
+ * Following formats.md's "recommended NMF export": a main store (genes in X when the input had
+ * them, `obsm/spatial`, `obsm/X_nmf`, cluster columns) and a small factor store with X = W and
+ * var = factor names, registered with featureType "factor" so Vitessce colours cells by factor.
+ */
+import { zlibSync } from 'fflate';
+import type { Column } from '../dataset.js';
+import { categoryColor } from './color.js';
+
+/** Relative path (`/`-separated) → file contents. */
+export type ZarrStore = Map<string, Uint8Array>;
+
+type Json = Record<string, unknown>;
+
+/** A dense float matrix for X or obsm. */
+export interface DenseInput {
+  rows: number;
+  cols: number;
+  data: Float32Array | Float64Array;
+}
+
+/** A CSR matrix for X. */
+export interface CsrInput {
+  rows: number;
+  cols: number;
+  indptr: Int32Array;
+  indices: Int32Array;
+  data: Float32Array;
+}
+
+/** What goes into one AnnData zarr store. */
+export interface AnnDataZarrInput {
+  obsNames: string[];
+  varNames: string[];
+  /** X; dense is written column-chunked (fast per-feature fetches), CSR as `csr_matrix`. */
+  X?: { dense: DenseInput } | { csr: CsrInput };
+  obs?: Map<string, Column>;
+  var?: Map<string, Column>;
+  obsm?: Record<string, DenseInput>;
+  /** Flat JSON-able metadata stored as zarr attributes of the `uns` dict group. */
+  unsAttrs?: Json;
+  /** String arrays stored under `uns` (e.g. `leiden_colors`), read by anndata as uns entries. */
+  unsStrings?: Record<string, string[]>;
+}
+
+const enc = new TextEncoder();
+const json = (v: unknown): Uint8Array => enc.encode(JSON.stringify(v, null, 1));
+
+/** Encodes strings with numcodecs' VLenUTF8: item count, then length-prefixed UTF-8 items (uint32 LE). */
+export function encodeVlenUtf8(items: string[]): Uint8Array {
+  const bytes = items.map((s) => enc.encode(s));
+  let len = 4;
+  for (const b of bytes) len += 4 + b.length;
+  const out = new Uint8Array(len);
+  const dv = new DataView(out.buffer);
+  dv.setUint32(0, items.length, true);
+  let o = 4;
+  for (const b of bytes) {
+    dv.setUint32(o, b.length, true);
+    out.set(b, o + 4);
+    o += 4 + b.length;
+  }
+  return out;
+}
+
+class StoreBuilder {
+  readonly files: ZarrStore = new Map();
+  readonly meta: Record<string, unknown> = {};
+
+  private put(path: string, value: unknown): void {
+    this.files.set(path, json(value));
+    this.meta[path] = value;
+  }
+
+  group(path: string, attrs: Json): void {
+    const pre = path ? path + '/' : '';
+    this.put(pre + '.zgroup', { zarr_format: 2 });
+    this.put(pre + '.zattrs', attrs);
+  }
+
+  /** A numeric array, chunked along the first axis in `chunkRows` or along columns in `chunkCols`. */
+  array(path: string, shape: number[], data: ArrayLike<number>, dtype: '<f4' | '<f8' | '<i4' | '|i1' | '<i2' | '|u1', attrs: Json, chunks?: number[]): void {
+    const ch = chunks ?? shape.map((s) => Math.max(1, s));
+    this.put(`${path}/.zarray`, {
+      chunks: ch,
+      compressor: { id: 'zlib', level: 1 },
+      dtype,
+      fill_value: 0,
+      filters: null,
+      order: 'C',
+      shape,
+      zarr_format: 2,
+    });
+    this.put(`${path}/.zattrs`, attrs);
+    const Ctor = dtype === '<f4' ? Float32Array : dtype === '<f8' ? Float64Array : dtype === '<i4' ? Int32Array : dtype === '<i2' ? Int16Array : dtype === '|i1' ? Int8Array : Uint8Array;
+    if (shape.length === 1) {
+      const n = shape[0];
+      for (let c = 0; c * ch[0] < n || (n === 0 && c === 0); c++) {
+        // Edge chunks are stored at full chunk size (zarr v2), padded with the fill value.
+        const buf = new Ctor(ch[0]);
+        for (let i = 0; i < ch[0] && c * ch[0] + i < n; i++) buf[i] = data[c * ch[0] + i];
+        this.files.set(`${path}/${c}`, zlibSync(new Uint8Array(buf.buffer)));
+        if (n === 0) break;
+      }
+      return;
+    }
+    const [rows, cols] = shape;
+    for (let r0 = 0, rc = 0; r0 < rows; r0 += ch[0], rc++) {
+      for (let c0 = 0, cc = 0; c0 < cols; c0 += ch[1], cc++) {
+        const buf = new Ctor(ch[0] * ch[1]);
+        for (let i = 0; i < ch[0] && r0 + i < rows; i++) for (let j = 0; j < ch[1] && c0 + j < cols; j++) buf[i * ch[1] + j] = data[(r0 + i) * cols + c0 + j];
+        this.files.set(`${path}/${rc}.${cc}`, zlibSync(new Uint8Array(buf.buffer)));
+      }
+    }
+  }
+
+  strings(path: string, items: string[]): void {
+    this.put(`${path}/.zarray`, {
+      chunks: [Math.max(1, items.length)],
+      compressor: null,
+      dtype: '|O',
+      fill_value: null,
+      filters: [{ id: 'vlen-utf8' }],
+      order: 'C',
+      shape: [items.length],
+      zarr_format: 2,
+    });
+    this.put(`${path}/.zattrs`, { 'encoding-type': 'string-array', 'encoding-version': '0.2.0' });
+    this.files.set(`${path}/0`, encodeVlenUtf8(items));
+  }
+
+  column(path: string, col: Column): void {
+    switch (col.kind) {
+      case 'string':
+        this.strings(path, col.values);
+        return;
+      case 'number': {
+        const dt = col.values instanceof Int32Array ? '<i4' : col.values instanceof Float64Array ? '<f8' : '<f4';
+        this.array(path, [col.values.length], col.values, dt, { 'encoding-type': 'array', 'encoding-version': '0.2.0' });
+        return;
+      }
+      case 'bool':
+        // zarr's "|b1" is one byte per value like Uint8Array.
+        this.array(path, [col.values.length], col.values, '|u1', { 'encoding-type': 'array', 'encoding-version': '0.2.0' });
+        this.meta[`${path}/.zarray`] = { ...(this.meta[`${path}/.zarray`] as Json), dtype: '|b1' };
+        this.files.set(`${path}/.zarray`, json(this.meta[`${path}/.zarray`]));
+        return;
+      case 'category': {
+        this.group(path, { 'encoding-type': 'categorical', 'encoding-version': '0.2.0', ordered: Boolean(col.ordered) });
+        // Smallest signed code type, as anndata writes and zarr.js prefers (no int64).
+        const nc = col.categories.length;
+        const dt = nc < 128 ? '|i1' : nc < 32768 ? '<i2' : '<i4';
+        this.array(`${path}/codes`, [col.codes.length], col.codes, dt, { 'encoding-type': 'array', 'encoding-version': '0.2.0' });
+        this.strings(`${path}/categories`, col.categories);
+        return;
+      }
+    }
+  }
+
+  frame(path: string, index: string[], cols: Map<string, Column> | undefined): void {
+    const names = cols ? [...cols.keys()].filter((k) => k !== '_index' && !k.includes('/')) : [];
+    this.group(path, { _index: '_index', 'column-order': names, 'encoding-type': 'dataframe', 'encoding-version': '0.2.0' });
+    this.strings(`${path}/_index`, index);
+    for (const k of names) this.column(`${path}/${k}`, cols?.get(k) as Column);
+  }
+
+  finish(): ZarrStore {
+    this.files.set('.zmetadata', json({ metadata: this.meta, zarr_consolidated_format: 1 }));
+    return this.files;
+  }
+}
+
+/** Builds an AnnData zarr v2 store (anndata ≥ 0.8 encoding, consolidated metadata). */
+export function annDataZarr(a: AnnDataZarrInput): ZarrStore {
+  const n = a.obsNames.length;
+  const p = a.varNames.length;
+  const s = new StoreBuilder();
+  s.group('', { 'encoding-type': 'anndata', 'encoding-version': '0.1.0' });
+  if (a.X && 'dense' in a.X) {
+    const d = a.X.dense;
+    if (d.rows !== n || d.cols !== p) throw new Error(`annDataZarr: X is ${d.rows} x ${d.cols}, expected ${n} x ${p}`);
+    // Column chunks: Vitessce fetches one feature at a time.
+    const cc = Math.max(1, Math.min(p, Math.floor(4_000_000 / Math.max(1, n)) || 1));
+    s.array('X', [n, p], d.data, d.data instanceof Float64Array ? '<f8' : '<f4', { 'encoding-type': 'array', 'encoding-version': '0.2.0' }, [Math.max(1, n), cc]);
+  } else if (a.X && 'csr' in a.X) {
+    const c = a.X.csr;
+    s.group('X', { 'encoding-type': 'csr_matrix', 'encoding-version': '0.1.0', shape: [c.rows, c.cols] });
+    const nnz = c.indptr[c.rows];
+    const chunk = [Math.max(1, Math.min(nnz, 1 << 20))];
+    s.array('X/data', [nnz], c.data.subarray(0, nnz), '<f4', {}, chunk);
+    s.array('X/indices', [nnz], c.indices.subarray(0, nnz), '<i4', {}, chunk);
+    s.array('X/indptr', [c.rows + 1], c.indptr, '<i4', {});
+  }
+  s.frame('obs', a.obsNames, a.obs);
+  s.frame('var', a.varNames, a.var);
+  s.group('obsm', { 'encoding-type': 'dict', 'encoding-version': '0.1.0' });
+  for (const [k, m] of Object.entries(a.obsm ?? {})) {
+    if (m.rows !== n) throw new Error(`annDataZarr: obsm/${k} has ${m.rows} rows, expected ${n}`);
+    s.array(`obsm/${k}`, [m.rows, m.cols], m.data, m.data instanceof Float64Array ? '<f8' : '<f4', { 'encoding-type': 'array', 'encoding-version': '0.2.0' }, [Math.min(Math.max(1, m.rows), 1 << 16), m.cols]);
+  }
+  for (const g of ['varm', 'obsp', 'varp', 'layers']) s.group(g, { 'encoding-type': 'dict', 'encoding-version': '0.1.0' });
+  s.group('uns', { 'encoding-type': 'dict', 'encoding-version': '0.1.0', ...(a.unsAttrs ?? {}) });
+  for (const [k, v] of Object.entries(a.unsStrings ?? {})) if (!k.includes('/')) s.strings(`uns/${k}`, v);
+  return s.finish();
+}
+
+/** Inputs of {@link vitessceConfig}. */
+export interface VitessceConfigInput {
+  name: string;
+  /** Base URL (or relative path) under which the stores are served, without trailing slash. */
+  baseUrl: string;
+  /** File name of the main store (has X = genes when `hasGenes`). */
+  mainStore: string;
+  /** File name of the factor store (X = W). */
+  factorStore: string;
+  hasGenes: boolean;
+  /** obs columns holding clusters, shown as cell sets. */
+  clusterColumns: string[];
+  /** `cell` or `spot`. */
+  obsType?: string;
+  /** Markdown-ish text for the description view (e.g. top genes per factor). */
+  description?: string;
+  /** The factor selected at start (a var name of the factor store). */
+  firstFactor?: string;
+}
+
+/**
+ * A Vitessce view config (schema 1.0.16): spatial view coloured by the selected factor or gene,
+ * feature lists for factors and genes, cell sets from cluster columns, an NMF embedding
+ * scatter (X_nmf dims 0, 1) and a description listing top genes per factor.
+ */
+export function vitessceConfig(c: VitessceConfigInput): Json {
+  const obsType = c.obsType ?? 'cell';
+  const files: Json[] = [];
+  const mainOptions: Json = {
+    obsSpots: { path: 'obsm/spatial' },
+    obsEmbedding: [{ path: 'obsm/X_nmf', dims: [0, 1], embeddingType: 'NMF' }],
+  };
+  if (c.hasGenes) mainOptions.obsFeatureMatrix = { path: 'X' };
+  if (c.clusterColumns.length > 0) mainOptions.obsSets = c.clusterColumns.map((k) => ({ name: k, path: `obs/${k}` }));
+  files.push({
+    fileType: 'anndata.zarr',
+    url: `${c.baseUrl}/${c.mainStore}`,
+    options: mainOptions,
+    coordinationValues: { obsType, featureType: 'gene', featureValueType: 'expression' },
+  });
+  files.push({
+    fileType: 'anndata.zarr',
+    url: `${c.baseUrl}/${c.factorStore}`,
+    options: { obsFeatureMatrix: { path: 'X' }, obsSpots: { path: 'obsm/spatial' } },
+    coordinationValues: { obsType, featureType: 'factor', featureValueType: 'usage' },
+  });
+  return {
+    version: '1.0.16',
+    name: c.name,
+    description: c.description ?? '',
+    datasets: [{ uid: 'A', name: c.name, files }],
+    coordinationSpace: {
+      dataset: { A: 'A' },
+      obsType: { A: obsType },
+      featureType: { gene: 'gene', factor: 'factor' },
+      featureValueType: { gene: 'expression', factor: 'usage' },
+      embeddingType: { A: 'NMF' },
+      spatialZoom: { A: null },
+      spatialTargetX: { A: null },
+      spatialTargetY: { A: null },
+      obsColorEncoding: { A: 'geneSelection' },
+      featureSelection: { factor: c.firstFactor ? [c.firstFactor] : null },
+    },
+    layout: [
+      {
+        component: 'spatial',
+        x: 0,
+        y: 0,
+        w: 7,
+        h: 8,
+        coordinationScopes: {
+          dataset: 'A',
+          obsType: 'A',
+          featureType: 'factor',
+          featureValueType: 'factor',
+          featureSelection: 'factor',
+          obsColorEncoding: 'A',
+          spatialZoom: 'A',
+          spatialTargetX: 'A',
+          spatialTargetY: 'A',
+        },
+      },
+      { component: 'featureList', x: 7, y: 0, w: 2, h: 4, coordinationScopes: { dataset: 'A', obsType: 'A', featureType: 'factor', featureValueType: 'factor', featureSelection: 'factor', obsColorEncoding: 'A' } },
+      ...(c.hasGenes ? [{ component: 'featureList', x: 9, y: 0, w: 3, h: 4, coordinationScopes: { dataset: 'A', obsType: 'A', featureType: 'gene', featureValueType: 'gene' } }] : []),
+      { component: 'obsSets', x: 7, y: 4, w: 3, h: 4, coordinationScopes: { dataset: 'A', obsType: 'A', obsColorEncoding: 'A' } },
+      { component: 'scatterplot', x: 0, y: 8, w: 5, h: 4, coordinationScopes: { dataset: 'A', obsType: 'A', embeddingType: 'A', featureType: 'factor', featureValueType: 'factor', featureSelection: 'factor', obsColorEncoding: 'A' } },
+      { component: 'description', x: 5, y: 8, w: 7, h: 4, coordinationScopes: { dataset: 'A' } },
+    ],
+    initStrategy: 'auto',
+  };
+}
+
+/** Colours for cluster categories as anndata stores them in `uns['<key>_colors']`. */
+export function clusterColors(nCategories: number): string[] {
+  return Array.from({ length: nCategories }, (_, i) => categoryColor(i));
+}
