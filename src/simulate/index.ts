@@ -5,3 +5,4 @@ export { simulateSiid, pseudoVisium, checkerboardTypes, hexLattice, sumCellsInto
 export type { SiidSimOptions, SiidSimulation, PseudoVisiumOptions, PseudoVisium } from './siid.js';
 export { simulateContrastive } from './contrastive.js';
 export type { ContrastiveSimOptions, ContrastiveSim } from './contrastive.js';
+export { simulateMultiOmics, type MultiOmicsSimOptions, type MultiOmicsSim } from './multiomics.js';

@@ -12,6 +12,8 @@ import { simulateSpatialCounts } from '../../simulate/index.js';
 import type { Command, CommandContext } from '../command.js';
 import { jsonReplacer } from '../output.js';
 import { demoContrastive } from './contrastive.js';
+import { demoHsnmf } from './hsnmf.js';
+import { demoMultiomics } from './multiomics.js';
 
 /** One step of the demo: writes into `dir` and returns its key figures. */
 export interface DemoStep {
@@ -67,6 +69,8 @@ function programRecovery(truth: Float32Array, fitted: Float32Array, k: number, p
 /** The demo's steps in order. Methods register theirs here. */
 export const DEMO_STEPS: DemoStep[] = [
   { name: 'nmf', run: demoNmf },
+  { name: 'hsnmf', run: demoHsnmf },
+  { name: 'multiomics', run: demoMultiomics },
   { name: 'contrastive', run: demoContrastive },
 ];
 

@@ -3,8 +3,28 @@
  * its own file in this folder and exports one `Command`.
  */
 import type { Command } from '../command.js';
+import { clusterCommand } from './cluster.js';
 import { contrastiveCommand } from './contrastive.js';
 import { demoCommand } from './demo.js';
+import { exportVitessceCommand } from './export-vitessce.js';
+import { hsnmfCommand } from './hsnmf.js';
+import { metricsCommand } from './metrics.js';
+import { multiomicsCommand } from './multiomics.js';
 import { nmfCommand } from './nmf.js';
+import { plotCommand } from './plot.js';
+import { reportCommand } from './report.js';
+import { viewCommand } from './view.js';
 
-export const COMMANDS: Command[] = [demoCommand, nmfCommand, contrastiveCommand];
+export const COMMANDS: Command[] = [
+  demoCommand,
+  nmfCommand,
+  clusterCommand,
+  metricsCommand,
+  hsnmfCommand,
+  multiomicsCommand,
+  contrastiveCommand,
+  plotCommand,
+  reportCommand,
+  viewCommand,
+  exportVitessceCommand,
+];

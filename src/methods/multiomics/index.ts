@@ -1,0 +1,59 @@
+/**
+ * methods/multiomics: joint NMF of spatial transcriptomics and proteomics with marker-based
+ * factor annotation, niches and co-localization (methods-spec M3, "SpatialMultiOmics",
+ * corrected). Layer 2: browser-safe.
+ */
+export { runSpatialMultiOmics, assignmentAccuracy, type MultiOmicsOptions, type MultiOmicsResult } from './pipeline.js';
+export { alignModalities, type ModalityTable, type AlignOptions, type Alignment, type MatchBy } from './align.js';
+export {
+  log1pCsr,
+  minMaxCsr,
+  normalizeCsr,
+  highlyVariableGenes,
+  frobeniusNorm,
+  scaleCsr,
+  hstackCsr,
+  type Normalization,
+  type HvgResult,
+} from './preprocess.js';
+export {
+  parseMarkerTable,
+  parseCsvText,
+  resolveMarkers,
+  type MarkerTable,
+  type MarkerModality,
+  type ResolvedMarkers,
+} from './markers.js';
+export {
+  annotateOverlap,
+  annotateCorrelation,
+  assignCells,
+  topColumns,
+  markerMean,
+  pearson,
+  UNKNOWN,
+  type FactorAnnotation,
+  type AnnotationResult,
+  type OverlapOptions,
+  type CorrelationOptions,
+} from './annotate.js';
+export {
+  encodeLabels,
+  typeCounts,
+  nicheComposition,
+  edgeCountsByType,
+  colocalizationScores,
+  neighborhoodEnrichment,
+  shuffleInPlace,
+  coOccurrence,
+  requireNeighbors,
+  isolatedFraction,
+  type CodedLabels,
+  type NicheComposition,
+  type ColocalizationScores,
+  type NhoodEnrichment,
+  type NhoodOptions,
+  type CoOccurrence,
+  type CoOccurrenceOptions,
+} from './colocalization.js';
+export { radiusNeighbors, nearestWithin, type NeighborLists } from './neighbors.js';
