@@ -7,8 +7,9 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Column, Dataset } from '../../dataset.js';
 import { StnmfError } from '../../errors.js';
-import * as io from '../../io/index.js';
+import { writeH5ad } from '../../io/h5ad.js';
 import { writeNpy } from '../../io/npy.js';
+import { transposeDense } from '../../linalg/dense.js';
 import { createKernels, type Kernels } from '../../linalg/index.js';
 import {
   evaluateHsnmf,
@@ -78,7 +79,7 @@ export function summaryOf(m: HsnmfMetrics, r: HsnmfResult, seconds: number): Rec
   };
 }
 
-/** Writes the per-run files (clusters, markers, factors, h5ad when the writer exists). */
+/** Writes the per-run files: clusters, markers, enrichment, factors and result.h5ad. */
 async function writeRunFiles(
   path: (name: string) => string,
   ds: Dataset,
@@ -112,11 +113,9 @@ async function writeRunFiles(
   writeNpy(path('X_snmf.npy'), r.snmf.Ws);
   writeNpy(path('H.npy'), r.snmf.H);
   written.push('X_nmf.npy', 'X_snmf.npy', 'H.npy');
-  const writeH5ad = (io as Record<string, unknown>).writeH5ad as ((p: string, d: Dataset) => Promise<void> | void) | undefined;
-  if (typeof writeH5ad === 'function') {
+  {
     const k = r.snmf.W0.cols;
-    const Ht = new Float32Array(ds.X.cols * k);
-    for (let a = 0; a < k; a++) for (let j = 0; j < ds.X.cols; j++) Ht[j * k + a] = r.snmf.H.data[a * ds.X.cols + j];
+    const Ht = transposeDense(r.snmf.H).data;
     const cats = Array.from({ length: r.nClusters }, (_, c) => String(c));
     const out: Dataset = {
       ...ds,
