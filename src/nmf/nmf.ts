@@ -46,6 +46,8 @@ export interface NmfOptions {
   solver?: NmfSolver;
   /**
    * Default `nndsvda` (scikit-learn ≥ 1.1 when k ≤ min(n, p)), or `custom` when W0/H0 are given.
+   * Note (G1.5): zeros of plain `nndsvd` never move under multiplicative updates; it is allowed,
+   * as in scikit-learn, but `nndsvda`/`nndsvdar` suit MU better.
    * With `restarts > 1`, restarts after the first use `random` unless the init is `random` or
    * `custom`, because NNDSVD is (nearly) deterministic and would repeat itself.
    */
@@ -94,6 +96,8 @@ export interface NmfResult {
   /** True when the tolerance stopped the run before maxIter. */
   converged: boolean;
   history: NmfHistoryPoint[];
+  /** Seconds spent initialising the kept run (SVD for NNDSVD), not included in `history`. */
+  initSeconds: number;
   /** Index of the kept restart and every restart's final loss. */
   bestRestart: number;
   restartLosses: number[];
@@ -119,7 +123,7 @@ export async function nmf(X: Csr | Dense, options: NmfOptions): Promise<NmfResul
   const data = prepareData(kernels, csr, isCsr ? undefined : (X as Dense));
   try {
     const restartLosses: number[] = [];
-    let best: { W: Dense; Ht: Dense; loss: number; iterations: number; converged: boolean; history: NmfHistoryPoint[] } | undefined;
+    let best: RunOutcome | undefined;
     let bestRestart = 0;
     const rng = new Rng(o.seed);
     for (let r = 0; r < o.restarts; r++) {
@@ -140,6 +144,7 @@ export async function nmf(X: Csr | Dense, options: NmfOptions): Promise<NmfResul
       iterations: b.iterations,
       converged: b.converged,
       history: b.history,
+      initSeconds: b.initSeconds,
       bestRestart,
       restartLosses,
       parameters: { ...o, backend: kernels.name, threads: kernels.threads },
@@ -157,12 +162,13 @@ export async function nmf(X: Csr | Dense, options: NmfOptions): Promise<NmfResul
     seed: number,
     restart: number,
     user: NmfOptions,
-  ): { W: Dense; Ht: Dense; loss: number; iterations: number; converged: boolean; history: NmfHistoryPoint[] } {
+  ): RunOutcome {
     const rank = opt.rank;
     const W: Dense = { rows: n, cols: rank, data: k.allocF32(n * rank) };
     const Ht: Dense = { rows: p, cols: rank, data: k.allocF32(p * rank) };
     const scratch = allocScratch(k, n, p, rank);
     try {
+      const i0 = performance.now();
       if (!opt.updateH) {
         Ht.data.set(transposeDense(user.H0!).data);
         if (user.W0) W.data.set(user.W0.data);
@@ -173,6 +179,7 @@ export async function nmf(X: Csr | Dense, options: NmfOptions): Promise<NmfResul
       } else {
         initializeFactors(k, d, init, W, Ht, seed);
       }
+      const initSeconds = (performance.now() - i0) / 1000;
       const lossScratch = { a: scratch.gramA, b: scratch.gramB };
       const history: NmfHistoryPoint[] = [];
       let evalSeconds = 0;
@@ -230,6 +237,7 @@ export async function nmf(X: Csr | Dense, options: NmfOptions): Promise<NmfResul
         iterations: iteration,
         converged,
         history,
+        initSeconds,
       };
     } finally {
       freeScratch(k, scratch);
@@ -237,6 +245,16 @@ export async function nmf(X: Csr | Dense, options: NmfOptions): Promise<NmfResul
       k.free(Ht.data);
     }
   }
+}
+
+interface RunOutcome {
+  W: Dense;
+  Ht: Dense;
+  loss: number;
+  iterations: number;
+  converged: boolean;
+  history: NmfHistoryPoint[];
+  initSeconds: number;
 }
 
 interface ResolvedOptions {
@@ -281,9 +299,6 @@ function resolveOptions(options: NmfOptions, n: number, p: number): ResolvedOpti
     checkFactor('H0', options.H0, rank, p);
   } else if (hasCustom && updateH) {
     throw new StnmfError('BAD_OPTION', `init ${init}: W0/H0 were given; use init custom (or leave init unset) to start from them`);
-  }
-  if (init === 'nndsvd' && loss === 'poisson') {
-    // Zeros of NNDSVD never move under multiplicative updates (G1.5); allowed, as in scikit-learn.
   }
   const maxIter = options.maxIter ?? 200;
   if (!Number.isInteger(maxIter) || maxIter < 0) throw new StnmfError('BAD_OPTION', `maxIter: must be a whole number ≥ 0; got ${maxIter}`);
