@@ -1,0 +1,4 @@
+// Entry point of the stnmf kernel module: every export is a kernel the JS backend
+// (src/linalg/wasm/) calls with byte pointers into the shared linear memory.
+export { denseXBt, denseAtX, gramPart, muApply, colSums, sumSquares, scaleCols, scaleRows, addParts, heapBase } from './dense';
+export { spmm, denseAB, spmmTPart, sddmm, ratioSpmm, nzLoss, halsSweep } from './sparse.gen';

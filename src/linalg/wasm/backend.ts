@@ -1,0 +1,628 @@
+/**
+ * The WebAssembly SIMD backend of `Kernels` (architecture.md §3, compute-notes.md §6): kernels
+ * compiled from `assembly/` by AssemblyScript, one `WebAssembly.Memory` holding the operands,
+ * and optional worker threads sharing that memory for large calls.
+ *
+ * Arrays from `allocF32`/`allocI32` are views into the memory and are used in place; any other
+ * array is copied in (and, for outputs, back out) on each call, which is correct but costs a
+ * copy. With unshared memory (browser pages without cross-origin isolation) growth would
+ * detach views, so `alloc*` then returns ordinary arrays and every call copies.
+ */
+import type { Csr } from '../csr.js';
+import type { Dense } from '../dense.js';
+import type { Kernels } from '../kernels.js';
+import { StnmfError } from '../../errors.js';
+import { WASM_BINARIES } from './binaries.generated.js';
+import { WasmHeap } from './heap.js';
+import { SLOT_BYTES, WorkerPool, canBlock, importNode } from './pool.js';
+
+/** Options of {@link createWasmKernels}. */
+export interface WasmKernelOptions {
+  /**
+   * Threads for large calls, the calling thread included. Default: `os.availableParallelism()`
+   * in Node, `navigator.hardwareConcurrency` in browsers (compute-notes.md §2.5). Falls back to
+   * 1 where shared memory or blocking waits are unavailable.
+   */
+  threads?: number;
+  /**
+   * Calls estimated below this many floating-point operations run on the calling thread only.
+   * Default 4e6: a few MFLOP, where a round trip to the workers (about 10–50 µs) stops
+   * mattering (compute-notes.md §2.5). Tests set it to 0 to exercise the threaded paths.
+   */
+  splitThreshold?: number;
+  /**
+   * `auto` (default) takes the relaxed-SIMD (FMA) build when `WebAssembly.validate` accepts it
+   * (in Node after enabling V8's flag), else plain SIMD128. `simd128` and `relaxed` force one;
+   * `relaxed` throws where it cannot run.
+   */
+  variant?: 'auto' | 'simd128' | 'relaxed';
+  /** Initial memory in MiB (it grows on demand up to 4 GiB). Default 16. */
+  initialMiB?: number;
+  /**
+   * Use shared memory when the environment allows it (default true). `false` forces the
+   * unshared path browsers take without cross-origin isolation: one thread, every call copies.
+   */
+  sharedMemory?: boolean;
+}
+
+/** The exports the JS side calls; their order is the index workers receive. */
+const EXPORTS = [
+  'denseXBt', 'denseAtX', 'denseAB', 'gramPart', 'spmm', 'spmmTPart', 'addParts', 'sddmm', 'ratioSpmm', 'nzLoss',
+  'halsSweep', 'muApply', 'colSums', 'sumSquares', 'scaleCols', 'scaleRows',
+] as const;
+type ExportName = (typeof EXPORTS)[number];
+type Fn = (...a: number[]) => number | undefined;
+
+const MAX_PAGES = 65536;
+const moduleCache = new Map<string, WebAssembly.Module>();
+
+function decodeBase64(b64: string): Uint8Array<ArrayBuffer> {
+  const s = atob(b64);
+  const out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
+  return out;
+}
+
+function isNode(): boolean {
+  return typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node === 'string';
+}
+
+/**
+ * The module bytes of a variant. The shipped builds import a shared memory; for unshared
+ * memory the import's limits flag is rewritten from 0x03 (max, shared) to 0x01 (max), which
+ * keeps every offset of the binary unchanged.
+ */
+function variantBytes(name: string, shared: boolean): Uint8Array<ArrayBuffer> {
+  const b64 = WASM_BINARIES[name];
+  if (!b64) throw new Error(`wasm kernels: binary '${name}' missing; run \`npm run build:wasm\``);
+  const bytes = decodeBase64(b64);
+  if (!shared) unshareMemoryImport(bytes);
+  return bytes;
+}
+
+function readLeb(b: Uint8Array, pos: number): [number, number] {
+  let v = 0, shift = 0, byte: number;
+  do {
+    byte = b[pos++];
+    v += (byte & 0x7f) * 2 ** shift;
+    shift += 7;
+  } while (byte & 0x80);
+  return [v, pos];
+}
+
+/** Clears the shared flag of the memory import in place (wasm binary format, import section). */
+export function unshareMemoryImport(b: Uint8Array): void {
+  let pos = 8;
+  while (pos < b.length) {
+    const id = b[pos++];
+    let size: number;
+    [size, pos] = readLeb(b, pos);
+    if (id !== 2) {
+      pos += size;
+      continue;
+    }
+    let count: number;
+    [count, pos] = readLeb(b, pos);
+    for (let i = 0; i < count; i++) {
+      let len: number;
+      [len, pos] = readLeb(b, pos);
+      pos += len; // module name
+      [len, pos] = readLeb(b, pos);
+      pos += len; // field name
+      const kind = b[pos++];
+      if (kind === 2) {
+        if (b[pos] === 0x03) b[pos] = 0x01;
+        return;
+      }
+      if (kind === 0) [, pos] = readLeb(b, pos);
+      else if (kind === 1) {
+        pos++; // reftype
+        const flags = b[pos++];
+        [, pos] = readLeb(b, pos);
+        if (flags & 1) [, pos] = readLeb(b, pos);
+      } else if (kind === 3) pos += 2;
+      else throw new Error(`wasm kernels: unexpected import kind ${kind}`);
+    }
+    return;
+  }
+}
+
+function getModule(name: string, shared: boolean): WebAssembly.Module {
+  const key = `${name}/${shared}`;
+  let m = moduleCache.get(key);
+  if (!m) {
+    m = new WebAssembly.Module(variantBytes(name, shared));
+    moduleCache.set(key, m);
+  }
+  return m;
+}
+
+let relaxedFlagTried = false;
+/** Whether the relaxed-SIMD build validates; in Node 20 it first enables V8's flag (compute-notes §3). */
+async function relaxedAvailable(shared: boolean): Promise<boolean> {
+  if (!WASM_BINARIES['relaxed']) return false;
+  const bytes = variantBytes('relaxed', shared);
+  if (WebAssembly.validate(bytes)) return true;
+  if (!isNode() || relaxedFlagTried) return false;
+  relaxedFlagTried = true;
+  try {
+    const v8 = await importNode<{ setFlagsFromString(f: string): void }>('v8');
+    v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
+  } catch {
+    return false;
+  }
+  return WebAssembly.validate(bytes);
+}
+
+/** Whether this environment runs the plain SIMD128 build at all (with unshared memory). */
+export function wasmSimdAvailable(): boolean {
+  if (typeof WebAssembly !== 'object' || !WASM_BINARIES['simd128']) return false;
+  return WebAssembly.validate(variantBytes('simd128', false));
+}
+
+async function machineThreads(): Promise<number> {
+  if (isNode()) {
+    try {
+      const os = await importNode<{ availableParallelism?: () => number; cpus(): unknown[] }>('os');
+      return os.availableParallelism ? os.availableParallelism() : os.cpus().length;
+    } catch {
+      return 1;
+    }
+  }
+  const hc = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency;
+  return typeof hc === 'number' && hc > 0 ? hc : 1;
+}
+
+/**
+ * Creates the WebAssembly SIMD backend, or returns `undefined` when WebAssembly SIMD is not
+ * available here. Await it once and reuse it; call `dispose()` to stop its workers.
+ */
+export async function createWasmKernels(options: WasmKernelOptions = {}): Promise<Kernels | undefined> {
+  if (!wasmSimdAvailable()) return undefined;
+  const threadsWanted = options.threads ?? (await machineThreads());
+  if (!Number.isInteger(threadsWanted) || threadsWanted < 1) {
+    throw new StnmfError('BAD_OPTION', `kernels: option threads must be a positive integer, got ${options.threads}`);
+  }
+  const variant = options.variant ?? 'auto';
+  let shared = options.sharedMemory !== false && typeof SharedArrayBuffer === 'function';
+  let memory: WebAssembly.Memory | undefined;
+  const initialPages = Math.max(1, Math.ceil(((options.initialMiB ?? 16) * 1048576) / 65536));
+  if (shared) {
+    try {
+      memory = new WebAssembly.Memory({ initial: initialPages, maximum: MAX_PAGES, shared: true });
+    } catch {
+      shared = false;
+    }
+  }
+  if (!memory) memory = new WebAssembly.Memory({ initial: initialPages, maximum: MAX_PAGES });
+  let relaxed = false;
+  if (variant !== 'simd128') relaxed = await relaxedAvailable(shared);
+  if (variant === 'relaxed' && !relaxed) throw new StnmfError('BAD_OPTION', 'kernels: variant "relaxed" requested but relaxed SIMD is not available here');
+  const module = getModule(relaxed ? 'relaxed' : 'simd128', shared);
+  const instance = new WebAssembly.Instance(module, { env: { memory } });
+  const ex = instance.exports as unknown as Record<string, Fn>;
+  const heap = new WasmHeap(memory, (ex.heapBase() as number) + 1024, MAX_PAGES);
+
+  let pool: WorkerPool | undefined;
+  let threads = threadsWanted;
+  if (threads > 1 && (!shared || !canBlock())) threads = 1;
+  if (threads > 1) {
+    const ctl = heap.alloc((threads - 1) * SLOT_BYTES);
+    try {
+      pool = await WorkerPool.create(module, memory, ctl, threads - 1, [...EXPORTS]);
+    } catch {
+      // Workers are an optimisation: without them every call runs on this thread.
+      heap.release(ctl);
+      threads = 1;
+    }
+  }
+  return new WasmKernels(relaxed ? 'wasm-relaxed-simd' : 'wasm-simd128', threads, heap, ex, pool, shared, options.splitThreshold ?? 4e6);
+}
+
+type F32 = Float32Array;
+type I32 = Int32Array;
+
+/** Per-call bookkeeping: temporary copies of foreign arrays and the outputs to copy back. */
+class Scope {
+  private readonly temps: number[] = [];
+  private readonly back: { ptr: number; dst: F32 }[] = [];
+  constructor(private readonly heap: WasmHeap, private readonly useViews: boolean) {}
+
+  private foreign(a: F32 | I32): boolean {
+    return !this.useViews || !this.heap.owns(a);
+  }
+
+  /** Address of an input array, copying it in when it is not a view into the memory. */
+  in(a: F32 | I32): number {
+    if (!this.foreign(a)) return a.byteOffset;
+    const p = this.heap.alloc(a.byteLength, false);
+    this.temps.push(p);
+    new Uint8Array(this.heap.buffer(), p, a.byteLength).set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+    return p;
+  }
+
+  /** Address of an output array (written before `close` copies it back when foreign). */
+  out(a: F32): number {
+    if (!this.foreign(a)) return a.byteOffset;
+    const p = this.scratch(a.byteLength);
+    this.back.push({ ptr: p, dst: a });
+    return p;
+  }
+
+  /** Address of an array read and written in place. */
+  inout(a: F32): number {
+    if (!this.foreign(a)) return a.byteOffset;
+    const p = this.in(a);
+    this.back.push({ ptr: p, dst: a });
+    return p;
+  }
+
+  /** Frees block `p` (from `heap.alloc`) at `close`. */
+  adopt(p: number): void {
+    this.temps.push(p);
+  }
+
+  /** Zeroed scratch bytes freed at `close`. */
+  scratch(bytes: number): number {
+    const p = this.heap.alloc(bytes);
+    this.temps.push(p);
+    return p;
+  }
+
+  close(ok: boolean): void {
+    if (ok) for (const b of this.back) b.dst.set(this.heap.f32(b.ptr, b.dst.length));
+    for (const t of this.temps) this.heap.release(t);
+  }
+}
+
+class WasmKernels implements Kernels {
+  private readonly fnIndex = new Map<string, number>(EXPORTS.map((n, i) => [n, i]));
+  private disposed = false;
+
+  constructor(
+    readonly name: string,
+    readonly threads: number,
+    private readonly heap: WasmHeap,
+    private readonly ex: Record<string, Fn>,
+    private readonly pool: WorkerPool | undefined,
+    private readonly shared: boolean,
+    private readonly splitThreshold: number,
+  ) {}
+
+  // ---- memory ------------------------------------------------------------------------------
+
+  allocF32(length: number): Float32Array {
+    if (!this.shared) return new Float32Array(length);
+    return this.heap.f32(this.heap.alloc(length * 4), length);
+  }
+
+  allocI32(length: number): Int32Array {
+    if (!this.shared) return new Int32Array(length);
+    return this.heap.i32(this.heap.alloc(length * 4), length);
+  }
+
+  free(a: Float32Array | Int32Array): void {
+    if (this.shared && this.heap.owns(a)) this.heap.release(a.byteOffset);
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.pool?.dispose();
+  }
+
+  // ---- plumbing ------------------------------------------------------------------------------
+
+  /** Number of shares for a call of `work` flops over `units` splittable units. */
+  private shares(work: number, units: number): number {
+    if (this.threads <= 1 || work < this.splitThreshold || units < 2) return 1;
+    return Math.min(this.threads, units);
+  }
+
+  /** Runs export `name` once per argument list (share 0 on this thread); results in share order. */
+  private exec(name: ExportName, args: number[][]): number[] {
+    const f = this.ex[name];
+    const local = (a: number[]) => (f(...a) as number | undefined) ?? 0;
+    if (args.length === 1 || !this.pool) return args.map(local);
+    return this.pool.run(this.fnIndex.get(name)!, args, local);
+  }
+
+  private scoped<T>(body: (s: Scope) => T): T {
+    if (this.disposed) throw new Error('wasm kernels: used after dispose()');
+    const s = new Scope(this.heap, this.shared);
+    let ok = false;
+    try {
+      const r = body(s);
+      ok = true;
+      return r;
+    } finally {
+      s.close(ok);
+    }
+  }
+
+  /** Row boundaries of `parts` shares of n rows, multiples of `align` except the end. */
+  private static evenSplit(n: number, parts: number, align = 1): number[] {
+    const b = [0];
+    for (let t = 1; t < parts; t++) b.push(Math.min(n, Math.round((n * t) / parts / align) * align));
+    b.push(n);
+    return b;
+  }
+
+  /** Row boundaries balancing stored entries plus rows (empty rows still cost a store). */
+  private static csrSplit(indptr: Int32Array, rows: number, parts: number): number[] {
+    const total = indptr[rows] + rows;
+    const b = [0];
+    for (let t = 1; t < parts; t++) {
+      const target = (total * t) / parts;
+      let lo = b[t - 1], hi = rows;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (indptr[mid] + mid < target) lo = mid + 1;
+        else hi = mid;
+      }
+      b.push(lo);
+    }
+    b.push(rows);
+    return b;
+  }
+
+  private static ranges(b: number[], f: (r0: number, r1: number, t: number) => number[]): number[][] {
+    const out: number[][] = [];
+    for (let t = 0; t + 1 < b.length; t++) out.push(f(b[t], b[t + 1], t));
+    return out;
+  }
+
+  // ---- dense products -------------------------------------------------------------------------
+
+  denseXBt(X: Dense, B: Dense, out: Dense): void {
+    const n = X.rows, p = X.cols, k = B.rows;
+    if (n === 0 || k === 0) return;
+    this.scoped((s) => {
+      const x = s.in(X.data), b = s.in(B.data), o = s.out(out.data);
+      const parts = this.shares(2 * n * p * k, Math.ceil(n / 4));
+      const bnd = WasmKernels.evenSplit(n, parts, 4);
+      this.exec('denseXBt', WasmKernels.ranges(bnd, (r0, r1) => [x, b, o, p, k, r0, r1]));
+    });
+  }
+
+  denseAtX(A: Dense, X: Dense, out: Dense): void {
+    const n = X.rows, p = X.cols, k = A.cols;
+    if (k === 0 || p === 0) return;
+    this.scoped((s) => {
+      const a = s.in(A.data), x = s.in(X.data), o = s.out(out.data);
+      const parts = this.shares(2 * n * p * k, Math.ceil(p / 8));
+      const bnd = WasmKernels.evenSplit(p, parts, 8);
+      this.exec('denseAtX', WasmKernels.ranges(bnd, (c0, c1) => [a, x, o, n, k, p, c0, c1]));
+    });
+  }
+
+  denseAB(A: Dense, B: Dense, out: Dense): void {
+    const n = A.rows, ka = A.cols, m = B.cols;
+    if (n === 0 || m === 0) return;
+    this.scoped((s) => {
+      const a = s.in(A.data), b = s.in(B.data), o = s.out(out.data);
+      const parts = this.shares(2 * n * ka * m, n);
+      const bnd = WasmKernels.evenSplit(n, parts);
+      this.exec('denseAB', WasmKernels.ranges(bnd, (r0, r1) => [a, b, o, ka, m, r0, r1]));
+    });
+  }
+
+  gram(A: Dense, out: Dense): void {
+    const n = A.rows, k = A.cols;
+    if (k === 0) return;
+    this.scoped((s) => {
+      const a = s.in(A.data);
+      const k4 = Math.ceil(k / 4) * 4, ld = Math.ceil(k / 8) * 8;
+      const parts = this.shares(2 * n * k * k, Math.ceil(n / 64));
+      const accBytes = k4 * ld * 8;
+      const acc = s.scratch(parts * accBytes);
+      const bnd = WasmKernels.evenSplit(n, parts);
+      this.exec('gramPart', WasmKernels.ranges(bnd, (r0, r1, t) => [a, k, r0, r1, acc + t * accBytes, ld]));
+      const accs = this.heap.f64(acc, (parts * accBytes) / 8);
+      const o = out.data, stride = accBytes / 8;
+      for (let i = 0; i < k; i++) {
+        for (let j = i; j < k; j++) {
+          let v = accs[i * ld + j];
+          for (let t = 1; t < parts; t++) v += accs[t * stride + i * ld + j];
+          o[i * k + j] = o[j * k + i] = v;
+        }
+      }
+    });
+  }
+
+  // ---- sparse products ------------------------------------------------------------------------
+
+  private csrPtrs(s: Scope, X: Csr): { ip: number; ix: number; xd: number; nnz: number } {
+    return { ip: s.in(X.indptr), ix: s.in(X.indices), xd: s.in(X.data), nnz: X.indptr[X.rows] };
+  }
+
+  spmm(X: Csr, B: Dense, out: Dense): void {
+    const k = B.cols;
+    if (X.rows === 0 || k === 0) return;
+    this.scoped((s) => {
+      const { ip, ix, xd, nnz } = this.csrPtrs(s, X);
+      const b = s.in(B.data), o = s.out(out.data);
+      const bnd = WasmKernels.csrSplit(X.indptr, X.rows, this.shares(2 * nnz * k, X.rows));
+      this.exec('spmm', WasmKernels.ranges(bnd, (r0, r1) => [ip, ix, xd, b, o, k, r0, r1]));
+    });
+  }
+
+  spmmT(X: Csr, A: Dense, out: Dense): void {
+    const k = A.cols, cols = X.cols;
+    if (cols === 0 || k === 0) return;
+    this.scoped((s) => {
+      const { ip, ix, xd, nnz } = this.csrPtrs(s, X);
+      const a = s.in(A.data);
+      const kp = Math.ceil(k / 4) * 4;
+      const parts = this.shares(2 * nnz * k, X.rows);
+      const bnd = WasmKernels.csrSplit(X.indptr, X.rows, parts);
+      if (parts === 1 && kp === k) {
+        const o = s.out(out.data);
+        this.exec('spmmTPart', [[ip, ix, xd, a, o, k, kp, cols, 0, X.rows]]);
+        return;
+      }
+      // One padded partial per share, then a column-split sum in share order, so the result
+      // depends on the thread count but not on timing.
+      const partBytes = cols * kp * 4;
+      const part = s.scratch(parts * partBytes);
+      this.exec('spmmTPart', WasmKernels.ranges(bnd, (r0, r1, t) => [ip, ix, xd, a, part + t * partBytes, k, kp, cols, r0, r1]));
+      const o = s.out(out.data);
+      const cb = WasmKernels.evenSplit(cols, this.shares(cols * kp * parts * 4, cols));
+      this.exec('addParts', WasmKernels.ranges(cb, (j0, j1) => [o, part, parts, partBytes, k, kp, j0, j1]));
+    });
+  }
+
+  sddmm(X: Csr, A: Dense, B: Dense, out: Float32Array): void {
+    const k = A.cols;
+    const nnz = X.indptr[X.rows];
+    if (nnz === 0) return;
+    if (k === 0) {
+      out.fill(0, 0, nnz);
+      return;
+    }
+    this.scoped((s) => {
+      const { ip, ix } = this.csrPtrs(s, X);
+      const a = s.in(A.data), b = s.in(B.data), o = s.out(out);
+      const bnd = WasmKernels.csrSplit(X.indptr, X.rows, this.shares(2 * nnz * k, X.rows));
+      this.exec('sddmm', WasmKernels.ranges(bnd, (r0, r1) => [ip, ix, a, b, o, k, r0, r1]));
+    });
+  }
+
+  ratioSpmm(X: Csr, A: Dense, B: Dense, eps: number, out: Dense): void {
+    const k = A.cols;
+    if (X.rows === 0 || k === 0) return;
+    this.scoped((s) => {
+      const { ip, ix, xd, nnz } = this.csrPtrs(s, X);
+      const a = s.in(A.data), b = s.in(B.data), o = s.out(out.data);
+      const bnd = WasmKernels.csrSplit(X.indptr, X.rows, this.shares(4 * nnz * k, X.rows));
+      const parts = bnd.length - 1;
+      // k ≤ 32: one row of ratios per thread; wider k: every non-zero (global indexing).
+      let rowMax = 0;
+      if (k <= 32) for (let i = 0; i < X.rows; i++) rowMax = Math.max(rowMax, X.indptr[i + 1] - X.indptr[i]);
+      const per = k <= 32 ? (rowMax + 4) * 4 : 0;
+      const scratch = this.heap.alloc(k <= 32 ? parts * per : nnz * 4, false);
+      s.adopt(scratch);
+      this.exec('ratioSpmm', WasmKernels.ranges(bnd, (r0, r1, t) => [ip, ix, xd, a, b, o, k, eps, scratch + t * per, r0, r1]));
+    });
+  }
+
+  nzLossTerms(X: Csr, A: Dense, B: Dense, eps: number): { kl: number; cross: number } {
+    const k = A.cols;
+    const nnz = X.indptr[X.rows];
+    if (nnz === 0) return { kl: 0, cross: 0 };
+    return this.scoped((s) => {
+      const { ip, ix, xd } = this.csrPtrs(s, X);
+      const a = s.in(A.data), b = s.in(B.data);
+      const scratch = k > 32 ? s.scratch(nnz * 4) : 0;
+      // The logarithm costs about as much as 20 flops.
+      const parts = this.shares(nnz * (2 * k + 20), X.rows);
+      const res = s.scratch(parts * 16);
+      const bnd = WasmKernels.csrSplit(X.indptr, X.rows, parts);
+      this.exec('nzLoss', WasmKernels.ranges(bnd, (r0, r1, t) => [ip, ix, xd, a, b, k, eps, scratch, r0, r1, res + 16 * t]));
+      const r = this.heap.f64(res, parts * 2);
+      let kl = 0, cross = 0;
+      for (let t = 0; t < parts; t++) {
+        kl += r[2 * t];
+        cross += r[2 * t + 1];
+      }
+      return { kl, cross };
+    });
+  }
+
+  // ---- factor updates -------------------------------------------------------------------------
+
+  halsSweep(F: Dense, A: Dense, B: Dense): number {
+    const n = F.rows, k = F.cols;
+    if (n === 0 || k === 0) return 0;
+    return this.scoped((s) => {
+      const f = s.inout(F.data), a = s.in(A.data);
+      const kp = Math.ceil(k / 4) * 4;
+      // B and Bᵀ with rows padded to whole vectors: the k ≤ 32 kernels update the gradient
+      // row with columns of B, the generic one takes dot products with rows of B.
+      const bp = s.scratch(k * kp * 4), bt = s.scratch(k * kp * 4);
+      const bv = this.heap.f32(bp, k * kp), btv = this.heap.f32(bt, k * kp), bd = B.data;
+      for (let t = 0; t < k; t++) {
+        for (let r = 0; r < k; r++) {
+          bv[t * kp + r] = bd[t * k + r];
+          btv[r * kp + t] = bd[t * k + r];
+        }
+      }
+      const bnd = WasmKernels.evenSplit(n, this.shares(2 * n * k * k, n));
+      const v = this.exec('halsSweep', WasmKernels.ranges(bnd, (r0, r1) => [f, a, bp, bt, k, kp, r0, r1]));
+      let viol = 0;
+      for (const x of v) viol += x;
+      return viol;
+    });
+  }
+
+  muApply(F: Dense, num: Dense, den: Float32Array | Dense, eps: number): void {
+    const n = F.rows, k = F.cols;
+    if (n === 0 || k === 0) return;
+    this.scoped((s) => {
+      const isVec = ArrayBuffer.isView(den);
+      const f = s.inout(F.data), nu = s.in(num.data);
+      const d = s.in(isVec ? (den as Float32Array) : (den as Dense).data);
+      const bnd = WasmKernels.evenSplit(n, this.shares(8 * n * k, n));
+      this.exec('muApply', WasmKernels.ranges(bnd, (r0, r1) => [f, nu, d, k, isVec ? 1 : 0, eps, r0, r1]));
+    });
+  }
+
+  // ---- reductions and scalings ----------------------------------------------------------------
+
+  colSums(A: Dense, out: Float64Array): void {
+    const n = A.rows, k = A.cols;
+    if (k === 0) return;
+    this.scoped((s) => {
+      const a = s.in(A.data);
+      const parts = this.shares(8 * n * k, n);
+      const acc = s.scratch(parts * k * 8);
+      const bnd = WasmKernels.evenSplit(n, parts);
+      this.exec('colSums', WasmKernels.ranges(bnd, (r0, r1, t) => [a, k, r0, r1, acc + t * k * 8]));
+      const v = this.heap.f64(acc, parts * k);
+      for (let t = 0; t < k; t++) {
+        let x = v[t];
+        for (let q = 1; q < parts; q++) x += v[q * k + t];
+        out[t] = x;
+      }
+    });
+  }
+
+  sumSquares(a: Float32Array): number {
+    const len = a.length;
+    if (len === 0) return 0;
+    return this.scoped((s) => {
+      const p = s.in(a);
+      const bnd = WasmKernels.evenSplit(len, this.shares(8 * len, Math.ceil(len / 4)), 4);
+      const v = this.exec('sumSquares', WasmKernels.ranges(bnd, (q0, q1) => [p, q0, q1]));
+      let r = 0;
+      for (const x of v) r += x;
+      return r;
+    });
+  }
+
+  scaleCols(A: Dense, sc: ArrayLike<number>): void {
+    const n = A.rows, k = A.cols;
+    if (n === 0 || k === 0) return;
+    this.scoped((s) => {
+      const a = s.inout(A.data);
+      const sp = s.scratch(k * 8);
+      const sv = this.heap.f64(sp, k);
+      for (let t = 0; t < k; t++) sv[t] = sc[t];
+      const bnd = WasmKernels.evenSplit(n, this.shares(8 * n * k, n));
+      this.exec('scaleCols', WasmKernels.ranges(bnd, (r0, r1) => [a, sp, k, r0, r1]));
+    });
+  }
+
+  scaleRows(A: Dense, sc: ArrayLike<number>): void {
+    const n = A.rows, k = A.cols;
+    if (n === 0 || k === 0) return;
+    this.scoped((s) => {
+      const a = s.inout(A.data);
+      const sp = s.scratch(n * 8);
+      const sv = this.heap.f64(sp, n);
+      for (let i = 0; i < n; i++) sv[i] = sc[i];
+      const bnd = WasmKernels.evenSplit(n, this.shares(8 * n * k, n));
+      this.exec('scaleRows', WasmKernels.ranges(bnd, (r0, r1) => [a, sp, k, r0, r1]));
+    });
+  }
+}
