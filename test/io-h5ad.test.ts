@@ -6,9 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readH5ad, writeH5ad } from '../src/io/h5ad.js';
+import { lookup3 } from '../src/io/h5bool.js';
 import { readTenxH5 } from '../src/io/tenx-h5.js';
 import { csrToDense } from '../src/linalg/csr.js';
-import type { Dataset } from '../src/dataset.js';
+import type { Column, Dataset } from '../src/dataset.js';
 import { StnmfError } from '../src/errors.js';
 
 const fixture = (p: string) => fileURLToPath(new URL(`../../test/fixtures/io/${p}`, import.meta.url));
@@ -44,9 +45,16 @@ function demo(): Dataset {
         ['count', { kind: 'number' as const, values: Int32Array.of(1, 2, 3, 4, 5) }],
         ['label', { kind: 'string' as const, values: ['a', 'b', 'c', 'd', 'é'] }],
         ['in_tissue', { kind: 'bool' as const, values: Uint8Array.of(1, 0, 1, 1, 0) }],
+        ['grade', { kind: 'category' as const, codes: Int32Array.of(0, 1, 2, 1, 0), categories: ['low', 'mid', 'high'], ordered: true }],
       ]),
     },
-    var: { index: ['Actb', 'Gfap', 'Snap25'], columns: new Map([['gene_ids', { kind: 'string' as const, values: ['E1', 'E2', 'E3'] }]]) },
+    var: {
+      index: ['Actb', 'Gfap', 'Snap25'],
+      columns: new Map<string, Column>([
+        ['gene_ids', { kind: 'string' as const, values: ['E1', 'E2', 'E3'] }],
+        ['hv', { kind: 'bool' as const, values: Uint8Array.of(0, 1, 1) }],
+      ]),
+    },
     obsm: {
       spatial: { rows: n, cols: 2, data: Float64Array.from({ length: 2 * n }, (_, t) => t * 1.25) },
       X_nmf: { rows: n, cols: 2, data: Float32Array.from({ length: 2 * n }, (_, t) => t / 4) },
@@ -58,6 +66,7 @@ function demo(): Dataset {
       nmf: { params: { n_components: 2, solver: 'mu', tol: 1e-4, shuffle: true }, reconstruction_err: 12.5 },
       leiden_colors: ['#1f77b4', '#ff7f0e', '#279e68'],
       history: Float64Array.of(3, 2, 1),
+      flags: [true, false, true],
     },
     meta: { platform: 'xenium', source: '/data/x', coordinateUnit: 'um', micronsPerUnit: 1, filtered: [{ axis: 'features', what: 'Blank Codeword', count: 3, why: 'controls' }] },
   };
@@ -77,7 +86,11 @@ X = a.X.toarray()
 o = {
  'shape': list(a.shape), 'X': X.ravel().tolist(), 'xdtype': str(a.X.dtype), 'xformat': a.X.format,
  'obs_names': list(a.obs_names), 'var_names': list(a.var_names),
- 'leiden': a.obs['leiden'].tolist(), 'leiden_cats': sorted(set(a.obs['leiden'].tolist()) - {''}),
+ 'leiden': [None if v != v else v for v in a.obs['leiden'].tolist()], 'leiden_dtype': a.obs['leiden'].dtype.name,
+ 'leiden_cats': a.obs['leiden'].cat.categories.tolist(), 'leiden_ordered': bool(a.obs['leiden'].cat.ordered),
+ 'grade_dtype': a.obs['grade'].dtype.name, 'grade_ordered': bool(a.obs['grade'].cat.ordered), 'grade_cats': a.obs['grade'].cat.categories.tolist(),
+ 'grade_lt': bool((a.obs['grade'] < 'high').iloc[0]), 'in_tissue_dtype': str(a.obs['in_tissue'].dtype), 'hv_dtype': str(a.var['hv'].dtype),
+ 'shuffle_type': type(a.uns['nmf']['params']['shuffle']).__name__, 'flags': [bool(v) for v in a.uns['flags']], 'flags_dtype': str(a.uns['flags'].dtype),
  'total': a.obs['total'].tolist(), 'count': a.obs['count'].tolist(), 'label': a.obs['label'].tolist(),
  'in_tissue': [int(v) for v in a.obs['in_tissue']], 'gene_ids': a.var['gene_ids'].tolist(),
  'spatial': a.obsm['spatial'].ravel().tolist(), 'spatial_dtype': str(a.obsm['spatial'].dtype),
@@ -98,8 +111,20 @@ print(json.dumps(o))
     assert.equal(o.xformat, 'csr');
     assert.deepEqual(o.obs_names, d.obs.index);
     assert.deepEqual(o.var_names, d.var.index);
-    assert.deepEqual(o.leiden, ['0', '1', '0', '2', '']); // categoricals are written as text (see h5ad.ts)
+    // Real pandas categoricals (scanpy's cluster plots need them), missing code -1 -> NaN.
+    assert.equal(o.leiden_dtype, 'category');
+    assert.deepEqual(o.leiden, ['0', '1', '0', '2', null]);
     assert.deepEqual(o.leiden_cats, ['0', '1', '2']);
+    assert.equal(o.leiden_ordered, false);
+    assert.equal(o.grade_dtype, 'category');
+    assert.equal(o.grade_ordered, true);
+    assert.deepEqual(o.grade_cats, ['low', 'mid', 'high']);
+    assert.equal(o.grade_lt, true); // ordered comparison works: 'low' < 'high'
+    assert.equal(o.in_tissue_dtype, 'bool');
+    assert.equal(o.hv_dtype, 'bool');
+    assert.equal(o.shuffle_type, 'bool_');
+    assert.deepEqual(o.flags, [true, false, true]);
+    assert.equal(o.flags_dtype, 'bool');
     assert.deepEqual(o.total, [1.5, 2.5, 3.5, 4.5, 5.5]);
     assert.deepEqual(o.count, [1, 2, 3, 4, 5]);
     assert.deepEqual(o.label, ['a', 'b', 'c', 'd', 'é']);
@@ -111,8 +136,7 @@ print(json.dumps(o))
     assert.deepEqual(o.nmf, Array.from(d.varm.nmf.data));
     assert.deepEqual(o.conn, [0, 1, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 1, 1, 0, 0, 0, 0]);
     assert.deepEqual(o.counts, o.X);
-    // h5wasm cannot write HDF5 enums, so a bool in uns reaches anndata as the integer 1.
-    assert.deepEqual(o.params, { n_components: 2, solver: 'mu', tol: 1e-4, shuffle: 1 });
+    assert.deepEqual(o.params, { n_components: 2, solver: 'mu', tol: 1e-4, shuffle: true });
     assert.equal(o.err, 12.5);
     assert.deepEqual(o.colors, ['#1f77b4', '#ff7f0e', '#279e68']);
     assert.deepEqual(o.history, [3, 2, 1]);
@@ -127,13 +151,15 @@ print(json.dumps(o))
       const b = back.obs.columns.get(k);
       if (c.kind === 'category') {
         assert.ok(b?.kind === 'category', k);
-        assert.deepEqual([Array.from(b.codes), b.categories], [Array.from(c.codes), c.categories], k);
+        assert.deepEqual([Array.from(b.codes), b.categories, Boolean(b.ordered)], [Array.from(c.codes), c.categories, Boolean(c.ordered)], k);
       } else assert.deepEqual(b, c, k);
     }
     assert.deepEqual(back.obsm.spatial, d.obsm.spatial);
     assert.deepEqual(back.meta.filtered, d.meta.filtered);
     assert.equal(back.meta.coordinateUnit, 'um');
     assert.deepEqual((back.uns.nmf as Record<string, unknown>).params, { n_components: 2, solver: 'mu', tol: 1e-4, shuffle: true });
+    assert.deepEqual(back.uns.flags, [true, false, true]);
+    assert.deepEqual(back.var.columns.get('hv'), d.var.columns.get('hv'));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -223,6 +249,61 @@ test('h5ad: bad files give one-line errors', async () => {
     const d2 = demo();
     d2.obsm.spatial = { rows: 4, cols: 2, data: new Float64Array(8) };
     await assert.rejects(writeH5ad(join(dir, 'y.h5ad'), d2), /obsm "spatial" has 4 rows, expected 5/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('h5bool: lookup3 matches Jenkins test vectors', () => {
+  const k = new TextEncoder().encode('Four score and seven years ago');
+  assert.equal(lookup3(k, 0), 0x17770551);
+  assert.equal(lookup3(k, 1), 0xcd628161);
+  assert.equal(lookup3(new Uint8Array(0), 0), 0xdeadbeef);
+});
+
+test('h5ad: many categorical and bool columns (object-header continuation chunks) stay categorical/bool', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'stnmf-h5ad-'));
+  try {
+    const n = 3000;
+    const cols = new Map<string, Column>();
+    for (let c = 0; c < 24; c++) {
+      const k = 1 + ((c * 37) % 300); // up to 300 categories: int8 and int16 codes
+      cols.set(`cat${c}`, { kind: 'category', codes: Int32Array.from({ length: n }, (_, i) => (i * 31 + c) % k), categories: Array.from({ length: k }, (_, j) => `c${j}`), ordered: c % 3 === 0 });
+      cols.set(`b${c}`, { kind: 'bool', values: Uint8Array.from({ length: n }, (_, i) => (i + c) % 2) });
+    }
+    const d: Dataset = {
+      X: { rows: n, cols: 1, indptr: Int32Array.from({ length: n + 1 }, (_, i) => i), indices: new Int32Array(n), data: Float32Array.from({ length: n }, (_, i) => i) },
+      obs: { index: Array.from({ length: n }, (_, i) => `c${i}`), columns: cols },
+      var: { index: ['g'], columns: new Map() },
+      obsm: {}, varm: {}, obsp: {}, layers: {},
+      uns: Object.fromEntries(Array.from({ length: 12 }, (_, i) => [`flag${i}`, i % 2 === 0])),
+      meta: { platform: 'memory', source: '(memory)', filtered: [] },
+    };
+    const out = join(dir, 'many.h5ad');
+    await writeH5ad(out, d, { gzip: 4 });
+    // h5wasm (HDF5 1.14, which verifies every metadata checksum) reads the patched types back.
+    const back = await readH5ad(out);
+    for (const [k, c] of cols) {
+      const b = back.obs.columns.get(k)!;
+      if (c.kind === 'category') {
+        assert.ok(b.kind === 'category', k);
+        assert.deepEqual([Array.from(b.codes), b.categories, Boolean(b.ordered)], [Array.from(c.codes), c.categories, Boolean(c.ordered)], k);
+      } else assert.deepEqual(b, c, k);
+    }
+    for (let i = 0; i < 12; i++) assert.equal(back.uns[`flag${i}`], i % 2 === 0);
+    if (!skipReason) {
+      const r = spawnSync(PY, ['-c', `
+import sys, json, anndata
+a = anndata.read_h5ad(sys.argv[1])
+print(json.dumps([a.obs.dtypes.astype(str).value_counts().to_dict(), [bool(a.obs[f'cat{c}'].cat.ordered) for c in range(24)], int(a.obs['b1'].sum()), [type(a.uns[f'flag{i}']).__name__ for i in range(12)]]))
+`, out], { encoding: 'utf8' });
+      assert.equal(r.status, 0, r.stderr);
+      const [dtypes, ordered, b1, flagTypes] = JSON.parse(r.stdout);
+      assert.deepEqual(dtypes, { category: 24, bool: 24 });
+      assert.deepEqual(ordered, Array.from({ length: 24 }, (_, c) => c % 3 === 0));
+      assert.equal(b1, n / 2);
+      assert.ok(flagTypes.every((t: string) => t === 'bool_'));
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

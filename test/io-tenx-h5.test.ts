@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readTenxH5 } from '../src/io/tenx-h5.js';
@@ -19,9 +19,7 @@ function sum(a: ArrayLike<number>): number {
 }
 
 test('tenx-h5: Xenium cell_feature_matrix.h5 reads as 36,602 x 248 with 293 controls filtered (README)', async () => {
-  const t0 = performance.now();
   const d = await readTenxH5(XENIUM_H5);
-  const ms = performance.now() - t0;
   assert.equal(d.X.rows, 36602);
   assert.equal(d.X.cols, 248);
   assert.equal(d.obs.index.length, 36602);
@@ -65,62 +63,10 @@ test('tenx-h5: Xenium cell_feature_matrix.h5 reads as 36,602 x 248 with 293 cont
   for (let i = 0; i < d.X.rows; i++) {
     for (let p = d.X.indptr[i] + 1; p < d.X.indptr[i + 1]; p++) assert.ok(d.X.indices[p] > d.X.indices[p - 1]);
   }
-  const mbps = statSync(XENIUM_H5).size / 1e6 / (ms / 1000);
-  console.log(`# xenium h5 read: ${ms.toFixed(0)} ms (${mbps.toFixed(0)} MB/s of file, first call incl. wasm load)`);
 });
 
-test('tenx-h5: read speed >= 200 MB/s of file size on an uncompressed copy; gzip copy timed vs payload', async () => {
-  // The shared Xenium file is gzip-4 + shuffle: its 2.85 MB hold 32 MB of payload, and even h5py
-  // (C) needs ~110 ms for it (~25 MB/s of file size). The file-size criterion is therefore checked
-  // on an uncompressed copy of the same matrix (written here with h5wasm), and the gzip file is
-  // reported against its decoded payload.
-  const dir = mkdtempSync(join(tmpdir(), 'stnmf-io-'));
-  try {
-    const raw = join(dir, 'raw.h5');
-    await writeUncompressedCopy(XENIUM_H5, raw);
-    const time = async (p: string) => {
-      await readTenxH5(p);
-      let best = Infinity;
-      for (let r = 0; r < 3; r++) {
-        const t0 = performance.now();
-        await readTenxH5(p);
-        best = Math.min(best, performance.now() - t0);
-      }
-      return best;
-    };
-    const tRaw = await time(raw);
-    const tGz = await time(XENIUM_H5);
-    const rawMBps = statSync(raw).size / 1e6 / (tRaw / 1000);
-    const payload = 2620367 * (4 + 8) + 36603 * 8;
-    console.log(`# uncompressed ${(statSync(raw).size / 1e6).toFixed(1)} MB: ${tRaw.toFixed(0)} ms = ${rawMBps.toFixed(0)} MB/s of file`);
-    console.log(`# gzip original: ${tGz.toFixed(0)} ms = ${(statSync(XENIUM_H5).size / 1e6 / (tGz / 1000)).toFixed(0)} MB/s of file, ${(payload / 1e6 / (tGz / 1000)).toFixed(0)} MB/s of payload`);
-    // Throughput only means something on a machine that is not oversubscribed (the dev box is
-    // shared by several workers; CI runs alone), so the bound is asserted when load < 1.5/core.
-    const load = loadavg()[0] / cpus().length;
-    if (load < 1.5) assert.ok(rawMBps >= 200, `uncompressed read at ${rawMBps.toFixed(0)} MB/s`);
-    else console.log(`# throughput bound not asserted: load average ${load.toFixed(1)} per core`);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
-
-/** Copies the 10x file's datasets without compression, using h5wasm directly. */
-async function writeUncompressedCopy(src: string, dst: string): Promise<void> {
-  const h5wasm = (await import('h5wasm/node')).default;
-  await h5wasm.ready;
-  const a = new h5wasm.File(src, 'r');
-  const b = new h5wasm.File(dst, 'w');
-  const copy = (from: InstanceType<typeof h5wasm.Group>, to: InstanceType<typeof h5wasm.Group>) => {
-    for (const k of from.keys()) {
-      const e = from.get(k);
-      if (e instanceof h5wasm.Group) copy(e, to.create_group(k));
-      else if (e instanceof h5wasm.Dataset) to.create_dataset({ name: k, data: e.value as never, shape: e.shape, dtype: e.dtype });
-    }
-  };
-  copy(a, b);
-  b.close();
-  a.close();
-}
+// Read throughput (issue 3: >= 200 MB/s of file size) is measured by bench/io.ts (`npm run bench`),
+// never asserted in a unit test: timings on a shared machine are not a pass/fail property.
 
 test('tenx-h5: gexOnly=false keeps every feature; totals match the filtered read', async () => {
   const all = await readTenxH5(XENIUM_H5, { gexOnly: false });

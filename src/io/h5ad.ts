@@ -3,16 +3,18 @@
  * current encoding plus the pre-2022 sparse layout (`h5sparse_format`).
  *
  * Written: X as `csr_matrix` (float32 data, int32 indices), obs/var `dataframe` with string,
- * numeric, bool (as uint8 + `stnmf-kind` attribute, because h5wasm cannot write HDF5 enums) and
- * `categorical` columns, obsm/varm 2-D `array`s, obsp `csr_matrix`, layers (CSR or dense), uns
- * as nested `dict`s of scalars, strings, string arrays, numeric arrays and 2-D matrices.
+ * numeric, bool and `categorical` columns, obsm/varm 2-D `array`s, obsp `csr_matrix`, layers
+ * (CSR or dense), uns as nested `dict`s of scalars, strings, string arrays, numeric arrays and
+ * 2-D matrices. Booleans (bool columns, uns flags, the categorical `ordered` attribute) are the
+ * HDF5 enum h5py uses for numpy bool, so pandas sees real bools and real categoricals
+ * (h5bool.ts explains how that type is produced with h5wasm).
  */
 import type { Column, Dataset, Frame, NumMatrix } from '../dataset.js';
-import { frame } from '../dataset.js';
 import { csrFromDense, transposeCsr, type Csr } from '../linalg/csr.js';
 import type { Dense } from '../linalg/dense.js';
 import { StnmfError } from '../errors.js';
 import { withAtomicPath, type WriteOptions } from './atomic.js';
+import { boolPlaceholderData, boolPlaceholderDtype, newBoolToken, patchBoolEnums } from './h5bool.js';
 import {
   createH5,
   getDataset,
@@ -71,12 +73,15 @@ export async function writeH5ad(path: string, d: Dataset, opts: H5adWriteOptions
     path,
     async (tmp) => {
       const f = await createH5(tmp);
+      const w = new Writer(path, opts.gzip);
       try {
-        const w = new Writer(path, opts.gzip);
         setAttrs(f, enc('anndata', '0.1.0'));
-        w.csr(f, 'X', d.X);
+        // Small elements first: the bool datatypes patched below then sit near the file start.
         w.frame(f, 'obs', d.obs);
         w.frame(f, 'var', d.var);
+        const uns = { ...d.uns, stnmf_meta: metaForUns(d) };
+        w.unsDict(f, 'uns', uns);
+        w.csr(f, 'X', d.X);
         const obsm = w.dict(f, 'obsm');
         for (const [k, m] of Object.entries(d.obsm)) w.matrix(obsm, k, m, 'obsm');
         const varm = w.dict(f, 'varm');
@@ -93,11 +98,10 @@ export async function writeH5ad(path: string, d: Dataset, opts: H5adWriteOptions
           if ('indptr' in m) w.csr(layers, k, m);
           else w.matrix(layers, k, m, 'layers');
         }
-        const uns = { ...d.uns, stnmf_meta: metaForUns(d) };
-        w.unsDict(f, 'uns', uns);
       } finally {
         f.close();
       }
+      patchBoolEnums(tmp, w.boolToken, w.boolCount);
     },
     opts,
   );
@@ -137,16 +141,35 @@ function validateShapes(path: string, d: Dataset): void {
 }
 
 class Writer {
+  /** Member name of the bool stand-in type of this file (see h5bool.ts). */
+  readonly boolToken = newBoolToken();
+  /** Number of bool stand-ins written (datasets and attributes), for the patch step. */
+  boolCount = 0;
+
   constructor(
     private path: string,
     private gzip?: number,
   ) {}
 
-  private ds(g: H5Group, name: string, data: unknown, shape?: number[]): H5Dataset {
-    const len = ArrayBuffer.isView(data) ? (data as Float32Array).length : Array.isArray(data) ? data.length : 1;
+  /** A bool dataset (1-D, or 0-D when `scalar`): h5py's enum after the patch step. */
+  private boolDs(g: H5Group, name: string, values: ArrayLike<number>, scalar = false): H5Dataset {
+    this.boolCount++;
+    const data = boolPlaceholderData(this.boolToken, values);
+    return this.ds(g, name, data, scalar ? [] : [values.length], boolPlaceholderDtype(this.boolToken), values.length);
+  }
+
+  /** A scalar bool attribute (h5py's enum after the patch step). */
+  private boolAttr(obj: H5Group | H5Dataset, name: string, v: boolean): void {
+    this.boolCount++;
+    obj.create_attribute(name, boolPlaceholderData(this.boolToken, [v ? 1 : 0]) as never, [], boolPlaceholderDtype(this.boolToken) as never);
+  }
+
+  private ds(g: H5Group, name: string, data: unknown, shape?: number[], dtype?: unknown, length?: number): H5Dataset {
+    const len = length ?? (ArrayBuffer.isView(data) ? (data as Float32Array).length : Array.isArray(data) ? data.length : 1);
     const args: Record<string, unknown> = { name, data };
     if (shape) args.shape = shape;
-    if (this.gzip && ArrayBuffer.isView(data) && len >= 4096) {
+    if (dtype) args.dtype = dtype;
+    if (this.gzip && (ArrayBuffer.isView(data) || data instanceof Map) && len >= 4096) {
       args.compression = 'gzip';
       args.compression_opts = this.gzip;
       args.chunks = shape && shape.length === 2 ? [Math.max(1, Math.min(shape[0], Math.floor(65536 / Math.max(1, shape[1])))), shape[1]] : [Math.min(len, 65536)];
@@ -207,19 +230,23 @@ class Writer {
         return;
       }
       case 'bool': {
-        const d = this.ds(g, name, c.values);
-        setAttrs(d, { ...enc('array', '0.2.0'), 'stnmf-kind': 'bool' });
+        const d = this.boolDs(g, name, c.values);
+        setAttrs(d, enc('array', '0.2.0'));
         return;
       }
       case 'category': {
-        // h5wasm cannot write the HDF5 enum (bool) type that anndata's `ordered` attribute must
-        // have (pandas rejects 0/1 integers), so categoricals go out as string arrays: anndata
-        // reads them as text columns (`.astype('category')` restores them); stnmf restores
-        // codes and category order from the two extra attributes. Missing values become ''.
-        const values = Array.from(c.codes, (k) => (k < 0 ? '' : c.categories[k]));
-        const d = this.ds(g, name, values, [values.length]);
-        setAttrs(d, { ...enc('string-array', '0.2.0'), 'stnmf-kind': 'category', 'stnmf-categories': c.categories.length > 0 ? c.categories : [] });
-        if (c.ordered) setAttrs(d, { 'stnmf-ordered': 1 });
+        const sub = g.create_group(name);
+        setAttrs(sub, enc('categorical', '0.2.0'));
+        this.boolAttr(sub, 'ordered', Boolean(c.ordered));
+        for (const k of c.codes) {
+          if (k < -1 || k >= c.categories.length) {
+            throw new StnmfError('BAD_INPUT', `${this.path}: column ${q(name)}: category code ${k} outside [-1, ${c.categories.length})`);
+          }
+        }
+        // anndata writes the narrowest signed type; int8 covers the usual cluster labels.
+        const codes = c.categories.length <= 127 ? Int8Array.from(c.codes) : c.categories.length <= 32767 ? Int16Array.from(c.codes) : c.codes;
+        setAttrs(this.ds(sub, 'codes', codes), enc('array', '0.2.0'));
+        this.stringArray(sub, 'categories', c.categories);
         return;
       }
     }
@@ -242,8 +269,7 @@ class Writer {
       const d = g.create_dataset({ name: k, data: Number.isInteger(v) && Math.abs(v) < 2 ** 31 ? Int32Array.of(v) : Float64Array.of(v), shape: [] } as never);
       setAttrs(d, enc('numeric-scalar', '0.2.0'));
     } else if (typeof v === 'boolean') {
-      const d = g.create_dataset({ name: k, data: Uint8Array.of(v ? 1 : 0), shape: [], dtype: '|b1' } as never);
-      setAttrs(d, { ...enc('numeric-scalar', '0.2.0'), 'stnmf-kind': 'bool' });
+      setAttrs(this.boolDs(g, k, [v ? 1 : 0], true), enc('numeric-scalar', '0.2.0'));
     } else if (typeof v === 'bigint') {
       const d = g.create_dataset({ name: k, data: BigInt64Array.of(v), shape: [] } as never);
       setAttrs(d, enc('numeric-scalar', '0.2.0'));
@@ -253,7 +279,7 @@ class Writer {
       if (v.every((x) => typeof x === 'string')) this.stringArray(g, k, v as string[]);
       else if (v.every((x) => typeof x === 'number')) setAttrs(this.ds(g, k, Float64Array.from(v as number[])), enc('array', '0.2.0'));
       else if (v.every((x) => typeof x === 'boolean')) {
-        setAttrs(this.ds(g, k, Uint8Array.from(v as boolean[], (b) => (b ? 1 : 0))), { ...enc('array', '0.2.0'), 'stnmf-kind': 'bool' });
+        setAttrs(this.boolDs(g, k, Uint8Array.from(v as boolean[], (b) => (b ? 1 : 0))), enc('array', '0.2.0'));
       } else {
         // Mixed lists have no h5ad encoding; store as a dict keyed by position.
         this.unsDict(g, k, Object.fromEntries(v.map((x, i) => [String(i), x])));

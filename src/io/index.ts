@@ -16,6 +16,12 @@ import { forEachRecord } from './text.js';
 import { badFile } from './util.js';
 import { findVisiumHdBins, findVisiumRoot, readVisium, readVisiumHd } from './visium.js';
 import { findXeniumFiles, readXenium } from './xenium.js';
+import { findCosmxFiles, isCosmxHeader, readCosmx } from './cosmx.js';
+import { isLoom, readLoom } from './loom.js';
+import { findMerscopeFiles, readMerscope } from './merscope.js';
+import { findSlideSeqFiles, readSlideSeq } from './slideseq.js';
+import { findSteinbockFiles, readSteinbock } from './steinbock.js';
+import { isGemHeader, readStereoSeq } from './stereoseq.js';
 
 export { readTenxH5, type TenxH5Options } from './tenx-h5.js';
 export { readMex, readMtx, findMexFiles, type MexOptions } from './mex.js';
@@ -26,9 +32,33 @@ export { readCellTable, type CellTableOptions } from './proteomics.js';
 export { readH5ad, writeH5ad, type H5adWriteOptions } from './h5ad.js';
 export { readNpy, writeNpy, parseNpy, encodeNpy, npyToDense, npyToFloat64, type NpyArray, type NpyDescr } from './npy.js';
 export { writeFileAtomic, openAtomic, withAtomicPath, type WriteOptions, type AtomicWriter } from './atomic.js';
+export { checkRadius, coordinateScale } from './radius.js';
+export { readCosmx, COSMX_UM_PER_PX, type CosmxOptions } from './cosmx.js';
+export { readLoom, type LoomOptions } from './loom.js';
+export { readMerscope } from './merscope.js';
+export { readSlideSeq, type SlideSeqOptions } from './slideseq.js';
+export { readSteinbock, type SteinbockOptions } from './steinbock.js';
+export { readStereoSeq, DNB_PITCH_UM, type StereoSeqOptions } from './stereoseq.js';
+export { readParquetColumns, parquetColumn } from './parquet.js';
 
 /** Platforms `readDataset` can read. */
-export type Platform = 'xenium' | 'visium' | 'visium-hd' | '10x-h5' | 'mex' | 'h5ad' | 'csv' | 'codex' | 'mibi' | 'mcmicro';
+export type Platform =
+  | 'xenium'
+  | 'visium'
+  | 'visium-hd'
+  | '10x-h5'
+  | 'mex'
+  | 'h5ad'
+  | 'loom'
+  | 'csv'
+  | 'codex'
+  | 'mibi'
+  | 'mcmicro'
+  | 'imc'
+  | 'cosmx'
+  | 'merscope'
+  | 'slide-seq'
+  | 'stereo-seq';
 
 /** What {@link detectPlatform} found. */
 export interface Detection {
@@ -45,8 +75,10 @@ export interface ReadOptions extends CsvDatasetOptions {
   gexOnly?: boolean;
   /** Visium: `px` (default) or `um` coordinates. */
   coordinates?: 'px' | 'um';
-  /** Visium HD bin size in µm. */
+  /** Bin size: Visium HD in µm; Stereo-seq GEM in DNBs (default 50). */
   binSize?: number;
+  /** µm per pixel: CosMx (default 0.12), Slide-seq (no default). */
+  micronsPerPixel?: number;
   /** Legacy 10x HDF5 with several genomes: which one. */
   genome?: string;
 }
@@ -60,26 +92,41 @@ export async function detectPlatform(path: string): Promise<Detection> {
     const bins = findVisiumHdBins(path);
     if (bins.length > 0) return { platform: 'visium-hd', reason: `Visium HD binned_outputs (${bins.map((b) => b.binUm + ' µm').join(', ')})` };
     if (findVisiumRoot(path)) return { platform: 'visium', reason: 'Space Ranger folder (spatial/ tissue positions + feature-barcode matrix)' };
+    const mer = findMerscopeFiles(path);
+    if (mer) return { platform: 'merscope', reason: `MERSCOPE folder (${mer.counts.split('/').pop()} + ${mer.meta.split('/').pop()})` };
+    const cx = findCosmxFiles(path);
+    if (cx) return { platform: 'cosmx', reason: `CosMx flat files (${(cx.expr ?? cx.tx)!.split('/').pop()}${cx.expr && cx.meta ? ' + ' + cx.meta.split('/').pop() : ''})` };
+    const ss = findSlideSeqFiles(path);
+    if (ss) return { platform: 'slide-seq', reason: `Slide-seq puck (${ss.beads.split('/').pop()} + ${ss.counts.split('/').pop()})` };
+    const sb = findSteinbockFiles(path);
+    if (sb) return { platform: 'imc', reason: `steinbock IMC folder (intensities/ + regionprops/, ${sb.length} image${sb.length > 1 ? 's' : ''})` };
     if (findMexFiles(path)) return { platform: 'mex', reason: 'Matrix Market folder (matrix.mtx + features/genes + barcodes)' };
-    throw badFile(path, 'folder not recognised: expected a Xenium bundle, a Space Ranger (Visium / Visium HD) folder or a MEX folder');
+    throw badFile(path, 'folder not recognised: expected a Xenium, Space Ranger (Visium / Visium HD), MERSCOPE, CosMx, Slide-seq, steinbock (IMC) or MEX folder');
   }
   if (statSync(path).size === 0) throw badFile(path, 'file is empty (0 bytes)');
   if (looksLikeHdf5(path)) {
     const f = await openH5(path);
     try {
       if (has(f, 'obs') && has(f, 'var')) return { platform: 'h5ad', reason: 'HDF5 with obs and var groups (AnnData)' };
+      if (isLoom(f)) return { platform: 'loom', reason: 'HDF5 with matrix, row_attrs and col_attrs (loom)' };
       if (has(f, 'matrix') || f.keys().some((k) => getDataset(f, `${k}/indptr`) !== undefined)) return { platform: '10x-h5', reason: 'HDF5 with a 10x matrix group' };
     } finally {
       f.close();
     }
-    throw badFile(path, 'HDF5 file is neither AnnData (obs/var) nor a 10x matrix (/matrix)');
+    throw badFile(path, 'HDF5 file is neither AnnData (obs/var), loom (matrix + row_attrs/col_attrs) nor a 10x matrix (/matrix)');
   }
   if (/\.h5ad$|\.h5$|\.hdf5$/i.test(path)) throw badFile(path, 'not an HDF5 file (no HDF5 signature in the first bytes)');
   let header: string[] = [];
-  await forEachRecord(path, (f) => {
-    header = f;
-    return false;
-  });
+  await forEachRecord(
+    path,
+    (f) => {
+      header = f;
+      return false;
+    },
+    { comment: '#' },
+  );
+  if (isGemHeader(header)) return { platform: 'stereo-seq', reason: 'GEM header (geneID, x, y, MIDCount)' };
+  if (isCosmxHeader(header) && findCosmxFiles(path)) return { platform: 'cosmx', reason: `CosMx ${isCosmxHeader(header) === 'tx' ? 'transcript table' : 'expression matrix'} (fov, cell_ID, ...)` };
   const cell = detectCellTable(header);
   if (cell) return { platform: cell, reason: `cell table header (${cell === 'codex' ? 'Cyc_/ch_ marker columns' : cell === 'mibi' ? "ark 'cell_size' .. 'label'" : "'CellID' .. 'X_centroid'"})` };
   return { platform: 'csv', reason: 'delimited text matrix' };
@@ -105,6 +152,18 @@ export async function readDataset(path: string, opts: ReadOptions = {}): Promise
       return readMex(path, { gexOnly: opts.gexOnly });
     case 'h5ad':
       return readH5ad(path);
+    case 'loom':
+      return readLoom(path, { coordinateUnit: opts.coordinateUnit === 'um' ? 'um' : 'px' });
+    case 'cosmx':
+      return readCosmx(path, { micronsPerPixel: opts.micronsPerPixel });
+    case 'merscope':
+      return readMerscope(path);
+    case 'slide-seq':
+      return readSlideSeq(path, { micronsPerPixel: opts.micronsPerPixel });
+    case 'stereo-seq':
+      return readStereoSeq(path, { binSize: opts.binSize });
+    case 'imc':
+      return readSteinbock(path);
     case 'codex':
     case 'mibi':
     case 'mcmicro':
@@ -136,7 +195,11 @@ export function describeDataset(d: Dataset): DatasetInfo {
   const ft = d.var.columns.get('feature_types');
   if (ft?.kind === 'category') for (const c of ft.codes) featureTypes[c < 0 ? '(missing)' : ft.categories[c]] = (featureTypes[c < 0 ? '(missing)' : ft.categories[c]] ?? 0) + 1;
   else if (ft?.kind === 'string') for (const v of ft.values) featureTypes[v] = (featureTypes[v] ?? 0) + 1;
-  else featureTypes[['codex', 'mibi', 'mcmicro'].includes(d.meta.platform) ? 'Protein' : 'Feature'] = d.X.cols;
+  else {
+    const p = d.meta.platform;
+    const kind = ['codex', 'mibi', 'mcmicro', 'imc'].includes(p) ? 'Protein' : ['cosmx', 'merscope', 'slide-seq', 'stereo-seq'].includes(p) ? 'Gene Expression' : 'Feature';
+    featureTypes[kind] = d.X.cols;
+  }
   let extent: DatasetInfo['extent'] = null;
   const s = d.obsm.spatial;
   if (s && s.rows > 0 && s.cols >= 2) {
@@ -162,3 +225,4 @@ export function describeDataset(d: Dataset): DatasetInfo {
     filtered: d.meta.filtered,
   };
 }
+export { encodeNpz, writeCsrNpz, type NpzMember } from './npz.js';

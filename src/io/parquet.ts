@@ -30,19 +30,40 @@ export async function readParquetColumns(path: string): Promise<ParquetColumns> 
     );
   }
   const hc = await load('hyparquet-compressors');
-  type Fn = (opts: Record<string, unknown>) => Promise<Record<string, unknown>[]>;
+  type Chunk = { columnName: string; columnData: ArrayLike<unknown>; rowStart: number };
   const asyncBufferFromFile = hp.asyncBufferFromFile as (p: string) => Promise<unknown>;
-  const parquetReadObjects = hp.parquetReadObjects as Fn;
-  let rows: Record<string, unknown>[];
+  const parquetMetadataAsync = hp.parquetMetadataAsync as (f: unknown) => Promise<{ schema: { name: string; num_children?: number }[]; num_rows: bigint | number }>;
+  const parquetRead = hp.parquetRead as (opts: Record<string, unknown>) => Promise<void>;
+  // Column chunks (not row objects): a multi-million-row positions table then costs its values,
+  // not one JS object per row.
+  const chunks = new Map<string, Chunk[]>();
+  let names: string[];
+  let nRows: number;
   try {
     const file = await asyncBufferFromFile(path);
-    rows = await parquetReadObjects({ file, compressors: hc?.compressors });
+    const md = await parquetMetadataAsync(file);
+    names = md.schema.slice(1).filter((e) => !e.num_children).map((e) => e.name);
+    nRows = Number(md.num_rows);
+    await parquetRead({
+      file,
+      metadata: md,
+      compressors: hc?.compressors,
+      onChunk: (c: Chunk) => {
+        let list = chunks.get(c.columnName);
+        if (!list) chunks.set(c.columnName, (list = []));
+        list.push(c);
+      },
+    });
   } catch (e) {
     throw badFile(path, `cannot read parquet (${e instanceof Error ? e.message : String(e)})`);
   }
   const out: ParquetColumns = new Map();
-  if (rows.length === 0) return out;
-  for (const k of Object.keys(rows[0])) out.set(k, rows.map((r) => r[k]));
+  for (const name of names) {
+    const list = (chunks.get(name) ?? []).sort((x, y) => x.rowStart - y.rowStart);
+    const values = new Array<unknown>(nRows);
+    for (const c of list) for (let i = 0; i < c.columnData.length; i++) values[c.rowStart + i] = c.columnData[i];
+    out.set(name, values);
+  }
   return out;
 }
 

@@ -216,13 +216,29 @@ function buildDataset(path: string, raw: RawMatrix, opts: TenxH5Options): Datase
     for (let f = 0; f < nF; f++) if (raw.types[f] === 'Protein Expression') scale[f] = 1 / protScale;
   }
 
-  const { indptr, indices, data } = raw;
+  const { indptr, indices } = raw;
+  // Float64/float32 counts must be whole numbers; checked on the stored values before the
+  // float32 copy below can round them.
+  if (!raw.dataIsInteger) {
+    const d = raw.data;
+    for (let p = 0; p < d.length; p++) {
+      const v = d[p];
+      if (v !== Math.round(v) && v === v) {
+        throw badInput(path, `data: expected integer counts, found ${v} at entry ${p} (barcode ${q(raw.barcodes[barcodeOf(indptr, p)])})`);
+      }
+    }
+  }
+  // One float32 array for every stored type: the typed-array constructor converts natively and
+  // the loops below then see a single array type (the read runs at file speed; issue 3).
+  const data = raw.data instanceof Float32Array ? raw.data : new Float32Array(raw.data as unknown as ArrayLike<number>);
   // One pass: validate values, count kept entries per barcode, total the dropped types.
   const dropTypes = typeNames.filter((t) => gexOnly && t !== GEX);
   const dropSlot = new Int32Array(typeNames.length).fill(-1);
   dropTypes.forEach((t, k) => (dropSlot[typeCode.get(t)!] = k));
   const totals = dropTypes.map(() => new Float64Array(nB));
   const outPtr = new Int32Array(nB + 1);
+  if (indptr[0] !== 0) throw badFile(path, `indptr[0] is ${indptr[0]}, expected 0`);
+  if (indptr[nB] !== indices.length) throw badFile(path, `indptr ends at ${indptr[nB]} but nnz is ${indices.length}`);
   let kept = 0;
   for (let j = 0; j < nB; j++) {
     const s = indptr[j];
@@ -230,27 +246,24 @@ function buildDataset(path: string, raw: RawMatrix, opts: TenxH5Options): Datase
     if (!(e >= s) || e > indices.length) {
       throw badFile(path, `indptr is not non-decreasing within [0, nnz] at barcode ${j + 1} (${s} -> ${e})`);
     }
+    let keptRow = 0;
     for (let p = s; p < e; p++) {
       const f = indices[p];
       const v = data[p];
       if (f < 0 || f >= nF) throw badFile(path, `indices: feature index ${f} out of range [0, ${nF}) at entry ${p}`);
       if (!(v >= 0)) throw badInput(path, `data: expected non-negative counts, found ${v} at entry ${p} (barcode ${q(raw.barcodes[j])})`);
-      if (!raw.dataIsInteger && v !== Math.round(v)) {
-        throw badInput(path, `data: expected integer counts, found ${v} at entry ${p} (barcode ${q(raw.barcodes[j])})`);
-      }
-      if (keep[f]) kept++;
+      if (keep[f]) keptRow++;
       else totals[dropSlot[fType[f]]][j] += v;
     }
+    kept += keptRow;
     outPtr[j + 1] = kept;
   }
-  if (indptr[0] !== 0) throw badFile(path, `indptr[0] is ${indptr[0]}, expected 0`);
-  if (indptr[nB] !== indices.length) throw badFile(path, `indptr ends at ${indptr[nB]} but nnz is ${indices.length}`);
 
   let X: Csr;
+  const scaled = scale.some((x) => x !== 1);
   if (kept === indices.length && nKeep === nF) {
-    let values: Float32Array;
-    if (data instanceof Float32Array && !scale.some((x) => x !== 1)) values = data;
-    else {
+    let values = data;
+    if (scaled) {
       values = new Float32Array(data.length);
       for (let p = 0; p < values.length; p++) values[p] = data[p] * scale[indices[p]];
     }
@@ -263,7 +276,7 @@ function buildDataset(path: string, raw: RawMatrix, opts: TenxH5Options): Datase
       const c = newIndex[indices[p]];
       if (c >= 0) {
         outIdx[o] = c;
-        outVal[o] = data[p] * scale[indices[p]];
+        outVal[o] = scaled ? data[p] * scale[indices[p]] : data[p];
         o++;
       }
     }
@@ -315,6 +328,18 @@ function buildDataset(path: string, raw: RawMatrix, opts: TenxH5Options): Datase
     uns,
     meta: { platform: '10x-h5', source: path, filtered },
   };
+}
+
+/** The barcode (column of the stored matrix) that entry `p` belongs to, for error messages. */
+function barcodeOf(indptr: Int32Array, p: number): number {
+  let lo = 0;
+  let hi = indptr.length - 1;
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >> 1;
+    if (indptr[mid] <= p) lo = mid;
+    else hi = mid;
+  }
+  return lo;
 }
 
 function firstDuplicate(a: string[]): string | undefined {

@@ -240,13 +240,13 @@ export function findVisiumHdBins(dir: string): { binUm: number; path: string }[]
 export async function readVisiumHd(dir: string, opts: VisiumOptions & { binSize?: number } = {}): Promise<Dataset> {
   const bins = findVisiumHdBins(dir);
   if (bins.length === 0) {
-    if (/square_\d+um\/?$/.test(dir)) return tagHd(await readVisium(dir, { coordinates: 'um', ...opts }), dir);
+    if (/square_\d+um\/?$/.test(dir)) return tagHd(await readVisium(dir, { ...opts, coordinates: opts.coordinates ?? 'um' }), dir);
     throw badFile(dir, 'not a Visium HD folder: no binned_outputs/square_XXXum');
   }
   const want = opts.binSize ?? (bins.some((b) => b.binUm === 8) ? 8 : (bins.find((b) => b.binUm > 2) ?? bins[0]).binUm);
   const bin = bins.find((b) => b.binUm === want);
   if (!bin) throw badFile(dir, `no square_${String(want).padStart(3, '0')}um bin folder (have ${bins.map((b) => b.binUm + ' µm').join(', ')})`);
-  const d = await readVisium(bin.path, { coordinates: 'um', ...opts });
+  const d = await readVisium(bin.path, { ...opts, coordinates: opts.coordinates ?? 'um' });
   d.uns.visium_hd = { bin_size_um: bin.binUm, available_bins_um: bins.map((b) => b.binUm) };
   return tagHd(d, dir);
 }

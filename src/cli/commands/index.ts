@@ -5,9 +5,11 @@
 import type { Command } from '../command.js';
 import { clusterCommand } from './cluster.js';
 import { contrastiveCommand } from './contrastive.js';
+import { convertCommand } from './convert.js';
 import { demoCommand } from './demo.js';
 import { exportVitessceCommand } from './export-vitessce.js';
 import { hsnmfCommand } from './hsnmf.js';
+import { infoCommand } from './info.js';
 import { metricsCommand } from './metrics.js';
 import { multiomicsCommand } from './multiomics.js';
 import { nmfCommand } from './nmf.js';
@@ -17,6 +19,8 @@ import { viewCommand } from './view.js';
 
 export const COMMANDS: Command[] = [
   demoCommand,
+  infoCommand,
+  convertCommand,
   nmfCommand,
   clusterCommand,
   metricsCommand,

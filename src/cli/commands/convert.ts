@@ -1,0 +1,46 @@
+/**
+ * `stnmf convert <path> --out file.h5ad`: any readable input to AnnData, so scanpy, squidpy and
+ * Vitessce users carry on from there. The file is written atomically (temporary name, then
+ * rename) and an existing file is only replaced with `--force`.
+ */
+import { dirname, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { StnmfError } from '../../errors.js';
+import { describeDataset, detectPlatform, readDataset, writeH5ad } from '../../io/index.js';
+import type { Command } from '../command.js';
+import { inputPath, READ_FLAGS, readOptions } from './info.js';
+
+/** `stnmf convert`: any readable input to an `.h5ad` (atomic; `--force` to replace). */
+export const convertCommand: Command = {
+  name: 'convert',
+  summary: 'convert any readable input to AnnData .h5ad',
+  usage: 'stnmf convert <path> --out file.h5ad [--force] [--gzip N]',
+  examples: ['stnmf convert xenium_outs/ --out xenium.h5ad', 'stnmf convert counts.tsv.gz --coords positions.csv --coordinate-unit um --out data.h5ad'],
+  flags: {
+    ...READ_FLAGS,
+    out: { type: 'string', short: 'o', required: true, help: 'output .h5ad file' },
+    force: { type: 'boolean', help: 'replace an existing output file' },
+    gzip: { type: 'int', help: 'gzip level 1-9 for large arrays (default none: faster to write and read)' },
+    json: { type: 'boolean', help: 'print a JSON summary of what was written' },
+  },
+  async run(args, ctx) {
+    const f = args.flags;
+    const out = f.out as string;
+    if (!/\.h5ad$/i.test(out)) throw new StnmfError('USAGE', `stnmf convert: --out must name a .h5ad file, got '${out}'`);
+    const gzip = f.gzip as number | undefined;
+    if (gzip !== undefined && (gzip < 1 || gzip > 9)) throw new StnmfError('USAGE', `stnmf convert: --gzip must be 1-9, got ${gzip}`);
+    const input = await inputPath('convert', args);
+    if (!existsSync(dirname(resolve(out)))) throw new StnmfError('WRITE_FAILED', `${out}: folder ${dirname(resolve(out))} does not exist`);
+    if (existsSync(out) && !f.force) throw new StnmfError('WRITE_FAILED', `${out}: file exists (use --force to overwrite)`);
+    const opts = readOptions(f);
+    const t0 = performance.now();
+    const detected = opts.platform ? `given (--platform ${opts.platform})` : (await detectPlatform(input)).reason;
+    const ds = await readDataset(input, opts);
+    ctx.log(`stnmf convert: read ${input} as ${ds.meta.platform} (${detected}): ${ds.X.rows} observations x ${ds.X.cols} features`);
+    for (const r of ds.meta.filtered) ctx.log(`  kept out of X: ${r.count} ${r.axis} (${r.what}): ${r.why}`);
+    await writeH5ad(out, ds, { overwrite: Boolean(f.force), gzip });
+    const seconds = (performance.now() - t0) / 1000;
+    ctx.log(`stnmf convert: wrote ${out}`);
+    if (f.json) ctx.print(JSON.stringify({ out, ...describeDataset(ds), seconds }));
+  },
+};
