@@ -11,7 +11,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { readXenium } from '../src/io/xenium.js';
@@ -26,6 +26,10 @@ export interface HsnmfBenchResult {
   cells: number;
   oursSeconds: number;
   oursStages: { snmf: number; features: number; leiden: number };
+  /** CPU seconds of our pipeline, all threads (process.cpuUsage; the peers are single-threaded). */
+  oursCpuSeconds: number;
+  /** 1-minute load average before our run and after the peers (the machine may be shared). */
+  loadAverage: { before: number; after: number };
   sklearnNmfSeconds: number;
   sklearnIterations: number;
   leidenalgSeconds: number;
@@ -49,10 +53,14 @@ export async function runHsnmfBench(options: { threads?: number; log?: (s: strin
   const kernels = await createKernels({ threads: options.threads });
   const dir = mkdtempSync(join(tmpdir(), 'stnmf-bench-hsnmf-'));
   try {
+    const loadBefore = loadavg()[0];
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     const r = await hsnmf(ds, { rank: 10, resolution: 0.4, kernels });
     const ours = (performance.now() - t0) / 1000;
-    log(`hsnmf (stnmf, ${kernels.name}, ${kernels.threads} threads): ${ours.toFixed(2)} s for ${ds.X.rows} cells (NMF+graphs+smoothing ${r.seconds.snmf.toFixed(2)} s, features ${r.seconds.features.toFixed(2)} s, Leiden ${r.seconds.leiden.toFixed(2)} s; ${r.snmf.nmf?.iterations} NMF iterations, ${r.nClusters} clusters)`);
+    const cpu = process.cpuUsage(c0);
+    const oursCpu = (cpu.user + cpu.system) / 1e6;
+    log(`hsnmf (stnmf, ${kernels.name}, ${kernels.threads} threads): ${ours.toFixed(2)} s for ${ds.X.rows} cells (NMF+graphs+smoothing ${r.seconds.snmf.toFixed(2)} s, features ${r.seconds.features.toFixed(2)} s, Leiden ${r.seconds.leiden.toFixed(2)} s; ${r.snmf.nmf?.iterations} NMF iterations, ${r.nClusters} clusters; ${oursCpu.toFixed(2)} CPU s over all threads)`);
 
     // Same log-normalised matrix for scikit-learn (MatrixMarket, 1-based).
     const X = logNormalize(ds.X).X;
@@ -73,11 +81,14 @@ export async function runHsnmfBench(options: { threads?: number; log?: (s: strin
     log(`scikit-learn NMF (cd, nndsvda, 1 thread): ${nmfJson.time_s.toFixed(2)} s, ${nmfJson.iterations} iterations`);
     log(`leidenalg (RB γ=0.4, 2 iterations) on the same A_mix: ${leidenJson.time_s.toFixed(2)} s, ${leidenJson.n_clusters} clusters`);
     const ratio = ours / peer;
-    log(`ratio stnmf hsnmf / (scikit-learn NMF + leidenalg) = ${ratio.toFixed(3)} (target <= 0.5)`);
+    const loadAfter = loadavg()[0];
+    log(`ratio stnmf hsnmf / (scikit-learn NMF + leidenalg) = ${ratio.toFixed(3)} (target <= 0.5); 1-min load average ${loadBefore.toFixed(2)} before, ${loadAfter.toFixed(2)} after`);
     return {
       cells: ds.X.rows,
       oursSeconds: ours,
       oursStages: r.seconds,
+      oursCpuSeconds: oursCpu,
+      loadAverage: { before: loadBefore, after: loadAfter },
       sklearnNmfSeconds: nmfJson.time_s,
       sklearnIterations: nmfJson.iterations,
       leidenalgSeconds: leidenJson.time_s,

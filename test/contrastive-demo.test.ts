@@ -10,7 +10,7 @@ import { adjustedRandIndex } from '../src/metrics/index.js';
 import { kmeans } from '../src/nmf/index.js';
 import { loadDemo, loadMice } from './contrastive-helpers.js';
 
-const demo = loadDemo();
+const demo = await loadDemo();
 
 function clusterAri(h: { rows: number; cols: number; data: Float32Array }, labels: Int32Array): number {
   const km = kmeans(h.data, h.rows, h.cols, { k: 2, nInit: 10, seed: 0 });
@@ -54,7 +54,7 @@ test('demo: block-wise training (batchSize 32) reaches the full-batch objective 
 });
 
 test('mice protein (K=5, alpha=3, 100 sweeps): objective near the original, minibatch within 1% of full batch', async () => {
-  const m = loadMice();
+  const m = await loadMice();
   assert.equal(m.target.rows, 270);
   assert.equal(m.background.rows, 135);
   const full = await contrastiveNmf(m.target, m.background, { rank: 5, alpha: 3, maxIter: 100, seed: 0 });

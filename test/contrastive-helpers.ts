@@ -1,56 +1,46 @@
 /**
- * Test-only helpers for the bcNMF tests: a minimal dependency-free reader for the bcnmf-demo
- * CSV tables (the io CSV reader was not available when these tests were written) and the data
- * sets of methods-spec M4.8 in observations x features orientation.
+ * Test-only helpers for the bcNMF tests: the data sets of methods-spec M4.8 in observations x
+ * features orientation, read with the io layer's delimited-text readers.
  */
-import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { readCsvDataset, readMatrixTable } from '../src/io/csv.js';
+import { readSmallTable } from '../src/io/text.js';
+import { csrToDense } from '../src/linalg/csr.js';
 import type { Dense } from '../src/linalg/dense.js';
 
 export const DEMO_DIR = new URL('../../../shared/data/bcnmf-demo/', import.meta.url);
 
-/** A numeric CSV with a header row and a leading label column: returns header, row labels, values. */
-export function readNumericCsv(url: URL): { header: string[]; rowNames: string[]; rows: number; cols: number; data: Float64Array } {
-  const lines = readFileSync(url, 'utf8').replace(/^\uFEFF/, '').split(/\r?\n/).filter((l) => l.length > 0);
-  const header = lines[0].split(',').slice(1);
-  const rows = lines.length - 1, cols = header.length;
-  const data = new Float64Array(rows * cols);
-  const rowNames: string[] = [];
-  for (let i = 0; i < rows; i++) {
-    const f = lines[i + 1].split(',');
-    rowNames.push(f[0]);
-    for (let j = 0; j < cols; j++) data[i * cols + j] = Number(f[j + 1]);
-  }
-  return { header, rowNames, rows, cols, data };
-}
+const demoFile = (name: string) => fileURLToPath(new URL(name, DEMO_DIR));
 
-/** Transpose of a features x samples table into a samples x features Dense. */
-export function samplesByFeatures(t: { rows: number; cols: number; data: Float64Array }): Dense {
-  const out = new Float32Array(t.rows * t.cols);
-  for (let i = 0; i < t.rows; i++) for (let j = 0; j < t.cols; j++) out[j * t.rows + i] = t.data[i * t.cols + j];
-  return { rows: t.cols, cols: t.rows, data: out };
+/** An image table (pixels x samples, README) as samples x pixels, with the sample names. */
+async function readImages(name: string): Promise<{ X: Dense; samples: string[] }> {
+  const d = await readCsvDataset(demoFile(name), { orientation: 'var-rows' });
+  return { X: csrToDense(d.X), samples: d.obs.index };
 }
 
 /** The bcNMF demo (M4.8 §2.2): target 200 x 784 images, background 150 x 784, digit labels. */
-export function loadDemo(): { target: Dense; background: Dense; labels: Int32Array } {
-  const target = samplesByFeatures(readNumericCsv(new URL('target_images.csv', DEMO_DIR)));
-  const background = samplesByFeatures(readNumericCsv(new URL('background_images.csv', DEMO_DIR)));
-  const lab = readFileSync(new URL('target_labels.csv', DEMO_DIR), 'utf8').trim().split(/\r?\n/).slice(1);
-  const labels = Int32Array.from(lab.map((l) => Number(l.split(',')[1])));
-  return { target, background, labels };
+export async function loadDemo(): Promise<{ target: Dense; background: Dense; labels: Int32Array }> {
+  const target = await readImages('target_images.csv');
+  const background = await readImages('background_images.csv');
+  // `sample,digit`: digit 0 is an implicit zero of the sparse table, so densify.
+  const lab = await readMatrixTable(demoFile('target_labels.csv'));
+  if (lab.rowNames?.join() !== target.samples.join()) throw new Error('target_labels.csv: samples differ from the target_images.csv columns');
+  const labels = Int32Array.from(csrToDense(lab.X).data);
+  return { target: target.X, background: background.X, labels };
 }
 
 /**
  * Mice protein (M4.8 §2.3, as the notebook builds it): target = Saline S/C mice, control then
- * Ts65Dn; background = Saline C/S controls; 77 proteins; missing values set to 0.
+ * Ts65Dn; background = Saline C/S controls; 77 proteins; missing values set to 0. The table mixes
+ * text columns and empty cells, so it is read as text (`readSmallTable`), not as a matrix.
  */
-export function loadMice(): { target: Dense; background: Dense; genotype: Int32Array; proteins: string[] } {
-  const lines = readFileSync(new URL('Data_Cortex_Nuclear.csv', DEMO_DIR), 'utf8').replace(/^\uFEFF/, '').split(/\r?\n/).filter((l) => l.length > 0);
-  const header = lines[0].split(',');
-  const proteins = header.slice(1, 78);
-  const iG = header.indexOf('Genotype'), iT = header.indexOf('Treatment'), iB = header.indexOf('Behavior');
+export async function loadMice(): Promise<{ target: Dense; background: Dense; genotype: Int32Array; proteins: string[] }> {
+  const { header, rows } = await readSmallTable(demoFile('Data_Cortex_Nuclear.csv'));
+  const h = header!;
+  const proteins = h.slice(1, 78);
+  const iG = h.indexOf('Genotype'), iT = h.indexOf('Treatment'), iB = h.indexOf('Behavior');
   const ctl: number[][] = [], ts: number[][] = [], bg: number[][] = [];
-  for (const l of lines.slice(1)) {
-    const f = l.split(',');
+  for (const f of rows) {
     const v = f.slice(1, 78).map((s) => (s === '' ? 0 : Number(s)));
     if (f[iT] !== 'Saline') continue;
     if (f[iB] === 'S/C') (f[iG] === 'Control' ? ctl : ts).push(v);

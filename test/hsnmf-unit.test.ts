@@ -8,19 +8,8 @@ import { makeDataset, type Dataset } from '../src/dataset.js';
 import { StnmfError } from '../src/errors.js';
 import { Rng } from '../src/linalg/rng.js';
 import type { Csr } from '../src/linalg/csr.js';
-import {
-  benjaminiHochberg,
-  buildSpatialGraphs,
-  diffusionSmooth,
-  hypergeometricSf,
-  mixAdjacency,
-  overRepresentation,
-  paretoFront,
-  parseGmt,
-  rowStochastic,
-  snmf,
-  wilcoxonScores,
-} from '../src/methods/snmf/index.js';
+import { buildSpatialGraphs, diffusionSmooth, mixAdjacency, paretoFront, rowStochastic, snmf } from '../src/methods/snmf/index.js';
+import { benjaminiHochberg, hypergeometricSf, overRepresentation, parseGmt, wilcoxonScores } from '../src/metrics/index.js';
 
 function randomPoints(n: number, extent: number, seed: number): Float64Array {
   const r = new Rng(seed);

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import {
   adjustedRandIndex,
   chaos,
+  coOccurrence,
   computeMetrics,
   daviesBouldin,
   encodeLabels,
@@ -11,9 +12,11 @@ import {
   holdoutR2,
   jensenShannon,
   moransI,
+  neighborhoodEnrichment,
   normalizedMutualInfo,
   pas,
   silhouette,
+  shuffleInPlace,
   silhouetteSubsample,
 } from '../src/metrics/index.js';
 import { knnGraph, rowStandardize } from '../src/spatial/index.js';
@@ -124,4 +127,106 @@ test('bad input: labels of the wrong length, NaN values, unlabelled entries, bad
   assert.throws(() => computeMetrics({ xy: o.xy, labels: o.region }, { radius: 0 }), (e: unknown) => e instanceof StnmfError && e.code === 'BAD_OPTION');
   // Fewer than 2 labels: NaN, as metrics.py.
   assert.ok(Number.isNaN(silhouette(o.xy, 2, new Array(o.n).fill('x'))));
+});
+
+test('neighbourhood enrichment on directed, self-loop and unsorted graphs, and with minCellCount, equals a per-entry count under the same permutations', () => {
+  const rng = new Rng(21);
+  const n = 300;
+  const xy = Float64Array.from({ length: 2 * n }, () => rng.uniform() * 100);
+  const lab = Int32Array.from({ length: n }, (_, i) => (xy[2 * i] < 40 ? 0 : i % 7 === 0 ? 3 : 1 + (i % 2)));
+  const directed = knnGraph(xy, 5, { symmetrize: 'none' });
+  const sym = knnGraph(xy, 5);
+  // Symmetric plus self-entries on every fifth point, rows reversed (unsorted).
+  const ptr = [0];
+  const idx: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const row = Array.from(sym.indices.subarray(sym.indptr[i], sym.indptr[i + 1]));
+    if (i % 5 === 0) row.push(i);
+    idx.push(...row.reverse());
+    ptr.push(idx.length);
+  }
+  const loopy = { n, indptr: Int32Array.from(ptr), indices: Int32Array.from(idx) };
+  const nPerms = 120;
+  for (const [graph, minCellCount, what] of [
+    [directed, 0, 'directed'],
+    [loopy, 0, 'self loops, unsorted rows'],
+    [sym, 50, 'minCellCount 50'],
+  ] as const) {
+    const r = neighborhoodEnrichment(graph, lab, { nPerms, seed: 4, minCellCount });
+    const size = [0, 0, 0, 0];
+    for (const c of lab) size[c]++;
+    const keep = size.map((c) => c >= minCellCount);
+    const kept = Array.from(lab.keys()).filter((i) => keep[lab[i]]);
+    const pos = new Map(kept.map((i, t) => [i, t]));
+    const count = (codes: ArrayLike<number>) => {
+      const c = new Float64Array(16);
+      for (const i of kept) {
+        for (let p = graph.indptr[i]; p < graph.indptr[i + 1]; p++) {
+          const j = graph.indices[p];
+          if (pos.has(j)) c[codes[pos.get(i)!] * 4 + codes[pos.get(j)!]]++;
+        }
+      }
+      return c;
+    };
+    const work = Uint8Array.from(kept, (i) => lab[i]);
+    const obs = count(work);
+    const sum = new Float64Array(16), sq = new Float64Array(16);
+    const pr = new Rng(4);
+    for (let t = 0; t < nPerms; t++) {
+      shuffleInPlace(pr, work);
+      const c = count(work);
+      for (let o = 0; o < 16; o++) {
+        sum[o] += c[o];
+        sq[o] += c[o] * c[o];
+      }
+    }
+    let E = 0;
+    for (const i of kept) for (let p = graph.indptr[i]; p < graph.indptr[i + 1]; p++) if (pos.has(graph.indices[p])) E++;
+    for (let o = 0; o < 16; o++) {
+      const [a, b] = [Math.floor(o / 4), o % 4];
+      if (!keep[a] || !keep[b]) {
+        assert.ok(Number.isNaN(r.counts[o]) && Number.isNaN(r.zscore[o]), `${what}: excluded entry ${o}`);
+        continue;
+      }
+      const mean = sum[o] / nPerms;
+      assert.equal(r.counts[o], obs[o], `${what}: count ${o}`);
+      assert.ok(Math.abs(r.permMean[o] - mean) < 1e-9, `${what}: mean ${o}`);
+      assert.ok(Math.abs(r.permSd[o] - Math.sqrt(Math.max(0, sq[o] / nPerms - mean * mean))) < 1e-7, `${what}: sd ${o}`);
+      const m = kept.length;
+      assert.ok(Math.abs(r.expected[o] - (E * size[a] * (size[b] - (a === b ? 1 : 0))) / (m * (m - 1))) < 1e-9, `${what}: expected ${o}`);
+    }
+    assert.deepEqual(r.excluded, minCellCount ? [3] : []);
+  }
+});
+
+test('co-occurrence: maxCells scores the seeded subsample; cumulative bins are running sums of the annuli', () => {
+  const rng = new Rng(22);
+  const n = 500;
+  const xy = Float64Array.from({ length: 2 * n }, () => rng.uniform() * 60);
+  const lab = Array.from({ length: n }, (_, i) => (xy[2 * i] < 25 ? 'a' : i % 3 ? 'b' : 'c'));
+  const th = [0, 4, 9, 15];
+  const sub = coOccurrence(xy, lab, { thresholds: th, maxCells: 200, seed: 5 });
+  const idx = Int32Array.from({ length: n }, (_, i) => i);
+  new Rng(5).shuffle(idx);
+  const keep = idx.slice(0, 200).sort();
+  const direct = coOccurrence(Float64Array.from(Array.from(keep).flatMap((i) => [xy[2 * i], xy[2 * i + 1]])), Array.from(keep, (i) => lab[i]), { thresholds: th });
+  assert.equal(sub.nCells, 200);
+  assert.deepEqual(Array.from(sub.counts), Array.from(direct.counts));
+  const ann = coOccurrence(xy, lab, { thresholds: th });
+  const cum = coOccurrence(xy, lab, { thresholds: th, cumulative: true });
+  const LL = 9;
+  const within = (d: number) => {
+    const c = new Float64Array(LL);
+    const e = encodeLabels(lab);
+    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) if (i !== j && (xy[2 * i] - xy[2 * j]) ** 2 + (xy[2 * i + 1] - xy[2 * j + 1]) ** 2 <= d * d) c[e.codes[i] * 3 + e.codes[j]]++;
+    return c;
+  };
+  for (let b = 0; b < 3; b++) {
+    const w = within(th[b + 1]);
+    let run = new Float64Array(LL);
+    for (let q = 0; q <= b; q++) run = run.map((v, o) => v + ann.counts[q * LL + o]);
+    assert.deepEqual(Array.from(cum.counts.subarray(b * LL, (b + 1) * LL)), Array.from(w), `disc ${b}`);
+    // Annuli start above t_0 = 0, so only coincident pairs (none here) would be missing.
+    assert.deepEqual(Array.from(run), Array.from(w), `running sum ${b}`);
+  }
 });

@@ -22,9 +22,9 @@ import {
   requireNeighbors,
   resolveMarkers,
   runSpatialMultiOmics,
-  shuffleInPlace,
   type ModalityTable,
 } from '../src/methods/multiomics/index.js';
+import { shuffleInPlace } from '../src/metrics/index.js';
 import { simulateMultiOmics } from '../src/simulate/multiomics.js';
 
 const shared = (p: string) => new URL(`../../../shared/data/${p}`, import.meta.url);
@@ -46,6 +46,37 @@ test('radius neighbours equal brute force (d <= r, coincident points included)',
       const want: number[] = [];
       for (let j = 0; j < x.length; j++) if (j !== i && Math.hypot(x[i] - x[j], y[i] - y[j]) <= r) want.push(j);
       assert.deepEqual(Array.from(g.indices.subarray(g.indptr[i], g.indptr[i + 1])), want);
+    }
+  }
+});
+
+test('radius neighbours (spatial k-d tree) equal brute force on clustered cells: M3.9 layout and tight clumps with duplicates', () => {
+  // The k-d tree once pruned the wrong half on clustered data (8 of 790 pairs on M3.9); cover
+  // that layout, plus clumps far smaller than the radius where whole subtrees sit on one side.
+  const sim = simulateMultiOmics({ seed: 3, nCells: 400 });
+  const r = new Rng(12);
+  const cx = new Float64Array(1200), cy = new Float64Array(1200);
+  for (let i = 0; i < 1200; i++) {
+    const c = i % 6;
+    cx[i] = 1000 * (c % 3) + 0.8 * r.normal();
+    cy[i] = 700 * Math.floor(c / 3) + 0.8 * r.normal();
+  }
+  cx.copyWithin(0, 600, 650); // 50 exact duplicates
+  cy.copyWithin(0, 600, 650);
+  for (const [x, y, radii] of [
+    [sim.transcripts.x, sim.transcripts.y, [20, 50, 150]],
+    [cx, cy, [0.3, 2, 5, 1000]],
+  ] as [Float64Array, Float64Array, number[]][]) {
+    for (const rad of radii) {
+      const g = radiusNeighbors(x, y, rad);
+      let pairs = 0;
+      for (let i = 0; i < x.length; i++) {
+        const want: number[] = [];
+        for (let j = 0; j < x.length; j++) if (j !== i && (x[i] - x[j]) ** 2 + (y[i] - y[j]) ** 2 <= rad * rad) want.push(j);
+        assert.deepEqual(Array.from(g.indices.subarray(g.indptr[i], g.indptr[i + 1])), want, `radius ${rad}, row ${i}`);
+        pairs += want.length;
+      }
+      assert.ok(pairs > 0);
     }
   }
 });

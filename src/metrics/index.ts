@@ -1,4 +1,4 @@
-/** metrics: spatial autocorrelation, clustering and domain metrics, divergences, neighbourhood statistics (layer 1). */
+/** metrics: spatial autocorrelation, clustering and domain metrics, divergences, neighbourhood statistics, marker scores and gene-set enrichment (layer 1). */
 export {
   moransI,
   gearysC,
@@ -27,5 +27,18 @@ export {
   type ChaosOptions,
 } from './clustering.js';
 export { jensenShannon, holdoutR2, type HoldoutR2 } from './divergence.js';
-export { neighborhoodEnrichment, coOccurrence, type NeighborhoodEnrichment, type CoOccurrence } from './neighborhood.js';
+export {
+  neighborhoodEnrichment,
+  neighborhoodEnrichmentEncoded,
+  shuffleInPlace,
+  coOccurrence,
+  coOccurrenceEncoded,
+  type AdjacencyStructure,
+  type NeighborhoodEnrichment,
+  type NeighborhoodEnrichmentOptions,
+  type CoOccurrence,
+  type CoOccurrenceOptions,
+} from './neighborhood.js';
+export { wilcoxonScores, clusterMarkers, markerScores, type MarkerOptions, type ClusterMarkers, type MarkerScores } from './markers.js';
+export { parseGmt, overRepresentation, enrichmentScore, hypergeometricSf, benjaminiHochberg, type GeneSet, type EnrichmentTerm } from './enrichment.js';
 export { computeMetrics, type MetricsInput, type MetricsOptions, type MetricsSummary } from './summary.js';

@@ -7,6 +7,7 @@
  * Layer 1 (spatial): no Node APIs.
  */
 import { StnmfError } from '../errors.js';
+import { BoxKDTree } from './knn-feature.js';
 
 /** Points as a flat row-major array (`n * dim` numbers) plus their dimension. */
 export type PointArray = Float64Array | Float32Array | ArrayLike<number>;
@@ -291,12 +292,19 @@ export class KDTree {
  * The k nearest other points of every point (self excluded by index; coincident duplicates
  * are kept as neighbours at distance 0), exact, ties by smaller index.
  * Returns row-major `n * k` arrays sorted by ascending distance per row.
+ * Without `tree`, for dim > 2 the search uses the box-bounded {@link BoxKDTree}
+ * (knn-feature.ts): the same answer, 5.4x less CPU on the Xenium NMF factors (36,602 x 10,
+ * k = 14: 3.7 s -> 0.69 s); in 2-D both trees cost the same and this one is kept.
  * @throws StnmfError when k < 1, k >= n, or a coordinate is not finite.
  */
 export function knnQuery(points: PointArray, dim: number, k: number, tree?: KDTree): { indices: Int32Array; distances: Float64Array; n: number; k: number } {
   const n = checkPoints(points, dim, 'knnQuery');
   if (!Number.isInteger(k) || k < 1 || k >= n) {
     throw new StnmfError('BAD_OPTION', `knnQuery: k must be an integer with 1 <= k < n = ${n}, got ${k}`);
+  }
+  if (!tree && dim > 2) {
+    const { indices, distances } = new BoxKDTree(points, dim).knnAll(k);
+    return { indices, distances, n, k };
   }
   const t = tree ?? new KDTree(points, dim);
   const indices = new Int32Array(n * k);

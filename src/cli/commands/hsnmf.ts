@@ -16,15 +16,14 @@ import {
   hsnmf,
   hsnmfSweep,
   metricsCsv,
-  parseGmt,
   sweepCsv,
   type EvaluateOptions,
-  type GeneSet,
   type HsnmfMetrics,
   type HsnmfMode,
   type HsnmfOptions,
   type HsnmfResult,
 } from '../../methods/snmf/index.js';
+import { parseGmt, type GeneSet } from '../../metrics/index.js';
 import { simulateSpatialCounts } from '../../simulate/index.js';
 import type { Command, CommandContext } from '../command.js';
 import { finishRun } from '../command.js';

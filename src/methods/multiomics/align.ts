@@ -5,7 +5,8 @@
  */
 import { csrFromCoo, selectRows, type Csr } from '../../linalg/csr.js';
 import { StnmfError } from '../../errors.js';
-import { nearestWithin } from './neighbors.js';
+import { mapToNearest } from '../../spatial/index.js';
+import { interleave } from './colocalization.js';
 
 /** One modality as the method sees it: observations x features with ids and coordinates. */
 export interface ModalityTable {
@@ -160,8 +161,8 @@ function alignById(tx: ModalityTable, prot: ModalityTable, options: AlignOptions
 function alignByCoordinates(tx: ModalityTable, prot: ModalityTable, options: AlignOptions): Alignment {
   const r = options.radius ?? 5;
   if (!(r > 0)) throw new StnmfError('BAD_OPTION', `alignment radius: expected a number > 0, got ${r}`);
-  const t2p = nearestWithin(prot.x!, prot.y!, tx.x!, tx.y!, r);
-  const p2t = nearestWithin(tx.x!, tx.y!, prot.x!, prot.y!, r);
+  const t2p = mapToNearest(pointsOf(tx), pointsOf(prot), r);
+  const p2t = mapToNearest(pointsOf(prot), pointsOf(tx), r);
   const txRows: number[] = [];
   const protRows: number[] = [];
   for (let i = 0; i < tx.ids.length; i++) {
@@ -179,8 +180,8 @@ function alignByCoordinates(tx: ModalityTable, prot: ModalityTable, options: Ali
     txRows.forEach((i) => (matchedTx[i] = 1));
     protRows.forEach((j) => (matchedProt[j] = 1));
     const far = 1e300;
-    const tAll = nearestWithin(prot.x!, prot.y!, tx.x!, tx.y!, far);
-    const pAll = nearestWithin(tx.x!, tx.y!, prot.x!, prot.y!, far);
+    const tAll = mapToNearest(pointsOf(tx), pointsOf(prot), far);
+    const pAll = mapToNearest(pointsOf(prot), pointsOf(tx), far);
     let padT = 0, padP = 0;
     for (let i = 0; i < tx.ids.length; i++) {
       if (!matchedTx[i]) {
@@ -227,6 +228,16 @@ function alignByCoordinates(tx: ModalityTable, prot: ModalityTable, options: Ali
   };
 }
 
+/** Flat `[x0, y0, x1, y1, …]` of a modality whose coordinates exist (checked by the caller) and must be finite. */
+function pointsOf(t: ModalityTable): Float64Array {
+  for (let i = 0; i < t.ids.length; i++) {
+    if (!Number.isFinite(t.x![i]) || !Number.isFinite(t.y![i])) {
+      throw new StnmfError('BAD_INPUT', `${t.name}: observation '${t.ids[i]}' has no finite x/y coordinates (x=${t.x![i]}, y=${t.y![i]})`);
+    }
+  }
+  return interleave(t.x!, t.y!);
+}
+
 function noMatch(tx: ModalityTable, prot: ModalityTable, r: number): StnmfError {
   return new StnmfError(
     'BAD_INPUT',
@@ -239,7 +250,7 @@ function alignSpots(tx: ModalityTable, prot: ModalityTable, options: AlignOption
   if (!(r > 0)) throw new StnmfError('BAD_OPTION', `spot radius: expected a number > 0, got ${r}`);
   const mean = (options.aggregate ?? 'mean') === 'mean';
   // Each protein cell goes to the nearest spot centre within the spot radius.
-  const map = nearestWithin(tx.x!, tx.y!, prot.x!, prot.y!, r);
+  const map = mapToNearest(pointsOf(prot), pointsOf(tx), r);
   const nSpots = tx.ids.length;
   const members = new Int32Array(nSpots);
   for (let j = 0; j < map.target.length; j++) if (map.target[j] >= 0) members[map.target[j]]++;

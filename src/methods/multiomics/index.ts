@@ -44,8 +44,8 @@ export {
   edgeCountsByType,
   colocalizationScores,
   neighborhoodEnrichment,
-  shuffleInPlace,
   coOccurrence,
+  radiusNeighbors,
   requireNeighbors,
   isolatedFraction,
   type CodedLabels,
@@ -55,5 +55,5 @@ export {
   type NhoodOptions,
   type CoOccurrence,
   type CoOccurrenceOptions,
+  type NeighborLists,
 } from './colocalization.js';
-export { radiusNeighbors, nearestWithin, type NeighborLists } from './neighbors.js';

@@ -18,16 +18,17 @@ import {
   isolatedFraction,
   neighborhoodEnrichment,
   nicheComposition,
+  radiusNeighbors,
   requireNeighbors,
   type CoOccurrence,
   type CoOccurrenceOptions,
   type CodedLabels,
   type ColocalizationScores,
+  type NeighborLists,
   type NhoodEnrichment,
   type NicheComposition,
 } from './colocalization.js';
 import { resolveMarkers, type MarkerTable, type ResolvedMarkers } from './markers.js';
-import { radiusNeighbors, type NeighborLists } from './neighbors.js';
 import { frobeniusNorm, highlyVariableGenes, hstackCsr, log1pCsr, normalizeCsr, scaleCsr, type Normalization } from './preprocess.js';
 
 /** Joint matrices denser than this are factorised in dense form [T]. */
@@ -138,6 +139,7 @@ export async function runSpatialMultiOmics(
   const warnings: string[] = [];
   if (!tx && !prot) throw new StnmfError('BAD_INPUT', 'runSpatialMultiOmics: need transcripts, proteins or both');
   if (!Number.isInteger(k) || k < 1) throw new StnmfError('BAD_OPTION', `nFactors: expected an integer ≥ 1, got ${k}`);
+  if (!(radius > 0) || !Number.isFinite(radius)) throw new StnmfError('BAD_OPTION', `radius: expected a finite number > 0, got ${radius}`);
 
   options.onStep?.('align');
   let aligned: Alignment;
@@ -252,7 +254,8 @@ export async function runSpatialMultiOmics(
     enrichment = neighborhoodEnrichment(graph, coded, { nPerms, seed, signal: options.signal });
   }
   let cooc: CoOccurrence | undefined;
-  if (options.coOccurrence !== false && n >= 2) {
+  // squidpy's default distance range needs three cells.
+  if (options.coOccurrence !== false && n >= 3) {
     options.onStep?.('co-occurrence');
     cooc = coOccurrence(aligned.x, aligned.y, coded, { seed, signal: options.signal, ...(options.coOccurrence ?? {}) });
   }

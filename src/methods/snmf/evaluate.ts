@@ -11,20 +11,23 @@
 import {
   adjustedRandIndex,
   chaos,
+  clusterMarkers,
   daviesBouldin,
+  enrichmentScore,
+  markerScores,
   moransI,
   normalizedMutualInfo,
   pas,
   silhouette,
   silhouetteSubsample,
+  type ClusterMarkers,
+  type GeneSet,
   type Labels,
 } from '../../metrics/index.js';
 import type { Csr, Dense } from '../../linalg/index.js';
 import type { NeighborGraph } from '../../spatial/index.js';
 import { rowStochastic } from './adjacency.js';
-import { enrichmentScore, type GeneSet } from './enrichment.js';
 import type { HsnmfResult } from './hsnmf.js';
-import { clusterMarkers, markerScores, type ClusterMarkers } from './markers.js';
 
 /** Options of {@link evaluateHsnmf} (defaults M1.4). */
 export interface EvaluateOptions {

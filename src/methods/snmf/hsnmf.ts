@@ -9,9 +9,9 @@
  */
 import type { Dataset } from '../../dataset.js';
 import { StnmfError, throwIfAborted } from '../../errors.js';
-import { graphFromAdjacency, leiden, type Graph } from '../../graph/index.js';
+import { leiden, type Graph } from '../../graph/index.js';
 import { umapConnectivities, type NeighborGraph } from '../../spatial/index.js';
-import { maxScaled, mixAdjacency, rowStochastic, type SparseSquare } from './adjacency.js';
+import { maxScaled, mixAdjacency, rowStochastic, symmetrizeSum, type SparseSquare } from './adjacency.js';
 import { snmf, type SnmfOptions, type SnmfResult } from './snmf.js';
 
 /** Clustering mode (M1.3 step 8). */
@@ -103,12 +103,13 @@ export function clusteringAdjacency(
   conn: NeighborGraph,
   p: ReturnType<typeof hsnmfDefaults>,
 ): { adjacency: SparseSquare; resolution: number } {
-  const spatial = p.rowStochastic ? rowStochastic(s.graphs.hybrid) : maxScaled(s.graphs.hybrid);
   switch (p.mode) {
     case 'hybrid':
       return { adjacency: mixAdjacency(s.graphs.hybrid, conn, p.alpha, { rowStochastic: p.rowStochastic, renormalize: p.renormalizeMix }), resolution: p.resolution };
-    case 'spatial':
+    case 'spatial': {
+      const spatial = p.rowStochastic ? rowStochastic(s.graphs.hybrid) : maxScaled(s.graphs.hybrid);
       return { adjacency: spatial, resolution: p.resolution * p.spatialResolutionFactor };
+    }
     case 'feature':
       // scanpy clusters the raw symmetric connectivities (`neighbors_key`), not the normalised ones.
       return { adjacency: conn, resolution: p.resolution };
@@ -133,7 +134,8 @@ export async function hsnmf(dataset: Dataset, options: HsnmfOptions = {}): Promi
   options.onProgress?.({ stage: 'features', done: 0, total: 1 });
   const conn = options.featureGraph ?? featureGraph(s, p.nNeighbors);
   const { adjacency, resolution } = clusteringAdjacency(s, conn, p);
-  const g = graphFromAdjacency(adjacency, 'sum');
+  // = graphFromAdjacency(adjacency, 'sum'), in O(nnz) (adjacency.ts).
+  const g = symmetrizeSum(adjacency);
   const t2 = Date.now();
   throwIfAborted(options.signal, 'hsnmf');
   options.onProgress?.({ stage: 'leiden', done: 0, total: 1 });

@@ -5,10 +5,9 @@
  */
 export { snmf, snmfDefaults, coordinatesInMicrons, buildSpatialGraphs, snmfInput, type SnmfOptions, type SnmfResult, type SnmfProgress, type SpatialGraphs } from './snmf.js';
 export { hsnmf, hsnmfDefaults, featureGraph, clusteringAdjacency, type HsnmfOptions, type HsnmfResult, type HsnmfMode } from './hsnmf.js';
-export { mergeGraphs, rowStochastic, maxScaled, addScaled, mixAdjacency, undirectedEdgeCount, type SparseSquare, type CombineRule } from './adjacency.js';
+export { mergeGraphs, rowStochastic, maxScaled, addScaled, mixAdjacency, symmetrizeSum, undirectedEdgeCount, type SparseSquare, type CombineRule } from './adjacency.js';
+export { radiusGraphs } from './radius.js';
 export { diffusionSmooth, type SmoothOptions, type FactorMatrix } from './smooth.js';
 export { logNormalize } from './normalize.js';
-export { wilcoxonScores, clusterMarkers, markerScores, type MarkerOptions, type ClusterMarkers, type MarkerScores } from './markers.js';
-export { parseGmt, overRepresentation, enrichmentScore, hypergeometricSf, benjaminiHochberg, type GeneSet, type EnrichmentTerm } from './enrichment.js';
 export { evaluateHsnmf, adjacencyScore, reconstructionScores, metricsCsv, METRIC_COLUMNS, type EvaluateOptions, type HsnmfMetrics } from './evaluate.js';
 export { hsnmfSweep, paretoFront, sweepCsv, type SweepOptions, type SweepResult } from './sweep.js';

@@ -9,9 +9,10 @@ import type { Dataset } from '../../dataset.js';
 import { StnmfError, throwIfAborted } from '../../errors.js';
 import type { Csr, Dense, Kernels } from '../../linalg/index.js';
 import { nmf, type NmfOptions } from '../../nmf/index.js';
-import { knnQuery, radiusGraph, type NeighborGraph } from '../../spatial/index.js';
+import { checkPoints, knnQuery, type NeighborGraph } from '../../spatial/index.js';
 import { mergeGraphs, type CombineRule } from './adjacency.js';
 import { logNormalize } from './normalize.js';
+import { radiusGraphs } from './radius.js';
 import { diffusionSmooth, type FactorMatrix } from './smooth.js';
 
 /** Progress of a long hSNMF step. */
@@ -157,8 +158,11 @@ export function buildSpatialGraphs(
   for (const [name, v] of [['contactRadius', o.contactRadius], ['contextRadius', o.contextRadius], ['contactWeight', o.contactWeight], ['contextWeight', o.contextWeight]] as const) {
     if (!(v > 0) || !Number.isFinite(v)) throw new StnmfError('BAD_OPTION', `snmf: ${name} must be a finite number > 0, got ${v}`);
   }
-  const contact = constantWeights(radiusGraph(coordsUm, o.contactRadius), o.contactWeight);
-  const context = constantWeights(radiusGraph(coordsUm, o.contextRadius), o.contextWeight);
+  checkPoints(coordsUm, 2, 'snmf: coordinates');
+  // Both radii from one tree pass; each graph equals radiusGraph(coordsUm, r) (radius.ts).
+  const [c, r] = radiusGraphs(coordsUm, [o.contactRadius, o.contextRadius]);
+  const contact = constantWeights(c, o.contactWeight);
+  const context = constantWeights(r, o.contextWeight);
   const hybrid = mergeGraphs(contact, context, o.combine, o.weightCap);
   if (hybrid.indptr[hybrid.n] === 0) {
     const n = coordsUm.length / 2;
@@ -183,7 +187,8 @@ function fmt(v: number): string {
 }
 
 function constantWeights(g: NeighborGraph, w: number): NeighborGraph {
-  return { ...g, weights: new Float64Array(g.indices.length).fill(w) };
+  (g.weights as Float64Array).fill(w);
+  return g;
 }
 
 /** The matrix SNMF factorises, after validation. */

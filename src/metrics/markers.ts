@@ -1,13 +1,13 @@
 /**
- * Marker genes and the marker-based scores of hSNMF (methods-spec M1.5 items 6–9, G4.12):
- * Wilcoxon rank-sum markers with scanpy semantics, the top-mean fallback, marker coherence
+ * Cluster marker genes and marker-based scores (methods-spec G4.12, used by hSNMF's M1.5 items
+ * 6–9): Wilcoxon rank-sum markers with scanpy semantics, the top-mean fallback, marker coherence
  * (CMC, "MarkerFraction"), its size-weighted form, the marker exclusion rate (MER), the
  * marker-zero count and specificity.
  *
- * Markers come from the clusters they then score, so CMC and specificity are optimistic
- * (discrepancy register item 8). Layer 2 (methods): no Node APIs.
+ * Markers that come from the clusters they then score make CMC and specificity optimistic
+ * (discrepancy register item 8). Layer 1 (metrics): imports linalg only; no Node APIs.
  */
-import { transposeCsr, type Csr } from '../../linalg/index.js';
+import { transposeCsr, type Csr } from '../linalg/index.js';
 
 /** Options of {@link clusterMarkers} (defaults M1.4). */
 export interface MarkerOptions {

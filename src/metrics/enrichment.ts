@@ -5,10 +5,10 @@
  * Enrichr web service with KEGG_2021_Human; the toolkit never uses the network and bundles
  * no gene sets (licence).
  *
- * Layer 2 (methods): parses text it is given; reading the file is the caller's job.
+ * Layer 1 (metrics): parses text it is given; reading the file is the caller's job.
  */
-import { StnmfError } from '../../errors.js';
-import { logFactorial } from '../../linalg/index.js';
+import { StnmfError } from '../errors.js';
+import { logFactorial } from '../linalg/index.js';
 
 /** One gene set of a GMT file. */
 export interface GeneSet {
