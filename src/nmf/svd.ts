@@ -41,17 +41,22 @@ export function truncatedSvd(kernels: Kernels, data: DataPair, k: number, option
   const blockP = { rows: p, cols: l, data: kernels.allocF32(p * l) };
   const blockN = { rows: n, cols: l, data: kernels.allocF32(n * l) };
   try {
-    // y = X·Ω, then alternate orthonormalised products with Xᵀ and X.
-    let y = multiply(data.byRow.times.bind(data.byRow), omega, p, blockP, blockN);
+    // Subspace iteration on XᵀX: z ← orth(Xᵀ·(X·z)). Each step squares the spread of singular
+    // values only once, so orthonormalising the p x l block alone keeps it stable; when cells
+    // outnumber genes the big n x l block is then orthonormalised only once, at the end. With
+    // more genes than cells, both sides are orthonormalised every step (the classic scheme).
+    let z: Float64Array = omega;
+    orthonormalize(z, p, l);
     for (let it = 0; it < iterations; it++) {
-      orthonormalize(y, n, l);
-      const z = multiply(data.byCol.times.bind(data.byCol), y, n, blockN, blockP);
+      const yi = multiply(data.byRow.times.bind(data.byRow), z, p, blockP, blockN);
+      if (n < p) orthonormalize(yi, n, l);
+      z = multiply(data.byCol.times.bind(data.byCol), yi, n, blockN, blockP);
       orthonormalize(z, p, l);
-      y = multiply(data.byRow.times.bind(data.byRow), z, p, blockP, blockN);
     }
+    const y = multiply(data.byRow.times.bind(data.byRow), z, p, blockP, blockN);
     orthonormalize(y, n, l);
     // B = Qᵀ X, held as Z = Xᵀ Q (p x l); singular values of B from the eigenproblem of ZᵀZ.
-    const z = multiply(data.byCol.times.bind(data.byCol), y, n, blockN, blockP);
+    z = multiply(data.byCol.times.bind(data.byCol), y, n, blockN, blockP);
     const c = new Float64Array(l * l);
     for (let a = 0; a < l; a++) {
       for (let b = a; b < l; b++) {
