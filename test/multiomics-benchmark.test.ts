@@ -11,7 +11,8 @@ import { simulateMultiOmics } from '../src/simulate/multiomics.js';
 import { parseArgs } from '../src/cli/args.js';
 import type { CommandContext } from '../src/cli/command.js';
 import { multiomicsCommand } from '../src/cli/commands/multiomics.js';
-import { simulateMultiomicsGenerator } from '../src/cli/commands/simulate-multiomics.js';
+import { spawnSync } from 'node:child_process';
+const CLI = new URL('../src/cli/main.js', import.meta.url).pathname;
 import { parseNpy } from '../src/io/npy.js';
 import { StnmfError } from '../src/errors.js';
 
@@ -78,7 +79,8 @@ test('CLI: simulate multiomics → multiomics writes every output with the docum
   const dir = mkdtempSync(join(tmpdir(), 'stnmf-mo-'));
   try {
     const ctx = fakeCtx();
-    await simulateMultiomicsGenerator.run(parseArgs('simulate multiomics', ['--seed', '3', '--out', join(dir, 'sim')], simulateMultiomicsGenerator.flags), ctx);
+    const sim = spawnSync(process.execPath, [CLI, 'simulate', 'multiomics', '--seed', '3', '--out', join(dir, 'sim')], { encoding: 'utf8' });
+    assert.equal(sim.status, 0, sim.stderr);
     for (const f of ['transcripts.csv', 'proteins.csv', 'markers.csv', 'truth.csv']) assert.ok(existsSync(join(dir, 'sim', f)), f);
     assert.equal(readFileSync(join(dir, 'sim', 'proteins.csv'), 'utf8').split('\n')[0], 'cell_id,x,y,PROT_00,PROT_01,PROT_02,PROT_03,PROT_04,PROT_05,PROT_06,PROT_07,PROT_08,PROT_09');
     const s = join(dir, 'sim');

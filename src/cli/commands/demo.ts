@@ -14,6 +14,7 @@ import { jsonReplacer } from '../output.js';
 import { demoContrastive } from './contrastive.js';
 import { demoHsnmf } from './hsnmf.js';
 import { demoMultiomics } from './multiomics.js';
+import { demoSiid } from './siid.js';
 
 /** One step of the demo: writes into `dir` and returns its key figures. */
 export interface DemoStep {
@@ -70,6 +71,7 @@ function programRecovery(truth: Float32Array, fitted: Float32Array, k: number, p
 export const DEMO_STEPS: DemoStep[] = [
   { name: 'nmf', run: demoNmf },
   { name: 'hsnmf', run: demoHsnmf },
+  { name: 'siid', run: demoSiid },
   { name: 'multiomics', run: demoMultiomics },
   { name: 'contrastive', run: demoContrastive },
 ];

@@ -15,6 +15,8 @@ import { multiomicsCommand } from './multiomics.js';
 import { nmfCommand } from './nmf.js';
 import { plotCommand } from './plot.js';
 import { reportCommand } from './report.js';
+import { siidCommand } from './siid.js';
+import { simulateCommand } from './simulate.js';
 import { viewCommand } from './view.js';
 
 export const COMMANDS: Command[] = [
@@ -25,8 +27,10 @@ export const COMMANDS: Command[] = [
   clusterCommand,
   metricsCommand,
   hsnmfCommand,
+  siidCommand,
   multiomicsCommand,
   contrastiveCommand,
+  simulateCommand,
   plotCommand,
   reportCommand,
   viewCommand,

@@ -4,23 +4,17 @@
  * markers.csv (cell_type, feature, modality) and truth.csv (cell_id, cell_type), plus
  * summary.json/run.json. Registered as a generator of `stnmf simulate`.
  */
-import { StnmfError } from '../../errors.js';
 import type { Csr } from '../../linalg/csr.js';
 import { simulateMultiOmics, type MultiOmicsSim } from '../../simulate/multiomics.js';
-import type { FlagSpec, ParsedArgs } from '../args.js';
-import type { CommandContext } from '../command.js';
-import { finishRun } from '../command.js';
-import { RunOutput } from '../output.js';
+import type { FlagSpec } from '../args.js';
+import type { Generator } from './simulate.js';
 
-/** Flags of the multiomics generator. */
+/** Flags of the multiomics generator (besides --seed, --out and --json, which every generator gets). */
 export const simulateMultiomicsFlags: Record<string, FlagSpec> = {
-  seed: { type: 'int', default: 0, help: 'random seed' },
   cells: { type: 'int', default: 200, help: 'number of cells (M3.9: 200; types assigned round-robin)' },
   genes: { type: 'int', default: 500, help: 'number of genes (M3.9: 500)' },
   proteins: { type: 'int', default: 10, help: 'number of proteins (M3.9: 10)' },
   'spatial-sd': { type: 'number', default: 60, help: 'SD of cell positions around their type centre, px (M3.9: 60)' },
-  out: { type: 'string', short: 'o', required: true, help: 'output folder' },
-  json: { type: 'boolean', help: 'also print summary.json to stdout' },
 };
 
 function tableCsv(ids: string[], x: Float64Array, y: Float64Array, features: string[], X: Csr): string {
@@ -46,45 +40,20 @@ export function multiomicsSimFiles(sim: MultiOmicsSim): Record<string, string> {
   };
 }
 
-/** Runs the generator: `stnmf simulate multiomics --seed S [--cells N] --out DIR`. */
-export async function runSimulateMultiomics(args: ParsedArgs, ctx: CommandContext): Promise<void> {
-  const f = args.flags;
-  if (args.positionals.length) throw new StnmfError('USAGE', `stnmf simulate multiomics: unexpected argument '${args.positionals[0]}'`);
-  const t0 = performance.now();
-  const sim = simulateMultiOmics({
-    seed: f.seed as number,
-    nCells: f.cells as number,
-    nGenes: f.genes as number,
-    nProteins: f.proteins as number,
-    spatialSd: f['spatial-sd'] as number,
-  });
-  const out = await RunOutput.open(f.out as string);
-  try {
-    for (const [name, text] of Object.entries(multiomicsSimFiles(sim))) await out.writeText(name, text);
-    const seconds = (performance.now() - t0) / 1000;
-    await finishRun(
-      out,
-      {
-        command: 'simulate multiomics',
-        parameters: { seed: f.seed, cells: f.cells, genes: f.genes, proteins: f.proteins, spatialSd: f['spatial-sd'], spec: 'methods-spec M3.9' },
-        inputs: {},
-        seed: f.seed as number,
-        summary: { nCells: sim.truth.length, nGenes: sim.transcripts.features.length, nProteins: sim.proteins.features.length, types: sim.types, files: ['transcripts.csv', 'proteins.csv', 'markers.csv', 'truth.csv'], seconds },
-        seconds,
-      },
-      ctx,
-      Boolean(f.json),
-    );
-  } catch (e) {
-    await out.abort();
-    throw e;
-  }
-}
-
-/** Registry entry for `stnmf simulate`: name, one-line summary, flags and handler. */
-export const simulateMultiomicsGenerator = {
+/** Registry entry of `stnmf simulate multiomics --seed S [--cells N] --out DIR`. */
+export const simulateMultiomicsGenerator: Generator = {
   name: 'multiomics',
   summary: 'SpatialMultiOmics benchmark (methods-spec M3.9): 4 cell types, transcripts + proteins, markers, truth',
   flags: simulateMultiomicsFlags,
-  run: runSimulateMultiomics,
+  async run(f, out) {
+    const sim = simulateMultiOmics({
+      seed: f.seed as number,
+      nCells: f.cells as number,
+      nGenes: f.genes as number,
+      nProteins: f.proteins as number,
+      spatialSd: f['spatial-sd'] as number,
+    });
+    for (const [name, text] of Object.entries(multiomicsSimFiles(sim))) await out.writeText(name, text);
+    return { nCells: sim.truth.length, nGenes: sim.transcripts.features.length, nProteins: sim.proteins.features.length, types: sim.types, files: ['transcripts.csv', 'proteins.csv', 'markers.csv', 'truth.csv'], spec: 'methods-spec M3.9' };
+  },
 };

@@ -1,0 +1,45 @@
+/** SIID: joint imputation and deconvolution of single-cell and spot slides (methods-spec M2). */
+export {
+  siid,
+  siidFit,
+  imputeGenes,
+  spotProportions,
+  cellClusters,
+  resolveSiidOptions,
+  finalObjective,
+  omegaAt,
+  type SiidOptions,
+  type SiidFit,
+  type SiidResult,
+  type SiidProgress,
+  type RestartRecord,
+} from './siid.js';
+export { prepareSiid, mapByCoordinates, restrictPanel, type SiidInputs, type PrepareOptions, type PreparedSiid } from './prepare.js';
+export {
+  problemStats,
+  initParams,
+  makeWork,
+  eStep,
+  objectiveParts,
+  entropyOf,
+  cloneParams,
+  type SiidProblem,
+  type SiidParams,
+  type ProblemStats,
+  type ObjectiveParts,
+  type SiidInit,
+} from './model.js';
+export { ecmSweep, makeEcmScratch, solveSimplexRow } from './ecm.js';
+export { objectiveAndGradient, thetaLayout, thetaFromParams, paramsFromTheta, type ThetaLayout, type AdamObjectiveSettings } from './adam.js';
+export { ratioPass, ratioPassGeneric, modelAtNonzeros } from './passes.js';
+export {
+  siidHoldout,
+  baselineHoldout,
+  geneFolds,
+  r2PerColumn,
+  summarizeR2,
+  type HoldoutOptions,
+  type HoldoutResult,
+  type R2Summary,
+} from './holdout.js';
+export { scoreAgainstTruth, linearAssignment, type TruthScores } from './evaluate.js';

@@ -1,0 +1,98 @@
+/**
+ * `stnmf simulate siid` and `stnmf siid` end to end as subprocesses, and the bad inputs of the
+ * SIID brief: cell genes missing from the spots (error listing them, or --intersect), no cell
+ * within the mapping distance, coordinates in different units, rank larger than the panel.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { COMMANDS } from '../src/cli/commands/index.js';
+import { makeDataset } from '../src/dataset.js';
+import { StnmfError } from '../src/errors.js';
+import { readH5ad } from '../src/io/h5ad.js';
+import { prepareSiid } from '../src/methods/siid/index.js';
+import { simulateSiid } from '../src/simulate/index.js';
+
+const registered = COMMANDS.some((c) => c.name === 'siid') && COMMANDS.some((c) => c.name === 'simulate');
+const ENTRY = fileURLToPath(new URL(registered ? '../src/cli/main.js' : './siid-cli-runner.js', import.meta.url));
+const run = (args: string[]) => spawnSync(process.execPath, [ENTRY, ...args], { encoding: 'utf8' });
+
+test('stnmf simulate siid + stnmf siid: outputs, holdout and truth scores', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'stnmf-siid-'));
+  try {
+    const sim = join(dir, 'sim');
+    const g = run(['simulate', 'siid', '--cells', '1200', '--genes', '300', '--panel', '80', '--types', '5', '--grid', '6', '--extent', '1000', '--seed', '3', '--out', sim]);
+    assert.equal(g.status, 0, g.stderr);
+    for (const f of ['cells.h5ad', 'spots.h5ad', 'cells_full.h5ad', 'cell_types.csv', 'spot_proportions.csv', 'summary.json']) assert.ok(existsSync(join(sim, f)), f);
+    const out = join(dir, 'fit');
+    const r = run(['siid', '--cells', join(sim, 'cells.h5ad'), '--spots', join(sim, 'spots.h5ad'), '--rank', '5', '--holdout-folds', '4', '--entropy-lambda', '0', '--visium-genes', 'all', '--impute', 'gene1,gene2', '--truth', join(sim, 'cell_types.csv'), '--max-iter', '60', '--out', out, '--json']);
+    assert.equal(r.status, 0, r.stderr);
+    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+    for (const k of ['holdoutR2', 'objective', 'seconds', 'ari', 'jsDivergence']) assert.equal(typeof summary[k], 'number', k);
+    assert.ok(summary.ari > 0.95, `ARI ${summary.ari}`);
+    assert.ok(summary.jsDivergence < 0.05, `JS ${summary.jsDivergence}`);
+    assert.ok(summary.holdoutR2 > Math.max(...Object.values(summary.baselineR2 as Record<string, number>)), JSON.stringify(summary));
+    const r2 = readFileSync(join(out, 'holdout_r2.csv'), 'utf8').trim().split('\n');
+    assert.equal(r2[0], 'gene,r2,fold,baseline_A,baseline_B,baseline_C,baseline_D');
+    assert.equal(r2.length, 81);
+    const props = readFileSync(join(out, 'proportions.csv'), 'utf8').trim().split('\n');
+    assert.equal(props[0], 'spot,F0,F1,F2,F3,F4');
+    const row = props[1].split(',').slice(1).map(Number);
+    assert.ok(Math.abs(row.reduce((a, b) => a + b, 0) - 1) < 1e-9);
+    const ds = await readH5ad(join(out, 'result.h5ad'));
+    assert.equal(ds.X.rows, 1200);
+    const panelNames = ds.var.index.slice(0, 80);
+    assert.deepEqual(ds.var.index.slice(80), ['gene1', 'gene2'].filter((x) => !panelNames.includes(x)));
+    const imp = ds.layers.imputed;
+    assert.equal(imp.rows, 1200);
+    assert.equal(imp.cols, ds.var.index.length);
+    assert.ok('holdout' in ds.layers);
+    assert.equal(ds.obsm.X_siid.cols, 5);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('stnmf siid: bad inputs fail with one-line errors and exit codes', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'stnmf-siid-'));
+  try {
+    const sim = join(dir, 'sim');
+    assert.equal(run(['simulate', 'siid', '--cells', '300', '--genes', '60', '--panel', '20', '--types', '3', '--grid', '3', '--extent', '500', '--out', sim]).status, 0);
+    const base = ['siid', '--cells', join(sim, 'cells.h5ad'), '--spots', join(sim, 'spots.h5ad'), '--holdout-folds', '0', '--max-iter', '5', '--restarts', '1'];
+    const big = run([...base, '--rank', '21', '--out', join(dir, 'o1')]);
+    assert.equal(big.status, 2);
+    assert.match(big.stderr, /rank 21 is larger than the 20 panel genes/);
+    assert.ok(!existsSync(join(dir, 'o1', 'summary.json')));
+    const far = run([...base, '--rank', '3', '--mapping-distance', '0.001', '--out', join(dir, 'o2')]);
+    assert.equal(far.status, 3);
+    assert.match(far.stderr, /no cell lies within 0\.001 um of any spot/);
+    const ok = run([...base, '--rank', '3', '--out', join(dir, 'o3')]);
+    assert.equal(ok.status, 0, ok.stderr);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('prepareSiid: missing genes listed (or intersected), different coordinate units rejected', () => {
+  const sim = simulateSiid({ nCells: 200, nGenes: 40, nPanel: 10, types: 3, grid: 3, extent: 400, seed: 1 });
+  const cells = sim.cells;
+  const extraGenes = makeDataset(cells.X, [...cells.obs.index], cells.var.index.map((g, j) => (j < 2 ? `Foo${j}` : g)), { coordinateUnit: 'um', source: 'cells.h5ad' });
+  extraGenes.obsm.spatial = cells.obsm.spatial;
+  assert.throws(
+    () => prepareSiid({ cells: extraGenes, spots: sim.spots }, { rank: 3 }),
+    (e: unknown) => e instanceof StnmfError && e.code === 'BAD_INPUT' && /2 of the 10 cell genes are not in the spot data .*: Foo0, Foo1/.test(e.message),
+  );
+  const inter = prepareSiid({ cells: extraGenes, spots: sim.spots }, { rank: 3, missingGenes: 'intersect' });
+  assert.equal(inter.panelGenes.length, 8);
+  assert.deepEqual(inter.notes.droppedCellGenes, ['Foo0', 'Foo1']);
+  const px = { ...sim.spots, meta: { ...sim.spots.meta, coordinateUnit: 'px' as const } };
+  assert.throws(
+    () => prepareSiid({ cells, spots: px }, { rank: 3 }),
+    (e: unknown) => e instanceof StnmfError && /coordinates are in different units: cells .* in 'um', spots .* in 'px'/.test(e.message),
+  );
+  assert.throws(() => prepareSiid({ cells, spots: sim.spots }, { rank: 11 }), (e: unknown) => e instanceof StnmfError && e.code === 'BAD_OPTION');
+});
