@@ -8,7 +8,8 @@ import { StnmfError } from '../../errors.js';
 import { writeCsv } from '../../io/csv.js';
 import { writeH5ad } from '../../io/h5ad.js';
 import { makeDataset } from '../../dataset.js';
-import { simulateSiid } from '../../simulate/index.js';
+import { pseudoVisium, simulateSiid } from '../../simulate/index.js';
+import { readDataset } from '../../io/index.js';
 import type { FlagSpec } from '../args.js';
 import type { Command, CommandContext } from '../command.js';
 import { finishRun } from '../command.js';
@@ -79,8 +80,33 @@ const siidGenerator: Generator = {
   },
 };
 
+/**
+ * A Visium-like spot slide built from a real single-cell slide (55 µm spots on a 100 µm
+ * hexagonal lattice, M2.9), so SIID can be tried on realistic pairs whose truth is known.
+ */
+const pseudoVisiumGenerator: Generator = {
+  name: 'pseudo-visium',
+  summary: 'turn a real single-cell slide (µm coordinates) into a Visium-like spot slide: cells.h5ad + spots.h5ad',
+  flags: {
+    from: { type: 'string', help: 'the single-cell slide, any format stnmf reads (required)' },
+    'spot-diameter': { type: 'number', default: 55, help: 'spot diameter in µm (Visium: 55)' },
+    spacing: { type: 'number', default: 100, help: 'centre-to-centre spot distance in µm (Visium: 100)' },
+  },
+  async run(f, out, ctx) {
+    const from = f.from as string | undefined;
+    if (!from) throw new StnmfError('USAGE', 'stnmf simulate pseudo-visium: --from <single-cell slide> is required');
+    const cells = await readDataset(from);
+    ctx.log(`stnmf simulate pseudo-visium: read ${from} as ${cells.meta.platform}: ${cells.X.rows} cells x ${cells.X.cols} genes`);
+    const pv = pseudoVisium(cells, { spotDiameter: f['spot-diameter'] as number, spacing: f.spacing as number });
+    cells.obs.columns.set('spot', { kind: 'number', values: pv.cellInSpot });
+    await writeH5ad(out.path('cells.h5ad'), cells);
+    await writeH5ad(out.path('spots.h5ad'), pv.spots);
+    return { cells: cells.X.rows, spots: pv.spots.X.rows, capturedCells: pv.capturedCells, genes: cells.X.cols, spotDiameter: f['spot-diameter'], spacing: f.spacing, source: from };
+  },
+};
+
 /** The registered generators. */
-export const GENERATORS: Generator[] = [siidGenerator, simulateMultiomicsGenerator];
+export const GENERATORS: Generator[] = [siidGenerator, simulateMultiomicsGenerator, pseudoVisiumGenerator];
 
 /**
  * Flags of every generator, without defaults, so the top-level parser accepts them; `run`
