@@ -1,0 +1,43 @@
+/**
+ * `npm run bench -- <name ...>`: runs the named benchmarks (all when none is named), each
+ * comparing stnmf with its peer in the same run and printing the ratio. Figures go into
+ * docs/benchmarks.md together with the command that produced them.
+ *   nmf          NMF vs scikit-learn and RcppML on Xenium, plus the 200k-cell scale run
+ *   kernels      kernel GFLOP/s vs compute-notes.md
+ *   graph        Leiden vs leidenalg, metrics vs their oracles
+ *   hsnmf        the hSNMF pipeline vs scikit-learn NMF + leidenalg
+ *   siid         SIID vs the PyTorch reference on the checkerboard simulation
+ *   contrastive  one bcNMF sweep vs one plain NMF sweep
+ *   io           read throughput and streaming CSV memory
+ */
+import { runContrastiveBench } from './contrastive.js';
+import { runGraphBench } from './graph.js';
+import { runHsnmfBench } from './hsnmf.js';
+import { runIoBench } from './io.js';
+import { runKernelBench } from './kernels.js';
+import { runNmfBench, runScaleBench } from './nmf.js';
+import { runSiidBench } from './siid.js';
+
+const BENCHES: Record<string, () => Promise<unknown>> = {
+  kernels: () => runKernelBench(),
+  nmf: async () => {
+    await runNmfBench();
+    runScaleBench();
+  },
+  graph: () => runGraphBench(),
+  hsnmf: () => runHsnmfBench(),
+  siid: () => runSiidBench(),
+  contrastive: () => runContrastiveBench(),
+  io: () => runIoBench(),
+};
+
+const names = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+const unknown = names.filter((n) => !(n in BENCHES));
+if (unknown.length) {
+  console.error(`bench: unknown benchmark(s) ${unknown.join(', ')}; choose from ${Object.keys(BENCHES).join(', ')}`);
+  process.exit(2);
+}
+for (const name of names.length ? names : Object.keys(BENCHES)) {
+  console.log(`\n## bench ${name} (${new Date().toISOString()})`);
+  await BENCHES[name]();
+}
