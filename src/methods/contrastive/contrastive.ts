@@ -7,7 +7,7 @@ import type { Csr } from '../../linalg/csr.js';
 import { selectCols } from '../../linalg/csr.js';
 import type { Dense } from '../../linalg/dense.js';
 import type { Kernels } from '../../linalg/kernels.js';
-import { createTsKernels } from '../../linalg/ts-kernels.js';
+import { createKernels } from '../../linalg/backend.js';
 import { nmf, type NmfInit, type NmfSolver } from '../../nmf/index.js';
 import { StnmfError } from '../../errors.js';
 import type { ContrastiveInput, ContrastiveNmfOptions, ContrastiveNmfResult } from './model.js';
@@ -100,11 +100,11 @@ export async function contrastiveNmf(
   const o = resolveOptions(options, X.rows, p);
   const k = o.rank;
   const alphaEffective = o.alphaScale === 'perSample' ? (o.alpha * X.rows) / Y.rows : o.alpha;
-  const kernels = options.kernels ?? createTsKernels();
-
-  const tSide = prepareSide(X, o.loss, o.batchSize, k);
-  const bSide = prepareSide(Y, o.loss, o.batchSize, k);
-  const W: Dense = { rows: p, cols: k, data: new Float32Array(p * k) };
+  const kernels = options.kernels ?? (await createKernels());
+  const tSide = prepareSide(X, o.loss, o.batchSize, k, kernels);
+  const bSide = prepareSide(Y, o.loss, o.batchSize, k, kernels);
+  const W: Dense = { rows: p, cols: k, data: kernels.allocF32(p * k) };
+  try {
   if (options.init) {
     const { basis, hTarget, hBackground } = options.init;
     const want = (m: Dense | undefined, r: number, c: number, name: string) => {
@@ -154,8 +154,9 @@ export async function contrastiveNmf(
   const last = out.history[out.history.length - 1];
   return {
     basis,
-    hTarget: tSide.A,
-    hBackground: bSide.A,
+    // Copied out of kernel memory, which is released below.
+    hTarget: { rows: tSide.A.rows, cols: k, data: tSide.A.data.slice() },
+    hBackground: { rows: bSide.A.rows, cols: k, data: bSide.A.data.slice() },
     objective: last.objective,
     targetTerm: last.targetTerm,
     backgroundTerm: last.backgroundTerm,
@@ -170,6 +171,12 @@ export async function contrastiveNmf(
     featureNames: aligned.featureNames,
     parameters: { ...o, kernels: kernels.name, nTarget: X.rows, nBackground: Y.rows, nFeatures: p, targetSparse: isCsr(X), backgroundSparse: isCsr(Y) },
   };
+  } finally {
+    tSide.release();
+    bSide.release();
+    kernels.free(W.data);
+    if (!options.kernels) kernels.dispose();
+  }
 }
 
 /**
@@ -250,7 +257,7 @@ export async function targetNmfBaseline(
     maxIter: options.maxIter,
     tol: options.tol,
     seed: options.seed,
-    kernels: options.kernels ?? createTsKernels(),
+    kernels: options.kernels,
     signal: options.signal,
   });
   const k = r.H.rows, p = r.H.cols;

@@ -113,7 +113,7 @@ export interface ContrastiveNmfOptions {
    * unit norm gives the published 0.8456, see docs/results-contrastive.md).
    */
   normalize?: 'l1' | 'l2' | 'none';
-  /** Kernel backend (default: the plain TypeScript kernels; pass `await createKernels()` for wasm). */
+  /** Kernel backend. Default: `createKernels()` (WebAssembly SIMD on all cores where available), created and disposed per call. */
   kernels?: Kernels;
   onProgress?: (e: ContrastiveProgress) => void;
   signal?: AbortSignal;

@@ -55,6 +55,8 @@ export interface Side {
   /** Σ x² (frobenius) or Σ x (poisson). */
   total: number;
   xlogx: number;
+  /** Frees the kernel memory of the blocks and of `A`. */
+  release(): void;
 }
 
 /** Everything the engine needs; built by `prepareSide` and the caller. */
@@ -81,9 +83,15 @@ export interface EngineOutput {
   terms: { target: number; background: number };
 }
 
-/** Splits a data matrix into row blocks of `batchSize` (CSR blocks get their transpose). */
-export function prepareSide(X: Csr | Dense, loss: 'frobenius' | 'poisson', batchSize: number, k: number): Side {
+/**
+ * Splits a data matrix into row blocks of `batchSize` (CSR blocks get their transpose) and
+ * copies the blocks and the coefficient matrix into the kernels' memory once, so no kernel
+ * call has to copy them again (the wasm backend copies foreign arrays on every call).
+ * `Side.release()` returns that memory.
+ */
+export function prepareSide(X: Csr | Dense, loss: 'frobenius' | 'poisson', batchSize: number, k: number, K: Kernels): Side {
   const n = X.rows, p = X.cols;
+  const owned: Array<Float32Array | Int32Array> = [];
   // Poisson works at the non-zeros only, so dense input becomes CSR (zeros add nothing to R).
   const M: Csr | Dense = loss === 'poisson' && !isCsr(X) ? csrFromDense(X) : X;
   const blocks: Block[] = [];
@@ -113,9 +121,26 @@ export function prepareSide(X: Csr | Dense, loss: 'frobenius' | 'poisson', batch
     }
     total += s;
     xlogx += xl;
-    blocks.push({ rows, start, X: Xb, XT: isCsr(Xb) ? transposeCsr(Xb) : undefined, sum: s, xlogx: xl });
+    blocks.push({ rows, start, X: toKernel(K, Xb, owned), XT: isCsr(Xb) ? (toKernel(K, transposeCsr(Xb), owned) as Csr) : undefined, sum: s, xlogx: xl });
   }
-  return { n, blocks, A: { rows: n, cols: k, data: new Float32Array(n * k) }, total, xlogx };
+  const A: Dense = { rows: n, cols: k, data: K.allocF32(n * k) };
+  owned.push(A.data);
+  return { n, blocks, A, total, xlogx, release: () => owned.forEach((a) => K.free(a)) };
+}
+
+function copyIn<T extends Float32Array | Int32Array>(K: Kernels, a: T, owned: Array<Float32Array | Int32Array>): T {
+  const out = (a instanceof Float32Array ? K.allocF32(a.length) : K.allocI32(a.length)) as T;
+  out.set(a);
+  owned.push(out);
+  return out;
+}
+
+function toKernel(K: Kernels, M: Csr | Dense, owned: Array<Float32Array | Int32Array>): Csr | Dense {
+  if (isCsr(M)) {
+    const nz = M.indptr[M.rows];
+    return { rows: M.rows, cols: M.cols, indptr: copyIn(K, M.indptr, owned), indices: copyIn(K, M.indices.subarray(0, nz), owned), data: copyIn(K, M.data.subarray(0, nz), owned) };
+  }
+  return { rows: M.rows, cols: M.cols, data: copyIn(K, M.data, owned) };
 }
 
 /** Uniform [0,1) initial factors drawn in the original's order: W, then H_X, then H_Y (M4.6). */
@@ -152,15 +177,22 @@ export function runEngine(input: EngineInput): EngineOutput {
   const frob = o.loss === 'frobenius';
   const eps = frob ? EPS_FROBENIUS : EPS_POISSON;
   const maxRows = Math.max(...target.blocks.map((b) => b.rows), ...background.blocks.map((b) => b.rows));
-  const bufNK = new Float32Array(maxRows * k);
-  const bufNK2 = new Float32Array(maxRows * k);
-  const PK: Dense = { rows: p, cols: k, data: new Float32Array(p * k) };
-  const KP: Dense = { rows: k, cols: p, data: new Float32Array(p * k) };
-  const Wt: Dense = { rows: k, cols: p, data: new Float32Array(p * k) };
-  const GW: Dense = { rows: k, cols: k, data: new Float32Array(k * k) };
-  const Gtmp: Dense = { rows: k, cols: k, data: new Float32Array(k * k) };
+  // Scratch lives in kernel memory so the wasm backend works on it in place.
+  const scratch: Float32Array[] = [];
+  const f32 = (n: number): Float32Array => {
+    const a = K.allocF32(n);
+    scratch.push(a);
+    return a;
+  };
+  const bufNK = f32(maxRows * k);
+  const bufNK2 = f32(maxRows * k);
+  const PK: Dense = { rows: p, cols: k, data: f32(p * k) };
+  const KP: Dense = { rows: k, cols: p, data: f32(p * k) };
+  const Wt: Dense = { rows: k, cols: p, data: f32(p * k) };
+  const GW: Dense = { rows: k, cols: k, data: f32(k * k) };
+  const Gtmp: Dense = { rows: k, cols: k, data: f32(k * k) };
   const colW = new Float64Array(k);
-  const colWf = new Float32Array(k);
+  const colWf = f32(k);
   const colTmp = new Float64Array(k);
   const needDenseT = [target, background].some((s) => s.blocks.some((b) => !isCsr(b.X)));
   let staleBuf = new Float32Array(0);
@@ -245,10 +277,10 @@ export function runEngine(input: EngineInput): EngineOutput {
     }
   };
 
-  const num: Dense = { rows: p, cols: k, data: new Float32Array(p * k) };
-  const den: Dense = { rows: p, cols: k, data: new Float32Array(p * k) };
-  const GA: Dense = { rows: k, cols: k, data: new Float32Array(k * k) };
-  const GC: Dense = { rows: k, cols: k, data: new Float32Array(k * k) };
+  const num: Dense = { rows: p, cols: k, data: f32(p * k) };
+  const den: Dense = { rows: p, cols: k, data: f32(p * k) };
+  const GA: Dense = { rows: k, cols: k, data: f32(k * k) };
+  const GC: Dense = { rows: k, cols: k, data: f32(k * k) };
   const updateW = (): void => {
     const [sx, sy] = stats;
     if (frob) {
@@ -296,6 +328,7 @@ export function runEngine(input: EngineInput): EngineOutput {
   let converged = false;
   let it = 0;
   let lastJ = NaN;
+  try {
   for (; it < o.maxIter; it++) {
     throwIfAborted(input.signal, 'contrastiveNmf');
     const evalNow = it % o.evalEvery === 0;
@@ -323,4 +356,7 @@ export function runEngine(input: EngineInput): EngineOutput {
   if (history.length === 0 || history[history.length - 1].iteration !== it) record(it, fx, fy);
   input.onProgress?.({ iteration: it, maxIter: o.maxIter, objective: fx.term - a * fy.term });
   return { history, iterations: it, converged, terms: { target: fx.term, background: fy.term } };
+  } finally {
+    for (const a of scratch) K.free(a);
+  }
 }
