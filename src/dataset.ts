@@ -116,3 +116,15 @@ export function makeDataset(
 export function spatialCoords(d: Dataset): NumMatrix | undefined {
   return d.obsm.spatial;
 }
+
+/**
+ * The bare marker name of an instrument-decorated feature header, as the proteomics readers
+ * name features: CODEX/PhenoCycler `<marker> - <description>:Cyc_<c>_ch_<k>` and legacy
+ * `cycNNN_chNNN:<marker>` give `<marker>`; other names come back trimmed. Marker tables written
+ * against raw headers (CELESTA's `prior_marker_info.csv`) match the readers' names through it.
+ */
+export function markerBaseName(header: string): string {
+  const legacy = /^cyc\d+_ch\d+\s*:\s*(.+)$/i.exec(header);
+  const base = legacy ? legacy[1] : header.replace(/:\s*cyc_?\d+_ch_?\d+\s*$/i, '');
+  return base.split(' - ')[0].trim();
+}

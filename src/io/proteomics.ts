@@ -4,6 +4,7 @@
  * and metadata columns; markers go to X, nuclear stains (HOECHST, DRAQ5, DAPI) are kept out of X
  * (their intensities stay in obs), everything else goes to obs.
  */
+import { markerBaseName } from '../dataset.js';
 import type { Column, CoordinateUnit, Dataset } from '../dataset.js';
 import { frame } from '../dataset.js';
 import { columnFromStrings } from './csv.js';
@@ -35,11 +36,6 @@ export function isCodexHeader(h: string[]): boolean {
   return h.filter((c) => CODEX_MARKER.test(c)).length >= 3;
 }
 
-function codexName(h: string): string {
-  const legacy = /^cyc\d+_ch\d+\s*:\s*(.+)$/i.exec(h);
-  const base = legacy ? legacy[1] : h.replace(/:\s*cyc_?\d+_ch_?\d+\s*$/i, '');
-  return base.split(' - ')[0].trim();
-}
 
 function codexLayout(path: string, h: string[]): Layout {
   const markers = h.map((c, j) => (CODEX_MARKER.test(c) ? j : -1)).filter((j) => j >= 0);
@@ -49,7 +45,7 @@ function codexLayout(path: string, h: string[]): Layout {
   if (x < 0 || y < 0) throw badFile(path, `missing columns: expected centroid columns 'X' and 'Y' (or 'x:x', 'y:y')`);
   const idc = find('CellID', 'cell_id', 'Object ID');
   const region = find('region', 'Region');
-  return { platform: 'codex', markers, x, y, id: idc >= 0 ? idc : undefined, keyParts: region >= 0 ? [region] : undefined, unit: /µm|um/.test(h[x]) ? 'um' : 'px', markerName: codexName };
+  return { platform: 'codex', markers, x, y, id: idc >= 0 ? idc : undefined, keyParts: region >= 0 ? [region] : undefined, unit: /µm|um/.test(h[x]) ? 'um' : 'px', markerName: markerBaseName };
 }
 
 function mibiLayout(path: string, h: string[]): Layout {

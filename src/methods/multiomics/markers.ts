@@ -4,6 +4,7 @@
  * modalities, with the unmatched names reported (M3.5 correction: the skill's marker names never
  * matched its feature names, silently).
  */
+import { markerBaseName } from '../../dataset.js';
 import { StnmfError } from '../../errors.js';
 
 /** Which modality a marker belongs to; `any` = match against both feature lists. */
@@ -145,7 +146,9 @@ export function parseMarkerTable(text: string, source = 'markers'): MarkerTable 
 }
 
 /**
- * Matches marker names against the two feature lists: exact name first, then case-insensitive.
+ * Matches marker names against the two feature lists: exact name first, then case-insensitive,
+ * then the bare marker name of a decorated header (`CD31 - vasculature:Cyc_19_ch_3` → `CD31`,
+ * the name the CODEX reader gives the feature).
  * A marker with modality `any` may match a gene and a protein. Names found nowhere are returned in
  * `missing` (the caller warns with the list).
  */
@@ -158,7 +161,7 @@ export function resolveMarkers(table: MarkerTable, txFeatures: readonly string[]
       const l = n.toLowerCase();
       if (!ci.has(l)) ci.set(l, j);
     });
-    return (f: string) => exact.get(f) ?? ci.get(f.toLowerCase());
+    return (f: string) => exact.get(f) ?? ci.get(f.toLowerCase()) ?? ci.get(markerBaseName(f).toLowerCase());
   };
   const inTx = lookup(txFeatures);
   const inProt = lookup(protFeatures);
