@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { markerBaseName } from '../src/dataset.js';
+import { readH5ad } from '../src/io/h5ad.js';
 import { parseMarkerTable, resolveMarkers } from '../src/methods/multiomics/index.js';
 
 const CLI = new URL('../src/cli/main.js', import.meta.url).pathname;
@@ -23,7 +24,7 @@ test('decorated CODEX headers match the reader feature names', () => {
   assert.deepEqual(r.missing, []);
 });
 
-test('stnmf multiomics on the CODEX table with its CELESTA prior labels cells and scores them against ClusterName', () => {
+test('stnmf multiomics on the CODEX table with its CELESTA prior labels cells and scores them against ClusterName', async () => {
   const out = join(mkdtempSync(join(tmpdir(), 'stnmf-codex-')), 'mo');
   const r = spawnSync(process.execPath, [CLI, 'multiomics', '--prot', join(CODEX, 'imaging_data.csv'), '--prot-platform', 'codex',
     '--markers', join(CODEX, 'prior_marker_info.csv'), '--protein-normalization', 'minmax', '--annotation', 'correlation',
@@ -36,4 +37,7 @@ test('stnmf multiomics on the CODEX table with its CELESTA prior labels cells an
   assert.ok(s.ari > 0.25, `ARI against ClusterName ${s.ari}`);
   const labels = readFileSync(join(out, 'shared_labels.csv'), 'utf8').trim().split('\n');
   assert.equal(labels.length, 2435);
+  // CODEX positions are pixels; the result must say so, or plots would label them µm.
+  const res = await readH5ad(join(out, 'result.h5ad'));
+  assert.equal(res.meta.coordinateUnit, 'px');
 });

@@ -8,7 +8,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFile } from 'node:fs/promises';
-import type { Column, Dataset } from '../../dataset.js';
+import type { Column, CoordinateUnit, Dataset } from '../../dataset.js';
 import { frame } from '../../dataset.js';
 import { StnmfError } from '../../errors.js';
 import { readDataset } from '../../io/index.js';
@@ -112,7 +112,7 @@ const csvField = (s: string | number): string => {
 const csvLine = (fields: (string | number)[]) => fields.map(csvField).join(',');
 
 /** Writes every output file of a run into `dir` (through `path(name)`). */
-export async function writeMultiOmicsOutputs(r: MultiOmicsResult, path: (name: string) => string, h5ad: boolean): Promise<void> {
+export async function writeMultiOmicsOutputs(r: MultiOmicsResult, path: (name: string) => string, h5ad: boolean, coords: CoordinateFrame = {}): Promise<void> {
   const T = r.coded.categories.length;
   const cats = r.coded.categories;
   const lines = ['cell_id,x,y,cell_type'];
@@ -182,11 +182,17 @@ export async function writeMultiOmicsOutputs(r: MultiOmicsResult, path: (name: s
   await writeFile(path('transcript_features.txt'), r.transcriptFeatures.join('\n') + (r.transcriptFeatures.length ? '\n' : ''));
   await writeFile(path('protein_features.txt'), r.proteinFeatures.join('\n') + (r.proteinFeatures.length ? '\n' : ''));
 
-  if (h5ad) await writeH5ad(path('result.h5ad'), resultDataset(r));
+  if (h5ad) await writeH5ad(path('result.h5ad'), resultDataset(r, coords));
+}
+
+/** Unit of the aligned coordinates (those of the transcript slide when given, else the protein slide). */
+export interface CoordinateFrame {
+  coordinateUnit?: CoordinateUnit;
+  micronsPerUnit?: number;
 }
 
 /** The run as an AnnData-shaped Dataset: X = [transcripts | proteins] raw, obs labels, obsm X_nmf/spatial, varm nmf = Hᵀ. */
-export function resultDataset(r: MultiOmicsResult): Dataset {
+export function resultDataset(r: MultiOmicsResult, coords: CoordinateFrame = {}): Dataset {
   const n = r.ids.length;
   const k = r.W.cols;
   const X = hstackCsr([r.Xtranscript, r.Xprotein].filter((b) => b.cols > 0));
@@ -232,7 +238,8 @@ export function resultDataset(r: MultiOmicsResult): Dataset {
         nmf_iterations: r.nmf.iterations,
       },
     },
-    meta: { platform: 'stnmf-multiomics', source: '(stnmf multiomics)', filtered: [] },
+    // Recording the unit keeps plots from labelling pixel coordinates (CODEX, IMC) as µm.
+    meta: { platform: 'stnmf-multiomics', source: '(stnmf multiomics)', filtered: [], coordinateUnit: coords.coordinateUnit, micronsPerUnit: coords.micronsPerUnit },
   };
 }
 
@@ -367,7 +374,7 @@ export const multiomicsCommand: Command = {
       };
       const r = await runSpatialMultiOmics(tx?.table ?? null, prot?.table ?? null, markers, options);
       for (const w of r.warnings) ctx.log(`stnmf multiomics: warning: ${w}`);
-      await writeMultiOmicsOutputs(r, (name) => out.path(name), true);
+      await writeMultiOmicsOutputs(r, (name) => out.path(name), true, (txDs ?? protDs)?.meta);
       let truthScores: Record<string, unknown> = {};
       if (f.truth || f['truth-column']) {
         let truth: Map<string, string>;

@@ -189,7 +189,17 @@ function categoryColumns(cols: Map<string, Column>, map?: Int32Array): CategoryC
   return out;
 }
 
-/** Reads `clusters.csv`-like tables: first column ids, every other column a category. */
+/** obsm keys holding per-observation factor usages, in order of preference. */
+const FACTOR_KEYS = ['X_nmf', 'X_siid', 'X_snmf'];
+
+/** Coordinate columns that clusters.csv-like tables carry beside the labels. */
+const COORDINATE_COLUMN = /^(x|y|z)(_?(um|px|centroid|location|global_px))?$/i;
+
+/**
+ * Reads `clusters.csv`-like tables: first column ids, every other column a category, except
+ * coordinate columns (x, y, x_um, ...) and columns with more distinct values than a labelling
+ * has (over 1,000), which are measurements rather than categories.
+ */
 function readClusterCsv(path: string, obsNames: string[]): CategoryColumn[] {
   const rows = parseCsv(readFileSync(path, 'utf8').trimEnd());
   if (rows.length < 2) return [];
@@ -202,6 +212,8 @@ function readClusterCsv(path: string, obsNames: string[]): CategoryColumn[] {
   }
   const out: CategoryColumn[] = [];
   for (let c = 1; c < head.length; c++) {
+    if (COORDINATE_COLUMN.test(head[c].trim())) continue;
+    if (new Set(body.map((r) => r[c])).size > 1000) continue;
     const cats: string[] = [];
     const catPos = new Map<string, number>();
     const codes = new Int32Array(obsNames.length).fill(-1);
@@ -271,12 +283,14 @@ export async function loadResult(target: string, opts: LoadOptions = {}): Promis
   let W: Float32Array;
   let n: number;
   let k: number;
-  if (h5ad?.obsm.X_nmf) {
-    const m = h5ad.obsm.X_nmf;
+  // The factor embedding each method writes: NMF/hSNMF X_nmf, SIID X_siid (cell x factor P).
+  const usageKey = FACTOR_KEYS.find((key) => h5ad?.obsm[key]);
+  if (h5ad && usageKey) {
+    const m = h5ad.obsm[usageKey];
     W = asF32(m.data);
     n = m.rows;
     k = m.cols;
-    sources.W = `${h5adPath}:obsm/X_nmf`;
+    sources.W = `${h5adPath}:obsm/${usageKey}`;
   } else if (files.has('W.npy')) {
     const a = readNpy(files.get('W.npy') as string);
     if (a.shape.length !== 2) throw new StnmfError('BAD_INPUT', `${files.get('W.npy')}: expected a 2-D array (n x k), got shape (${a.shape.join(', ')})`);
@@ -284,7 +298,7 @@ export async function loadResult(target: string, opts: LoadOptions = {}): Promis
     W = asF32(a.data);
     sources.W = files.get('W.npy') as string;
   } else {
-    throw new StnmfError('BAD_FILE', `${target}: no W.npy and no result.h5ad with obsm/X_nmf; nothing to show`);
+    throw new StnmfError('BAD_FILE', `${target}: no W.npy and no result.h5ad with obsm ${FACTOR_KEYS.join(' or ')}; nothing to show`);
   }
 
   // Loadings H (k x p) and feature names.
