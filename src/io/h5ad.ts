@@ -1,6 +1,8 @@
 /**
  * AnnData `.h5ad` (formats.md §1.11): writer for anndata >= 0.8 readers and reader for the
- * current encoding plus the pre-2022 sparse layout (`h5sparse_format`).
+ * current encoding plus the pre-2022 layouts (anndata <= 0.7): obs/var/obsm/varm as compound
+ * datasets, categorical codes with categories in `uns['<col>_categories']` (0.6) or behind a
+ * `categories` object-reference attribute (0.7), sparse X tagged `h5sparse_format`.
  *
  * Written: X as `csr_matrix` (float32 data, int32 indices), obs/var `dataframe` with string,
  * numeric, bool and `categorical` columns, obsm/varm 2-D `array`s, obsp `csr_matrix`, layers
@@ -29,9 +31,11 @@ import {
   readStrings,
   readValue,
   toFloat32,
+  toStrings,
   toFloat64,
   toInt32,
   type H5Dataset,
+  type H5File,
   type H5Group,
 } from './h5.js';
 import { badFile, q } from './util.js';
@@ -310,12 +314,14 @@ function isCsr(v: unknown): v is Csr {
  * Reads an `.h5ad` file. X may be CSR, CSC (converted) or dense (sparsified); obs/var columns of
  * every encoding listed in formats.md §1.11 are read (nullable ints as float64 with NaN for
  * missing); unknown encodings under uns are skipped and listed in `uns.stnmf_skipped`.
- * `uns.stnmf_meta`, when present (files written by stnmf), restores `meta`.
+ * `uns.stnmf_meta`, when present (files written by stnmf), restores `meta`. Pre-2022 files
+ * (anndata 0.6/0.7 layouts, see the module comment) are read too; 0.6 `uns['<col>_categories']`
+ * entries that became categoricals are dropped from uns, as anndata does.
  */
 export async function readH5ad(path: string): Promise<Dataset> {
   const f = await openH5(path);
   try {
-    const r = new Reader(path);
+    const r = new Reader(path, f);
     const root = readStringAttr(f, 'encoding-type');
     if (root !== undefined && root !== 'anndata') throw badFile(path, `root encoding-type: expected 'anndata', found ${q(root)}`);
     if (!has(f, 'obs') || !has(f, 'var')) throw badFile(path, `missing ${has(f, 'obs') ? "'var'" : "'obs'"}: not an AnnData file`);
@@ -338,6 +344,8 @@ export async function readH5ad(path: string): Promise<Dataset> {
       uns: has(f, 'uns') ? (r.unsGroup(getGroup(f, 'uns')!) as Record<string, unknown>) : {},
       meta: { platform: 'h5ad', source: path, filtered: [] },
     };
+    // anndata's _clean_uns: the 0.6 category lists become part of the categorical, not uns.
+    for (const k of r.consumedUns) delete d.uns[k];
     restoreMeta(d);
     if (r.skipped.length > 0) d.uns.stnmf_skipped = r.skipped;
     return d;
@@ -363,9 +371,31 @@ function restoreMeta(d: Dataset): void {
   }
 }
 
+/** HDF5 type classes in h5wasm metadata (H5T_class_t). */
+const H5T = { INTEGER: 0, FLOAT: 1, STRING: 3, COMPOUND: 6, ENUM: 8, ARRAY: 10 } as const;
+
+interface H5Meta {
+  type: number;
+  size: number;
+  signed?: boolean;
+  enum_type?: { members: Record<string, number> };
+  compound_type?: { members: Array<H5Meta & { name: string }> };
+  array_type?: H5Meta & { shape: number[] };
+}
+
+/** True for h5wasm's `Reference` objects (object references read from attributes). */
+function isReference(v: unknown): boolean {
+  return typeof v === 'object' && v !== null && (v as { ref_data?: unknown }).ref_data instanceof Uint8Array;
+}
+
 class Reader {
   skipped: string[] = [];
-  constructor(private path: string) {}
+  /** uns keys turned into categoricals (0.6 `<col>_categories`), removed from uns afterwards. */
+  consumedUns = new Set<string>();
+  constructor(
+    private path: string,
+    private file: H5File,
+  ) {}
 
   encoding(e: H5Group | H5Dataset): string | undefined {
     return readStringAttr(e, 'encoding-type');
@@ -374,7 +404,8 @@ class Reader {
   frame(g: H5Group, name: string): Frame {
     const e = g.get(name);
     if (isDataset(e)) {
-      throw badFile(this.path, `'${name}' is a compound dataset (anndata <= 0.7 layout); re-save it with anndata >= 0.8 (adata.write_h5ad)`);
+      if ((e.metadata as H5Meta).compound_type) return this.compoundFrame(e, name);
+      throw badFile(this.path, `'${name}': expected a dataframe group or a compound dataset (anndata <= 0.7), found a plain dataset of shape (${(e.shape ?? []).join(', ')})`);
     }
     if (!isGroup(e)) throw badFile(this.path, `missing group '${name}'`);
     const indexName = readStringAttr(e, '_index') ?? (has(e, '_index') ? '_index' : has(e, 'index') ? 'index' : undefined);
@@ -435,12 +466,125 @@ class Reader {
     const meta = e.metadata as { type: number; size: number; enum_type?: unknown };
     const isBool = readStringAttr(e, 'stnmf-kind') === 'bool' || meta.enum_type !== undefined;
     if (isBool) return { kind: 'bool', values: Uint8Array.from(toInt32(this.path, where, v)) };
-    // Legacy (anndata 0.7) categoricals: integer codes + attribute/`__categories` group.
-    const catRef = legacyCats && has(legacyCats, k) ? readStrings(this.path, getDataset(legacyCats, k)!) : undefined;
-    if (catRef) return { kind: 'category', codes: toInt32(this.path, where, v), categories: catRef };
+    // Legacy (anndata 0.7) categoricals: integer codes whose `categories` attribute references
+    // `__categories/<col>` (which carries `ordered`); older writers left only the group.
+    const catDs = this.categoriesRef(e, where) ?? (legacyCats && has(legacyCats, k) ? getDataset(legacyCats, k) : undefined);
+    if (catDs) {
+      const ord = readAttr(catDs, 'ordered');
+      return { kind: 'category', codes: toInt32(this.path, where, v), categories: this.categoryLabels(catDs, where), ordered: ord === true || ord === 1 };
+    }
     if (v instanceof Float32Array || v instanceof Float64Array || v instanceof Int32Array) return { kind: 'number', values: v };
     if (ArrayBuffer.isView(v)) return { kind: 'number', values: toFloat64(this.path, where, v) };
     return undefined;
+  }
+
+  /** The dataset a 0.7 `categories` object-reference attribute points to, if any. */
+  categoriesRef(e: H5Dataset, where: string): H5Dataset | undefined {
+    if (!('categories' in e.attrs)) return undefined;
+    let v: unknown;
+    try {
+      v = e.attrs['categories'].value;
+    } catch {
+      return undefined;
+    }
+    const ref = Array.isArray(v) ? v[0] : v;
+    if (!isReference(ref)) return undefined;
+    let target: unknown;
+    try {
+      target = this.file.dereference(ref as never);
+    } catch {
+      target = undefined;
+    }
+    if (!isDataset(target)) throw badFile(this.path, `${where}: the 'categories' attribute does not reference a dataset`);
+    return target;
+  }
+
+  /** Category labels of a string or numeric dataset (numbers become their decimal text, as pandas prints them). */
+  categoryLabels(ds: H5Dataset, where: string): string[] {
+    const raw = readValue(this.path, ds);
+    return Array.isArray(raw) || typeof raw === 'string' ? readStrings(this.path, ds) : Array.from(toFloat64(this.path, where, raw), String);
+  }
+
+  /**
+   * A pre-0.7 dataframe stored as a compound dataset (numpy structured array). As anndata's
+   * `read_dataframe_legacy`, the first field is the index (0.6 named it `index`). Integer fields
+   * become categoricals when `uns/<field>_categories` exists and every code is below its length
+   * (anndata's `_clean_uns` test); that uns entry is then dropped.
+   */
+  compoundFrame(e: H5Dataset, name: string): Frame {
+    const members = (e.metadata as H5Meta).compound_type!.members;
+    const rows = readValue(this.path, e);
+    if ((e.shape ?? []).length !== 1 || !Array.isArray(rows)) throw badFile(this.path, `'${name}': expected a 1-D compound dataset, found shape (${(e.shape ?? []).join(', ')})`);
+    const indexAt = Math.max(0, members.findIndex((m) => m.name === 'index'));
+    if (members[indexAt].type !== H5T.STRING) throw badFile(this.path, `'${name}': index field ${q(members[indexAt].name)} is not a string field`);
+    const field = (at: number) => rows.map((r) => (r as unknown[])[at]);
+    const index = toStrings(this.path, `${name}/${members[indexAt].name}`, field(indexAt));
+    const columns = new Map<string, Column>();
+    members.forEach((m, at) => {
+      if (at === indexAt) return;
+      const where = `/${name}/${m.name}`;
+      const vals = field(at);
+      if (m.type === H5T.STRING) {
+        columns.set(m.name, { kind: 'string', values: toStrings(this.path, where, vals) });
+      } else if (m.type === H5T.ENUM && m.enum_type && Object.keys(m.enum_type.members).sort().join() === 'FALSE,TRUE') {
+        columns.set(m.name, { kind: 'bool', values: Uint8Array.from(vals, (x) => (Number(x) !== 0 ? 1 : 0)) });
+      } else if (m.type === H5T.INTEGER) {
+        const nums = Float64Array.from(vals, (x) => Number(x));
+        const cats = this.unsCategories(m.name, nums);
+        if (cats) columns.set(m.name, { kind: 'category', codes: Int32Array.from(nums), categories: cats });
+        else columns.set(m.name, { kind: 'number', values: m.size <= 4 && m.signed !== false ? Int32Array.from(nums) : nums });
+      } else if (m.type === H5T.FLOAT) {
+        columns.set(m.name, { kind: 'number', values: m.size <= 4 ? Float32Array.from(vals as number[]) : Float64Array.from(vals as number[]) });
+      } else {
+        this.skipped.push(`${name}/${m.name}`);
+      }
+    });
+    return { index, columns };
+  }
+
+  /** 0.6 categories of column `col` from `uns/<col>_categories`, when the codes fit them. */
+  unsCategories(col: string, codes: Float64Array): string[] | undefined {
+    const key = `${col}_categories`;
+    const ds = getDataset(this.file, `uns/${key}`);
+    if (!ds) return undefined;
+    const cats = this.categoryLabels(ds, `/uns/${key}`);
+    for (const c of codes) if (!Number.isInteger(c) || c < -1 || c >= cats.length) return undefined;
+    this.consumedUns.add(key);
+    return cats;
+  }
+
+  /**
+   * 0.6 obsm/varm: one compound dataset whose fields are fixed-size array members, each an
+   * (n x k) matrix (anndata's BoundRecArr); scalar fields are n x 1.
+   */
+  compoundMap(e: H5Dataset, name: string): Record<string, NumMatrix> {
+    const members = (e.metadata as H5Meta).compound_type!.members;
+    const rows = readValue(this.path, e);
+    const n = (e.shape ?? [])[0] ?? 0;
+    const out: Record<string, NumMatrix> = {};
+    if (!Array.isArray(rows)) throw badFile(this.path, `'${name}': cannot read the compound dataset`);
+    members.forEach((m, at) => {
+      const elem: H5Meta = m.type === H5T.ARRAY && m.array_type ? m.array_type : m;
+      const shape = m.type === H5T.ARRAY ? (m.array_type?.shape ?? []) : [];
+      const cols = shape.reduce((a, b) => a * b, 1);
+      const inner = elem.type;
+      if (inner !== H5T.FLOAT && inner !== H5T.INTEGER) {
+        this.skipped.push(`${name}/${m.name}`);
+        return;
+      }
+      const f32 = inner === H5T.FLOAT && elem.size === 4;
+      const data = f32 ? new Float32Array(n * cols) : new Float64Array(n * cols);
+      for (let i = 0; i < n; i++) {
+        const v = (rows[i] as unknown[])[at];
+        if (cols === 1 && shape.length === 0) data[i] = Number(v);
+        else {
+          const flat = (v as unknown[]).flat(Infinity) as unknown[];
+          for (let j = 0; j < cols; j++) data[i * cols + j] = Number(flat[j]);
+        }
+      }
+      out[m.name] = { rows: n, cols, data };
+    });
+    return out;
   }
 
   matrixAsCsr(g: H5Group, name: string): Csr {
@@ -470,6 +614,8 @@ class Reader {
   }
 
   numMap(f: H5Group, name: string): Record<string, NumMatrix> {
+    const ds = getDataset(f, name);
+    if (ds && (ds.metadata as H5Meta).compound_type) return this.compoundMap(ds, name);
     const g = getGroup(f, name);
     const out: Record<string, NumMatrix> = {};
     if (!g) return out;
