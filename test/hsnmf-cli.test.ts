@@ -62,7 +62,9 @@ test('demoHsnmf: simulated slide, hybrid vs feature, writes clusters/metrics/sum
     for (const k of ['chaos', 'pas', 'moransI', 'silhouette', 'daviesBouldin', 'cmc', 'nClusters', 'seconds']) assert.ok(k in s, `summary key ${k}`);
     const summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8'));
     assert.equal(summary.nClusters, s.nClusters);
-    for (const f of ['clusters.csv', 'metrics.csv', 'markers.csv', 'X_nmf.npy', 'X_snmf.npy', 'H.npy']) assert.ok(existsSync(join(dir, f)), f);
+    for (const f of ['clusters.csv', 'clusters.png', 'metrics.csv', 'markers.csv', 'X_nmf.npy', 'X_snmf.npy', 'H.npy']) assert.ok(existsSync(join(dir, f)), f);
+    const png = readFileSync(join(dir, 'clusters.png'));
+    assert.deepEqual([...png.subarray(1, 4)], [0x50, 0x4e, 0x47], 'clusters.png is a PNG');
     const clusters = readFileSync(join(dir, 'clusters.csv'), 'utf8').trim().split('\n');
     assert.equal(clusters.length, 3001);
     assert.equal(clusters[0], 'cell_id,x_um,y_um,hsnmf');

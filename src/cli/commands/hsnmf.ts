@@ -9,6 +9,7 @@ import type { Column, Dataset } from '../../dataset.js';
 import { StnmfError } from '../../errors.js';
 import { writeH5ad } from '../../io/h5ad.js';
 import { writeNpy } from '../../io/npy.js';
+import { sceneToPng, spatialScatter } from '../../plot/index.js';
 import { transposeDense } from '../../linalg/dense.js';
 import { createKernels, type Kernels } from '../../linalg/index.js';
 import {
@@ -94,6 +95,13 @@ async function writeRunFiles(
   for (let i = 0; i < n; i++) lines.push(`${csvField(ds.obs.index[i])},${xy[2 * i]},${xy[2 * i + 1]},${r.labels[i]}`);
   await writeFile(path('clusters.csv'), lines.join('\n') + '\n');
   written.push('clusters.csv');
+  // The domains on the tissue (coordinates in µm): what a biologist looks at first.
+  const x = new Float64Array(n), y = new Float64Array(n);
+  for (let i = 0; i < n; i++) (x[i] = xy[2 * i]), (y[i] = xy[2 * i + 1]);
+  const names = Array.from({ length: r.nClusters }, (_, c) => String(c));
+  const scene = spatialScatter({ x, y, categories: { codes: r.labels, names }, unit: 'um', title: `hSNMF domains (${r.parameters.mode})`, colorLabel: 'hsnmf' });
+  await writeFile(path('clusters.png'), sceneToPng(scene, { pixelRatio: 1.5 }));
+  written.push('clusters.png');
   if (markerNames) {
     const ml = ['cluster,n_cells,method,markers'];
     const sizes = new Int32Array(r.nClusters);
