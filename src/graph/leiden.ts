@@ -10,7 +10,7 @@
  */
 import { StnmfError, throwIfAborted } from '../errors.js';
 import { Rng } from '../linalg/rng.js';
-import { asGraph, modularity as modularityOf, qualityRB, type Graph, type GraphLike } from './graph.js';
+import { asGraph, type Graph, type GraphLike } from './graph.js';
 
 /** Options of {@link leiden}. */
 export interface LeidenOptions {
@@ -36,6 +36,13 @@ export interface LeidenOptions {
   initialMembership?: ArrayLike<number>;
   /** Checked between levels; fires `StnmfError('ABORTED')`. */
   signal?: AbortSignal;
+  /**
+   * Verify that the graph is symmetric with sorted rows and valid weights (default true).
+   * Callers whose graph is symmetric by construction with checked weights (e.g. hSNMF's
+   * `A + Aᵀ` from a counting transpose) pass false to skip the O(nnz log d) scan (0.13 s on
+   * Xenium's 2.9 M-entry graph). An unchecked asymmetric graph gives meaningless results.
+   */
+  validate?: boolean;
 }
 
 /** Result of {@link leiden}. */
@@ -151,7 +158,7 @@ function checkSymmetricGraph(g: Graph): void {
  */
 export function leiden(graph: GraphLike, options: LeidenOptions = {}): LeidenResult {
   const g = asGraph(graph);
-  checkSymmetricGraph(g);
+  if (options.validate ?? true) checkSymmetricGraph(g);
   const objective = options.objective ?? 'rb';
   if (objective !== 'rb' && objective !== 'modularity') throw new StnmfError('BAD_OPTION', `leiden: objective must be 'rb' or 'modularity', got ${String(objective)}`);
   const gamma = objective === 'modularity' ? 1 : options.resolution ?? 1;
@@ -224,8 +231,34 @@ export function leiden(graph: GraphLike, options: LeidenOptions = {}): LeidenRes
     }
   }
   const nClusters = orderBySize(membership);
-  const quality = objective === 'modularity' ? modularityOf(g, membership, 1) : qualityRB(g, membership, gamma);
-  return { membership, nClusters, quality, modularity: modularityOf(g, membership, 1), iterations };
+  // One pass for both figures; bitwise equal to qualityRB(g, m, γ) and modularity(g, m, 1).
+  const { twoE, sumK2 } = partitionSums(g, base.k, membership, nClusters);
+  const m = twoM / 2;
+  const mod = m === 0 ? NaN : (twoE - sumK2 / (2 * m)) / (2 * m);
+  const quality = objective === 'modularity' ? mod : m === 0 ? 0 : twoE - (gamma * sumK2) / (2 * m);
+  return { membership, nClusters, quality, modularity: mod, iterations };
+}
+
+/**
+ * Σ_c 2e_c (twice the internal weight, a loop counting A_ii = 2w_ii) and Σ_c K_c², summed in
+ * the same order as graph.ts `qualityRB`, so the quality and modularity are bitwise the same
+ * as calling qualityRB and modularity, at the cost of one pass instead of two.
+ */
+function partitionSums(g: Graph, k: Float64Array, membership: Int32Array, nc: number): { twoE: number; sumK2: number } {
+  const K = new Float64Array(nc);
+  let twoE = 0;
+  for (let i = 0; i < g.n; i++) {
+    const ci = membership[i];
+    K[ci] += k[i];
+    for (let p = g.indptr[i]; p < g.indptr[i + 1]; p++) {
+      const j = g.indices[p];
+      if (j === i) twoE += 2 * g.weights[p];
+      else if (membership[j] === ci) twoE += g.weights[p];
+    }
+  }
+  let sumK2 = 0;
+  for (let c = 0; c < nc; c++) sumK2 += K[c] * K[c];
+  return { twoE, sumK2 };
 }
 
 /** Renumbers community ids to 0..c−1 in order of first appearance; returns c. */
@@ -261,7 +294,7 @@ function orderBySize(part: Int32Array): number {
 function moveNodes(L: Level, part: Int32Array, gm: number, rng: Rng, s: Scratch): number {
   const n = L.n;
   const { indptr, nbr, w, k } = L;
-  const { neighW, mark, touched, queue, inQueue, commK, commN, empty } = s;
+  const { neighW, touched, queue, inQueue, commK, commN, empty } = s;
   commK.fill(0, 0, n);
   commN.fill(0, 0, n);
   for (let v = 0; v < n; v++) {
@@ -285,12 +318,11 @@ function moveNodes(L: Level, part: Int32Array, gm: number, rng: Rng, s: Scratch)
     const a = part[v];
     const kv = k[v];
     let nt = 0;
-    for (let p = indptr[v]; p < indptr[v + 1]; p++) {
+    // Level weights are > 0 (zeros are dropped), so neighW[c] === 0 means c is not listed yet;
+    // that spares a mark array read and write per edge on the hottest loop.
+    for (let p = indptr[v], pe = indptr[v + 1]; p < pe; p++) {
       const c = part[nbr[p]];
-      if (!mark[c]) {
-        mark[c] = 1;
-        touched[nt++] = c;
-      }
+      if (neighW[c] === 0) touched[nt++] = c;
       neighW[c] += w[p];
     }
     const f = gm * kv;
@@ -312,11 +344,7 @@ function moveNodes(L: Level, part: Int32Array, gm: number, rng: Rng, s: Scratch)
       bestGain = -stay;
       best = empty[nEmpty - 1];
     }
-    for (let t = 0; t < nt; t++) {
-      const c = touched[t];
-      neighW[c] = 0;
-      mark[c] = 0;
-    }
+    for (let t = 0; t < nt; t++) neighW[touched[t]] = 0;
     if (best === a || bestGain <= eps) continue;
     if (commN[best] === 0) nEmpty--; // it was the top of the empty stack
     commK[a] -= kv;
@@ -348,7 +376,7 @@ function moveNodes(L: Level, part: Int32Array, gm: number, rng: Rng, s: Scratch)
 function refine(L: Level, part: Int32Array, gm: number, rng: Rng, s: Scratch, igraphMode: boolean, theta: number): Int32Array {
   const n = L.n;
   const { indptr, nbr, w, k } = L;
-  const { neighW, mark, touched, refK, refN, refExt, commK, prob } = s;
+  const { neighW, touched, refK, refN, refExt, commK, prob } = s;
   const ref = new Int32Array(n);
   for (let v = 0; v < n; v++) {
     ref[v] = v;
@@ -376,10 +404,7 @@ function refine(L: Level, part: Int32Array, gm: number, rng: Rng, s: Scratch, ig
       const u = nbr[p];
       if (part[u] !== S) continue;
       const c = ref[u];
-      if (!mark[c]) {
-        mark[c] = 1;
-        touched[nt++] = c;
-      }
+      if (neighW[c] === 0) touched[nt++] = c; // weights > 0, as in moveNodes
       neighW[c] += w[p];
     }
     const f = gm * kv;
@@ -430,11 +455,7 @@ function refine(L: Level, part: Int32Array, gm: number, rng: Rng, s: Scratch, ig
       refN[v] = 0;
       ref[v] = best;
     }
-    for (let t = 0; t < nt; t++) {
-      const c = touched[t];
-      neighW[c] = 0;
-      mark[c] = 0;
-    }
+    for (let t = 0; t < nt; t++) neighW[touched[t]] = 0;
   }
   return ref;
 }

@@ -163,10 +163,72 @@ export function mixAdjacency(
   options: { rowStochastic?: boolean; renormalize?: boolean } = {},
 ): SparseSquare {
   const rs = options.rowStochastic ?? true;
-  const As = rs ? rowStochastic(spatial) : maxScaled(spatial);
-  const Af = rs ? rowStochastic(feature) : maxScaled(feature);
-  const mix = addScaled(alpha, As, 1 - alpha, Af);
-  return rs && (options.renormalize ?? true) ? rowStochastic(mix) : mix;
+  if (rs) return mixRowStochastic(spatial, feature, alpha, options.renormalize ?? true);
+  return addScaled(alpha, maxScaled(spatial), 1 - alpha, maxScaled(feature));
+}
+
+/**
+ * `rowstoch(α·rowstoch(A) + (1−α)·rowstoch(B))` (the renormalisation only when `renormalize`)
+ * in one row-by-row pass, with the same float64 operations in the same order as composing
+ * rowStochastic and addScaled, so the values are bitwise those of the composition; it saves
+ * three full-size intermediate matrices (0.14 -> 0.085 CPU s on Xenium).
+ */
+function mixRowStochastic(A: SparseSquare, B: SparseSquare, alpha: number, renormalize: boolean): SparseSquare {
+  const n = A.n;
+  const a = alpha;
+  const b = 1 - alpha;
+  const maxLen = A.indptr[n] + B.indptr[n];
+  const indptr = new Int32Array(n + 1);
+  const indices = new Int32Array(maxLen);
+  const weights = new Float64Array(maxLen);
+  let m = 0;
+  for (let i = 0; i < n; i++) {
+    let p = A.indptr[i];
+    let q = B.indptr[i];
+    const pe = A.indptr[i + 1];
+    const qe = B.indptr[i + 1];
+    let sa = 0;
+    for (let t = p; t < pe; t++) sa += A.weights[t];
+    let sb = 0;
+    for (let t = q; t < qe; t++) sb += B.weights[t];
+    // rowStochastic leaves a row summing to 0 at 0; `za`/`zb` reproduce that.
+    const za = sa === 0;
+    const zb = sb === 0;
+    const ia = za ? 0 : 1 / sa;
+    const ib = zb ? 0 : 1 / sb;
+    const start = m;
+    let rowSum = 0;
+    while (p < pe || q < qe) {
+      const cp = p < pe ? A.indices[p] : 0x7fffffff;
+      const cq = q < qe ? B.indices[q] : 0x7fffffff;
+      let v: number;
+      let c: number;
+      if (cp === cq) {
+        v = a * (za ? 0 : A.weights[p] * ia) + b * (zb ? 0 : B.weights[q] * ib);
+        p++;
+        q++;
+        c = cp;
+      } else if (cp < cq) {
+        v = a * (za ? 0 : A.weights[p] * ia);
+        p++;
+        c = cp;
+      } else {
+        v = b * (zb ? 0 : B.weights[q] * ib);
+        q++;
+        c = cq;
+      }
+      if (v === 0) continue;
+      indices[m] = c;
+      weights[m++] = v;
+      rowSum += v;
+    }
+    if (renormalize && rowSum !== 0) {
+      const inv = 1 / rowSum;
+      for (let t = start; t < m; t++) weights[t] *= inv;
+    }
+    indptr[i + 1] = m;
+  }
+  return { n, indptr, indices: indices.slice(0, m), weights: weights.slice(0, m) };
 }
 
 /** Number of undirected edges of a symmetric graph without self-loops (stored entries / 2). */
