@@ -238,6 +238,17 @@ export function qualityRB(graph: GraphLike, membership: ArrayLike<number>, resol
   const nc = checkMembership(g, membership, 'qualityRB');
   const { k, m } = strengths(g);
   if (m === 0) return 0;
+  const { twoE, sumK2 } = partitionSums(g, k, membership, nc);
+  return twoE - (resolution * sumK2) / (2 * m);
+}
+
+/**
+ * The two sums every RB quality is made of: Σ_c 2e_c (twice the internal weight) and Σ_c K_c²
+ * (K_c = total strength of community c). One pass; Leiden calls it once for both its quality
+ * and the modularity it reports.
+ * @param k node strengths (`strengths(g).k`); `nc` the number of communities.
+ */
+export function partitionSums(g: Graph, k: Float64Array, membership: ArrayLike<number>, nc: number): { twoE: number; sumK2: number } {
   const K = new Float64Array(nc);
   let twoE = 0;
   for (let i = 0; i < g.n; i++) {
@@ -250,9 +261,9 @@ export function qualityRB(graph: GraphLike, membership: ArrayLike<number>, resol
       else if (membership[j] === ci) twoE += g.weights[p];
     }
   }
-  let sq = 0;
-  for (let c = 0; c < nc; c++) sq += K[c] * K[c];
-  return twoE - (resolution * sq) / (2 * m);
+  let sumK2 = 0;
+  for (let c = 0; c < nc; c++) sumK2 += K[c] * K[c];
+  return { twoE, sumK2 };
 }
 
 /**

@@ -10,7 +10,7 @@
  */
 import { StnmfError, throwIfAborted } from '../errors.js';
 import { Rng } from '../linalg/rng.js';
-import { asGraph, type Graph, type GraphLike } from './graph.js';
+import { asGraph, partitionSums, type Graph, type GraphLike } from './graph.js';
 
 /** Options of {@link leiden}. */
 export interface LeidenOptions {
@@ -237,28 +237,6 @@ export function leiden(graph: GraphLike, options: LeidenOptions = {}): LeidenRes
   const mod = m === 0 ? NaN : (twoE - sumK2 / (2 * m)) / (2 * m);
   const quality = objective === 'modularity' ? mod : m === 0 ? 0 : twoE - (gamma * sumK2) / (2 * m);
   return { membership, nClusters, quality, modularity: mod, iterations };
-}
-
-/**
- * Σ_c 2e_c (twice the internal weight, a loop counting A_ii = 2w_ii) and Σ_c K_c², summed in
- * the same order as graph.ts `qualityRB`, so the quality and modularity are bitwise the same
- * as calling qualityRB and modularity, at the cost of one pass instead of two.
- */
-function partitionSums(g: Graph, k: Float64Array, membership: Int32Array, nc: number): { twoE: number; sumK2: number } {
-  const K = new Float64Array(nc);
-  let twoE = 0;
-  for (let i = 0; i < g.n; i++) {
-    const ci = membership[i];
-    K[ci] += k[i];
-    for (let p = g.indptr[i]; p < g.indptr[i + 1]; p++) {
-      const j = g.indices[p];
-      if (j === i) twoE += 2 * g.weights[p];
-      else if (membership[j] === ci) twoE += g.weights[p];
-    }
-  }
-  let sumK2 = 0;
-  for (let c = 0; c < nc; c++) sumK2 += K[c] * K[c];
-  return { twoE, sumK2 };
 }
 
 /** Renumbers community ids to 0..c−1 in order of first appearance; returns c. */
