@@ -21,7 +21,7 @@ import { Interner, TripletAccumulator } from './aggregate.js';
 import { columnFromStrings } from './csv.js';
 import { moveFeaturesToObs } from './features.js';
 import { forEachRecord, num, readSmallTable } from './text.js';
-import { badFile, badInput, canonicalizeCsr, CsrBuilder, q, requireUnique } from './util.js';
+import { badFile, badInput, canonicalizeCsr, CsrBuilder, matchIds, q, requireUnique } from './util.js';
 
 /** Options of {@link readCosmx}. */
 export interface CosmxOptions {
@@ -177,19 +177,8 @@ async function joinMetadata(d: Dataset, metaPath: string, exprPath: string): Pro
   const cc = col('cell_ID');
   const need = ['fov', 'cell_ID', 'CenterX_global_px', 'CenterY_global_px'].filter((n) => col(n) < 0);
   if (need.length > 0) throw badFile(metaPath, `missing column${need.length > 1 ? 's' : ''} ${need.map((n) => `'${n}'`).join(', ')}`);
-  const at = new Map<string, number>();
-  rows.forEach((r, i) => at.set(cellKey(r[fc], r[cc]), i));
   const n = d.obs.index.length;
-  const map = new Int32Array(n);
-  let missing = 0;
-  let first = '';
-  for (let i = 0; i < n; i++) {
-    const k = at.get(d.obs.index[i]);
-    if (k === undefined) {
-      if (missing++ === 0) first = d.obs.index[i];
-      map[i] = -1;
-    } else map[i] = k;
-  }
+  const { map, missing, first } = matchIds(d.obs.index, rows.map((r) => cellKey(r[fc], r[cc])));
   if (missing > 0) {
     throw badInput(metaPath, `${missing} of ${n} cells of ${exprPath} have no row in this metadata file (first: fov ${q(first.split('_')[1])}, cell_ID ${q(first.split('_')[0])})`);
   }

@@ -12,7 +12,7 @@ import { transposeCsr } from '../linalg/csr.js';
 import type { Dense } from '../linalg/dense.js';
 import { openAtomic, type WriteOptions } from './atomic.js';
 import { forEachRecord, isNumeric, num, readSmallTable, unquote, type Delimiter } from './text.js';
-import { badFile, badInput, CsrBuilder, q, requireUnique } from './util.js';
+import { badFile, badInput, CsrBuilder, matchIds, q, requireUnique } from './util.js';
 
 /** A parsed numeric table, rows as in the file. */
 export interface MatrixTable {
@@ -272,19 +272,11 @@ export async function readCsvDataset(path: string, opts: CsvDatasetOptions = {})
  */
 export function attachCoordinates(d: Dataset, c: CoordTable, coordPath: string, matrixPath: string, unit: CoordinateUnit, micronsPerUnit?: number): void {
   const n = d.obs.index.length;
-  const map = new Int32Array(n);
+  let map: Int32Array = new Int32Array(n);
   if (c.labels) {
-    const pos = new Map<string, number>();
-    c.labels.forEach((l, i) => pos.set(l, i));
-    let missing = 0;
-    let firstMissing = '';
-    for (let i = 0; i < n; i++) {
-      const p = pos.get(d.obs.index[i]);
-      if (p === undefined) {
-        if (missing++ === 0) firstMissing = d.obs.index[i];
-        map[i] = -1;
-      } else map[i] = p;
-    }
+    const m = matchIds(d.obs.index, c.labels);
+    map = m.map;
+    const { missing, first: firstMissing } = m;
     if (missing > 0) {
       throw badInput(coordPath, `${missing} of ${n} observations of ${matrixPath} have no row in this positions file (first: ${q(firstMissing)})`);
     }

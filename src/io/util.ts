@@ -288,3 +288,23 @@ export class CsrBuilder {
     };
   }
 }
+
+/**
+ * Row of `keys` holding each id (-1 when absent), with the number of absent ids and the first
+ * of them, so a reader can join a matrix to its positions/metadata table and name what is missing.
+ */
+export function matchIds(ids: readonly string[], keys: readonly string[]): { map: Int32Array; missing: number; first: string } {
+  const at = new Map<string, number>();
+  keys.forEach((k, i) => at.set(k, i));
+  const map = new Int32Array(ids.length);
+  let missing = 0;
+  let first = '';
+  for (let i = 0; i < ids.length; i++) {
+    const k = at.get(ids[i]);
+    if (k === undefined) {
+      if (missing++ === 0) first = ids[i];
+      map[i] = -1;
+    } else map[i] = k;
+  }
+  return { map, missing, first };
+}

@@ -17,7 +17,7 @@ import { findMexFiles, readMex } from './mex.js';
 import { readParquetColumns } from './parquet.js';
 import { readTenxH5 } from './tenx-h5.js';
 import { forEachRecord } from './text.js';
-import { badFile, badInput, q, takeFrame } from './util.js';
+import { badFile, badInput, matchIds, q, takeFrame } from './util.js';
 
 /** Options of {@link readVisium}. */
 export interface VisiumOptions {
@@ -129,19 +129,8 @@ export async function readVisium(dir: string, opts: VisiumOptions = {}): Promise
   if (!posPath) throw badFile(join(root, 'spatial'), 'missing tissue_positions.csv, tissue_positions_list.csv or tissue_positions.parquet');
   let d = src.kind === 'h5' ? await readTenxH5(src.path, { gexOnly: opts.gexOnly }) : await readMex(src.path, { gexOnly: opts.gexOnly });
   const pos = await readTissuePositions(posPath);
-  const at = new Map<string, number>();
-  pos.barcode.forEach((b, i) => at.set(b, i));
   const n = d.obs.index.length;
-  const map = new Int32Array(n);
-  let missing = 0;
-  let first = '';
-  for (let i = 0; i < n; i++) {
-    const k = at.get(d.obs.index[i]);
-    if (k === undefined) {
-      if (missing++ === 0) first = d.obs.index[i];
-      map[i] = -1;
-    } else map[i] = k;
-  }
+  const { map, missing, first } = matchIds(d.obs.index, pos.barcode);
   if (missing > 0) throw badInput(posPath, `${missing} of ${n} barcodes of ${src.path} are absent from this positions file (first: ${q(first)})`);
 
   const sfPath = join(root, 'spatial', 'scalefactors_json.json');
