@@ -10,6 +10,13 @@
   return f32x4.add(f32x4.mul(a, b), c);
 }
 
+/** a*b + c on two float64 lanes: fused with relaxed SIMD, otherwise mul then add. */
+// @ts-ignore: decorator
+@inline export function fma64(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f64x2.relaxed_madd(a, b, c);
+  return f64x2.add(f64x2.mul(a, b), c);
+}
+
 /** Lanes below `rem` all ones, the rest zero: ANDing a load with it zeroes over-read lanes. */
 // @ts-ignore: decorator
 @inline export function tailMask(rem: i32): v128 {

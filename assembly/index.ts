@@ -2,3 +2,4 @@
 // (src/linalg/wasm/) calls with byte pointers into the shared linear memory.
 export { denseXBt, denseAtX, gramPart, muApply, colSums, sumSquares, scaleCols, scaleRows, addParts, heapBase } from './dense';
 export { spmm, denseAB, spmmTPart, sddmm, ratioSpmm, nzLoss, halsSweep } from './sparse.gen';
+export { ratioPass64 } from './ratio64.gen';

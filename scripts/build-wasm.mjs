@@ -4,9 +4,10 @@
 //
 // Two variants (compute-notes.md §6), plain SIMD128 and relaxed-SIMD FMA, both importing a
 // shared memory for worker threads; the backend picks one at run time with WebAssembly.validate
-// and, for pages without cross-origin isolation, patches the import to unshared memory. The generated row kernels (assembly/gen-sparse.mjs)
-// and the hand-written sources are assembled in a temporary directory, so nothing generated
-// lands in the source tree except the binaries module (gitignored).
+// and, for pages without cross-origin isolation, patches the import to unshared memory. The
+// generated row kernels (assembly/gen-sparse.mjs, and assembly/gen-ratio64.mjs for SIID's
+// float64 pass) and the hand-written sources are assembled in a temporary directory, so nothing
+// generated lands in the source tree except the binaries module (gitignored).
 //
 // Usage: node scripts/build-wasm.mjs [--wat DIR]   (--wat also writes .wat text for inspection)
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -22,11 +23,13 @@ const watIdx = process.argv.indexOf('--wat');
 const watDir = watIdx >= 0 ? resolve(process.argv[watIdx + 1] ?? 'wat-out') : undefined;
 
 const { generateSparse } = await import(pathToFileURL(join(asmDir, 'gen-sparse.mjs')).href);
+const { generateRatio64 } = await import(pathToFileURL(join(asmDir, 'gen-ratio64.mjs')).href);
 
 const work = mkdtempSync(join(tmpdir(), 'stnmf-asc-'));
 try {
   for (const f of readdirSync(asmDir)) if (f.endsWith('.ts')) copyFileSync(join(asmDir, f), join(work, f));
   writeFileSync(join(work, 'sparse.gen.ts'), generateSparse());
+  writeFileSync(join(work, 'ratio64.gen.ts'), generateRatio64());
 
   // 65536 pages = 4 GiB, the wasm32 ceiling (architecture.md §3).
   const common = ['-O3', '--noAssert', '--runtime', 'stub', '--use', 'abort=', '--enable', 'simd',

@@ -1,7 +1,7 @@
 /**
  * SIID solvers on small random instances (methods-spec M2.13): closed-form Adam gradients vs
  * central finite differences, nnz-only objective vs the dense formula, ECM monotonicity at
- * fixed ω, simplex constraints, the generated fused pass vs the generic loop.
+ * fixed ω, simplex constraints (the fused pass itself: test/ratio-pass64.test.ts).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -16,8 +16,6 @@ import {
   objectiveAndGradient,
   objectiveParts,
   problemStats,
-  ratioPass,
-  ratioPassGeneric,
   siidFit,
   solveSimplexRow,
   thetaFromParams,
@@ -104,22 +102,6 @@ test('nnz-only objective equals the dense formula', () => {
   const d = denseObjective(p, x, h);
   assert.ok(Math.abs(parts.lossX - d.lossX) <= 1e-10 * Math.abs(d.lossX), `lossX ${parts.lossX} vs dense ${d.lossX}`);
   assert.ok(Math.abs(parts.lossV - d.lossV) <= 1e-10 * Math.abs(d.lossV), `lossV ${parts.lossV} vs dense ${d.lossV}`);
-});
-
-test('generated fused pass equals the generic loop', () => {
-  const p = randomProblem(3, 60, 9, 30, 15);
-  for (const h of [1, 3, 8, 13]) {
-    const rng = new Rng(h);
-    const A = Float64Array.from({ length: p.AV.rows * h }, () => rng.uniform());
-    const B = Float64Array.from({ length: p.AV.cols * h }, () => rng.uniform());
-    const oa1 = new Float64Array(p.AV.rows * h), ob1 = new Float64Array(p.AV.cols * h);
-    const oa2 = oa1.slice(), ob2 = ob1.slice();
-    const l1 = ratioPass(p.AV, A, B, h, oa1, ob1, true);
-    const l2 = ratioPassGeneric(p.AV, A, B, h, oa2, ob2, true);
-    assert.ok(Math.abs(l1 - l2) <= 1e-12 * Math.abs(l2));
-    for (let t = 0; t < oa1.length; t++) assert.ok(Math.abs(oa1[t] - oa2[t]) <= 1e-12 * Math.abs(oa2[t]) + 1e-300);
-    for (let t = 0; t < ob1.length; t++) assert.ok(Math.abs(ob1[t] - ob2[t]) <= 1e-12 * Math.abs(ob2[t]) + 1e-300);
-  }
 });
 
 test('Adam closed-form gradients agree with central finite differences (every block)', () => {

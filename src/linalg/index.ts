@@ -2,6 +2,7 @@
 export * from './dense.js';
 export * from './csr.js';
 export * from './rng.js';
-export type { Kernels, KernelOptions } from './kernels.js';
+export type { Kernels, KernelOptions, RatioPass64 } from './kernels.js';
+export { MODEL_FLOOR, modelAtNonzeros, ratioPass, ratioPassGeneric } from './ratio-pass64.js';
 export { createTsKernels } from './ts-kernels.js';
 export { createKernels, defaultThreads } from './backend.js';

@@ -89,6 +89,26 @@ export interface Kernels {
   scaleCols(A: Dense, s: ArrayLike<number>): void;
   /** A[i, :] *= s[i]. */
   scaleRows(A: Dense, s: ArrayLike<number>): void;
+
+  // ---- float64 --------------------------------------------------------------------------
+  /**
+   * Prepares SIID's float64 fused Poisson ratio pass over X for rank h (methods-spec M2.4; see
+   * `RatioPass64`). X must not change while the handle lives; `dispose()` releases its copies.
+   */
+  ratioPass64(X: Csr, h: number): RatioPass64;
+}
+
+/**
+ * A prepared float64 ratio pass over a fixed count matrix X (rows x cols) and rank h. For
+ * A (rows x h) and B (cols x h), row-major float64, with m_ij = max(⟨A_i, B_j⟩, 1e-300) at the
+ * stored entries and R_ij = X_ij / m_ij: outA = R·B (rows x h) and outB = Rᵀ·A (cols x h), both
+ * overwritten. Float64 because SIID's monotone solver is checked to 1e-12 relative.
+ */
+export interface RatioPass64 {
+  /** Runs the pass; returns Σ X_ij·log m_ij over the stored entries when `withLog`, else 0. */
+  run(A: Float64Array, B: Float64Array, outA: Float64Array, outB: Float64Array, withLog: boolean): number;
+  /** Releases the pass's memory; the handle must not be used afterwards. */
+  dispose(): void;
 }
 
 /** Options shared by the backend factories. */

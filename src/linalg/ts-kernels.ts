@@ -7,6 +7,7 @@
 import type { Csr } from './csr.js';
 import type { Dense } from './dense.js';
 import type { Kernels } from './kernels.js';
+import { createTsRatioPass64 } from './ratio-pass64.js';
 
 /** Creates the single-threaded TypeScript backend. */
 export function createTsKernels(): Kernels {
@@ -32,6 +33,7 @@ export function createTsKernels(): Kernels {
     sumSquares,
     scaleCols,
     scaleRows,
+    ratioPass64: createTsRatioPass64,
   };
 }
 

@@ -12,6 +12,7 @@ import { StnmfError } from '../../errors.js';
 import { writeCsv } from '../../io/csv.js';
 import { writeH5ad } from '../../io/h5ad.js';
 import { npyToFloat64, readNpy } from '../../io/npy.js';
+import { createKernels } from '../../linalg/backend.js';
 import { csrFromCoo } from '../../linalg/csr.js';
 import {
   cellClusters,
@@ -57,6 +58,7 @@ export const siidCommand: Command = {
     'restart-screening': { type: 'int', help: 'mu: sweeps after which only the best restart continues (default 20; 0 = run all to the end)' },
     'learning-rate': { type: 'number', default: 0.05, help: 'adam learning rate (paper 0.05)' },
     seed: { type: 'int', default: 0, help: 'random seed' },
+    threads: { type: 'int', help: 'threads of the fused passes (default: all cores)' },
     'mapping-distance': { type: 'number', default: 100, help: 'map each cell to its nearest spot within this distance (µm)' },
     mapping: { type: 'string', help: 'given mapping instead: .npy or text file with the spot index of every cell (-1 = none)' },
     intersect: { type: 'boolean', help: 'drop cell genes missing from the spot slide instead of failing' },
@@ -109,7 +111,10 @@ export const siidCommand: Command = {
 function optionsFromFlags(f: Record<string, string | number | boolean | undefined>): SiidOptions {
   const lambda = f['entropy-lambda'] as number;
   if (lambda < 0) throw new StnmfError('USAGE', `stnmf siid: --entropy-lambda must be >= 0 (0 = off), got ${lambda}`);
+  const threads = f.threads as number | undefined;
+  if (threads !== undefined && threads < 1) throw new StnmfError('USAGE', `stnmf siid: --threads must be >= 1, got ${threads}`);
   return {
+    threads,
     rank: f.rank as number,
     solver: f.solver as 'mu' | 'adam',
     maxIter: f['max-iter'] as number | undefined,
@@ -195,63 +200,72 @@ export async function runSiid(
   );
   const progress = (label: string) => (e: { restart: number; restarts: number; iteration: number; maxIter: number; objective: number }) =>
     ctx.progress(`${label} restart ${e.restart + 1}/${e.restarts}`, e.iteration, e.maxIter, Number.isFinite(e.objective) ? `objective ${e.objective.toPrecision(8)}` : undefined);
-  let holdout: HoldoutResult | undefined;
-  if (folds > 0) {
-    const cxy = cells.obsm.spatial;
-    const cellXY = cxy ? Float64Array.from({ length: cxy.rows * 2 }, (_, t) => cxy.data[Math.floor(t / 2) * cxy.cols + (t % 2)]) : undefined;
-    holdout = await siidHoldout(p, {
-      ...options,
-      folds,
-      foldSeed,
-      cellXY,
-      keepPredictions: true,
-      signal: ctx.signal,
-      onFold: (k, K, e) => {
-        if (e) progress(`siid holdout fold ${k + 1}/${K}`)(e);
-      },
-    });
-    const b = holdout.baselines!;
-    ctx.log(`stnmf siid: holdout R² ${holdout.siid.mean.toFixed(4)} (baselines A ${b.A.mean.toFixed(4)}, B ${b.B.mean.toFixed(4)}, C ${b.C.mean.toFixed(4)}, D ${b.D.mean.toFixed(4)})`);
+  // One kernel backend (and its worker threads) for the holdout and the final fit.
+  const kernels = options.kernels ?? (await createKernels({ threads: options.threads }));
+  try {
+    let holdout: HoldoutResult | undefined;
+    if (folds > 0) {
+      const cxy = cells.obsm.spatial;
+      const cellXY = cxy ? Float64Array.from({ length: cxy.rows * 2 }, (_, t) => cxy.data[Math.floor(t / 2) * cxy.cols + (t % 2)]) : undefined;
+      holdout = await siidHoldout(p, {
+        ...options,
+        kernels,
+        folds,
+        foldSeed,
+        cellXY,
+        keepPredictions: true,
+        signal: ctx.signal,
+        onFold: (k, K, e) => {
+          if (e) progress(`siid holdout fold ${k + 1}/${K}`)(e);
+        },
+      });
+      const b = holdout.baselines!;
+      ctx.log(`stnmf siid: holdout R² ${holdout.siid.mean.toFixed(4)} (baselines A ${b.A.mean.toFixed(4)}, B ${b.B.mean.toFixed(4)}, C ${b.C.mean.toFixed(4)}, D ${b.D.mean.toFixed(4)})`);
+    }
+    const fit = await siidFit(p, { ...options, kernels, signal: ctx.signal, onProgress: progress('siid fit') });
+    const proportions = spotProportions(fit, p);
+    const seconds = (performance.now() - t0) / 1000;
+    const summary: Record<string, unknown> = {
+      holdoutR2: holdout ? holdout.siid.mean : null,
+      objective: fit.objective,
+      lossX: fit.lossX,
+      lossV: fit.lossV,
+      entropy: fit.entropy,
+      omega: fit.omega,
+      iterations: fit.iterations,
+      restartObjectives: fit.restarts.map((r) => r.objective),
+      rank: fit.h,
+      nCells: p.n,
+      nSpots: p.m,
+      nPanelGenes: p.panelCols.length,
+      nModelledGenes: p.G,
+      unmappedCells: notes.unmappedCells,
+      droppedSpots: notes.droppedSpots,
+      droppedCellGenes: notes.droppedCellGenes,
+      backend: kernels.name,
+      threads: kernels.threads,
+    };
+    if (holdout) {
+      summary.holdoutR2NanGenes = holdout.siid.nNaN;
+      summary.holdoutR2NanAsZero = holdout.siid.meanNanAsZero;
+      summary.holdoutFolds = holdout.folds.length;
+      summary.baselineR2 = Object.fromEntries(Object.entries(holdout.baselines!).map(([k, v]) => [k, v.mean]));
+      summary.baselineExcludedCells = holdout.baselineExcludedCells;
+    }
+    if (truth) {
+      const cats = [...new Set(truth)].sort();
+      const codes = Int32Array.from(truth, (t) => cats.indexOf(t));
+      const props = trueProportions(p, codes, cats.length);
+      const s = scoreAgainstTruth(fit, p, codes, props, cats.length, 'cells');
+      summary.ari = s.ari;
+      summary.jsDivergence = s.jsDivergence;
+      summary.jsDivergenceMedian = s.jsMedian;
+    }
+    summary.seconds = seconds;
+    return { prepared, fit, holdout, proportions, imputeList: options.imputeGenes ?? [], summary };
+  } finally {
+    if (!options.kernels) kernels.dispose();
   }
-  const fit = await siidFit(p, { ...options, signal: ctx.signal, onProgress: progress('siid fit') });
-  const proportions = spotProportions(fit, p);
-  const seconds = (performance.now() - t0) / 1000;
-  const summary: Record<string, unknown> = {
-    holdoutR2: holdout ? holdout.siid.mean : null,
-    objective: fit.objective,
-    lossX: fit.lossX,
-    lossV: fit.lossV,
-    entropy: fit.entropy,
-    omega: fit.omega,
-    iterations: fit.iterations,
-    restartObjectives: fit.restarts.map((r) => r.objective),
-    rank: fit.h,
-    nCells: p.n,
-    nSpots: p.m,
-    nPanelGenes: p.panelCols.length,
-    nModelledGenes: p.G,
-    unmappedCells: notes.unmappedCells,
-    droppedSpots: notes.droppedSpots,
-    droppedCellGenes: notes.droppedCellGenes,
-  };
-  if (holdout) {
-    summary.holdoutR2NanGenes = holdout.siid.nNaN;
-    summary.holdoutR2NanAsZero = holdout.siid.meanNanAsZero;
-    summary.holdoutFolds = holdout.folds.length;
-    summary.baselineR2 = Object.fromEntries(Object.entries(holdout.baselines!).map(([k, v]) => [k, v.mean]));
-    summary.baselineExcludedCells = holdout.baselineExcludedCells;
-  }
-  if (truth) {
-    const cats = [...new Set(truth)].sort();
-    const codes = Int32Array.from(truth, (t) => cats.indexOf(t));
-    const props = trueProportions(p, codes, cats.length);
-    const s = scoreAgainstTruth(fit, p, codes, props, cats.length, 'cells');
-    summary.ari = s.ari;
-    summary.jsDivergence = s.jsDivergence;
-    summary.jsDivergenceMedian = s.jsMedian;
-  }
-  summary.seconds = seconds;
-  return { prepared, fit, holdout, proportions, imputeList: options.imputeGenes ?? [], summary };
 }
 
 /** Type mix of the cells mapped to each spot (the deconvolution truth of M2.8). */

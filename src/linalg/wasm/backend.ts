@@ -10,7 +10,8 @@
  */
 import type { Csr } from '../csr.js';
 import type { Dense } from '../dense.js';
-import type { Kernels } from '../kernels.js';
+import type { Kernels, RatioPass64 } from '../kernels.js';
+import { MODEL_FLOOR, createTsRatioPass64 } from '../ratio-pass64.js';
 import { StnmfError } from '../../errors.js';
 import { WASM_BINARIES } from './binaries.generated.js';
 import { WasmHeap } from './heap.js';
@@ -48,7 +49,7 @@ export interface WasmKernelOptions {
 /** The exports the JS side calls; their order is the index workers receive. */
 const EXPORTS = [
   'denseXBt', 'denseAtX', 'denseAB', 'gramPart', 'spmm', 'spmmTPart', 'addParts', 'sddmm', 'ratioSpmm', 'nzLoss',
-  'halsSweep', 'muApply', 'colSums', 'sumSquares', 'scaleCols', 'scaleRows',
+  'halsSweep', 'muApply', 'colSums', 'sumSquares', 'scaleCols', 'scaleRows', 'ratioPass64',
 ] as const;
 type ExportName = (typeof EXPORTS)[number];
 type Fn = (...a: number[]) => number | undefined;
@@ -624,5 +625,76 @@ class WasmKernels implements Kernels {
       const bnd = WasmKernels.evenSplit(n, this.shares(8 * n * k, n));
       this.exec('scaleRows', WasmKernels.ranges(bnd, (r0, r1) => [a, sp, k, r0, r1]));
     });
+  }
+
+  // ---- float64 ------------------------------------------------------------------------------
+
+  ratioPass64(X: Csr, h: number): RatioPass64 {
+    if (this.disposed) throw new Error('wasm kernels: used after dispose()');
+    // The kernel is specialised up to 16 f64x2 vectors; larger ranks take the TS loop.
+    if (!(h >= 1 && h <= 32)) return createTsRatioPass64(X, h);
+    const heap = this.heap;
+    const rows = X.rows, cols = X.cols, nnz = X.indptr[rows];
+    const v = Math.ceil(h / 2), hp = 2 * v;
+    const parts = this.shares(6 * nnz * h, rows);
+    const bnd = WasmKernels.csrSplit(X.indptr, rows, parts);
+    let longest = 0;
+    for (let i = 0; i < rows; i++) longest = Math.max(longest, X.indptr[i + 1] - X.indptr[i]);
+    const blocks: number[] = [];
+    const alloc = (bytes: number, zero = true) => {
+      const p = heap.alloc(bytes, zero);
+      blocks.push(p);
+      return p;
+    };
+    const copyIn = (a: Int32Array | Float32Array) => {
+      const p = alloc(a.byteLength, false);
+      new Uint8Array(heap.buffer(), p, a.byteLength).set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+      return p;
+    };
+    // X is copied once per handle, so the per-call cost is the factors (rows + cols)·h.
+    const ip = copyIn(X.indptr), ix = copyIn(X.indices), xd = copyIn(X.data);
+    // Factors padded to an even width; the padding lanes are zeroed here and never written.
+    const a = alloc(rows * hp * 8), b = alloc(cols * hp * 8), oa = alloc(rows * hp * 8);
+    const partLen = cols * hp;
+    const ob = alloc(parts * partLen * 8);
+    const scratchLen = longest + 2;
+    const sc = alloc(parts * scratchLen * 8);
+    const args = WasmKernels.ranges(bnd, (r0, r1, t) => [ip, ix, xd, a, b, oa, ob + t * partLen * 8, v, 0, MODEL_FLOOR, sc + t * scratchLen * 8, r0, r1]);
+    let live = true;
+    const pad = (src: Float64Array, n: number, dst: Float64Array) => {
+      if (hp === h) dst.set(src.subarray(0, n * h));
+      else for (let i = 0; i < n; i++) for (let k = 0; k < h; k++) dst[i * hp + k] = src[i * h + k];
+    };
+    const unpad = (src: Float64Array, n: number, dst: Float64Array) => {
+      if (hp === h) dst.set(src.subarray(0, n * h));
+      else for (let i = 0; i < n; i++) for (let k = 0; k < h; k++) dst[i * h + k] = src[i * hp + k];
+    };
+    return {
+      run: (A, B, outA, outB, withLog) => {
+        if (!live || this.disposed) throw new Error('wasm kernels: ratioPass64 handle used after dispose()');
+        // Views are taken per call: with unshared memory a growth elsewhere detaches old ones.
+        pad(A, rows, heap.f64(a, rows * hp));
+        pad(B, cols, heap.f64(b, cols * hp));
+        const parts64 = heap.f64(ob, parts * partLen);
+        parts64.fill(0);
+        for (const x of args) x[8] = withLog ? 1 : 0;
+        const ll = this.exec('ratioPass64', args);
+        unpad(heap.f64(oa, rows * hp), rows, outA);
+        // Shares summed in share order: the result depends on the thread count, not on timing.
+        for (let t = 1; t < parts; t++) {
+          const o = t * partLen;
+          for (let e = 0; e < partLen; e++) parts64[e] += parts64[o + e];
+        }
+        unpad(parts64, cols, outB);
+        let sum = 0;
+        for (const x of ll) sum += x;
+        return sum;
+      },
+      dispose: () => {
+        if (!live) return;
+        live = false;
+        for (const p of blocks) heap.release(p);
+      },
+    };
   }
 }

@@ -5,7 +5,7 @@
  * E-step (two fused passes) plus O((n + m + G)·h) work.
  */
 import type { ProblemStats, SiidParams, SiidProblem } from './model.js';
-import { eStep, factorSums, makeWork, objectiveParts, omegaAt, type Work } from './model.js';
+import { eStep, factorSums, makeWork, objectiveParts, omegaAt, releaseWork, type Work } from './model.js';
 import type { SiidFit, SiidOptions } from './siid.js';
 
 /** Offsets of the blocks inside the flat parameter vector θ. */
@@ -184,11 +184,26 @@ export async function adamFit(
   o: Required<Pick<SiidOptions, 'rank' | 'maxIter' | 'learningRate' | 'l2' | 'platformScaling' | 'entropyReduction' | 'entropySchedule'>> & SiidOptions,
   progress: (iteration: number, objective: number) => void,
 ): Promise<SiidFit> {
+  const w = makeWork(p, o.rank, o.kernels);
+  try {
+    return await adamLoop(p, st, x0, o, progress, w);
+  } finally {
+    releaseWork(w);
+  }
+}
+
+async function adamLoop(
+  p: SiidProblem,
+  st: ProblemStats,
+  x0: SiidParams,
+  o: Required<Pick<SiidOptions, 'rank' | 'maxIter' | 'learningRate' | 'l2' | 'platformScaling' | 'entropyReduction' | 'entropySchedule'>> & SiidOptions,
+  progress: (iteration: number, objective: number) => void,
+  w: Work,
+): Promise<SiidFit> {
   const h = o.rank;
   const L = thetaLayout(p, h);
   const th = thetaFromParams(p, x0, L);
   const x: SiidParams = { P: x0.P.slice(), Qt: x0.Qt.slice(), N: x0.N.slice(), M: x0.M.slice(), phi: x0.phi.slice() };
-  const w = makeWork(p, h);
   const grad = new Float64Array(L.length);
   const m1 = new Float64Array(L.length);
   const m2 = new Float64Array(L.length);

@@ -179,23 +179,32 @@ export function solveSimplexRow(S: Float64Array, off: number, stride: number, le
   if (tStar < 0) return;
   const ws = w[tStar];
   const ss = S[off + tStar * stride];
-  const den = (t: number, delta: number) => {
-    const d = w[t] - ws + ss + delta;
+  // The Newton loop runs over the positive s_t only, packed contiguously with their base
+  // denominators (w_t − w*) + s*, so the strided Q columns are read once.
+  if (packS.length < len) {
+    packS = new Float64Array(len);
+    packB = new Float64Array(len);
+  }
+  const ps = packS, pb = packB;
+  let c = 0;
+  for (let t = 0; t < len; t++) {
     const s = S[off + t * stride];
-    return d > s ? d : s; // mathematically d >= s_t at δ >= 0; guards round-off
-  };
+    if (s > 0) {
+      ps[c] = s;
+      pb[c++] = w[t] - ws + ss;
+    }
+  }
   let delta = 0;
   for (let it = 0; it < 100; it++) {
     let f = -1;
     let d = 0;
-    for (let t = 0; t < len; t++) {
-      const s = S[off + t * stride];
-      if (s > 0) {
-        const q = den(t, delta);
-        const r = s / q;
-        f += r;
-        d += r / q;
-      }
+    for (let u = 0; u < c; u++) {
+      const s = ps[u];
+      let q = pb[u] + delta;
+      if (q < s) q = s; // mathematically q >= s_t at δ >= 0; guards round-off
+      const r = s / q;
+      f += r;
+      d += r / q;
     }
     if (!(d > 0) || !(f > 0)) break;
     const step = f / d;
@@ -205,10 +214,19 @@ export function solveSimplexRow(S: Float64Array, off: number, stride: number, le
   let sum = 0;
   for (let t = 0; t < len; t++) {
     const s = S[off + t * stride];
-    const v = s > 0 ? s / den(t, delta) : 0;
+    let v = 0;
+    if (s > 0) {
+      let q = w[t] - ws + ss + delta;
+      if (q < s) q = s;
+      v = s / q;
+    }
     out[off + t * stride] = v;
     sum += v;
   }
   // One renormalisation for round-off, as the spec asks.
   for (let t = 0; t < len; t++) out[off + t * stride] /= sum;
 }
+
+/** Packed positive entries of the row being solved, and their base denominators (grown on demand). */
+let packS = new Float64Array(64);
+let packB = new Float64Array(64);

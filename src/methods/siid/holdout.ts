@@ -7,6 +7,7 @@
  */
 import { StnmfError, throwIfAborted } from '../../errors.js';
 import type { Csr } from '../../linalg/csr.js';
+import { createKernels } from '../../linalg/backend.js';
 import { Rng } from '../../linalg/rng.js';
 import { knnQuery } from '../../spatial/index.js';
 import type { SiidProblem } from './model.js';
@@ -143,21 +144,12 @@ export async function siidHoldout(problem: SiidProblem, options: HoldoutOptions)
   const objectives: number[] = [];
   const keep = options.keepPredictions ?? false;
   const predictions = keep ? new Float32Array(problem.n * gX) : undefined;
-  for (let k = 0; k < folds.length; k++) {
-    throwIfAborted(options.signal, 'siid holdout');
-    const held = folds[k];
-    const heldSet = new Set(held);
-    const train: number[] = [];
-    for (let j = 0; j < gX; j++) if (!heldSet.has(j)) train.push(j);
-    const sub = restrictPanel(problem, train);
-    options.onFold?.(k, folds.length);
-    const fit = await siidFit(sub, { ...options, onProgress: (p) => options.onFold?.(k, folds.length, p) });
-    objectives.push(fit.objective);
-    const genes = Array.from(held, (j) => problem.panelCols[j]);
-    const pred = imputeGenes(fit, genes);
-    const rr = r2PerColumn(pred.data, held.length, problem.AX, held);
-    held.forEach((j, t) => (r2[j] = rr[t]));
-    if (predictions) for (let i = 0; i < problem.n; i++) held.forEach((j, t) => (predictions[i * gX + j] = pred.data[i * held.length + t]));
+  // One backend for every fold, so worker threads start once.
+  const kernels = options.kernels ?? (await createKernels({ threads: options.threads }));
+  try {
+    await fitFolds(problem, folds, { ...options, kernels }, r2, objectives, predictions);
+  } finally {
+    if (!options.kernels) kernels.dispose();
   }
   const res: HoldoutResult = {
     fold,
@@ -175,6 +167,34 @@ export async function siidHoldout(problem: SiidProblem, options: HoldoutOptions)
   }
   res.seconds = (performance.now() - t0) / 1000;
   return res;
+}
+
+/** Fits every fold on its training genes and scores the held-out ones into `r2` / `predictions`. */
+async function fitFolds(
+  problem: SiidProblem,
+  folds: Int32Array[],
+  options: HoldoutOptions,
+  r2: Float64Array,
+  objectives: number[],
+  predictions: Float32Array | undefined,
+): Promise<void> {
+  const gX = problem.panelCols.length;
+  for (let k = 0; k < folds.length; k++) {
+    throwIfAborted(options.signal, 'siid holdout');
+    const held = folds[k];
+    const heldSet = new Set(held);
+    const train: number[] = [];
+    for (let j = 0; j < gX; j++) if (!heldSet.has(j)) train.push(j);
+    const sub = restrictPanel(problem, train);
+    options.onFold?.(k, folds.length);
+    const fit = await siidFit(sub, { ...options, onProgress: (p) => options.onFold?.(k, folds.length, p) });
+    objectives.push(fit.objective);
+    const genes = Array.from(held, (j) => problem.panelCols[j]);
+    const pred = imputeGenes(fit, genes);
+    const rr = r2PerColumn(pred.data, held.length, problem.AX, held);
+    held.forEach((j, t) => (r2[j] = rr[t]));
+    if (predictions) for (let i = 0; i < problem.n; i++) held.forEach((j, t) => (predictions[i * gX + j] = pred.data[i * held.length + t]));
+  }
 }
 
 /**

@@ -19,6 +19,7 @@ export {
   problemStats,
   initParams,
   makeWork,
+  releaseWork,
   eStep,
   objectiveParts,
   entropyOf,
@@ -31,7 +32,6 @@ export {
 } from './model.js';
 export { ecmSweep, makeEcmScratch, solveSimplexRow } from './ecm.js';
 export { objectiveAndGradient, thetaLayout, thetaFromParams, paramsFromTheta, type ThetaLayout, type AdamObjectiveSettings } from './adam.js';
-export { ratioPass, ratioPassGeneric, modelAtNonzeros } from './passes.js';
 export {
   siidHoldout,
   baselineHoldout,

@@ -9,7 +9,8 @@
  */
 import type { Csr } from '../../linalg/csr.js';
 import { Rng } from '../../linalg/rng.js';
-import { ratioPass } from './passes.js';
+import type { Kernels, RatioPass64 } from '../../linalg/kernels.js';
+import { createTsKernels } from '../../linalg/ts-kernels.js';
 
 /** The numeric problem both solvers work on (built by `prepareSiid` or by tests directly). */
 export interface SiidProblem {
@@ -97,14 +98,20 @@ export interface Work {
   EQ: Float64Array;
   /** Uᵀ·E transposed, G x h. */
   UtE: Float64Array;
+  /** The fused ratio passes over AX and AV (Kernels.ratioPass64); release with `releaseWork`. */
+  passX: RatioPass64;
+  passV: RatioPass64;
   /** Σ_nz AX log z (valid after an E-step with logs). */
   llX: number;
   /** Σ_nz AV log y. */
   llV: number;
 }
 
-/** Allocates the E-step buffers. */
-export function makeWork(p: SiidProblem, h: number): Work {
+/**
+ * Allocates the E-step buffers and prepares the two ratio passes on `kernels` (default: the
+ * TypeScript kernels, so tests can build a Work without a backend). Pair with `releaseWork`.
+ */
+export function makeWork(p: SiidProblem, h: number, kernels: Kernels = createTsKernels()): Work {
   const gX = p.panelCols.length;
   return {
     h,
@@ -114,6 +121,8 @@ export function makeWork(p: SiidProblem, h: number): Work {
     U: new Float64Array(p.m * h),
     EQ: new Float64Array(p.m * h),
     UtE: new Float64Array(p.G * h),
+    passX: kernels.ratioPass64(p.AX, h),
+    passV: kernels.ratioPass64(p.AV, h),
     llX: 0,
     llV: 0,
   };
@@ -144,9 +153,15 @@ export function eStep(p: SiidProblem, x: SiidParams, w: Work, withLog: boolean):
     const src = p.panelCols[j] * h;
     for (let k = 0; k < h; k++) w.QXt[j * h + k] = x.Qt[src + k];
   }
-  w.llX = ratioPass(p.AX, x.P, w.QXt, h, w.RXQ, w.PtRX, withLog);
+  w.llX = w.passX.run(x.P, w.QXt, w.RXQ, w.PtRX, withLog);
   spotFactors(p, x.P, x.M, h, w.U);
-  w.llV = ratioPass(p.AV, w.U, x.Qt, h, w.EQ, w.UtE, withLog);
+  w.llV = w.passV.run(w.U, x.Qt, w.EQ, w.UtE, withLog);
+}
+
+/** Releases the passes of a Work (their copies of the counts in wasm memory). */
+export function releaseWork(w: Work): void {
+  w.passX.dispose();
+  w.passV.dispose();
 }
 
 /** Factor sums used by the closed-form mean totals: qX_k, (Qφ)_k and u_k. */
@@ -186,8 +201,9 @@ export interface ObjectiveParts {
 /**
  * Objective parts at the parameters of the last E-step (which must have run with logs).
  * Uses the closed forms Σ λX = Σ_i N_i Σ_k P_ik qX_k and Σ λV = Σ_k u_k (Qφ)_k.
+ * `withEntropy` false leaves `entropy` at 0 (saves n·h logs where the entropy weight is 0).
  */
-export function objectiveParts(p: SiidProblem, st: ProblemStats, x: SiidParams, w: Work): ObjectiveParts {
+export function objectiveParts(p: SiidProblem, st: ProblemStats, x: SiidParams, w: Work, withEntropy = true): ObjectiveParts {
   const h = w.h;
   const fs = factorSums(p, x, w.U, h);
   let sumX = 0;
@@ -205,7 +221,7 @@ export function objectiveParts(p: SiidProblem, st: ProblemStats, x: SiidParams, 
     const g = p.panelCols[j];
     if (st.b[g] > 0) logPhi += st.b[g] * Math.log(x.phi[g]);
   }
-  return { lossX: sumX - logN - w.llX, lossV: sumV - logPhi - w.llV, entropy: entropyOf(x.P) };
+  return { lossX: sumX - logN - w.llX, lossV: sumV - logPhi - w.llV, entropy: withEntropy ? entropyOf(x.P) : 0 };
 }
 
 /** Ent(P) = −Σ P log P with 0·log 0 = 0. */

@@ -6,10 +6,12 @@
  */
 import { StnmfError, throwIfAborted } from '../../errors.js';
 import { Rng } from '../../linalg/rng.js';
+import { createKernels } from '../../linalg/backend.js';
+import type { Kernels } from '../../linalg/kernels.js';
 import { adamFit } from './adam.js';
 import { makeEcmScratch, mStep } from './ecm.js';
 import type { ObjectiveParts, ProblemStats, SiidInit, SiidParams, SiidProblem } from './model.js';
-import { cloneParams, eStep, initParams, makeWork, objectiveParts, omegaAt, problemStats, type Work } from './model.js';
+import { cloneParams, entropyOf, eStep, initParams, makeWork, objectiveParts, omegaAt, problemStats, releaseWork, type Work } from './model.js';
 export { omegaAt } from './model.js';
 import { prepareSiid, type PrepareOptions, type PreparedSiid, type SiidInputs } from './prepare.js';
 
@@ -71,6 +73,10 @@ export interface SiidOptions extends PrepareOptions {
   learningRate?: number;
   /** Adam ℓ2 weight on the unconstrained parameters (default 1e-5 [P]). */
   l2?: number;
+  /** Kernels for the fused passes (reused, not disposed); default: created here and disposed. */
+  kernels?: Kernels;
+  /** Threads when kernels are created here. Default: the machine's parallelism (compute-notes §2.5). */
+  threads?: number;
   onProgress?: (p: SiidProgress) => void;
   signal?: AbortSignal;
 }
@@ -115,7 +121,7 @@ export interface SiidResult extends SiidFit {
 }
 
 /** Defaults applied by `siidFit` (exported so the CLI records them in run.json). */
-export function resolveSiidOptions(o: SiidOptions): Required<Omit<SiidOptions, 'onProgress' | 'signal' | 'imputeGenes' | 'mappingDistance'>> & SiidOptions {
+export function resolveSiidOptions(o: SiidOptions): Required<Omit<SiidOptions, 'onProgress' | 'signal' | 'imputeGenes' | 'mappingDistance' | 'kernels' | 'threads'>> & SiidOptions {
   const solver = o.solver ?? 'mu';
   return {
     ...o,
@@ -153,9 +159,18 @@ export async function siid(inputs: SiidInputs, options: SiidOptions): Promise<Si
 
 /** Fits SIID to a prepared numeric problem (restarts, either solver). */
 export async function siidFit(problem: SiidProblem, options: SiidOptions): Promise<SiidFit> {
-  const o = resolveSiidOptions(options);
+  const o0 = resolveSiidOptions(options);
+  validate(problem, o0);
+  const kernels = options.kernels ?? (await createKernels({ threads: options.threads }));
+  try {
+    return await fitRestarts(problem, { ...o0, kernels });
+  } finally {
+    if (!options.kernels) kernels.dispose();
+  }
+}
+
+async function fitRestarts(problem: SiidProblem, o: ReturnType<typeof resolveSiidOptions> & { kernels: Kernels }): Promise<SiidFit> {
   const h = o.rank;
-  validate(problem, o);
   const st = problemStats(problem);
   const root = new Rng(o.seed);
   let best: SiidFit | undefined;
@@ -204,13 +219,30 @@ async function ecmFit(
   p: SiidProblem,
   st: ProblemStats,
   x: SiidParams,
-  o: ReturnType<typeof resolveSiidOptions>,
+  o: ReturnType<typeof resolveSiidOptions> & { kernels: Kernels },
   restart: number,
   startIter: number,
   endIter: number,
 ): Promise<SiidFit> {
+  const w = makeWork(p, o.rank, o.kernels);
+  try {
+    return await ecmLoop(p, st, x, o, restart, startIter, endIter, w);
+  } finally {
+    releaseWork(w);
+  }
+}
+
+async function ecmLoop(
+  p: SiidProblem,
+  st: ProblemStats,
+  x: SiidParams,
+  o: ReturnType<typeof resolveSiidOptions>,
+  restart: number,
+  startIter: number,
+  endIter: number,
+  w: Work,
+): Promise<SiidFit> {
   const h = o.rank;
-  const w = makeWork(p, h);
   const sc = makeEcmScratch(p, h);
   const T = o.maxIter;
   const entropyOn = Boolean(o.entropyLambda);
@@ -224,7 +256,7 @@ async function ecmFit(
   let accepted = 0;
   let eSteps = 1;
   eStep(p, x, w, true);
-  let parts = objectiveParts(p, st, x, w);
+  let parts = objectiveParts(p, st, x, w, entropyOn);
   const prev = cloneParams(x);
   const em = cloneParams(x);
   const fHist: number[] = [];
@@ -253,7 +285,7 @@ async function ecmFit(
       extrapolate(prev, em, eta, h, x);
       eStep(p, x, w, true);
       eSteps++;
-      const tryParts = objectiveParts(p, st, x, w);
+      const tryParts = objectiveParts(p, st, x, w, entropyOn);
       const Ftry = objAt(tryParts, omega);
       if (Number.isFinite(Ftry) && Ftry <= F) {
         parts = tryParts;
@@ -266,9 +298,10 @@ async function ecmFit(
     } else if (accel) eta = ACCEL_GROW;
     eStep(p, x, w, true);
     eSteps++;
-    parts = objectiveParts(p, st, x, w);
+    parts = objectiveParts(p, st, x, w, entropyOn);
   }
   const fin = objAt(parts, omega);
+  if (!entropyOn) parts = { ...parts, entropy: entropyOf(x.P) };
   history.push([it, fin]);
   it -= startIter;
   return {
@@ -309,7 +342,7 @@ function extrapolate(a: SiidParams, b: SiidParams, eta: number, h: number, out: 
   // y·(y/x)^(η−1), the step factor clamped to [1e-4, 1e4] so that no entry underflows to a
   // sticky zero or overflows in one step (a zero stays zero).
   const lo = Math.log(1e-4), hi = Math.log(1e4);
-  const geo = (x: number, y: number) => (x > 0 && y > 0 ? y * Math.exp(Math.min(hi, Math.max(lo, (eta - 1) * (Math.log(y) - Math.log(x))))) : y);
+  const geo = (x: number, y: number) => (x > 0 && y > 0 ? y * Math.exp(Math.min(hi, Math.max(lo, (eta - 1) * Math.log(y / x)))) : y);
   const n = a.N.length;
   for (let i = 0; i < n; i++) {
     let s = 0;

@@ -1,25 +1,27 @@
 /**
- * The one hot loop of SIID: a fused Poisson "two-sided ratio" pass over the non-zeros of a
- * count matrix (methods-spec M2.4). For X (rows x cols, CSR) and factors A (rows x h),
- * B (cols x h), both row-major float64, with m_ij = ⟨A_i, B_j⟩ at the stored entries:
+ * SIID's hot loop, plain TypeScript: the float64 fused Poisson "two-sided ratio" pass over the
+ * non-zeros of a count matrix (methods-spec M2.4). For X (rows x cols, CSR) and factors A
+ * (rows x h), B (cols x h), both row-major float64, with m_ij = ⟨A_i, B_j⟩ at the stored entries:
  *
  *   outA = R · B   (rows x h),   outB = Rᵀ · A   (cols x h),   R_ij = X_ij / m_ij,
  *   and, when asked, Σ X_ij log m_ij.
  *
- * One pass costs 3·nnz·h multiply-adds and never stores R. Composing the same from the
- * `Kernels` interface (sddmm, then spmm and spmmT over the ratio matrix) costs three passes
- * over memory plus float32 rounding of every parameter; measured on the checkerboard Xenium
- * matrix (4000 x 300, 3.2·10⁵ non-zeros, h = 8) the TS kernels take 16 ms per pass and this loop
- * 4 ms. The speed comes from keeping the row of A and the row accumulators in registers, which
- * needs the factor count as a compile-time constant: the loop is generated once per h with
- * `new Function` and cached; where code generation is forbidden (a strict Content Security
- * Policy in a browser) the generic loop below is used instead. Both give the same values up
- * to the order of float64 additions.
+ * One pass costs 3·nnz·h multiply-adds and never stores R. This is the reference and fallback of
+ * `Kernels.ratioPass64`; the wasm backend runs the same pass with f64x2 SIMD and a vectorised
+ * log (assembly/gen-ratio64.mjs): on the checkerboard spot matrix (490 x 1000, 3·10⁵ non-zeros,
+ * h = 8) 2.4 ms per pass with the log against 8.0 ms here, one thread. Composing the pass
+ * from the float32 kernels (sddmm, then spmm and spmmT over the ratio) would cost three passes
+ * over memory and float32 rounding of every parameter. Here the speed comes from keeping the
+ * row of A and the row accumulators in registers, which needs h as a compile-time constant: the
+ * loop is generated once per h with `new Function` and cached; where code generation is
+ * forbidden (a strict Content Security Policy in a browser) the generic loop is used instead.
+ * Both give the same values up to the order of float64 additions.
  *
  * Float64 throughout, because the monotone MM/ECM solver and the gradient checks of the Adam
  * solver are verified to 1e-12 and 1e-5 relative (M2.13), which float32 storage cannot meet.
  */
-import type { Csr } from '../../linalg/csr.js';
+import type { Csr } from './csr.js';
+import type { RatioPass64 } from './kernels.js';
 
 /** Signature of a generated or generic pass. Returns Σ X log m when `withLog`, else 0. */
 type PassFn = (
@@ -148,4 +150,16 @@ function genericPass(
 export function ratioPassGeneric(X: Csr, A: Float64Array, B: Float64Array, h: number, outA: Float64Array, outB: Float64Array, withLog: boolean): number {
   outB.fill(0);
   return genericPass(X.rows, X.indptr, X.indices, X.data, A, B, outA, outB, withLog, h);
+}
+
+/** The TypeScript `Kernels.ratioPass64`: the generated (or generic) loop over X for rank h. */
+export function createTsRatioPass64(X: Csr, h: number): RatioPass64 {
+  const pass = passFor(h);
+  return {
+    run(A, B, outA, outB, withLog) {
+      outB.fill(0);
+      return pass(X.rows, X.indptr, X.indices, X.data, A, B, outA, outB, withLog, h);
+    },
+    dispose() {},
+  };
 }
