@@ -201,3 +201,44 @@ test('Pareto front and nice ticks', () => {
   assert.deepEqual(niceTicks(0, 1, 5), [0, 0.2, 0.4, 0.6, 0.8, 1]);
   assert.deepEqual(niceTicks(3, 97, 4), [20, 40, 60, 80]);
 });
+
+test('legends wrap into columns: 30 SIID factors in the composition plot, 40 clusters beside a map, every label inside the figure', async () => {
+  const { compositionPlot, textWidth } = await import('../src/plot/index.js');
+  const inside = (scene: { width: number; prims: { t: string }[] }, names: string[]): void => {
+    const svg = sceneToSvg(scene as Parameters<typeof sceneToSvg>[0]);
+    for (const nme of names) assert.ok(svg.includes(`>${nme}</text>`), `${nme} missing from the SVG`);
+    for (const p of scene.prims) {
+      if (p.t !== 'text') continue;
+      const tp = p as unknown as { x: number; text: string; size: number; anchor?: string; rotate?: number };
+      if (!names.includes(tp.text) || tp.anchor || tp.rotate) continue;
+      assert.ok(tp.x >= 0 && tp.x + textWidth(tp.text, tp.size) <= scene.width + 0.5, `${tp.text} at x=${tp.x.toFixed(1)} runs past the width ${scene.width}`);
+    }
+  };
+  // Proportions of 500 spots over 30 factors, each factor dominant somewhere.
+  const t = 30;
+  const n = 500;
+  const props = new Float32Array(n * t);
+  for (let i = 0; i < n; i++) {
+    let s = 0;
+    for (let c = 0; c < t; c++) s += props[i * t + c] = c === i % t ? 5 : ((i * 7 + c * 13) % 11) / 10;
+    for (let c = 0; c < t; c++) props[i * t + c] /= s;
+  }
+  const typeNames = Array.from({ length: t }, (_, c) => `F${c}`);
+  const comp = compositionPlot({ proportions: { rows: n, cols: t, data: props }, typeNames, title: 'Spot composition' });
+  inside(comp, typeNames);
+  // The bars keep the width they have with a few types.
+  const few = compositionPlot({ proportions: { rows: n, cols: 3, data: new Float32Array(n * 3).fill(1 / 3) }, typeNames: ['F0', 'F1', 'F2'] });
+  const barsOf = (s: { prims: { t: string }[] }) => s.prims.find((p) => p.t === 'rect' && (p as { stroke?: string }).stroke) as unknown as { w: number };
+  assert.ok(Math.abs(barsOf(comp).w - barsOf(few).w) < 1, `bar area ${barsOf(comp).w} vs ${barsOf(few).w}`);
+  // Every factor's colour shows in the PNG legend and bars.
+  const img = decodePng(sceneToPng(comp, { supersample: 1 }));
+  const seen = new Set<string>();
+  for (let i = 0; i < img.width * img.height; i++) seen.add(`${img.data[4 * i]},${img.data[4 * i + 1]},${img.data[4 * i + 2]}`);
+  for (let c = 0; c < t; c++) assert.ok(seen.has(parseHex(categoryColor(c)).join(',')), `colour of F${c} absent`);
+
+  // 40 clusters beside a real tissue map.
+  const r = await xeniumResult(1);
+  const names40 = Array.from({ length: 40 }, (_, c) => `cluster ${c}`);
+  const codes = Int32Array.from({ length: r.n }, (_, i) => i % 40);
+  inside(spatialScatter({ x: r.x, y: r.y, categories: { codes, names: names40 }, width: 640, colorLabel: 'leiden' }), names40);
+});

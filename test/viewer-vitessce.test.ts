@@ -2,12 +2,14 @@
  * Vitessce export: the AnnData-zarr stores decode back (zarr v2 metadata, zlib chunks,
  * vlen-utf8 strings) to the result's W, coordinates, names and clusters, and the view config
  * references the stores with the documented file type and options (formats.md §1.13).
- * The stores were also opened with anndata 0.8 + zarr 2.13 (python3-anndata, python3-zarr)
- * during development; that check runs here when /usr/bin/python3 has both.
+ * Debian's python3 anndata (0.8, with zarr 2.13) opens both stores and sees the same obs
+ * names, obsm.spatial, X_nmf and factor matrix (skipped with a note when /usr/bin/python3
+ * lacks them); the config's keys, grid, coordination scopes and file URLs are checked
+ * against formats.md §1.13.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -54,8 +56,47 @@ test('Vitessce export of the Xenium NMF result round-trips and has a valid confi
   const codes = new Int8Array(unzlibSync(main.get('obs/dominant_factor/codes/0') as Uint8Array).buffer);
   for (const i of [0, 17, fx.n - 1]) assert.equal(cats[codes[i]], `F${fx.clusters[i] + 1}`);
 
-  const c = config as { version: string; datasets: { files: { fileType: string; url: string; options: Record<string, unknown>; coordinationValues: Record<string, string> }[] }[]; layout: { component: string }[] };
+  const c = config as {
+    version: string;
+    datasets: { uid: string; name: string; files: { fileType: string; url: string; options: Record<string, unknown>; coordinationValues: Record<string, string> }[] }[];
+    coordinationSpace: Record<string, Record<string, unknown>>;
+    layout: { component: string; x: number; y: number; w: number; h: number; coordinationScopes: Record<string, string> }[];
+  };
   assert.equal(c.version, '1.0.16');
+  // formats.md §1.13: the top-level keys, {uid, name, files} datasets, {fileType, url, options, coordinationValues} files.
+  assert.deepEqual(Object.keys(c).sort(), ['coordinationSpace', 'datasets', 'description', 'initStrategy', 'layout', 'name', 'version']);
+  assert.equal((config as { initStrategy: string }).initStrategy, 'auto');
+  for (const d of c.datasets) {
+    assert.ok(d.uid && d.name);
+    for (const f of d.files) {
+      assert.deepEqual(Object.keys(f).sort(), ['coordinationValues', 'fileType', 'options', 'url']);
+      assert.deepEqual(Object.keys(f.coordinationValues).sort(), ['featureType', 'featureValueType', 'obsType']);
+    }
+  }
+  // Views on the 12-column grid; every coordination scope names a value of coordinationSpace.
+  const resolved = (l: (typeof c.layout)[number], type: string): unknown => c.coordinationSpace[type]?.[l.coordinationScopes[type]];
+  for (const l of c.layout) {
+    assert.ok(l.x >= 0 && l.w > 0 && l.x + l.w <= 12 && l.y >= 0 && l.h > 0, `${l.component} at x=${l.x} w=${l.w}`);
+    for (const [type, scope] of Object.entries(l.coordinationScopes)) {
+      assert.ok(c.coordinationSpace[type] && scope in c.coordinationSpace[type], `${l.component}: scope ${type}=${scope} not in coordinationSpace`);
+    }
+    // Views that colour or list features find a file with a matrix for their obs/feature/value types.
+    if (l.coordinationScopes.featureType) {
+      const want = { obsType: resolved(l, 'obsType'), featureType: resolved(l, 'featureType'), featureValueType: resolved(l, 'featureValueType') };
+      assert.ok(
+        c.datasets[0].files.some((f) => f.options.obsFeatureMatrix && f.coordinationValues.obsType === want.obsType && f.coordinationValues.featureType === want.featureType && f.coordinationValues.featureValueType === want.featureValueType),
+        `${l.component}: no file with a feature matrix for ${JSON.stringify(want)}`,
+      );
+    }
+    if (l.component === 'scatterplot') {
+      const emb = (c.datasets[0].files[0].options.obsEmbedding as { embeddingType: string; path: string }[])[0];
+      assert.equal(resolved(l, 'embeddingType'), emb.embeddingType);
+      assert.ok(main.has(`${emb.path}/.zarray`), `embedding ${emb.path} not in the store`);
+    }
+  }
+  // The initial factor selection is a var name of the factor store.
+  assert.deepEqual(c.coordinationSpace.featureSelection.factor, ['Factor_1']);
+  assert.ok(main.has('obsm/spatial/.zarray') && factors.has('obsm/spatial/.zarray'));
   const files = c.datasets[0].files;
   assert.deepEqual(files.map((f) => f.url), ['http://localhost:8000/result.zarr', 'http://localhost:8000/factors.zarr']);
   assert.ok(files.every((f) => f.fileType === 'anndata.zarr'));
@@ -75,14 +116,25 @@ test('Vitessce export of the Xenium NMF result round-trips and has a valid confi
   writeStore(join(dir, 'factors.zarr'), factors);
   writeStore(join(dir, 'result.zarr'), main);
   writeFileSync(join(dir, 'W.bin'), new Uint8Array(fx.W.buffer));
+  const xy = new Float64Array(2 * fx.n);
+  for (let i = 0; i < fx.n; i++) (xy[2 * i] = fx.x[i]), (xy[2 * i + 1] = fx.y[i]);
+  writeFileSync(join(dir, 'xy.bin'), new Uint8Array(xy.buffer));
+  writeFileSync(join(dir, 'obs_names.txt'), fx.obsNames.join('\n') + '\n');
+  // The stores sit where the config's URLs point, relative to the served folder.
+  for (const f of c.datasets[0].files) assert.ok(f.url.startsWith('http://localhost:8000/') && existsSync(join(dir, f.url.slice('http://localhost:8000/'.length), '.zmetadata')), f.url);
   const py = `
 import anndata, numpy as np, sys
 d = sys.argv[1]
 f = anndata.read_zarr(d + '/factors.zarr')
 a = anndata.read_zarr(d + '/result.zarr')
 W = np.fromfile(d + '/W.bin', dtype='<f4').reshape(f.shape)
+names = open(d + '/obs_names.txt').read().split()
+xy = np.fromfile(d + '/xy.bin', dtype='<f8').reshape(-1, 2)
+assert list(f.obs_names) == names and list(a.obs_names) == names
+assert list(f.var_names) == ['Factor_%d' % (i + 1) for i in range(W.shape[1])], list(f.var_names)
 assert np.array_equal(f.X, W)
 assert np.array_equal(a.obsm['X_nmf'], W)
+assert np.array_equal(a.obsm['spatial'], xy) and np.array_equal(f.obsm['spatial'], xy)
 assert list(a.obs['dominant_factor'].cat.categories) == ['F%d' % (i + 1) for i in range(W.shape[1])], list(a.obs['dominant_factor'].cat.categories)
 assert a.obsm['spatial'].shape == (W.shape[0], 2)
 assert len(a.uns['dominant_factor_colors']) == W.shape[1]

@@ -136,7 +136,19 @@ function colorBar(prims: Prim[], x: number, y: number, h: number, range: [number
   if (label) prims.push({ t: 'text', x: x + w / 2, y: y - fontSize, text: label, size: fontSize, anchor: 'middle', fill: INK });
 }
 
-/** A column of colour swatches with names; wraps into further columns. Returns its width. */
+/**
+ * Size of a legend of `names` that may use `maxH` pixels of height: entries per column, column
+ * width and total width (columns side by side, so 40 categories fit beside a 300 px panel).
+ */
+export function legendLayout(names: string[], fontSize: number, maxH: number, title?: string): { perCol: number; columns: number; colW: number; width: number } {
+  const row = fontSize * 1.5;
+  const perCol = Math.max(1, Math.floor((maxH - (title ? row : 0)) / row));
+  const colW = fontSize * 0.6 * Math.min(18, Math.max(...names.map((s) => [...s].length), 1)) + fontSize * 1.6;
+  const columns = Math.max(1, Math.ceil(names.length / perCol));
+  return { perCol, columns, colW, width: Math.max(columns * colW, title ? textWidth(title, fontSize) + 4 : 0) };
+}
+
+/** A column of colour swatches with names; wraps into further columns (see {@link legendLayout}). Returns its width. */
 function legend(prims: Prim[], x: number, y: number, maxH: number, names: string[], colors: string[], fontSize: number, title?: string): number {
   const row = fontSize * 1.5;
   let top = y;
@@ -144,15 +156,14 @@ function legend(prims: Prim[], x: number, y: number, maxH: number, names: string
     prims.push({ t: 'text', x, y: y + fontSize / 2, text: title, size: fontSize, bold: true, fill: INK });
     top += row;
   }
-  const perCol = Math.max(1, Math.floor((maxH - (top - y)) / row));
-  const colW = fontSize * 0.6 * Math.min(18, Math.max(...names.map((s) => [...s].length), 1)) + fontSize * 1.6;
+  const { perCol, colW, width } = legendLayout(names, fontSize, maxH, title);
   names.forEach((name, i) => {
     const cx = x + Math.floor(i / perCol) * colW;
     const cy = top + (i % perCol) * row + row / 2;
     prims.push({ t: 'circle', cx: cx + fontSize * 0.4, cy, r: fontSize * 0.38, fill: colors[i] });
     prims.push({ t: 'text', x: cx + fontSize * 1.1, y: cy, text: fitText(name, fontSize, colW - fontSize * 1.4), size: fontSize, fill: INK });
   });
-  return Math.ceil(names.length / perCol) * colW;
+  return width;
 }
 
 /** Options of {@link spatialScatter}. */
@@ -191,6 +202,8 @@ export function spatialScatter(o: SpatialScatterOptions): Scene {
   let rgbOf: (i: number) => [number, number, number] | undefined;
   let order: Int32Array | undefined;
   let after: (h: number) => void;
+  /** Extra figure width for legend columns beyond the first, known once the panel height is. */
+  let extraW: (h: number) => number = () => 0;
   if (o.values) {
     const vals = o.values;
     const range = o.range ?? valueRange(vals);
@@ -208,6 +221,11 @@ export function spatialScatter(o: SpatialScatterOptions): Scene {
     rgbOf = (i) => (codes[i] >= 0 && codes[i] < rgbs.length ? rgbs[codes[i]] : missing);
     const longest = Math.min(18, Math.max(...names.map((s) => [...s].length), 4));
     sideW = fs * 0.6 * longest + fs * 2.5;
+    // Many categories on a short panel: further legend columns widen the figure, the map keeps its size.
+    extraW = (h) => {
+      const l = legendLayout(names, fs * 0.9, h, o.colorLabel);
+      return Math.max(0, l.width - (sideW - 6));
+    };
     after = (h) => void legend(prims, width - sideW + 6, titleH, h, names, colors, fs * 0.9, o.colorLabel);
   } else {
     rgbOf = () => [60, 60, 60];
@@ -222,7 +240,7 @@ export function spatialScatter(o: SpatialScatterOptions): Scene {
   const panel = drawScatter(prims, { x: 8, y: titleH, w: plotW, h: plotH }, o.x, o.y, rgbOf, order, o.pointRadius);
   scaleBar(prims, panel, o.unit, o.micronsPerUnit, fs * 0.9);
   after(plotH);
-  return { width, height, title: o.title, prims };
+  return { width: Math.ceil(width + extraW(plotH)), height, title: o.title, prims };
 }
 
 /** Options of {@link factorGrid}. */
@@ -384,12 +402,15 @@ export function compositionPlot(o: CompositionOptions): Scene {
     dom[i] = b;
   }
   const order = Int32Array.from({ length: n }, (_, i) => i).sort((a, b) => dom[a] - dom[b] || data[b * t + dom[b]] - data[a * t + dom[a]]);
-  const longest = Math.min(18, Math.max(...o.typeNames.map((s) => [...s].length), 4));
-  const legendW = fs * 0.6 * longest + fs * 2.5;
-  const width = o.width ?? 720;
   const height = o.height ?? 320;
   const topH = o.title ? fs * 2.4 : 8;
-  const box: Box = { x: 44, y: topH, w: width - 44 - legendW - 10, h: height - topH - fs * 2.6 };
+  const boxH = height - topH - fs * 2.6;
+  // The legend wraps into as many columns as the types need (SIID runs use 20-40 factors); the
+  // figure grows to the right so the bars keep their width.
+  const oneColumn = fs * 0.6 * Math.min(18, Math.max(...o.typeNames.map((s) => [...s].length), 4)) + fs * 2.5;
+  const legendW = Math.max(oneColumn, legendLayout(o.typeNames, fs * 0.9, boxH, 'type').width + fs * 0.5);
+  const width = (o.width ?? 720) + (legendW - oneColumn);
+  const box: Box = { x: 44, y: topH, w: width - 44 - legendW - 10, h: boxH };
   const bars = Math.max(1, Math.min(n, Math.floor(box.w)));
   const prims: Prim[] = [];
   if (o.title) prims.push({ t: 'text', x: 8, y: fs * 1.2, text: o.title, size: fs * 1.2, bold: true, fill: INK });
@@ -507,6 +528,11 @@ export interface SweepOptions {
   xLabel: string;
   /** One panel per series (they differ in scale). */
   series: { name: string; values: number[] }[];
+  /**
+   * Splits the points of every panel into lines, e.g. one per Leiden resolution in an hSNMF
+   * rank x resolution sweep: `of[i]` indexes `labels`. Default: one line through all points.
+   */
+  groups?: { name: string; labels: string[]; of: number[] };
   /** A chosen value marked with a dashed line. */
   chosen?: number;
   title?: string;
@@ -514,18 +540,28 @@ export interface SweepOptions {
   fontSize?: number;
 }
 
-/** Rank or resolution sweep: each criterion against the swept parameter, with the chosen value marked. */
+/**
+ * Rank or resolution sweep: each criterion against the swept parameter (one panel each), one
+ * line per group when `groups` is given (with a legend on the right), the chosen value marked.
+ */
 export function sweepPlot(o: SweepOptions): Scene {
   const fs = o.fontSize ?? 11;
   const pw = o.panelWidth ?? 260;
   const ph = 170;
   const topH = o.title ? fs * 2.4 : 6;
-  const width = o.series.length * pw;
+  const lines: { label?: string; idx: number[] }[] = o.groups
+    ? o.groups.labels.map((label, g) => ({ label, idx: o.x.map((_, i) => i).filter((i) => o.groups?.of[i] === g).sort((a, b) => o.x[a] - o.x[b]) }))
+    : [{ idx: o.x.map((_, i) => i) }];
+  const legendW = o.groups ? legendLayout(o.groups.labels, fs * 0.9, ph, o.groups.name).width + 8 : 0;
+  const width = o.series.length * pw + legendW;
   const height = Math.round(topH + fs * 1.8 + ph + fs * 3 + 4);
   const prims: Prim[] = [];
   if (o.title) prims.push({ t: 'text', x: 8, y: fs * 1.2, text: o.title, size: fs * 1.2, bold: true, fill: INK });
   const xr = extent(o.x);
-  const xTicks = o.x.length <= 12 ? o.x : undefined;
+  const distinctX = [...new Set(o.x.filter(Number.isFinite))].sort((a, b) => a - b);
+  const xTicks = distinctX.length <= 12 ? distinctX : undefined;
+  const colorOf = (si: number, li: number): string => categoryColor(o.groups ? li : si);
+  if (o.groups) legend(prims, o.series.length * pw + 4, topH + fs * 1.8, ph, o.groups.labels, o.groups.labels.map((_, g) => categoryColor(g)), fs * 0.9, o.groups.name);
   o.series.forEach((s, si) => {
     const box: Box = { x: si * pw + 52, y: topH + fs * 1.8, w: pw - 64, h: ph };
     prims.push({ t: 'text', x: box.x + box.w / 2, y: topH + fs * 0.7, text: fitText(s.name, fs, pw - 8), size: fs, anchor: 'middle', bold: true, fill: INK });
@@ -533,10 +569,12 @@ export function sweepPlot(o: SweepOptions): Scene {
     const padY = (yr[1] - yr[0]) * 0.08 || 0.5;
     const ax = axes(prims, box, xr, [yr[0] - padY, yr[1] + padY], o.xLabel, '', fs, xTicks);
     if (o.chosen !== undefined) prims.push({ t: 'line', x1: ax.sx(o.chosen), y1: box.y, x2: ax.sx(o.chosen), y2: box.y + box.h, stroke: '#d62728', width: 1, dash: 4 });
-    const pts: number[] = [];
-    o.x.forEach((x, i) => Number.isFinite(s.values[i]) && pts.push(ax.sx(x), ax.sy(s.values[i])));
-    prims.push({ t: 'path', points: pts, stroke: categoryColor(si), width: 1.8 });
-    for (let i = 0; i < pts.length; i += 2) prims.push({ t: 'circle', cx: pts[i], cy: pts[i + 1], r: 3, fill: categoryColor(si) });
+    lines.forEach((line, li) => {
+      const pts: number[] = [];
+      for (const i of line.idx) if (Number.isFinite(s.values[i]) && Number.isFinite(o.x[i])) pts.push(ax.sx(o.x[i]), ax.sy(s.values[i]));
+      prims.push({ t: 'path', points: pts, stroke: colorOf(si, li), width: 1.8 });
+      for (let i = 0; i < pts.length; i += 2) prims.push({ t: 'circle', cx: pts[i], cy: pts[i + 1], r: 3, fill: colorOf(si, li) });
+    });
   });
   return { width, height, title: o.title, prims };
 }
@@ -590,7 +628,11 @@ export function paretoPlot(o: ParetoOptions): Scene {
   o.points.forEach((p, i) => {
     if (!Number.isFinite(p.x) || !Number.isFinite(p.y)) return;
     prims.push({ t: 'circle', cx: ax.sx(p.x), cy: ax.sy(p.y), r: onFront.has(i) ? 4.5 : 3.5, fill: onFront.has(i) ? '#d62728' : '#9a9a9a' });
-    if (p.label) prims.push({ t: 'text', x: ax.sx(p.x) + 6, y: ax.sy(p.y) - fs * 0.6, text: p.label, size: fs * 0.85, fill: onFront.has(i) ? INK : '#777777' });
+    if (p.label) {
+      // Labels that would run off the right edge go to the left of their point.
+      const left = ax.sx(p.x) + 6 + textWidth(p.label, fs * 0.85) > width - 2;
+      prims.push({ t: 'text', x: ax.sx(p.x) + (left ? -6 : 6), y: ax.sy(p.y) - fs * 0.6, text: p.label, size: fs * 0.85, anchor: left ? 'end' : undefined, fill: onFront.has(i) ? INK : '#777777' });
+    }
   });
   return { width, height, title: o.title, prims };
 }

@@ -1,6 +1,7 @@
 /**
- * The stnmf viewer: a WebGL map of the tissue coloured by factor usage, gene, imputed gene
- * (W·H, computed here) or cluster; hover details; lasso selection with export of the ids; a
+ * The stnmf viewer: a WebGL map of the tissue coloured by factor usage, measured gene, imputed
+ * gene (the result's imputed layer, e.g. SIID's, when it has one; otherwise W·H computed here)
+ * or cluster; hover details; lasso selection with export of the ids; a
  * side panel with each factor's top features. Data comes from `stnmf view`'s `/api/...`.
  */
 import './style.css';
@@ -19,6 +20,10 @@ interface Meta {
   factorNames: string[];
   featureNames: string[];
   expressionGenes: string[];
+  /** Genes of the result's imputed layer (empty: imputed genes are W·H over featureNames). */
+  imputedGenes: string[];
+  /** Per imputed gene: also measured (true) or imputed only (false); null when unknown. */
+  imputedMeasured: boolean[] | null;
   clusters: { name: string; categories: string[]; colors: string[] }[];
   topFeatures: { name: string; weight: number }[][];
   summary: Record<string, unknown> | null;
@@ -81,6 +86,10 @@ async function start(): Promise<void> {
   let range: [number, number] = [0, 1];
   const clusterCodes = new Map<number, Int32Array>();
   const geneCache = new Map<number, Float32Array>();
+  const imputedCache = new Map<number, Float32Array>();
+  // Imputed genes come from the layer when the result has one (SIID), else from W·H.
+  const hasLayer = meta.imputedGenes.length > 0;
+  const imputedNames = hasLayer ? meta.imputedGenes : meta.featureNames;
   let frameRequested = false;
 
   const fit = (): void => {
@@ -207,12 +216,19 @@ async function start(): Promise<void> {
       range = valueRange(values);
       label = `${meta.expressionGenes[j]} (counts)`;
     } else {
-      const j = typeof which === 'number' ? which : meta.featureNames.indexOf(which);
-      if (j < 0) throw new Error(`unknown feature ${which}`);
+      const j = typeof which === 'number' ? which : imputedNames.indexOf(which);
+      if (j < 0) throw new Error(`unknown imputed gene ${which}`);
       key = j;
-      values = imputed(j);
+      if (hasLayer) {
+        let v = imputedCache.get(j);
+        if (!v) {
+          v = new Float32Array(await fetchBin(`api/imputed/${j}.bin`));
+          imputedCache.set(j, v);
+        }
+        values = v;
+      } else values = imputed(j);
       range = valueRange(values);
-      label = `${meta.featureNames[j]} (W·H)`;
+      label = `${imputedNames[j]} (${hasLayer ? 'imputed' : 'W·H'})`;
     }
     syncControls();
     legend(label);
@@ -225,7 +241,9 @@ async function start(): Promise<void> {
   const keySel = $<HTMLSelectElement>('key');
   const geneInput = $<HTMLInputElement>('gene');
   if (meta.expressionGenes.length === 0) (modeSel.querySelector('option[value=gene]') as HTMLOptionElement).disabled = true;
-  if (p === 0) (modeSel.querySelector('option[value=imputed]') as HTMLOptionElement).disabled = true;
+  const imputedOption = modeSel.querySelector('option[value=imputed]') as HTMLOptionElement;
+  if (hasLayer) imputedOption.textContent = 'imputed gene (model)';
+  if (imputedNames.length === 0 || (!hasLayer && p === 0)) imputedOption.disabled = true;
   if (meta.clusters.length === 0) (modeSel.querySelector('option[value=cluster]') as HTMLOptionElement).disabled = true;
   const fillKeys = (m: Mode): void => {
     keySel.innerHTML = '';
@@ -235,7 +253,12 @@ async function start(): Promise<void> {
     geneInput.hidden = !(m === 'gene' || m === 'imputed');
     const dl = $('genes');
     dl.innerHTML = '';
-    for (const g of m === 'gene' ? meta.expressionGenes : m === 'imputed' ? meta.featureNames : []) dl.append(new Option(g));
+    if (m === 'imputed') {
+      imputedNames.forEach((g, j) => {
+        const measured = meta.imputedMeasured?.[j];
+        dl.append(new Option(measured === undefined ? '' : measured ? 'also measured' : 'imputed only', g));
+      });
+    } else if (m === 'gene') for (const g of meta.expressionGenes) dl.append(new Option(g));
   };
   const syncControls = (): void => {
     if (modeSel.value !== mode) {
@@ -243,21 +266,23 @@ async function start(): Promise<void> {
       fillKeys(mode);
     }
     if (mode === 'factor' || mode === 'cluster') keySel.value = String(key);
-    else geneInput.value = mode === 'gene' ? meta.expressionGenes[key] : meta.featureNames[key];
+    else geneInput.value = mode === 'gene' ? meta.expressionGenes[key] : imputedNames[key];
   };
   modeSel.addEventListener('change', () => {
     const m = modeSel.value as Mode;
     fillKeys(m);
     if (m === 'factor' || m === 'cluster') void setColoring(m, 0);
     else {
-      const names = m === 'gene' ? meta.expressionGenes : meta.featureNames;
+      const names = m === 'gene' ? meta.expressionGenes : imputedNames;
+      // Imputed mode opens on a gene that was not measured, when the result says which those are.
+      const unmeasured = m === 'imputed' ? meta.imputedMeasured?.indexOf(false) ?? -1 : -1;
       const first = meta.topFeatures[0]?.[0]?.name;
-      void setColoring(m, first && names.includes(first) ? first : names[0]);
+      void setColoring(m, unmeasured >= 0 ? names[unmeasured] : first && names.includes(first) ? first : names[0]);
     }
   });
   keySel.addEventListener('change', () => void setColoring(mode, Number(keySel.value)));
   geneInput.addEventListener('change', () => {
-    const names = mode === 'gene' ? meta.expressionGenes : meta.featureNames;
+    const names = mode === 'gene' ? meta.expressionGenes : imputedNames;
     if (names.includes(geneInput.value)) void setColoring(mode, geneInput.value);
   });
 
@@ -277,11 +302,13 @@ async function start(): Promise<void> {
       const a = document.createElement('a');
       a.href = '#';
       a.textContent = t.name;
-      a.title = meta.expressionGenes.includes(t.name) ? 'colour by this gene' : 'colour by this imputed gene';
+      const measured = meta.expressionGenes.includes(t.name);
+      const linkable = measured || imputedNames.includes(t.name);
+      a.title = measured ? 'colour by this gene' : linkable ? 'colour by this imputed gene' : '';
       a.addEventListener('click', (e) => {
         e.preventDefault();
         e.stopPropagation();
-        void setColoring(meta.expressionGenes.includes(t.name) ? 'gene' : 'imputed', t.name);
+        if (linkable) void setColoring(measured ? 'gene' : 'imputed', t.name);
       });
       const g = document.createElement('span');
       g.className = 'g';

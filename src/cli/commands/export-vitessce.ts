@@ -13,7 +13,7 @@ import { RunOutput } from '../output.js';
 import { StnmfError } from '../../errors.js';
 import type { Column } from '../../dataset.js';
 import { annDataZarr, clusterColors, vitessceConfig, type ZarrStore } from '../../plot/index.js';
-import { loadResult, topFeatures, type LoadedResult } from './view.js';
+import { loadResult, requireCoordinates, topFeatures, type LoadedResult } from './view.js';
 
 /** Dense X is written when it stays below this many bytes (Vitessce fetches dense columns fastest). */
 const DENSE_LIMIT = 1 << 30;
@@ -27,12 +27,17 @@ export function writeStore(dir: string, store: ZarrStore): void {
   }
 }
 
-/** The two stores and the config for a loaded result. */
+/**
+ * The two stores and the config for a loaded result.
+ * @throws StnmfError when the result has no coordinates.
+ */
 export function vitessceExport(r: LoadedResult, baseUrl: string): { main: ZarrStore; factors: ZarrStore; config: Record<string, unknown> } {
+  // Vitessce's spatial view places observations by obsm/spatial; without it there is nothing to place.
+  const { x, y } = requireCoordinates(r, 'export-vitessce');
   const spatial = new Float64Array(2 * r.n);
   for (let i = 0; i < r.n; i++) {
-    spatial[2 * i] = r.x[i];
-    spatial[2 * i + 1] = r.y[i];
+    spatial[2 * i] = x[i];
+    spatial[2 * i + 1] = y[i];
   }
   const obs = new Map<string, Column>();
   const unsStrings: Record<string, string[]> = {};

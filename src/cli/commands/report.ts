@@ -1,6 +1,7 @@
 /**
  * `stnmf report <DIR>`: one self-contained HTML file (report.html) in the result folder with
- * the run's parameters, key figures, figures (the standard ones drawn from W/H/coordinates
+ * the run's parameters, key figures, figures (the standard ones of `stnmf plot` drawn from
+ * W/H/coordinates and the folder's tables — including an hSNMF sweep's sweep and Pareto plots —
  * plus any PNG/SVG already in the folder) and tables (every CSV), openable offline.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -11,7 +12,7 @@ import { RunOutput } from '../output.js';
 import { StnmfError } from '../../errors.js';
 import { buildReport, sceneToPng, type ReportFigure, type ReportTable } from '../../plot/index.js';
 import { loadResult } from './view.js';
-import { standardFigures } from './plot.js';
+import { FACTOR_FILES, filesOf, spatialSkipNote, standardFigures, tableFigures, type NamedFigure } from './plot.js';
 
 /** Builds the report page of `dir` (no writing); notes say what could not be drawn. */
 export async function reportHtml(dir: string, opts: { coords?: string; data?: string; figures?: boolean } = {}): Promise<{ html: string; figures: number; tables: number; notes: string[] }> {
@@ -34,14 +35,23 @@ export async function reportHtml(dir: string, opts: { coords?: string; data?: st
   };
   const notes: string[] = [];
   const figures: ReportFigure[] = [];
-  if (opts.figures !== false && (names.includes('W.npy') || names.includes('result.h5ad'))) {
+  const embed = (figs: NamedFigure[]): void => {
+    for (const f of figs) figures.push({ name: f.name, caption: f.caption, png: sceneToPng(f.scene, { pixelRatio: 1.5 }) });
+  };
+  if (opts.figures !== false && FACTOR_FILES.some((f) => names.includes(f))) {
     try {
       const r = await loadResult(root, opts);
-      for (const f of standardFigures(r)) figures.push({ name: f.name, caption: f.caption, png: sceneToPng(f.scene, { pixelRatio: 1.5 }) });
+      const skipped = spatialSkipNote(r);
+      if (skipped) notes.push(skipped);
+      embed(standardFigures(r));
     } catch (e) {
       if (!(e instanceof StnmfError)) throw e;
       notes.push(`Figures from the factorisation were not drawn: ${e.message}`);
+      embed(tableFigures(filesOf(root)));
     }
+  } else if (opts.figures !== false) {
+    // Tables only (e.g. an hSNMF sweep): sweep and Pareto plots, metric bars.
+    embed(tableFigures(filesOf(root)));
   }
   for (const n of names) {
     const ext = extname(n).toLowerCase();

@@ -41,6 +41,15 @@ export interface ExpressionByFeature {
   data: Float32Array;
 }
 
+/** Imputed values per observation and gene (SIID's `layers.imputed`), dense and row-major. */
+export interface ImputedLayer {
+  names: string[];
+  /** n x names.length, row-major. */
+  data: Float32Array;
+  /** 1 where the gene was also measured (var `in_panel`), 0 where only imputed; undefined when the result does not say. */
+  measured?: Uint8Array;
+}
+
 /** Everything the viewer, report, plot and export commands need from a result. */
 export interface LoadedResult {
   /** Display name (folder or file name). */
@@ -55,15 +64,19 @@ export interface LoadedResult {
   /** Names of H's columns (features). */
   featureNames: string[];
   factorNames: string[];
-  x: Float64Array;
-  y: Float64Array;
+  /** Coordinates in `unit`; undefined when the result has none (plot/report then draw only the non-spatial figures). */
+  x?: Float64Array;
+  y?: Float64Array;
   unit: string;
   /** n x k factor usage (W), row-major. */
   W: Float32Array;
   /** k x p loadings (H), row-major; undefined when neither H.npy nor varm is present. */
   H?: Float32Array;
   clusters: CategoryColumn[];
+  /** Measured values (X), only the measured genes (SIID's imputed-only genes are left out). */
   expression?: ExpressionByFeature;
+  /** Model-imputed values (`layers.imputed`), when the result has them. */
+  imputed?: ImputedLayer;
   summary?: Record<string, unknown>;
   run?: Record<string, unknown>;
   /** Where each part came from, for messages and the viewer's info panel. */
@@ -115,7 +128,24 @@ function asF32(data: ArrayLike<number> | BigInt64Array): Float32Array {
   return Float32Array.from(data as ArrayLike<number>);
 }
 
-function cscFromDataset(ds: Dataset): ExpressionByFeature {
+/** X by feature; `keep` (per column, 1 = keep) drops columns such as SIID's imputed-only genes, whose X column is all zero. */
+function cscFromDataset(ds: Dataset, keep?: Uint8Array): ExpressionByFeature {
+  const full = cscAll(ds);
+  if (!keep || keep.every((v) => v === 1)) return full;
+  const cols: number[] = [];
+  keep.forEach((v, j) => v && cols.push(j));
+  const indptr = new Int32Array(cols.length + 1);
+  cols.forEach((j, c) => (indptr[c + 1] = indptr[c] + full.indptr[j + 1] - full.indptr[j]));
+  const indices = new Int32Array(indptr[cols.length]);
+  const data = new Float32Array(indptr[cols.length]);
+  cols.forEach((j, c) => {
+    indices.set(full.indices.subarray(full.indptr[j], full.indptr[j + 1]), indptr[c]);
+    data.set(full.data.subarray(full.indptr[j], full.indptr[j + 1]), indptr[c]);
+  });
+  return { names: cols.map((j) => full.names[j]), indptr, indices, data };
+}
+
+function cscAll(ds: Dataset): ExpressionByFeature {
   const X = ds.X;
   const p = X.cols;
   const counts = new Int32Array(p + 1);
@@ -189,8 +219,15 @@ function categoryColumns(cols: Map<string, Column>, map?: Int32Array): CategoryC
   return out;
 }
 
-/** obsm keys holding per-observation factor usages, in order of preference. */
-const FACTOR_KEYS = ['X_nmf', 'X_siid', 'X_snmf'];
+/**
+ * obsm keys holding per-observation factor usages, in order of preference: NMF/hSNMF `X_nmf`,
+ * SIID `X_siid` (cell x factor P), bcNMF `X_bcnmf` (target and background coefficients
+ * stacked), smoothed hSNMF `X_snmf`.
+ */
+export const FACTOR_KEYS = ['X_nmf', 'X_siid', 'X_bcnmf', 'X_snmf'];
+
+/** varm keys holding the matching loadings (features x factors, i.e. Hᵀ): NMF `nmf`, bcNMF `bcnmf`, SIID `siid_Q`. */
+export const LOADING_KEYS = ['nmf', 'bcnmf', 'siid_Q'];
 
 /** Coordinate columns that clusters.csv-like tables carry beside the labels. */
 const COORDINATE_COLUMN = /^(x|y|z)(_?(um|px|centroid|location|global_px))?$/i;
@@ -240,9 +277,13 @@ function readClusterCsv(path: string, obsNames: string[]): CategoryColumn[] {
 
 /**
  * Reads a result folder (or one `.h5ad` file) into memory: `result.h5ad` when present
- * (obs names, obsm.spatial, obsm.X_nmf, var names, X, categorical obs columns), otherwise
- * `W.npy` + `H.npy` + `barcodes.tsv`/`genes.tsv` + coordinates from `--coords`, `spatial.csv`
- * or `coords.csv` in the folder, or the `inputs` recorded in run.json.
+ * (obs names, obsm.spatial, the factor usage of {@link FACTOR_KEYS}, the loadings of
+ * {@link LOADING_KEYS}, var names, X, categorical obs columns such as bcNMF's `group`,
+ * `layers.imputed`), otherwise `W.npy` + `H.npy` (or bcNMF's `H_target.npy` +
+ * `H_background.npy` + `basis.npy`, with a `group` category) + `barcodes.tsv`/`genes.tsv`/
+ * `var_names.txt` + coordinates from `--coords`, `spatial.csv` or `coords.csv` in the folder,
+ * or the `inputs` recorded in run.json. A result without coordinates loads with `x`/`y`
+ * undefined; commands that need them call {@link requireCoordinates}.
  */
 export async function loadResult(target: string, opts: LoadOptions = {}): Promise<LoadedResult> {
   const abs = resolve(target);
@@ -283,8 +324,14 @@ export async function loadResult(target: string, opts: LoadOptions = {}): Promis
   let W: Float32Array;
   let n: number;
   let k: number;
-  // The factor embedding each method writes: NMF/hSNMF X_nmf, SIID X_siid (cell x factor P).
+  /** bcNMF folders without result.h5ad: rows of H_target.npy, then of H_background.npy. */
+  let groupSizes: [number, number] | undefined;
   const usageKey = FACTOR_KEYS.find((key) => h5ad?.obsm[key]);
+  const matrix2d = (name: string, what: string): { rows: number; cols: number; data: Float32Array } => {
+    const a = readNpy(files.get(name) as string);
+    if (a.shape.length !== 2) throw new StnmfError('BAD_INPUT', `${files.get(name)}: expected a 2-D array (${what}), got shape (${a.shape.join(', ')})`);
+    return { rows: a.shape[0], cols: a.shape[1], data: asF32(a.data) };
+  };
   if (h5ad && usageKey) {
     const m = h5ad.obsm[usageKey];
     W = asF32(m.data);
@@ -292,30 +339,42 @@ export async function loadResult(target: string, opts: LoadOptions = {}): Promis
     k = m.cols;
     sources.W = `${h5adPath}:obsm/${usageKey}`;
   } else if (files.has('W.npy')) {
-    const a = readNpy(files.get('W.npy') as string);
-    if (a.shape.length !== 2) throw new StnmfError('BAD_INPUT', `${files.get('W.npy')}: expected a 2-D array (n x k), got shape (${a.shape.join(', ')})`);
-    [n, k] = a.shape;
-    W = asF32(a.data);
+    const a = matrix2d('W.npy', 'n x k');
+    [n, k, W] = [a.rows, a.cols, a.data];
     sources.W = files.get('W.npy') as string;
+  } else if (files.has('H_target.npy') && files.has('H_background.npy')) {
+    // `stnmf contrastive` / the demo's bcNMF step: coefficients of the two groups, stacked.
+    const t = matrix2d('H_target.npy', 'target observations x k');
+    const b = matrix2d('H_background.npy', 'background observations x k');
+    if (b.cols !== t.cols) throw new StnmfError('BAD_INPUT', `${files.get('H_background.npy')}: ${b.cols} factors, but H_target.npy has ${t.cols}`);
+    n = t.rows + b.rows;
+    k = t.cols;
+    W = new Float32Array(n * k);
+    W.set(t.data, 0);
+    W.set(b.data, t.rows * k);
+    groupSizes = [t.rows, b.rows];
+    sources.W = `${files.get('H_target.npy')} + ${files.get('H_background.npy')}`;
   } else {
-    throw new StnmfError('BAD_FILE', `${target}: no W.npy and no result.h5ad with obsm ${FACTOR_KEYS.join(' or ')}; nothing to show`);
+    throw new StnmfError('BAD_FILE', `${target}: no W.npy, no H_target.npy + H_background.npy and no result.h5ad with obsm ${FACTOR_KEYS.join(', ')}; nothing to show`);
   }
 
   // Loadings H (k x p) and feature names.
   let H: Float32Array | undefined;
   let featureNames: string[] = [];
-  if (files.has('H.npy')) {
-    const a = readNpy(files.get('H.npy') as string);
-    if (a.shape.length !== 2 || a.shape[0] !== k) throw new StnmfError('BAD_INPUT', `${files.get('H.npy')}: expected shape (${k}, p) to match W, got (${a.shape.join(', ')})`);
+  const hFile = files.has('H.npy') ? 'H.npy' : files.has('basis.npy') ? 'basis.npy' : undefined;
+  const loadingKey = LOADING_KEYS.find((key) => h5ad?.varm[key] && h5ad.varm[key].cols === k);
+  if (hFile) {
+    const a = readNpy(files.get(hFile) as string);
+    if (a.shape.length !== 2 || a.shape[0] !== k) throw new StnmfError('BAD_INPUT', `${files.get(hFile)}: expected shape (${k}, p) to match W, got (${a.shape.join(', ')})`);
     H = asF32(a.data);
-    sources.H = files.get('H.npy') as string;
+    sources.H = files.get(hFile) as string;
     featureNames = Array.from({ length: a.shape[1] }, (_, j) => `feature_${j + 1}`);
-  } else if (h5ad?.varm.nmf) {
-    const m = h5ad.varm.nmf; // p x k (Hᵀ)
+  } else if (h5ad && loadingKey) {
+    const m = h5ad.varm[loadingKey]; // p x k (Hᵀ)
     H = new Float32Array(m.rows * m.cols);
     for (let j = 0; j < m.rows; j++) for (let f = 0; f < m.cols; f++) H[f * m.rows + j] = m.data[j * m.cols + f];
     featureNames = h5ad.var.index;
-    sources.H = `${h5adPath}:varm/nmf`;
+    sources.H = `${h5adPath}:varm/${loadingKey}`;
   }
   const p = H ? H.length / k : 0;
   if (h5ad && h5ad.var.index.length === p) featureNames = h5ad.var.index;
@@ -335,6 +394,10 @@ export async function loadResult(target: string, opts: LoadOptions = {}): Promis
     const idsFile = (files.get('barcodes.tsv') ?? files.get('obs_names.txt')) as string;
     obsNames = readLines(idsFile);
     if (obsNames.length !== n) throw new StnmfError('BAD_INPUT', `${idsFile}: ${obsNames.length} ids but W has ${n} rows`);
+  } else if (groupSizes) {
+    // The names result.h5ad of `stnmf contrastive` would give, with row numbers for ids.
+    const [nt] = groupSizes;
+    obsNames = Array.from({ length: n }, (_, i) => (i < nt ? `target:${i}` : `background:${i - nt}`));
   } else obsNames = Array.from({ length: n }, (_, i) => String(i));
 
   // Coordinates.
@@ -402,22 +465,33 @@ export async function loadResult(target: string, opts: LoadOptions = {}): Promis
       if (x) break;
     }
   }
-  if (!x || !y) {
-    throw new StnmfError('BAD_INPUT', `${target}: no coordinates found (no result.h5ad obsm/spatial, no spatial.csv, no usable input in run.json); pass --coords FILE`);
-  }
+  if (!x || !y) sources.coordinates = 'none';
 
   // Categories.
   const clusters: CategoryColumn[] = h5ad && h5ad.obs.index.length === n ? categoryColumns(h5ad.obs.columns) : [];
+  if (groupSizes) {
+    const [nt] = groupSizes;
+    clusters.push({ name: 'group', categories: ['target', 'background'], codes: Int32Array.from({ length: n }, (_, i) => (i < nt ? 0 : 1)) });
+  }
   if (files.has('clusters.csv')) {
     for (const c of readClusterCsv(files.get('clusters.csv') as string, obsNames)) if (!clusters.some((d) => d.name === c.name)) clusters.push(c);
   }
 
   // Expression for gene colouring.
   let expression: ExpressionByFeature | undefined;
+  let imputed: ImputedLayer | undefined;
+  const inPanel = h5ad?.var.columns.get('in_panel');
+  const measured = inPanel?.kind === 'bool' && inPanel.values.length === h5ad?.X.cols ? inPanel.values : undefined;
   if (h5ad && h5ad.X.rows === n && h5ad.X.cols > 0) {
-    expression = cscFromDataset(h5ad);
-    sources.expression = `${h5adPath}:X`;
-  } else if (opts.data) {
+    expression = cscFromDataset(h5ad, measured);
+    sources.expression = `${h5adPath}:X${measured ? ' (measured genes: var in_panel)' : ''}`;
+  }
+  const layer = h5ad?.layers.imputed;
+  if (h5ad && layer && layer.rows === n && layer.cols === h5ad.var.index.length) {
+    imputed = { names: h5ad.var.index, data: denseOf(layer), measured };
+    sources.imputed = `${h5adPath}:layers/imputed`;
+  }
+  if (!expression && opts.data) {
     const ds = await readAnyDataset(opts.data, io);
     expression = cscFromDataset(subsetRows(ds, alignRows(ds, obsNames, opts.data)));
     sources.expression = opts.data;
@@ -425,7 +499,27 @@ export async function loadResult(target: string, opts: LoadOptions = {}): Promis
   if (featureNames.length === 0 && expression && expression.names.length === p) featureNames = expression.names;
 
   const factorNames = Array.from({ length: k }, (_, f) => `Factor ${f + 1}`);
-  return { name: basename(abs), root, files, n, k, obsNames, featureNames, factorNames, x, y, unit, W, H, clusters, expression, summary, run, sources };
+  return { name: basename(abs), root, files, n, k, obsNames, featureNames, factorNames, x, y, unit, W, H, clusters, expression, imputed, summary, run, sources };
+}
+
+/** A layer as a dense row-major float32 array. */
+function denseOf(m: { rows: number; cols: number; data: ArrayLike<number>; indptr?: Int32Array; indices?: Int32Array }): Float32Array {
+  if (!m.indptr || !m.indices) return asF32(m.data as Float32Array);
+  const out = new Float32Array(m.rows * m.cols);
+  for (let i = 0; i < m.rows; i++) for (let q = m.indptr[i]; q < m.indptr[i + 1]; q++) out[i * m.cols + m.indices[q]] = m.data[q];
+  return out;
+}
+
+/**
+ * The coordinates of a loaded result, or a one-line error naming what is missing and what to
+ * do (`what` names the command that needs them).
+ */
+export function requireCoordinates(r: LoadedResult, what: string): { x: Float64Array; y: Float64Array } {
+  if (r.x && r.y) return { x: r.x, y: r.y };
+  throw new StnmfError(
+    'BAD_INPUT',
+    `${r.root}: no coordinates (no obsm/spatial in result.h5ad, no spatial.csv, no usable input in run.json), and ${what} draws observations at their positions; pass --coords FILE (CSV id,x,y or a dataset), or use 'stnmf plot'/'stnmf report' for the non-spatial figures`,
+  );
 }
 
 /** Top features per factor from H, `nTop` each, largest first. */
@@ -500,25 +594,28 @@ function f32Bytes(a: Float32Array | Int32Array): Buffer {
  * Serves the viewer for a loaded result on 127.0.0.1. Routes: `/` and the built app's files,
  * `/api/meta.json`, `/api/coords.bin` (float32 x,y pairs relative to `offset`),
  * `/api/W.bin`, `/api/H.bin`, `/api/cluster/<i>.bin` (int32 codes), `/api/gene/<j>.bin`
- * (float32 per observation), `/files/<name>` (a file of the result folder). Anything else,
+ * (measured values, float32 per observation), `/api/imputed/<j>.bin` (the imputed layer's
+ * gene j, float32 per observation), `/files/<name>` (a file of the result folder). Anything else,
  * and any other Host than 127.0.0.1/localhost (DNS rebinding), gets 404.
+ * @throws StnmfError when the result has no coordinates (see {@link requireCoordinates}).
  */
 export async function startViewServer(r: LoadedResult, port = 0, appDir = webRoot()): Promise<ViewServer> {
   if (!existsSync(join(appDir, 'index.html'))) {
     throw new StnmfError('BAD_FILE', `${appDir}: the viewer app is not built (index.html missing); run 'npm run build'`);
   }
+  const { x, y } = requireCoordinates(r, 'the viewer');
   const app = listFiles(appDir);
   let x0 = Infinity;
   let y0 = Infinity;
   for (let i = 0; i < r.n; i++) {
-    if (r.x[i] < x0) x0 = r.x[i];
-    if (r.y[i] < y0) y0 = r.y[i];
+    if (x[i] < x0) x0 = x[i];
+    if (y[i] < y0) y0 = y[i];
   }
   // Float32 keeps ~7 digits: subtracting the corner keeps sub-µm precision on whole slides.
   const coords = new Float32Array(2 * r.n);
   for (let i = 0; i < r.n; i++) {
-    coords[2 * i] = r.x[i] - x0;
-    coords[2 * i + 1] = r.y[i] - y0;
+    coords[2 * i] = x[i] - x0;
+    coords[2 * i + 1] = y[i] - y0;
   }
   const p = r.H ? r.H.length / r.k : 0;
   const geneIndex = new Map<string, number>();
@@ -534,6 +631,9 @@ export async function startViewServer(r: LoadedResult, port = 0, appDir = webRoo
     factorNames: r.factorNames,
     featureNames: r.featureNames,
     expressionGenes: r.expression?.names ?? [],
+    // Genes of the imputed layer (SIID); the viewer's "imputed gene" mode uses these instead of W·H.
+    imputedGenes: r.imputed?.names ?? [],
+    imputedMeasured: r.imputed?.measured ? Array.from(r.imputed.measured, Boolean) : null,
     clusters: r.clusters.map((c) => ({ name: c.name, categories: c.categories, colors: c.categories.map((_, i) => categoryColor(i)) })),
     topFeatures: topFeatures(r, 12),
     summary: r.summary ?? null,
@@ -547,6 +647,11 @@ export async function startViewServer(r: LoadedResult, port = 0, appDir = webRoo
     ['W.bin', () => f32Bytes(r.W)],
     ['H.bin', () => f32Bytes(r.H ?? new Float32Array(0))],
   ]);
+  const imputedBytes = (j: number): Buffer => {
+    const m = r.imputed as ImputedLayer;
+    const q = m.names.length;
+    return f32Bytes(Float32Array.from({ length: r.n }, (_, i) => m.data[i * q + j]));
+  };
   const geneBytes = (j: number): Buffer => {
     const e = r.expression as ExpressionByFeature;
     const v = new Float32Array(r.n);
@@ -581,6 +686,7 @@ export async function startViewServer(r: LoadedResult, port = 0, appDir = webRoo
     if (segs[0] === 'api' && segs.length === 3 && /^\d+\.bin$/.test(segs[2])) {
       const j = Number(segs[2].slice(0, -4));
       if (segs[1] === 'gene' && r.expression && j < r.expression.names.length) return send(200, geneBytes(j), 'application/octet-stream');
+      if (segs[1] === 'imputed' && r.imputed && j < r.imputed.names.length) return send(200, imputedBytes(j), 'application/octet-stream');
       if (segs[1] === 'cluster' && j < r.clusters.length) return send(200, f32Bytes(r.clusters[j].codes), 'application/octet-stream');
       return notFound();
     }
