@@ -2,10 +2,14 @@
 // Makes the README figures under docs/img/ from real data (run after `npm run build`):
 //   node scripts/make-figures.mjs                      # NMF (k = 8) of the Xenium mouse brain
 //   node scripts/make-figures.mjs hsnmf=out/hsnmf ...  # plus the standard figures of result folders
+//   node scripts/make-figures.mjs --only=bcnmf         # only docs/img/bcnmf-xenium-factors.png
 // Each result folder NAME=DIR gives docs/img/NAME-<figure>.png (factors, top-features,
 // clusters-*, composition, metrics: whatever the folder supports; see `stnmf plot`).
-// With Debian's chromium and playwright-core installed, also a viewer screenshot.
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+// Also bcNMF of the Xenium slide's right half against its left half (docs/img/bcnmf-xenium-factors.png,
+// made with the CLI: `stnmf contrastive` then `stnmf plot`), and, with Debian's chromium and
+// playwright-core installed, a viewer screenshot.
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -26,6 +30,58 @@ const save = (name, scene, pixelRatio = 1.5) => {
   writeFileSync(join(outDir, name), png);
   console.log(`docs/img/${name} (${png.length} bytes)`);
 };
+
+// The bcNMF figure (methods-spec M4) on real data: the Xenium slide cut at the median x into two halves
+//    of 18,301 cells; target = the right half (hippocampus and thalamus), background = the
+//    left half (mostly cortex). Poisson loss, k = 8, α = 1 per sample (larger α diverges with
+//    the Poisson loss on these counts), 200 sweeps, seed 0; the figure is `stnmf plot`'s factor
+//    maps, each titled with its log2 target/background enrichment.
+async function bcnmfFigure() {
+  const { readDataset } = await import(dist('src/io/index.js'));
+  const { writeH5ad } = await import(dist('src/io/h5ad.js'));
+  const tmp = join(repo, 'dist', 'figures-tmp-bcnmf');
+  rmSync(tmp, { recursive: true, force: true });
+  mkdirSync(tmp, { recursive: true });
+  const xd = await readDataset(data);
+  const sp = xd.obsm.spatial.data;
+  const median = Float64Array.from({ length: xd.X.rows }, (_, i) => sp[2 * i]).sort()[xd.X.rows >> 1];
+  const half = (keep) => {
+    const rows = [];
+    for (let i = 0; i < xd.X.rows; i++) if (keep(sp[2 * i])) rows.push(i);
+    const X = xd.X;
+    const indptr = new Int32Array(rows.length + 1);
+    rows.forEach((i, r) => (indptr[r + 1] = indptr[r] + X.indptr[i + 1] - X.indptr[i]));
+    const indices = new Int32Array(indptr[rows.length]);
+    const values = new Float32Array(indptr[rows.length]);
+    rows.forEach((i, r) => {
+      indices.set(X.indices.subarray(X.indptr[i], X.indptr[i + 1]), indptr[r]);
+      values.set(X.data.subarray(X.indptr[i], X.indptr[i + 1]), indptr[r]);
+    });
+    const xy = new Float64Array(2 * rows.length);
+    rows.forEach((i, r) => ((xy[2 * r] = sp[2 * i]), (xy[2 * r + 1] = sp[2 * i + 1])));
+    return { ...xd, X: { rows: rows.length, cols: X.cols, indptr, indices, data: values }, obs: { index: rows.map((i) => xd.obs.index[i]), columns: new Map() }, obsm: { spatial: { rows: rows.length, cols: 2, data: xy } }, varm: {}, obsp: {}, layers: {}, uns: {} };
+  };
+  await writeH5ad(join(tmp, 'right.h5ad'), half((v) => v >= median));
+  await writeH5ad(join(tmp, 'left.h5ad'), half((v) => v < median));
+  const stnmf = (...args) => {
+    const r = spawnSync(process.execPath, [dist('src/cli/main.js'), ...args], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`stnmf ${args.join(' ')}: ${r.stderr}`);
+  };
+  const out = join(tmp, 'bcnmf-xenium');
+  stnmf('contrastive', '--target', join(tmp, 'right.h5ad'), '--background', join(tmp, 'left.h5ad'), '--rank', '8', '--alpha', '1', '--alpha-scale', 'perSample', '--loss', 'poisson', '--seed', '0', '--out', out);
+  // Scale 0.7 keeps the PNG under 300 KB (36,602 dots per map compress poorly).
+  stnmf('plot', out, '--scale', '0.7', '--out', join(out, 'figures'));
+  copyFileSync(join(out, 'figures', 'factors.png'), join(outDir, 'bcnmf-xenium-factors.png'));
+  console.log(`docs/img/bcnmf-xenium-factors.png (${statSync(join(outDir, 'bcnmf-xenium-factors.png')).size} bytes)`);
+  rmSync(tmp, { recursive: true, force: true });
+}
+
+
+// `--only=bcnmf`: just the bcNMF figure (the others stay as they are).
+if (process.argv.includes('--only=bcnmf')) {
+  await bcnmfFigure();
+  process.exit(0);
+}
 
 // 1. NMF of the Xenium data: log1p of counts scaled to the median total, k = 8, HALS, seed 0.
 const ds = await readTenxH5(join(data, 'cell_feature_matrix.h5'));
@@ -52,13 +108,16 @@ for (let i = 0; i < n; i++) for (let f = 1; f < k; f++) if (res.W.data[i * k + f
 save('xenium-nmf-dominant.png', P.spatialScatter({ x, y, categories: { codes: dominant, names: tops.map((t, f) => `F${f + 1} ${t[0]}`) }, title: 'Dominant NMF factor per cell', colorLabel: 'factor', width: 900 }));
 
 // 2. Result folders given on the command line.
-for (const arg of process.argv.slice(2)) {
+for (const arg of process.argv.slice(2).filter((a) => !a.startsWith('--'))) {
   const [name, dir] = arg.includes('=') ? arg.split('=') : [arg.replace(/\W+/g, '-'), arg];
   const r = await loadResult(dir);
   for (const f of standardFigures(r)) save(`${name}-${f.name}.png`, f.scene);
 }
 
-// 3. A viewer screenshot, when a browser is available.
+// 3. bcNMF on real data (see bcnmfFigure above).
+await bcnmfFigure();
+
+// 4. A viewer screenshot, when a browser is available.
 const chromium = '/usr/bin/chromium';
 if (existsSync(chromium) && existsSync(dist('web/index.html'))) {
   let pw;
