@@ -111,18 +111,7 @@ function generate(h: number): PassFn | undefined {
   }
 }
 
-function genericPass(
-  rows: number,
-  indptr: Int32Array,
-  indices: Int32Array,
-  data: Float32Array,
-  A: Float64Array,
-  B: Float64Array,
-  outA: Float64Array,
-  outB: Float64Array,
-  withLog: boolean,
-  h: number,
-): number {
+const genericPass: PassFn = (rows, indptr, indices, data, A, B, outA, outB, withLog, h) => {
   const acc = new Float64Array(h);
   let ll = 0;
   for (let i = 0; i < rows; i++) {
@@ -144,7 +133,7 @@ function genericPass(
     for (let k = 0; k < h; k++) outA[ai + k] = acc[k];
   }
   return ll;
-}
+};
 
 /** Forces the generic loop (tests compare it with the generated one). */
 export function ratioPassGeneric(X: Csr, A: Float64Array, B: Float64Array, h: number, outA: Float64Array, outB: Float64Array, withLog: boolean): number {
