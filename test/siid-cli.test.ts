@@ -70,8 +70,15 @@ test('stnmf siid: bad inputs fail with one-line errors and exit codes', () => {
     const far = run([...base, '--rank', '3', '--mapping-distance', '0.001', '--out', join(dir, 'o2')]);
     assert.equal(far.status, 3);
     assert.match(far.stderr, /no cell lies within 0\.001 um of any spot/);
-    const ok = run([...base, '--rank', '3', '--out', join(dir, 'o3')]);
+    const threads = run([...base, '--rank', '3', '--threads', '0', '--out', join(dir, 'o4')]);
+    assert.equal(threads.status, 2);
+    assert.match(threads.stderr, /--threads must be >= 1, got 0/);
+    assert.ok(!existsSync(join(dir, 'o4')));
+    const ok = run([...base, '--rank', '3', '--threads', '1', '--out', join(dir, 'o3')]);
     assert.equal(ok.status, 0, ok.stderr);
+    const summary = JSON.parse(readFileSync(join(dir, 'o3', 'summary.json'), 'utf8'));
+    assert.equal(summary.threads, 1);
+    assert.match(String(summary.backend), /^(wasm|ts)/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
