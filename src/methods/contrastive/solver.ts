@@ -319,7 +319,8 @@ export function runEngine(input: EngineInput): EngineOutput {
     if (!Number.isFinite(objective)) {
       throw new StnmfError(
         'BAD_OPTION',
-        `contrastiveNmf: the objective became non-finite after ${iteration} sweeps (alpha = ${input.alpha}, loss ${o.loss}); lower alpha or use alphaScale 'perSample'`,
+        `contrastiveNmf: the objective became non-finite after ${iteration} sweeps (alpha = ${input.alpha}, loss ${o.loss}); ` +
+          (o.alphaScale === 'perSample' ? 'lower alpha' : "lower alpha or use alphaScale 'perSample'"),
       );
     }
     return e;
