@@ -4,8 +4,9 @@
  * references the stores with the documented file type and options (formats.md §1.13).
  * Debian's python3 anndata (0.8, with zarr 2.13) opens both stores and sees the same obs
  * names, obsm.spatial, X_nmf and factor matrix (skipped with a note when /usr/bin/python3
- * lacks them); the config's keys, grid, coordination scopes and file URLs are checked
- * against formats.md §1.13.
+ * lacks them); the config's keys, grid, coordination scopes (including the spatialBeta spot
+ * layer's meta-coordination) and file URLs are checked against formats.md §1.13. Whether the
+ * real Vitessce app loads and draws the export is tested in viewer-vitessce-app.test.ts.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -60,7 +61,7 @@ test('Vitessce export of the Xenium NMF result round-trips and has a valid confi
     version: string;
     datasets: { uid: string; name: string; files: { fileType: string; url: string; options: Record<string, unknown>; coordinationValues: Record<string, string> }[] }[];
     coordinationSpace: Record<string, Record<string, unknown>>;
-    layout: { component: string; x: number; y: number; w: number; h: number; coordinationScopes: Record<string, string> }[];
+    layout: { component: string; x: number; y: number; w: number; h: number; coordinationScopes: Record<string, string | string[]> }[];
   };
   assert.equal(c.version, '1.0.16');
   // formats.md §1.13: the top-level keys, {uid, name, files} datasets, {fileType, url, options, coordinationValues} files.
@@ -73,27 +74,52 @@ test('Vitessce export of the Xenium NMF result round-trips and has a valid confi
       assert.deepEqual(Object.keys(f.coordinationValues).sort(), ['featureType', 'featureValueType', 'obsType']);
     }
   }
-  // Views on the 12-column grid; every coordination scope names a value of coordinationSpace.
-  const resolved = (l: (typeof c.layout)[number], type: string): unknown => c.coordinationSpace[type]?.[l.coordinationScopes[type]];
+  // Views on the 12-column grid; every coordination scope names a value of coordinationSpace
+  // (meta scopes, lists of scopes for multi-layer types, included).
+  const space = c.coordinationSpace;
+  const hasScope = (type: string, scope: unknown): boolean => (Array.isArray(scope) ? scope : [scope]).every((s) => space[type] !== undefined && typeof s === 'string' && s in space[type]);
+  const resolved = (scopes: Record<string, unknown>, type: string): unknown => space[type]?.[scopes[type] as string];
+  // A matrix file for the obs/feature/value types a view or layer resolves to.
+  const checkMatrix = (what: string, scopes: Record<string, unknown>): void => {
+    const want = { obsType: resolved(scopes, 'obsType'), featureType: resolved(scopes, 'featureType'), featureValueType: resolved(scopes, 'featureValueType') };
+    assert.ok(
+      c.datasets[0].files.some((f) => f.options.obsFeatureMatrix && f.coordinationValues.obsType === want.obsType && f.coordinationValues.featureType === want.featureType && f.coordinationValues.featureValueType === want.featureValueType),
+      `${what}: no file with a feature matrix for ${JSON.stringify(want)}`,
+    );
+  };
   for (const l of c.layout) {
     assert.ok(l.x >= 0 && l.w > 0 && l.x + l.w <= 12 && l.y >= 0 && l.h > 0, `${l.component} at x=${l.x} w=${l.w}`);
-    for (const [type, scope] of Object.entries(l.coordinationScopes)) {
-      assert.ok(c.coordinationSpace[type] && scope in c.coordinationSpace[type], `${l.component}: scope ${type}=${scope} not in coordinationSpace`);
-    }
+    for (const [type, scope] of Object.entries(l.coordinationScopes)) assert.ok(hasScope(type, scope), `${l.component}: scope ${type}=${JSON.stringify(scope)} not in coordinationSpace`);
     // Views that colour or list features find a file with a matrix for their obs/feature/value types.
-    if (l.coordinationScopes.featureType) {
-      const want = { obsType: resolved(l, 'obsType'), featureType: resolved(l, 'featureType'), featureValueType: resolved(l, 'featureValueType') };
-      assert.ok(
-        c.datasets[0].files.some((f) => f.options.obsFeatureMatrix && f.coordinationValues.obsType === want.obsType && f.coordinationValues.featureType === want.featureType && f.coordinationValues.featureValueType === want.featureValueType),
-        `${l.component}: no file with a feature matrix for ${JSON.stringify(want)}`,
-      );
-    }
+    if (l.coordinationScopes.featureType) checkMatrix(l.component, l.coordinationScopes);
     if (l.component === 'scatterplot') {
       const emb = (c.datasets[0].files[0].options.obsEmbedding as { embeddingType: string; path: string }[])[0];
-      assert.equal(resolved(l, 'embeddingType'), emb.embeddingType);
+      assert.equal(resolved(l.coordinationScopes, 'embeddingType'), emb.embeddingType);
       assert.ok(main.has(`${emb.path}/.zarray`), `embedding ${emb.path} not in the store`);
     }
   }
+  // The spatial view is spatialBeta (the legacy 'spatial' view ignores obsSpots and drew nothing in
+  // Vitessce 4.0.8; see viewer-vitessce-app.test.ts) with one spot layer declared through meta-
+  // coordination, coloured by the factor the factor list selects.
+  const spatial = c.layout.find((l) => l.component === 'spatialBeta');
+  assert.ok(spatial, 'no spatialBeta view');
+  assert.deepEqual(spatial.coordinationScopes.metaCoordinationScopes, ['A']);
+  const metaScopes = space.metaCoordinationScopes.A as { spotLayer: string[] };
+  const metaBy = space.metaCoordinationScopesBy.A as { spotLayer: Record<string, Record<string, string>> };
+  assert.deepEqual(metaScopes.spotLayer, ['A']);
+  const layer = Object.fromEntries(Object.entries(metaBy.spotLayer).map(([type, byLayer]) => [type, byLayer.A]));
+  for (const [type, scope] of Object.entries(layer)) assert.ok(hasScope(type, scope), `spot layer: ${type}=${scope} not in coordinationSpace`);
+  checkMatrix('spot layer', layer);
+  assert.equal(resolved(layer, 'featureType'), 'factor');
+  const factorList = c.layout.find((l) => l.component === 'featureList' && l.coordinationScopes.featureType === 'factor');
+  assert.ok(factorList);
+  for (const type of ['featureSelection', 'obsColorEncoding', 'obsSetSelection', 'obsSetColor']) {
+    assert.equal(layer[type], factorList.coordinationScopes[type], `spot layer and factor list share ${type}`);
+  }
+  assert.equal(resolved(layer, 'obsColorEncoding'), 'geneSelection');
+  // Spot radius: half the median nearest-neighbour distance of the Xenium centroids, in µm.
+  const radius = resolved(layer, 'spatialSpotRadius') as number;
+  assert.ok(radius > 3 && radius < 10, `spot radius ${radius}`);
   // The initial factor selection is a var name of the factor store.
   assert.deepEqual(c.coordinationSpace.featureSelection.factor, ['Factor_1']);
   assert.ok(main.has('obsm/spatial/.zarray') && factors.has('obsm/spatial/.zarray'));
@@ -101,9 +127,10 @@ test('Vitessce export of the Xenium NMF result round-trips and has a valid confi
   assert.deepEqual(files.map((f) => f.url), ['http://localhost:8000/result.zarr', 'http://localhost:8000/factors.zarr']);
   assert.ok(files.every((f) => f.fileType === 'anndata.zarr'));
   assert.deepEqual(files[0].options.obsSpots, { path: 'obsm/spatial' });
+  // Spots come from the main store only: Vitessce matches obsSpots files on obsType alone.
+  assert.equal(files[1].options.obsSpots, undefined);
   assert.deepEqual(files[0].options.obsSets, [{ name: 'dominant_factor', path: 'obs/dominant_factor' }]);
   assert.equal(files[1].coordinationValues.featureType, 'factor');
-  assert.ok(c.layout.some((l) => l.component === 'spatial'));
 
   // anndata itself, when the Debian Python has it.
   const probe = spawnSync('/usr/bin/python3', ['-c', 'import anndata, zarr'], { encoding: 'utf8' });

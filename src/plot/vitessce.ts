@@ -226,12 +226,26 @@ export interface VitessceConfigInput {
   description?: string;
   /** The factor selected at start (a var name of the factor store). */
   firstFactor?: string;
+  /**
+   * Radius of the drawn spots, in the units of `obsm/spatial` (µm for Xenium centroids).
+   * Default 10, the value Vitessce's own obsSpots loader uses when it initialises a layer.
+   */
+  spotRadius?: number;
 }
 
 /**
- * A Vitessce view config (schema 1.0.16): spatial view coloured by the selected factor or gene,
- * feature lists for factors and genes, cell sets from cluster columns, an NMF embedding
- * scatter (X_nmf dims 0, 1) and a description listing top genes per factor.
+ * A Vitessce view config (schema 1.0.16; checked in Vitessce 4.0.8): a `spatialBeta` view with
+ * one spot layer (cells at `obsm/spatial`, coloured by the selected factor or a cluster), its
+ * `layerControllerBeta`, feature lists for factors and genes, cell sets from the cluster
+ * columns, an NMF embedding scatter (X_nmf dims 0, 1) and a description listing top genes per
+ * factor.
+ *
+ * Why `spatialBeta` and meta-coordination: the legacy `spatial` view draws cells only from
+ * obsSegmentations/obsLocations and ignores obsSpots, so it stayed empty (checked in Vitessce
+ * 4.0.8). The spot layer is declared through `metaCoordinationScopes(By)` as vitessce-python's
+ * `link_views_by_dict(..., meta=True)` writes it: the anndata obsSpots loader merges its own
+ * default layer (radius 10, no feature colouring) into the view's meta scopes at load time, and
+ * only a meta scope listed after it, like this one, takes precedence over that default.
  */
 export function vitessceConfig(c: VitessceConfigInput): Json {
   const obsType = c.obsType ?? 'cell';
@@ -248,12 +262,18 @@ export function vitessceConfig(c: VitessceConfigInput): Json {
     options: mainOptions,
     coordinationValues: { obsType, featureType: 'gene', featureValueType: 'expression' },
   });
+  // No obsSpots here: spots are matched on obsType alone, and one file per obsType keeps the
+  // match unambiguous; the spot layer joins this matrix to the main store's spots by obs name.
   files.push({
     fileType: 'anndata.zarr',
     url: `${c.baseUrl}/${c.factorStore}`,
-    options: { obsFeatureMatrix: { path: 'X' }, obsSpots: { path: 'obsm/spatial' } },
+    options: { obsFeatureMatrix: { path: 'X' } },
     coordinationValues: { obsType, featureType: 'factor', featureValueType: 'usage' },
   });
+  // Views that show or pick the factor colouring share these scopes.
+  const shared = { obsType: 'A', obsColorEncoding: 'A', obsSetSelection: 'A', obsSetColor: 'A' };
+  const factorScopes = { featureType: 'factor', featureValueType: 'factor', featureSelection: 'factor' };
+  const spatialMeta = { metaCoordinationScopes: ['A'], metaCoordinationScopesBy: ['A'] };
   return {
     version: '1.0.16',
     name: c.name,
@@ -269,31 +289,42 @@ export function vitessceConfig(c: VitessceConfigInput): Json {
       spatialTargetX: { A: null },
       spatialTargetY: { A: null },
       obsColorEncoding: { A: 'geneSelection' },
-      featureSelection: { factor: c.firstFactor ? [c.firstFactor] : null },
-    },
-    layout: [
-      {
-        component: 'spatial',
-        x: 0,
-        y: 0,
-        w: 7,
-        h: 8,
-        coordinationScopes: {
-          dataset: 'A',
-          obsType: 'A',
-          featureType: 'factor',
-          featureValueType: 'factor',
-          featureSelection: 'factor',
-          obsColorEncoding: 'A',
-          spatialZoom: 'A',
-          spatialTargetX: 'A',
-          spatialTargetY: 'A',
+      featureSelection: { factor: c.firstFactor ? [c.firstFactor] : null, gene: null },
+      // null: filled by the obsSets loader (all clusters selected, their colours).
+      obsSetSelection: { A: null },
+      obsSetColor: { A: null },
+      // A coordination "object" value: the layer's properties live in metaCoordinationScopesBy.
+      spotLayer: { A: '__dummy__' },
+      spatialSpotRadius: { A: c.spotRadius ?? 10 },
+      spatialSpotFilled: { A: true },
+      spatialLayerVisible: { A: true },
+      spatialLayerOpacity: { A: 1 },
+      metaCoordinationScopes: { A: { spotLayer: ['A'] } },
+      metaCoordinationScopesBy: {
+        A: {
+          spotLayer: {
+            obsType: { A: 'A' },
+            featureType: { A: 'factor' },
+            featureValueType: { A: 'factor' },
+            featureSelection: { A: 'factor' },
+            obsColorEncoding: { A: 'A' },
+            obsSetSelection: { A: 'A' },
+            obsSetColor: { A: 'A' },
+            spatialSpotRadius: { A: 'A' },
+            spatialSpotFilled: { A: 'A' },
+            spatialLayerVisible: { A: 'A' },
+            spatialLayerOpacity: { A: 'A' },
+          },
         },
       },
-      { component: 'featureList', x: 7, y: 0, w: 2, h: 4, coordinationScopes: { dataset: 'A', obsType: 'A', featureType: 'factor', featureValueType: 'factor', featureSelection: 'factor', obsColorEncoding: 'A' } },
-      ...(c.hasGenes ? [{ component: 'featureList', x: 9, y: 0, w: 3, h: 4, coordinationScopes: { dataset: 'A', obsType: 'A', featureType: 'gene', featureValueType: 'gene' } }] : []),
-      { component: 'obsSets', x: 7, y: 4, w: 3, h: 4, coordinationScopes: { dataset: 'A', obsType: 'A', obsColorEncoding: 'A' } },
-      { component: 'scatterplot', x: 0, y: 8, w: 5, h: 4, coordinationScopes: { dataset: 'A', obsType: 'A', embeddingType: 'A', featureType: 'factor', featureValueType: 'factor', featureSelection: 'factor', obsColorEncoding: 'A' } },
+    },
+    layout: [
+      { component: 'spatialBeta', x: 0, y: 0, w: 7, h: 8, coordinationScopes: { dataset: 'A', spatialZoom: 'A', spatialTargetX: 'A', spatialTargetY: 'A', ...spatialMeta } },
+      { component: 'featureList', x: 7, y: 0, w: 2, h: 4, coordinationScopes: { dataset: 'A', ...shared, ...factorScopes } },
+      ...(c.hasGenes ? [{ component: 'featureList', x: 9, y: 0, w: 3, h: 4, coordinationScopes: { dataset: 'A', obsType: 'A', featureType: 'gene', featureValueType: 'gene', featureSelection: 'gene' } }] : []),
+      { component: 'obsSets', x: 7, y: 4, w: 3, h: 4, coordinationScopes: { dataset: 'A', ...shared } },
+      { component: 'layerControllerBeta', x: 10, y: 4, w: 2, h: 4, coordinationScopes: { dataset: 'A', ...spatialMeta } },
+      { component: 'scatterplot', x: 0, y: 8, w: 5, h: 4, coordinationScopes: { dataset: 'A', embeddingType: 'A', ...shared, ...factorScopes } },
       { component: 'description', x: 5, y: 8, w: 7, h: 4, coordinationScopes: { dataset: 'A' } },
     ],
     initStrategy: 'auto',

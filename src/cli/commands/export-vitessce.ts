@@ -13,6 +13,7 @@ import { RunOutput } from '../output.js';
 import { StnmfError } from '../../errors.js';
 import type { Column } from '../../dataset.js';
 import { annDataZarr, clusterColors, vitessceConfig, type ZarrStore } from '../../plot/index.js';
+import { knnQuery } from '../../spatial/index.js';
 import { loadResult, requireCoordinates, topFeatures, type LoadedResult } from './view.js';
 
 /** Dense X is written when it stays below this many bytes (Vitessce fetches dense columns fastest). */
@@ -25,6 +26,22 @@ export function writeStore(dir: string, store: ZarrStore): void {
     mkdirSync(dirname(p), { recursive: true });
     writeFileSync(p, bytes);
   }
+}
+
+/**
+ * Radius for drawing observations as spots in Vitessce, in coordinate units: half the median
+ * distance to the nearest other observation, so neighbouring spots just touch (Xenium mouse
+ * brain centroids: 6.5 µm). Falls back to 10 (Vitessce's own default radius) when there are
+ * fewer than two distinct positions.
+ */
+export function spotRadius(x: Float64Array, y: Float64Array): number {
+  const n = x.length;
+  if (n < 2) return 10;
+  const pts = new Float64Array(2 * n);
+  for (let i = 0; i < n; i++) (pts[2 * i] = x[i]), (pts[2 * i + 1] = y[i]);
+  const d = knnQuery(pts, 2, 1).distances.filter((v) => v > 0).sort();
+  if (d.length === 0) return 10;
+  return d[d.length >> 1] / 2;
 }
 
 /**
@@ -101,6 +118,7 @@ export function vitessceExport(r: LoadedResult, baseUrl: string): { main: ZarrSt
     clusterColumns: r.clusters.map((c) => c.name),
     description,
     firstFactor: factorVar[0],
+    spotRadius: spotRadius(x, y),
   });
   return { main, factors, config };
 }
