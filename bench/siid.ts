@@ -21,6 +21,9 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { readNpy } from '../src/io/npy.js';
 import { csrFromCoo, type Csr } from '../src/linalg/csr.js';
 import { baselineHoldout, scoreAgainstTruth, siidFit, siidHoldout, type SiidProblem } from '../src/methods/siid/index.js';
+import type { Kernels } from '../src/linalg/kernels.js';
+import { createTsKernels } from '../src/linalg/ts-kernels.js';
+import { createWasmKernels } from '../src/linalg/wasm/index.js';
 
 const PEERS = fileURLToPath(new URL('../../../shared/tools/peers', import.meta.url));
 const PY = '/usr/bin/python3';
@@ -46,6 +49,8 @@ export interface SiidBenchResult {
   oursJs?: number;
   refAri?: number;
   refJs?: number;
+  /** ms per fused ratio pass over the spot matrix at h = 8, with the log: TS, wasm 1 thread, wasm 2 threads. */
+  passMs?: Record<string, number>;
 }
 
 function py(args: string[], what: string): string {
@@ -67,6 +72,31 @@ function denseNpyToCsr(path: string): Csr {
     }
   }
   return csrFromCoo(r, c, ri, ci, v);
+}
+
+/** Mean ms of one fused ratio pass (Kernels.ratioPass64, with the log) over X at rank h, per backend. */
+export async function passTimings(X: Csr, h: number): Promise<Record<string, number>> {
+  const A = Float64Array.from({ length: X.rows * h }, (_, t) => 0.5 + ((t * 7919) % 1000) / 1000);
+  const B = Float64Array.from({ length: X.cols * h }, (_, t) => 0.5 + ((t * 104729) % 1000) / 1000);
+  const oa = new Float64Array(X.rows * h), ob = new Float64Array(X.cols * h);
+  const out: Record<string, number> = {};
+  const backends: Array<[string, () => Promise<Kernels | undefined>]> = [
+    ['ts', async () => createTsKernels()],
+    ['wasm 1 thread', () => createWasmKernels({ threads: 1 })],
+    ['wasm 2 threads', () => createWasmKernels({ threads: 2 })],
+  ];
+  for (const [name, make] of backends) {
+    const k = await make();
+    if (!k) continue;
+    const pass = k.ratioPass64(X, h);
+    for (let r = 0; r < 20; r++) pass.run(A, B, oa, ob, true);
+    const t = performance.now();
+    for (let r = 0; r < 100; r++) pass.run(A, B, oa, ob, true);
+    out[name] = (performance.now() - t) / 100;
+    pass.dispose();
+    k.dispose();
+  }
+  return out;
 }
 
 /** Runs the benchmark; `log` receives progress lines. */
@@ -110,10 +140,13 @@ np.save(f'{d}/xy.npy', siid_sim.pio.load_coords(f'{d}/xenium_coords.csv'))`, dat
       if (s >= 0) props[s * h + types[i]]++;
     });
 
+    const res: SiidBenchResult = { mode, refEpochs, refSeconds: NaN, refWallSeconds: NaN, oursSeconds: NaN, speedup: NaN };
+    res.passMs = await passTimings(AV, h);
+    log(`siid bench: fused ratio pass over the spot matrix (h = ${h}, with the log): ${Object.entries(res.passMs).map(([k, v]) => `${k} ${v.toFixed(2)} ms`).join(', ')}`);
+
     // Ours.
     log(`siid bench: ours (${mode}) ...`);
     const t0 = performance.now();
-    const res: SiidBenchResult = { mode, refEpochs, refSeconds: NaN, refWallSeconds: NaN, oursSeconds: NaN, speedup: NaN };
     if (mode === 'holdout') {
       const ho = await siidHoldout(problem, { rank: h, foldList: folds, cellXY: xy, baselines: false, threads: 1 });
       res.oursSeconds = (performance.now() - t0) / 1000;
