@@ -13,6 +13,7 @@
 //
 // Usage: node scripts/build-vitessce-check.mjs [OUT_DIR]      (default dist/vitessce-check)
 //        then serve OUT_DIR and the export, and open OUT_DIR/index.html?config=<URL of vitessce.json>
+//        (optionally &height=<pixels> for the Vitessce grid, default 800)
 // Needs vitessce, react and react-dom: fetched by scripts/fetch-vitessce.mjs into
 // .cache/vitessce-check (what `npm test` does), or installed in the repo's node_modules.
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';

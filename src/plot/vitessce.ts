@@ -9,7 +9,7 @@
  */
 import { zlibSync } from 'fflate';
 import type { Column } from '../dataset.js';
-import { categoryColor } from './color.js';
+import { categoryColor, MISSING_COLOR, parseHex } from './color.js';
 
 /** Relative path (`/`-separated) → file contents. */
 export type ZarrStore = Map<string, Uint8Array>;
@@ -208,6 +208,17 @@ export function annDataZarr(a: AnnDataZarrInput): ZarrStore {
   return s.finish();
 }
 
+/** A cluster column shown as cell sets, with the colours our figures use for its categories. */
+export interface VitessceClusterColumn {
+  /** obs column name (also the cell-set tree's root). */
+  name: string;
+  categories: string[];
+  /** `#rrggbb` per category, in category order (what `uns['<name>_colors']` holds). */
+  colors: string[];
+  /** Whether some observations have no category (code -1); Vitessce groups them in a set named `---`. */
+  hasMissing?: boolean;
+}
+
 /** Inputs of {@link vitessceConfig}. */
 export interface VitessceConfigInput {
   name: string;
@@ -218,14 +229,16 @@ export interface VitessceConfigInput {
   /** File name of the factor store (X = W). */
   factorStore: string;
   hasGenes: boolean;
-  /** obs columns holding clusters, shown as cell sets. */
-  clusterColumns: string[];
+  /** obs columns holding clusters, shown as cell sets in our colours. */
+  clusterColumns: VitessceClusterColumn[];
   /** `cell` or `spot`. */
   obsType?: string;
   /** Markdown-ish text for the description view (e.g. top genes per factor). */
   description?: string;
   /** The factor selected at start (a var name of the factor store). */
   firstFactor?: string;
+  /** The gene selected at start (a var name of the main store); only used when `hasGenes`. */
+  firstGene?: string;
   /**
    * Radius of the drawn spots, in the units of `obsm/spatial` (µm for Xenium centroids).
    * Default 10, the value Vitessce's own obsSpots loader uses when it initialises a layer.
@@ -234,18 +247,46 @@ export interface VitessceConfigInput {
 }
 
 /**
- * A Vitessce view config (schema 1.0.16; checked in Vitessce 4.0.8): a `spatialBeta` view with
- * one spot layer (cells at `obsm/spatial`, coloured by the selected factor or a cluster), its
- * `layerControllerBeta`, feature lists for factors and genes, cell sets from the cluster
- * columns, an NMF embedding scatter (X_nmf dims 0, 1) and a description listing top genes per
- * factor.
+ * Vitessce's `obsSetColor` value for our clusters: one `{path, color}` per category (and one for
+ * each root, which Vitessce also colours), with the colours of `uns['<column>_colors']`.
+ *
+ * Why an explicit value: Vitessce 4.0.8's AnnData obsSets loader ignores `uns` colours and fills
+ * `obsSetColor` from its own palette, but only while the coordination value is null, so a value
+ * given in the config is kept (checked in the real app, viewer-vitessce-app.test.ts).
+ */
+export function vitessceObsSetColor(columns: VitessceClusterColumn[]): { path: string[]; color: [number, number, number] }[] {
+  const out: { path: string[]; color: [number, number, number] }[] = [];
+  for (const c of columns) {
+    // The root's colour only tints its caret in the Cell Sets tree; Vitessce gives it palette[0], so do we.
+    out.push({ path: [c.name], color: parseHex(c.colors[0] ?? MISSING_COLOR) });
+    c.categories.forEach((cat, i) => out.push({ path: [c.name, cat], color: parseHex(c.colors[i] ?? MISSING_COLOR) }));
+    // '---' is the name Vitessce 4.0.8 gives the set of uncategorised observations; our figures draw them grey.
+    if (c.hasMissing) out.push({ path: [c.name, '---'], color: parseHex(MISSING_COLOR) });
+  }
+  return out;
+}
+
+/**
+ * A Vitessce view config (schema 1.0.16; checked in Vitessce 4.0.8). Views: a `spatialBeta` map
+ * of the cells coloured by the selected factor (or by the selected cell sets), and, when the
+ * main store has genes, a second `spatialBeta` map coloured by the selected gene, pan and zoom
+ * linked; a factor list, a gene list, the cell sets from the cluster columns (in our colours,
+ * see {@link vitessceObsSetColor}), a `layerControllerBeta` for both maps' spot layers, an NMF
+ * embedding scatter (X_nmf dims 0, 1) and a description listing top genes per factor.
  *
  * Why `spatialBeta` and meta-coordination: the legacy `spatial` view draws cells only from
  * obsSegmentations/obsLocations and ignores obsSpots, so it stayed empty (checked in Vitessce
- * 4.0.8). The spot layer is declared through `metaCoordinationScopes(By)` as vitessce-python's
- * `link_views_by_dict(..., meta=True)` writes it: the anndata obsSpots loader merges its own
+ * 4.0.8). Spot layers are declared through `metaCoordinationScopes(By)` as vitessce-python's
+ * `link_views_by_dict(..., meta=True)` writes them: the anndata obsSpots loader merges its own
  * default layer (radius 10, no feature colouring) into the view's meta scopes at load time, and
- * only a meta scope listed after it, like this one, takes precedence over that default.
+ * only a meta scope listed after it, like ours, takes precedence over that default.
+ *
+ * Why genes get their own map rather than a second layer in the factor map: a spot layer has one
+ * featureType, and both layers would draw every cell at the same place, so the upper one hides
+ * the lower; Vitessce 4.0.8 has no way to raise a layer when its list is clicked, so a gene
+ * layer under (or hidden above) the factor layer would still show nothing on a gene click until
+ * the user toggled layers. With two linked maps each list colours its own map at once, and
+ * factor and gene patterns can be compared side by side.
  */
 export function vitessceConfig(c: VitessceConfigInput): Json {
   const obsType = c.obsType ?? 'cell';
@@ -255,7 +296,7 @@ export function vitessceConfig(c: VitessceConfigInput): Json {
     obsEmbedding: [{ path: 'obsm/X_nmf', dims: [0, 1], embeddingType: 'NMF' }],
   };
   if (c.hasGenes) mainOptions.obsFeatureMatrix = { path: 'X' };
-  if (c.clusterColumns.length > 0) mainOptions.obsSets = c.clusterColumns.map((k) => ({ name: k, path: `obs/${k}` }));
+  if (c.clusterColumns.length > 0) mainOptions.obsSets = c.clusterColumns.map((k) => ({ name: k.name, path: `obs/${k.name}` }));
   files.push({
     fileType: 'anndata.zarr',
     url: `${c.baseUrl}/${c.mainStore}`,
@@ -263,70 +304,101 @@ export function vitessceConfig(c: VitessceConfigInput): Json {
     coordinationValues: { obsType, featureType: 'gene', featureValueType: 'expression' },
   });
   // No obsSpots here: spots are matched on obsType alone, and one file per obsType keeps the
-  // match unambiguous; the spot layer joins this matrix to the main store's spots by obs name.
+  // match unambiguous; the spot layers join this matrix to the main store's spots by obs name.
   files.push({
     fileType: 'anndata.zarr',
     url: `${c.baseUrl}/${c.factorStore}`,
     options: { obsFeatureMatrix: { path: 'X' } },
     coordinationValues: { obsType, featureType: 'factor', featureValueType: 'usage' },
   });
-  // Views that show or pick the factor colouring share these scopes.
+  // Views that show or pick the factor colouring share these scopes; the gene map and gene list
+  // share the `gene` ones, so a gene click never recolours the factor map and vice versa.
   const shared = { obsType: 'A', obsColorEncoding: 'A', obsSetSelection: 'A', obsSetColor: 'A' };
   const factorScopes = { featureType: 'factor', featureValueType: 'factor', featureSelection: 'factor' };
-  const spatialMeta = { metaCoordinationScopes: ['A'], metaCoordinationScopesBy: ['A'] };
+  const geneScopes = { featureType: 'gene', featureValueType: 'gene', featureSelection: 'gene', obsColorEncoding: 'gene' };
+  const layers = c.hasGenes ? ['factors', 'genes'] : ['factors'];
+  const perLayer = (values: Record<string, string>): Record<string, string> => Object.fromEntries(layers.map((l) => [l, values[l]]));
+  const same = (scope: string): Record<string, string> => Object.fromEntries(layers.map((l) => [l, scope]));
+  const mapScopes = (layer: string): Json => ({
+    dataset: 'A',
+    spatialZoom: 'A',
+    spatialTargetX: 'A',
+    spatialTargetY: 'A',
+    metaCoordinationScopes: [layer],
+    metaCoordinationScopesBy: ['A'],
+  });
+  const coordinationSpace: Json = {
+    dataset: { A: 'A' },
+    obsType: { A: obsType },
+    featureType: { gene: 'gene', factor: 'factor' },
+    featureValueType: { gene: 'expression', factor: 'usage' },
+    embeddingType: { A: 'NMF' },
+    spatialZoom: { A: null },
+    spatialTargetX: { A: null },
+    spatialTargetY: { A: null },
+    obsColorEncoding: { A: 'geneSelection', gene: 'geneSelection' },
+    featureSelection: { factor: c.firstFactor ? [c.firstFactor] : null, gene: c.hasGenes && c.firstGene ? [c.firstGene] : null },
+    // null: filled by the obsSets loader (all clusters selected).
+    obsSetSelection: { A: null },
+    obsSetColor: { A: c.clusterColumns.length > 0 ? vitessceObsSetColor(c.clusterColumns) : null },
+    // Coordination "object" values: each layer's properties live in metaCoordinationScopesBy.
+    spotLayer: Object.fromEntries(layers.map((l) => [l, '__dummy__'])),
+    spatialLayerLabel: perLayer({ factors: 'Factors', genes: 'Genes' }),
+    spatialSpotRadius: { A: c.spotRadius ?? 10 },
+    spatialSpotFilled: { A: true },
+    spatialLayerVisible: { A: true },
+    spatialLayerOpacity: { A: 1 },
+    // One meta scope per map (its one layer) and one listing both for the layer controller.
+    metaCoordinationScopes: {
+      ...Object.fromEntries(layers.map((l) => [l, { spotLayer: [l] }])),
+      ...(c.hasGenes ? { all: { spotLayer: layers } } : {}),
+    },
+    metaCoordinationScopesBy: {
+      A: {
+        spotLayer: {
+          obsType: same('A'),
+          featureType: perLayer({ factors: 'factor', genes: 'gene' }),
+          featureValueType: perLayer({ factors: 'factor', genes: 'gene' }),
+          featureSelection: perLayer({ factors: 'factor', genes: 'gene' }),
+          obsColorEncoding: perLayer({ factors: 'A', genes: 'gene' }),
+          obsSetSelection: same('A'),
+          obsSetColor: same('A'),
+          spatialLayerLabel: Object.fromEntries(layers.map((l) => [l, l])),
+          spatialSpotRadius: same('A'),
+          spatialSpotFilled: same('A'),
+          spatialLayerVisible: same('A'),
+          spatialLayerOpacity: same('A'),
+        },
+      },
+    },
+  };
+  const layout: Json[] = c.hasGenes
+    ? [
+        { component: 'spatialBeta', x: 0, y: 0, w: 5, h: 8, props: { title: 'Spatial: factors' }, coordinationScopes: mapScopes('factors') },
+        { component: 'spatialBeta', x: 5, y: 0, w: 5, h: 8, props: { title: 'Spatial: genes' }, coordinationScopes: mapScopes('genes') },
+        { component: 'featureList', x: 10, y: 0, w: 2, h: 4, coordinationScopes: { dataset: 'A', ...shared, ...factorScopes } },
+        { component: 'featureList', x: 10, y: 4, w: 2, h: 4, coordinationScopes: { dataset: 'A', obsType: 'A', ...geneScopes } },
+        { component: 'obsSets', x: 0, y: 8, w: 3, h: 4, coordinationScopes: { dataset: 'A', ...shared } },
+        // Three columns at least: narrower, the layer controller's colour icon covers the layer names.
+        { component: 'layerControllerBeta', x: 3, y: 8, w: 3, h: 4, coordinationScopes: { dataset: 'A', metaCoordinationScopes: ['all'], metaCoordinationScopesBy: ['A'] } },
+        { component: 'scatterplot', x: 6, y: 8, w: 3, h: 4, coordinationScopes: { dataset: 'A', embeddingType: 'A', ...shared, ...factorScopes } },
+        { component: 'description', x: 9, y: 8, w: 3, h: 4, coordinationScopes: { dataset: 'A' } },
+      ]
+    : [
+        { component: 'spatialBeta', x: 0, y: 0, w: 7, h: 8, coordinationScopes: mapScopes('factors') },
+        { component: 'featureList', x: 7, y: 0, w: 2, h: 4, coordinationScopes: { dataset: 'A', ...shared, ...factorScopes } },
+        { component: 'obsSets', x: 9, y: 0, w: 3, h: 4, coordinationScopes: { dataset: 'A', ...shared } },
+        { component: 'layerControllerBeta', x: 7, y: 4, w: 5, h: 4, coordinationScopes: { dataset: 'A', metaCoordinationScopes: ['factors'], metaCoordinationScopesBy: ['A'] } },
+        { component: 'scatterplot', x: 0, y: 8, w: 5, h: 4, coordinationScopes: { dataset: 'A', embeddingType: 'A', ...shared, ...factorScopes } },
+        { component: 'description', x: 5, y: 8, w: 7, h: 4, coordinationScopes: { dataset: 'A' } },
+      ];
   return {
     version: '1.0.16',
     name: c.name,
     description: c.description ?? '',
     datasets: [{ uid: 'A', name: c.name, files }],
-    coordinationSpace: {
-      dataset: { A: 'A' },
-      obsType: { A: obsType },
-      featureType: { gene: 'gene', factor: 'factor' },
-      featureValueType: { gene: 'expression', factor: 'usage' },
-      embeddingType: { A: 'NMF' },
-      spatialZoom: { A: null },
-      spatialTargetX: { A: null },
-      spatialTargetY: { A: null },
-      obsColorEncoding: { A: 'geneSelection' },
-      featureSelection: { factor: c.firstFactor ? [c.firstFactor] : null, gene: null },
-      // null: filled by the obsSets loader (all clusters selected, their colours).
-      obsSetSelection: { A: null },
-      obsSetColor: { A: null },
-      // A coordination "object" value: the layer's properties live in metaCoordinationScopesBy.
-      spotLayer: { A: '__dummy__' },
-      spatialSpotRadius: { A: c.spotRadius ?? 10 },
-      spatialSpotFilled: { A: true },
-      spatialLayerVisible: { A: true },
-      spatialLayerOpacity: { A: 1 },
-      metaCoordinationScopes: { A: { spotLayer: ['A'] } },
-      metaCoordinationScopesBy: {
-        A: {
-          spotLayer: {
-            obsType: { A: 'A' },
-            featureType: { A: 'factor' },
-            featureValueType: { A: 'factor' },
-            featureSelection: { A: 'factor' },
-            obsColorEncoding: { A: 'A' },
-            obsSetSelection: { A: 'A' },
-            obsSetColor: { A: 'A' },
-            spatialSpotRadius: { A: 'A' },
-            spatialSpotFilled: { A: 'A' },
-            spatialLayerVisible: { A: 'A' },
-            spatialLayerOpacity: { A: 'A' },
-          },
-        },
-      },
-    },
-    layout: [
-      { component: 'spatialBeta', x: 0, y: 0, w: 7, h: 8, coordinationScopes: { dataset: 'A', spatialZoom: 'A', spatialTargetX: 'A', spatialTargetY: 'A', ...spatialMeta } },
-      { component: 'featureList', x: 7, y: 0, w: 2, h: 4, coordinationScopes: { dataset: 'A', ...shared, ...factorScopes } },
-      ...(c.hasGenes ? [{ component: 'featureList', x: 9, y: 0, w: 3, h: 4, coordinationScopes: { dataset: 'A', obsType: 'A', featureType: 'gene', featureValueType: 'gene', featureSelection: 'gene' } }] : []),
-      { component: 'obsSets', x: 7, y: 4, w: 3, h: 4, coordinationScopes: { dataset: 'A', ...shared } },
-      { component: 'layerControllerBeta', x: 10, y: 4, w: 2, h: 4, coordinationScopes: { dataset: 'A', ...spatialMeta } },
-      { component: 'scatterplot', x: 0, y: 8, w: 5, h: 4, coordinationScopes: { dataset: 'A', embeddingType: 'A', ...shared, ...factorScopes } },
-      { component: 'description', x: 5, y: 8, w: 7, h: 4, coordinationScopes: { dataset: 'A' } },
-    ],
+    coordinationSpace,
+    layout,
     initStrategy: 'auto',
   };
 }

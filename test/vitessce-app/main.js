@@ -1,6 +1,7 @@
-// Minimal host page for the real Vitessce app: renders <Vitessce config height={800} theme="light" />
-// with the view config fetched from ?config=URL (default ./vitessce.json). Plain ES module (no JSX)
-// so that it runs unbundled; `react`, `react-dom/client` and `vitessce` come from the import map.
+// Minimal host page for the real Vitessce app: renders <Vitessce config height={H} theme="light" />
+// with the view config fetched from ?config=URL (default ./vitessce.json) and H from ?height=
+// (pixels, default 800). Plain ES module (no JSX) so that it runs unbundled; `react`,
+// `react-dom/client` and `vitessce` come from the import map.
 // State for the test is published on window.__vitessceCheck.
 import { createElement } from 'react';
 import { createRoot } from 'react-dom/client';
@@ -14,10 +15,11 @@ async function main() {
   const res = await fetch(url);
   if (!res.ok) throw new Error(`${url}: HTTP ${res.status}`);
   state.config = await res.json();
+  const height = Number(new URLSearchParams(location.search).get('height') ?? 800);
   createRoot(document.getElementById('root')).render(
     createElement(Vitessce, {
       config: state.config,
-      height: 800,
+      height: Number.isFinite(height) && height > 0 ? height : 800,
       theme: 'light',
       // Vitessce reports the upgraded, auto-initialised config here (zoom/target after fitting, filled scopes).
       onConfigChange: (c) => {

@@ -1,8 +1,10 @@
 /**
  * `stnmf export-vitessce <DIR> --out viewer-dir`: AnnData-zarr stores plus a Vitessce view
  * config (formats.md §1.13, "recommended NMF export"): `result.zarr` (X = genes when the
- * counts are available, obs clusters, obsm spatial and X_nmf) and `factors.zarr` (X = W, var =
- * factor names), both zarr v2 with consolidated metadata, and `vitessce.json`.
+ * counts are available, obs clusters with their colours in uns, obsm spatial and X_nmf) and
+ * `factors.zarr` (X = W, var = factor names), both zarr v2 with consolidated metadata, and
+ * `vitessce.json` (a factor map, a gene map when there are genes, lists, cell sets in our
+ * cluster colours; see `vitessceConfig`).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -62,6 +64,8 @@ export function vitessceExport(r: LoadedResult, baseUrl: string): { main: ZarrSt
     obs.set(c.name, { kind: 'category', codes: c.codes, categories: c.categories });
     unsStrings[`${c.name}_colors`] = clusterColors(c.categories.length);
   }
+  // The same colours go into the config: Vitessce does not read uns colours itself.
+  const clusterColumns = r.clusters.map((c) => ({ name: c.name, categories: c.categories, colors: unsStrings[`${c.name}_colors`], hasMissing: c.codes.some((v) => v < 0) }));
   const factorVar = r.factorNames.map((_, f) => `Factor_${f + 1}`);
   let X: Parameters<typeof annDataZarr>[0]['X'];
   let varNames = r.featureNames;
@@ -115,9 +119,11 @@ export function vitessceExport(r: LoadedResult, baseUrl: string): { main: ZarrSt
     mainStore: 'result.zarr',
     factorStore: 'factors.zarr',
     hasGenes: Boolean(e),
-    clusterColumns: r.clusters.map((c) => c.name),
+    clusterColumns,
     description,
     firstFactor: factorVar[0],
+    // Start the gene map on Factor_1's top gene, so both maps show a pattern from the start.
+    firstGene: e ? (tops[0]?.map((g) => g.name).find((g) => e.names.includes(g)) ?? e.names[0]) : undefined,
     spotRadius: spotRadius(x, y),
   });
   return { main, factors, config };
