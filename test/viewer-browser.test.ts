@@ -10,11 +10,9 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { loadResult, startViewServer, webRoot } from '../src/cli/commands/view.js';
-import { decodePng, XENIUM_H5, xeniumResult } from './viewer-helpers.js';
+import { decodePng, XENIUM_H5, xeniumResult, launchChromium } from './viewer-helpers.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 /** Flags from the machine notes: no sandbox as root, no GPU, no background network traffic. */
-const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--enable-unsafe-swiftshader'];
 const ARTIFACTS = fileURLToPath(new URL('../test-artifacts/', import.meta.url));
 
 type Browser = { newPage(o: unknown): Promise<Page>; close(): Promise<void> };
@@ -31,17 +29,6 @@ type Page = {
   on(ev: string, fn: (m: { text(): string; type(): string }) => void): void;
 };
 
-async function launch(): Promise<Browser | string> {
-  if (!existsSync(CHROMIUM)) return `${CHROMIUM} not found (install Debian's chromium: apt-get install -y chromium)`;
-  let pw: { chromium: { launch(o: unknown): Promise<Browser> } };
-  try {
-    const name = 'playwright-core';
-    pw = await import(name);
-  } catch {
-    return 'playwright-core is not installed (npm install --save-dev playwright-core)';
-  }
-  return pw.chromium.launch({ executablePath: CHROMIUM, headless: true, args: FLAGS });
-}
 
 function pointInPolygon(x: number, y: number, poly: number[]): boolean {
   let inside = false;
@@ -54,11 +41,8 @@ function pointInPolygon(x: number, y: number, poly: number[]): boolean {
 }
 
 test('viewer in headless Chromium: draws cells, recolours, lasso + export, screenshot, frame time', { timeout: 240_000 }, async (t) => {
-  const browser = await launch();
-  if (typeof browser === 'string') {
-    t.skip(browser);
-    return;
-  }
+  const browser = await launchChromium<Browser>(t);
+  if (!browser) return;
   t.after(() => browser.close());
   if (!existsSync(`${webRoot()}index.html`)) assert.fail(`viewer app not built at ${webRoot()}: run 'node scripts/build-web.mjs'`);
   const fx = await xeniumResult(1);

@@ -226,3 +226,35 @@ function zlibCrc(b: Uint8Array): number {
   }
   return (c ^ 0xffffffff) >>> 0;
 }
+
+/** Debian's Chromium, which .ci/run installs. */
+export const CHROMIUM = '/usr/bin/chromium';
+/** Headless flags: no sandbox (root in CI), software WebGL (SwiftShader), no background traffic. */
+const CHROMIUM_FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--enable-unsafe-swiftshader'];
+
+/**
+ * Launches headless Chromium through playwright-core, typed by the caller's slice of the
+ * Browser API. Returns the browser, or `undefined` after skipping the test with the reason when
+ * Chromium or playwright-core is missing; under CI (which installs both) that is a failure,
+ * so a broken install cannot turn the browser tests into silent skips.
+ */
+export async function launchChromium<B>(t: { skip(message: string): void }): Promise<B | undefined> {
+  let missing: string | undefined;
+  let pw: { chromium: { launch(o: unknown): Promise<B> } } | undefined;
+  if (!existsSync(CHROMIUM)) missing = `${CHROMIUM} not found (install Debian's chromium: apt-get install -y chromium)`;
+  else {
+    try {
+      const name = 'playwright-core';
+      pw = await import(name);
+    } catch {
+      missing = 'playwright-core is not installed (npm install --save-dev playwright-core)';
+    }
+  }
+  if (!pw) {
+    const why = missing ?? 'Chromium is not available';
+    if (process.env.CI) throw new Error(why);
+    t.skip(why);
+    return undefined;
+  }
+  return pw.chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS });
+}

@@ -17,11 +17,9 @@ import { loadResult, startViewServer, webRoot } from '../src/cli/commands/view.j
 import { geneValues } from '../src/cli/commands/plot.js';
 import { readH5ad } from '../src/io/h5ad.js';
 import { valueRange } from '../src/plot/index.js';
-import { decodePng } from './viewer-helpers.js';
+import { decodePng, launchChromium } from './viewer-helpers.js';
 
 const MAIN = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
-const CHROMIUM = '/usr/bin/chromium';
-const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--enable-unsafe-swiftshader'];
 
 type Page = {
   goto(url: string): Promise<unknown>;
@@ -36,16 +34,6 @@ type Page = {
 };
 type Browser = { newPage(o: unknown): Promise<Page>; close(): Promise<void> };
 
-async function launch(): Promise<Browser | string> {
-  if (!existsSync(CHROMIUM)) return `${CHROMIUM} not found (install Debian's chromium: apt-get install -y chromium)`;
-  try {
-    const name = 'playwright-core';
-    const pw = (await import(name)) as { chromium: { launch(o: unknown): Promise<Browser> } };
-    return await pw.chromium.launch({ executablePath: CHROMIUM, headless: true, args: FLAGS });
-  } catch (e) {
-    return `playwright-core unavailable (${(e as Error).message.split('\n')[0]})`;
-  }
-}
 
 const cli = (args: string[]) => spawnSync(process.execPath, [MAIN, ...args], { encoding: 'utf8' });
 
@@ -106,11 +94,8 @@ test('viewer: colour by an imputed SIID gene — offered apart from measured gen
   assert.equal(gv.kind, 'imputed-layer');
   assert.deepEqual(gv.values, layer.values);
 
-  const browser = await launch();
-  if (typeof browser === 'string') {
-    t.skip(browser);
-    return;
-  }
+  const browser = await launchChromium<Browser>(t);
+  if (!browser) return;
   t.after(() => browser.close());
   if (!existsSync(`${webRoot()}index.html`)) assert.fail(`viewer app not built at ${webRoot()}: run 'node scripts/build-web.mjs'`);
   const srv = await startViewServer(r, 0);

@@ -35,11 +35,9 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { loadResult } from '../src/cli/commands/view.js';
 import { vitessceExport, writeStore } from '../src/cli/commands/export-vitessce.js';
 import { parseHex } from '../src/plot/color.js';
-import { decodePng, XENIUM_H5, xeniumResult } from './viewer-helpers.js';
+import { decodePng, XENIUM_H5, xeniumResult, launchChromium } from './viewer-helpers.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 /** Same flags as the project's own viewer test: no sandbox as root, no GPU (SwiftShader WebGL). */
-const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--enable-unsafe-swiftshader'];
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const ARTIFACTS = fileURLToPath(new URL('../test-artifacts/', import.meta.url));
 /** Zarr metadata Vitessce probes for and may legitimately not find (it says so in its console). */
@@ -60,17 +58,6 @@ type Page = {
 };
 type Browser = { newPage(o: unknown): Promise<Page>; close(): Promise<void> };
 
-async function launch(): Promise<Browser | string> {
-  if (!existsSync(CHROMIUM)) return `${CHROMIUM} not found (install Debian's chromium: apt-get install -y chromium)`;
-  let pw: { chromium: { launch(o: unknown): Promise<Browser> } };
-  try {
-    const name = 'playwright-core';
-    pw = await import(name);
-  } catch {
-    return 'playwright-core is not installed (npm install --save-dev playwright-core)';
-  }
-  return pw.chromium.launch({ executablePath: CHROMIUM, headless: true, args: FLAGS });
-}
 
 const MIME: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.json': 'application/json', '.wasm': 'application/wasm' };
 
@@ -152,11 +139,8 @@ test('export-vitessce output loads in the real Vitessce app: cells coloured by f
     t.skip(versions);
     return;
   }
-  const browser = await launch();
-  if (typeof browser === 'string') {
-    t.skip(browser);
-    return;
-  }
+  const browser = await launchChromium<Browser>(t);
+  if (!browser) return;
   t.after(() => browser.close());
   const work = mkdtempSync(join(tmpdir(), 'stnmf-vitessce-app-'));
   t.after(() => rmSync(work, { recursive: true, force: true }));
