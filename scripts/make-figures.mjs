@@ -39,6 +39,7 @@ const save = (name, scene, pixelRatio = 1.5) => {
 async function bcnmfFigure() {
   const { readDataset } = await import(dist('src/io/index.js'));
   const { writeH5ad } = await import(dist('src/io/h5ad.js'));
+  const { selectRows } = await import(dist('src/linalg/csr.js'));
   const tmp = join(repo, 'dist', 'figures-tmp-bcnmf');
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp, { recursive: true });
@@ -48,18 +49,9 @@ async function bcnmfFigure() {
   const half = (keep) => {
     const rows = [];
     for (let i = 0; i < xd.X.rows; i++) if (keep(sp[2 * i])) rows.push(i);
-    const X = xd.X;
-    const indptr = new Int32Array(rows.length + 1);
-    rows.forEach((i, r) => (indptr[r + 1] = indptr[r] + X.indptr[i + 1] - X.indptr[i]));
-    const indices = new Int32Array(indptr[rows.length]);
-    const values = new Float32Array(indptr[rows.length]);
-    rows.forEach((i, r) => {
-      indices.set(X.indices.subarray(X.indptr[i], X.indptr[i + 1]), indptr[r]);
-      values.set(X.data.subarray(X.indptr[i], X.indptr[i + 1]), indptr[r]);
-    });
     const xy = new Float64Array(2 * rows.length);
     rows.forEach((i, r) => ((xy[2 * r] = sp[2 * i]), (xy[2 * r + 1] = sp[2 * i + 1])));
-    return { ...xd, X: { rows: rows.length, cols: X.cols, indptr, indices, data: values }, obs: { index: rows.map((i) => xd.obs.index[i]), columns: new Map() }, obsm: { spatial: { rows: rows.length, cols: 2, data: xy } }, varm: {}, obsp: {}, layers: {}, uns: {} };
+    return { ...xd, X: selectRows(xd.X, rows), obs: { index: rows.map((i) => xd.obs.index[i]), columns: new Map() }, obsm: { spatial: { rows: rows.length, cols: 2, data: xy } }, varm: {}, obsp: {}, layers: {}, uns: {} };
   };
   await writeH5ad(join(tmp, 'right.h5ad'), half((v) => v >= median));
   await writeH5ad(join(tmp, 'left.h5ad'), half((v) => v < median));

@@ -21,6 +21,7 @@ import { readDataset } from '../src/io/index.js';
 import { writeH5ad } from '../src/io/h5ad.js';
 import { categoryColor, formatNumber, parseHex } from '../src/plot/index.js';
 import type { Dataset } from '../src/dataset.js';
+import { selectRows } from '../src/linalg/csr.js';
 
 const MAIN = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 const DEMO = fileURLToPath(new URL('../../../shared/data/bcnmf-demo/', import.meta.url));
@@ -118,19 +119,10 @@ test('the demo step’s bcNMF folder (npy files only) loads: groups from H_targe
 function subset(ds: Dataset, keep: (i: number) => boolean): Dataset {
   const rows: number[] = [];
   for (let i = 0; i < ds.X.rows; i++) if (keep(i)) rows.push(i);
-  const X = ds.X;
-  const indptr = new Int32Array(rows.length + 1);
-  rows.forEach((i, r) => (indptr[r + 1] = indptr[r] + X.indptr[i + 1] - X.indptr[i]));
-  const indices = new Int32Array(indptr[rows.length]);
-  const data = new Float32Array(indptr[rows.length]);
-  rows.forEach((i, r) => {
-    indices.set(X.indices.subarray(X.indptr[i], X.indptr[i + 1]), indptr[r]);
-    data.set(X.data.subarray(X.indptr[i], X.indptr[i + 1]), indptr[r]);
-  });
   const sp = ds.obsm.spatial;
   const xy = new Float64Array(rows.length * 2);
   rows.forEach((i, r) => ((xy[2 * r] = sp.data[2 * i]), (xy[2 * r + 1] = sp.data[2 * i + 1])));
-  return { ...ds, X: { rows: rows.length, cols: X.cols, indptr, indices, data }, obs: { index: rows.map((i) => ds.obs.index[i]), columns: new Map() }, obsm: { spatial: { rows: rows.length, cols: 2, data: xy } }, varm: {}, obsp: {}, layers: {}, uns: {} };
+  return { ...ds, X: selectRows(ds.X, rows), obs: { index: rows.map((i) => ds.obs.index[i]), columns: new Map() }, obsm: { spatial: { rows: rows.length, cols: 2, data: xy } }, varm: {}, obsp: {}, layers: {}, uns: {} };
 }
 
 test('bcNMF on real Xenium halves (with coordinates): factor maps and the target/background map are drawn where the cells are; view serves it', async (t) => {

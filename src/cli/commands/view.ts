@@ -17,6 +17,7 @@ import type { ParsedArgs } from '../args.js';
 import { StnmfError } from '../../errors.js';
 import type { Column, Dataset } from '../../dataset.js';
 import { readNpy } from '../../io/npy.js';
+import { selectRows } from '../../linalg/csr.js';
 import { readCoordinates } from '../../io/csv.js';
 import { readTenxH5 } from '../../io/tenx-h5.js';
 import { parseCsv } from '../../plot/report.js';
@@ -186,18 +187,7 @@ function alignRows(ds: Dataset, obsNames: string[], what: string): Int32Array {
 
 function subsetRows(ds: Dataset, map: Int32Array): Dataset {
   if (map.every((v, i) => v === i) && map.length === ds.X.rows) return ds;
-  const X = ds.X;
-  const indptr = new Int32Array(map.length + 1);
-  for (let i = 0; i < map.length; i++) indptr[i + 1] = indptr[i] + (X.indptr[map[i] + 1] - X.indptr[map[i]]);
-  const indices = new Int32Array(indptr[map.length]);
-  const data = new Float32Array(indptr[map.length]);
-  for (let i = 0; i < map.length; i++) {
-    const s = X.indptr[map[i]];
-    const len = X.indptr[map[i] + 1] - s;
-    indices.set(X.indices.subarray(s, s + len), indptr[i]);
-    data.set(X.data.subarray(s, s + len), indptr[i]);
-  }
-  return { ...ds, X: { rows: map.length, cols: X.cols, indptr, indices, data }, obs: { index: Array.from(map, (j) => ds.obs.index[j]), columns: new Map() } };
+  return { ...ds, X: selectRows(ds.X, map), obs: { index: Array.from(map, (j) => ds.obs.index[j]), columns: new Map() } };
 }
 
 async function readAnyDataset(path: string, io: IoModule): Promise<Dataset> {
