@@ -19,7 +19,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { readNpy } from '../src/io/npy.js';
-import { csrFromCoo, type Csr } from '../src/linalg/csr.js';
+import { csrFromCoo, csrFromDense, type Csr } from '../src/linalg/csr.js';
 import { baselineHoldout, scoreAgainstTruth, siidFit, siidHoldout, type SiidProblem } from '../src/methods/siid/index.js';
 import type { Kernels } from '../src/linalg/kernels.js';
 import { createTsKernels } from '../src/linalg/ts-kernels.js';
@@ -61,17 +61,7 @@ function py(args: string[], what: string): string {
 
 function denseNpyToCsr(path: string): Csr {
   const a = readNpy(path);
-  const [r, c] = a.shape;
-  const ri: number[] = [], ci: number[] = [], v: number[] = [];
-  for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) {
-    const x = Number(a.data[i * c + j]);
-    if (x) {
-      ri.push(i);
-      ci.push(j);
-      v.push(x);
-    }
-  }
-  return csrFromCoo(r, c, ri, ci, v);
+  return csrFromDense({ rows: a.shape[0], cols: a.shape[1], data: Float32Array.from(a.data as ArrayLike<number>, Number) });
 }
 
 /** Mean ms of one fused ratio pass (Kernels.ratioPass64, with the log) over X at rank h, per backend. */
