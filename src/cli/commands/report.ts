@@ -11,7 +11,7 @@ import type { ParsedArgs } from '../args.js';
 import { RunOutput } from '../output.js';
 import { StnmfError } from '../../errors.js';
 import { buildReport, sceneToPng, type ReportFigure, type ReportTable } from '../../plot/index.js';
-import { loadResult } from './view.js';
+import { readResult } from '../../io/result.js';
 import { FACTOR_FILES, filesOf, spatialSkipNote, standardFigures, tableFigures, type NamedFigure } from './plot.js';
 
 /** Builds the report page of `dir` (no writing); notes say what could not be drawn. */
@@ -40,7 +40,7 @@ export async function reportHtml(dir: string, opts: { coords?: string; data?: st
   };
   if (opts.figures !== false && FACTOR_FILES.some((f) => names.includes(f))) {
     try {
-      const r = await loadResult(root, opts);
+      const r = await readResult(root, opts);
       const skipped = spatialSkipNote(r);
       if (skipped) notes.push(skipped);
       embed(standardFigures(r));
