@@ -8,7 +8,7 @@
  */
 import { join } from 'node:path';
 import type { Command, CommandContext } from '../command.js';
-import { finishRun } from '../command.js';
+import { finishRun, withRun } from '../command.js';
 import type { ParsedArgs } from '../args.js';
 import { RunOutput } from '../output.js';
 import { StnmfError } from '../../errors.js';
@@ -36,7 +36,7 @@ export const exportVitessceCommand: Command = {
     const baseUrl = String(args.flags['base-url']);
     const { main, factors, config } = vitessceExport(r, baseUrl);
     const out = await RunOutput.open(String(args.flags.out));
-    try {
+    await withRun(out, async () => {
       writeStore(join(out.staging, 'result.zarr'), main);
       writeStore(join(out.staging, 'factors.zarr'), factors);
       await out.writeJson('vitessce.json', config);
@@ -53,8 +53,6 @@ export const exportVitessceCommand: Command = {
         Boolean(args.flags.json),
       );
       ctx.log(`stnmf export-vitessce: serve ${out.dir} at ${baseUrl} (e.g. 'npx http-server --cors -p 8000') and load vitessce.json in Vitessce`);
-    } finally {
-      await out.abort();
-    }
+    });
   },
 };

@@ -7,7 +7,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { Command, CommandContext } from '../command.js';
-import { finishRun } from '../command.js';
+import { finishRun, withRun } from '../command.js';
 import type { ParsedArgs } from '../args.js';
 import { RunOutput } from '../output.js';
 import { StnmfError } from '../../errors.js';
@@ -322,7 +322,7 @@ export const plotCommand: Command = {
       if (note) ctx.log(`stnmf plot: ${note}`);
     }
     const out = await RunOutput.open((args.flags.out as string | undefined) ?? join(folderFiles ? root : dirname(root), 'figures'));
-    try {
+    await withRun(out, async () => {
       const written: string[] = [];
       const fmt = args.flags.format as string;
       for (const f of figs) {
@@ -343,8 +343,6 @@ export const plotCommand: Command = {
         ctx,
         Boolean(args.flags.json),
       );
-    } finally {
-      await out.abort();
-    }
+    });
   },
 };

@@ -9,6 +9,7 @@ import { basename, extname, join, resolve } from 'node:path';
 import type { Command, CommandContext } from '../command.js';
 import type { ParsedArgs } from '../args.js';
 import { RunOutput } from '../output.js';
+import { withRun } from '../command.js';
 import { StnmfError } from '../../errors.js';
 import { buildReport, sceneToPng, type ReportFigure, type ReportTable } from '../../plot/index.js';
 import { readResult } from '../../io/result.js';
@@ -89,12 +90,10 @@ export const reportCommand: Command = {
     for (const n of r.notes) ctx.log(`stnmf report: note: ${n}`);
     // Staged inside the folder and renamed into place: other results there stay untouched.
     const out = await RunOutput.open(dir);
-    try {
+    await withRun(out, async () => {
       await out.writeText('report.html', r.html);
       await out.commit();
-    } finally {
-      await out.abort();
-    }
+    });
     const path = join(resolve(dir), 'report.html');
     if (args.flags.json) ctx.print(JSON.stringify({ report: path, figures: r.figures, tables: r.tables, bytes: Buffer.byteLength(r.html) }));
     ctx.log(`stnmf report: ${path} (${r.figures} figures, ${r.tables} tables)`);

@@ -15,7 +15,7 @@ import { npyToFloat64, readNpy } from '../../io/npy.js';
 import { resolveSiidOptions, runSiid, siidToDataset, type SiidOptions, type SiidRun } from '../../methods/siid/index.js';
 import { simulateSiid } from '../../simulate/index.js';
 import type { Command, CommandContext } from '../command.js';
-import { finishRun } from '../command.js';
+import { finishRun, withRun } from '../command.js';
 import { loadDataset } from '../input.js';
 import { RunOutput, jsonReplacer } from '../output.js';
 
@@ -63,7 +63,7 @@ export const siidCommand: Command = {
     const options = optionsFromFlags(f);
     const truth = f.truth ? readTruth(f.truth as string, cells) : undefined;
     const out = await RunOutput.open(f.out as string);
-    try {
+    await withRun(out, async () => {
       const r = await runSiid(cells, spots, mapping, options, Number(f['holdout-folds']), Number(f['fold-seed']), ctx, truth);
       await writeOutputs(r, cells, spots, (name) => out.path(name));
       await finishRun(
@@ -86,10 +86,7 @@ export const siidCommand: Command = {
         ctx,
         Boolean(f.json),
       );
-    } catch (e) {
-      await out.abort();
-      throw e;
-    }
+    });
   },
 };
 
