@@ -19,7 +19,8 @@ const { readTenxH5 } = await import(dist('src/io/tenx-h5.js'));
 const { readCoordinates } = await import(dist('src/io/csv.js'));
 const { nmf } = await import(dist('src/nmf/index.js'));
 const P = await import(dist('src/plot/index.js'));
-const { loadResult, startViewServer } = await import(dist('src/cli/commands/view.js'));
+const { startViewServer } = await import(dist('src/cli/commands/view.js'));
+const { readResult } = await import(dist('src/io/result.js'));
 const { standardFigures } = await import(dist('src/cli/commands/plot.js'));
 
 const data = join(repo, '..', 'shared', 'data', 'xenium-mouse-brain');
@@ -102,7 +103,7 @@ save('xenium-nmf-dominant.png', P.spatialScatter({ x, y, categories: { codes: do
 // 2. Result folders given on the command line.
 for (const arg of process.argv.slice(2).filter((a) => !a.startsWith('--'))) {
   const [name, dir] = arg.includes('=') ? arg.split('=') : [arg.replace(/\W+/g, '-'), arg];
-  const r = await loadResult(dir);
+  const r = await readResult(dir);
   for (const f of standardFigures(r)) save(`${name}-${f.name}.png`, f.scene);
 }
 
@@ -128,7 +129,7 @@ if (existsSync(chromium) && existsSync(dist('web/index.html'))) {
     writeFileSync(join(tmp, 'genes.tsv'), ds.var.index.join('\n') + '\n');
     writeFileSync(join(tmp, 'spatial.csv'), 'cell_id,x,y\n' + ds.obs.index.map((id, i) => `${id},${x[i]},${y[i]}`).join('\n') + '\n');
     writeFileSync(join(tmp, 'clusters.csv'), 'cell_id,dominant_factor\n' + ds.obs.index.map((id, i) => `${id},F${dominant[i] + 1}`).join('\n') + '\n');
-    const r = await loadResult(tmp, { data: join(data, 'cell_feature_matrix.h5') });
+    const r = await readResult(tmp, { data: join(data, 'cell_feature_matrix.h5') });
     r.name = 'Xenium mouse brain — NMF k = 8';
     const srv = await startViewServer(r, 0);
     const browser = await pw.chromium.launch({

@@ -12,7 +12,8 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadResult, startViewServer, webRoot } from '../src/cli/commands/view.js';
+import { startViewServer, webRoot } from '../src/cli/commands/view.js';
+import { readResult } from '../src/io/result.js';
 import { standardFigures } from '../src/cli/commands/plot.js';
 import { reportHtml } from '../src/cli/commands/report.js';
 import { demoContrastive } from '../src/cli/commands/contrastive.js';
@@ -37,7 +38,7 @@ test('bcNMF on the demo images (no coordinates): plot skips the maps with one no
   const run = cli(['contrastive', '--target', join(DEMO, 'target_images.csv'), '--background', join(DEMO, 'background_images.csv'), '--features-in-rows', '--rank', '2', '--alpha', '2', '--max-iter', '100', '--out', out]);
   assert.equal(run.status, 0, run.stderr);
 
-  const r = await loadResult(out);
+  const r = await readResult(out);
   assert.equal(r.k, 2);
   assert.equal(r.n, 350);
   assert.equal(r.x, undefined);
@@ -51,7 +52,7 @@ test('bcNMF on the demo images (no coordinates): plot skips the maps with one no
   assert.deepEqual(r.H, f32(readNpy(join(out, 'basis.npy')).data as Float32Array));
   assert.equal(r.featureNames.length, 784);
   // The .h5ad alone gives the same factorisation from obsm/X_bcnmf and varm/bcnmf.
-  const alone = await loadResult(join(out, 'result.h5ad'));
+  const alone = await readResult(join(out, 'result.h5ad'));
   assert.match(alone.sources.H ?? '', /varm\/bcnmf$/);
   assert.deepEqual(alone.H, r.H);
   assert.deepEqual(alone.W, r.W);
@@ -98,7 +99,7 @@ test('the demo step’s bcNMF folder (npy files only) loads: groups from H_targe
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const ctx = { print: () => {}, log: () => {}, progress: () => {}, signal: new AbortController().signal };
   await demoContrastive(dir, ctx);
-  const r = await loadResult(dir);
+  const r = await readResult(dir);
   const ht = readNpy(join(dir, 'H_target.npy'));
   const hb = readNpy(join(dir, 'H_background.npy'));
   assert.equal(r.n, ht.shape[0] + hb.shape[0]);
@@ -141,7 +142,7 @@ test('bcNMF on real Xenium halves (with coordinates): factor maps and the target
   const run = cli(['contrastive', '--target', join(dir, 'right.h5ad'), '--background', join(dir, 'left.h5ad'), '--rank', '4', '--alpha', '1', '--alpha-scale', 'perSample', '--loss', 'poisson', '--max-iter', '40', '--out', out]);
   assert.equal(run.status, 0, run.stderr);
 
-  const r = await loadResult(out);
+  const r = await readResult(out);
   const nt = target.X.rows;
   assert.equal(r.n, nt + background.X.rows);
   assert.ok(r.x && r.y);

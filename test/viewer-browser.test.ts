@@ -9,7 +9,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { loadResult, startViewServer, webRoot } from '../src/cli/commands/view.js';
+import { startViewServer, webRoot } from '../src/cli/commands/view.js';
+import { readResult } from '../src/io/result.js';
 import { decodePng, XENIUM_H5, xeniumResult, launchChromium } from './viewer-helpers.js';
 
 /** Flags from the machine notes: no sandbox as root, no GPU, no background network traffic. */
@@ -46,7 +47,7 @@ test('viewer in headless Chromium: draws cells, recolours, lasso + export, scree
   t.after(() => browser.close());
   if (!existsSync(`${webRoot()}index.html`)) assert.fail(`viewer app not built at ${webRoot()}: run 'node scripts/build-web.mjs'`);
   const fx = await xeniumResult(1);
-  const r = await loadResult(fx.dir, { data: XENIUM_H5 });
+  const r = await readResult(fx.dir, { data: XENIUM_H5 });
   const srv = await startViewServer(r, 0);
   t.after(() => srv.close());
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
@@ -144,7 +145,7 @@ test('viewer in headless Chromium: draws cells, recolours, lasso + export, scree
 
   // 5. Frame time while panning 109,806 cells.
   const big = await xeniumResult(3);
-  const rb = await loadResult(big.dir);
+  const rb = await readResult(big.dir);
   const srvBig = await startViewServer(rb, 0);
   t.after(() => srvBig.close());
   const page2 = await browser.newPage({ viewport: { width: 1280, height: 800 } });

@@ -11,7 +11,8 @@ import { connect } from 'node:net';
 import { existsSync, readFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { loadResult, safeSegments, startViewServer, webRoot } from '../src/cli/commands/view.js';
+import { safeSegments, startViewServer, webRoot } from '../src/cli/commands/view.js';
+import { readResult } from '../src/io/result.js';
 import { readTenxH5 } from '../src/io/tenx-h5.js';
 import { XENIUM_H5, xeniumResult } from './viewer-helpers.js';
 
@@ -40,7 +41,7 @@ test('safeSegments rejects traversal, encoded or not', () => {
 test('server: app, data endpoints, result files; 404 for everything outside', async (t) => {
   if (!existsSync(`${webRoot()}index.html`)) assert.fail(`viewer app not built at ${webRoot()}: run 'node scripts/build-web.mjs'`);
   const fx = await xeniumResult(1);
-  const r = await loadResult(fx.dir, { data: XENIUM_H5 });
+  const r = await readResult(fx.dir, { data: XENIUM_H5 });
   const srv = await startViewServer(r, 0);
   t.after(() => srv.close());
   assert.match(srv.url, /^http:\/\/127\.0\.0\.1:\d+\/$/);

@@ -13,7 +13,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadResult, startViewServer, webRoot } from '../src/cli/commands/view.js';
+import { startViewServer, webRoot } from '../src/cli/commands/view.js';
+import { readResult } from '../src/io/result.js';
 import { geneValues } from '../src/cli/commands/plot.js';
 import { readH5ad } from '../src/io/h5ad.js';
 import { valueRange } from '../src/plot/index.js';
@@ -75,7 +76,7 @@ test('viewer: colour by an imputed SIID gene — offered apart from measured gen
   assert.equal(run.status, 0, run.stderr);
 
   // The loaded result: measured genes = the panel only; the imputed layer has panel + imputed genes.
-  const r = await loadResult(out);
+  const r = await readResult(out);
   assert.ok(r.expression && r.imputed);
   assert.deepEqual(new Set(r.expression.names), panel);
   for (const g of imputeGenes) assert.ok(r.imputed.names.includes(g) && !r.expression.names.includes(g), g);

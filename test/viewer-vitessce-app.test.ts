@@ -32,8 +32,9 @@ import { createReadStream, existsSync, mkdirSync, mkdtempSync, rmSync, statSync,
 import { tmpdir } from 'node:os';
 import { extname, join, normalize } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { loadResult } from '../src/cli/commands/view.js';
-import { vitessceExport, writeStore } from '../src/cli/commands/export-vitessce.js';
+import { readResult } from '../src/io/result.js';
+import { vitessceExport } from '../src/plot/vitessce.js';
+import { writeStore } from '../src/io/store.js';
 import { parseHex } from '../src/plot/color.js';
 import { decodePng, XENIUM_H5, xeniumResult, launchChromium } from './viewer-helpers.js';
 
@@ -148,7 +149,7 @@ test('export-vitessce output loads in the real Vitessce app: cells coloured by f
   t.diagnostic(`page built in ${built.seconds.toFixed(1)} s (vitessce ${built.versions.vitessce}, react ${built.versions.react})`);
 
   const fx = await xeniumResult(1);
-  const r = await loadResult(fx.dir, { data: XENIUM_H5 });
+  const r = await readResult(fx.dir, { data: XENIUM_H5 });
   const { server, base, log } = await serve({ '/app/': join(work, 'app'), '/data/': join(work, 'export') });
   t.after(() => server.close());
   const { main, factors, config } = vitessceExport(r, `${base}/data`);

@@ -17,8 +17,9 @@ import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { unzlibSync } from 'fflate';
-import { loadResult, type ExpressionByFeature } from '../src/cli/commands/view.js';
-import { vitessceExport, writeStore } from '../src/cli/commands/export-vitessce.js';
+import { readResult, type ExpressionByFeature } from '../src/io/result.js';
+import { vitessceExport } from '../src/plot/vitessce.js';
+import { writeStore } from '../src/io/store.js';
 import { parseHex } from '../src/plot/color.js';
 import { XENIUM_H5, xeniumResult } from './viewer-helpers.js';
 
@@ -177,7 +178,7 @@ function checkConfig(config: Record<string, unknown>, main: Map<string, Uint8Arr
 
 test('Vitessce export of the Xenium NMF result round-trips and has a valid config', async (t) => {
   const fx = await xeniumResult(1);
-  const r = await loadResult(fx.dir);
+  const r = await readResult(fx.dir);
   const { main, factors, config } = vitessceExport(r, 'http://localhost:8000/');
   const meta = JSON.parse(new TextDecoder().decode(factors.get('.zmetadata'))).metadata;
   assert.deepEqual(meta['.zattrs'], { 'encoding-type': 'anndata', 'encoding-version': '0.1.0' });
@@ -244,7 +245,7 @@ print('ok', f.shape, a.shape)
 
 test('Vitessce export with the Xenium counts: a gene map driven by the gene list, X = the counts', async () => {
   const fx = await xeniumResult(1);
-  const r = await loadResult(fx.dir, { data: XENIUM_H5 });
+  const r = await readResult(fx.dir, { data: XENIUM_H5 });
   assert.ok(r.expression, 'no counts loaded');
   const e: ExpressionByFeature = r.expression;
   const { main, config } = vitessceExport(r, 'http://localhost:8000/');

@@ -31,6 +31,19 @@ export interface Command {
   run(args: ParsedArgs, ctx: CommandContext): Promise<void>;
 }
 
+/**
+ * One simulator reachable as `stnmf simulate <name>` (declared here, not in simulate.ts, so
+ * generator files and the simulate command do not import each other).
+ */
+export interface Generator {
+  name: string;
+  summary: string;
+  /** Flags besides --out, --seed and --json (which every generator gets). */
+  flags: Record<string, FlagSpec>;
+  /** Writes the data through `out` and returns the key figures for summary.json. */
+  run(flags: Record<string, string | number | boolean | undefined>, out: RunOutput, ctx: CommandContext): Promise<Record<string, unknown>>;
+}
+
 /** What a computing command records about its run. */
 export interface RunRecord {
   command: string;
@@ -65,4 +78,22 @@ export async function finishRun(out: RunOutput, rec: RunRecord, ctx: CommandCont
   await out.commit();
   if (json) ctx.print(JSON.stringify(summary, (k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v)));
   ctx.log(`stnmf ${rec.command}: results in ${out.dir}`);
+}
+
+/**
+ * Runs the body of a command that writes into a staged output folder, with the one
+ * end-of-command rule every command follows: whatever happens, the staging folder is removed
+ * unless the body committed it (a failed or interrupted run never leaves a half-written folder),
+ * and the kernel backend, when given, is disposed (its worker threads would keep Node alive).
+ */
+export async function withRun<T>(out: RunOutput, body: () => Promise<T>, kernels?: { dispose(): void }): Promise<T> {
+  try {
+    return await body();
+  } finally {
+    try {
+      await out.abort();
+    } finally {
+      kernels?.dispose();
+    }
+  }
 }

@@ -1,18 +1,9 @@
 /**
- * Chooses and creates a kernel backend. The wasm backend registers itself through
- * `registerWasmFactory` (kept separate so this module loads nowhere near wasm or workers when
- * a caller asks for `ts`).
+ * Chooses and creates a kernel backend. The wasm backend (`./wasm/backend.ts`) is loaded on
+ * first use only, so this module loads nowhere near wasm or workers when a caller asks for `ts`.
  */
 import type { KernelOptions, Kernels } from './kernels.js';
 import { createTsKernels } from './ts-kernels.js';
-
-type WasmFactory = (threads: number) => Promise<Kernels | undefined>;
-let wasmFactory: WasmFactory | undefined;
-
-/** Lets the wasm backend module plug itself in (called by `linalg/wasm/index.ts`). */
-export function registerWasmFactory(f: WasmFactory): void {
-  wasmFactory = f;
-}
 
 /**
  * The machine's parallelism, the default thread count (compute-notes.md §2.5): Node's
@@ -39,9 +30,9 @@ export async function createKernels(options: KernelOptions = {}): Promise<Kernel
   const threads = options.threads ?? (await defaultThreads());
   if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`threads must be a positive integer, got ${threads}`);
   if (backend === 'ts') return createTsKernels();
-  // Loading the wasm module registers its factory; loaded on first use only.
-  if (!wasmFactory) await import('./wasm/index.js');
-  const k = wasmFactory ? await wasmFactory(threads) : undefined;
+  // Loaded on first use only (the module's own cache makes later calls cheap).
+  const { createWasmKernels } = await import('./wasm/backend.js');
+  const k = await createWasmKernels({ threads });
   if (k) return k;
   if (backend === 'wasm') throw new Error('the WebAssembly SIMD backend is not available in this environment');
   return createTsKernels();

@@ -10,6 +10,9 @@
 import { zlibSync } from 'fflate';
 import type { Column } from '../dataset.js';
 import { categoryColor, MISSING_COLOR, parseHex } from './color.js';
+import { requireCoordinates, type LoadedResult } from '../loaded-result.js';
+import { knnQuery } from '../spatial/index.js';
+import { topFeatures } from './top-features.js';
 
 /** Relative path (`/`-separated) → file contents. */
 export type ZarrStore = Map<string, Uint8Array>;
@@ -406,4 +409,106 @@ export function vitessceConfig(c: VitessceConfigInput): Json {
 /** Colours for cluster categories as anndata stores them in `uns['<key>_colors']`. */
 export function clusterColors(nCategories: number): string[] {
   return Array.from({ length: nCategories }, (_, i) => categoryColor(i));
+}
+
+/** Dense X is written when it stays below this many bytes (Vitessce fetches dense columns fastest). */
+const DENSE_LIMIT = 1 << 30;
+
+/**
+ * Radius for drawing observations as spots in Vitessce, in coordinate units: half the median
+ * distance to the nearest other observation, so neighbouring spots just touch (Xenium mouse
+ * brain centroids: 6.5 µm). Falls back to 10 (Vitessce's own default radius) when there are
+ * fewer than two distinct positions.
+ */
+export function spotRadius(x: Float64Array, y: Float64Array): number {
+  const n = x.length;
+  if (n < 2) return 10;
+  const pts = new Float64Array(2 * n);
+  for (let i = 0; i < n; i++) (pts[2 * i] = x[i]), (pts[2 * i + 1] = y[i]);
+  const d = knnQuery(pts, 2, 1).distances.filter((v) => v > 0).sort();
+  if (d.length === 0) return 10;
+  return d[d.length >> 1] / 2;
+}
+
+/**
+ * The two stores and the config for a loaded result.
+ * @throws StnmfError when the result has no coordinates.
+ */
+export function vitessceExport(r: LoadedResult, baseUrl: string): { main: ZarrStore; factors: ZarrStore; config: Record<string, unknown> } {
+  // Vitessce's spatial view places observations by obsm/spatial; without it there is nothing to place.
+  const { x, y } = requireCoordinates(r, 'export-vitessce');
+  const spatial = new Float64Array(2 * r.n);
+  for (let i = 0; i < r.n; i++) {
+    spatial[2 * i] = x[i];
+    spatial[2 * i + 1] = y[i];
+  }
+  const obs = new Map<string, Column>();
+  const unsStrings: Record<string, string[]> = {};
+  for (const c of r.clusters) {
+    obs.set(c.name, { kind: 'category', codes: c.codes, categories: c.categories });
+    unsStrings[`${c.name}_colors`] = clusterColors(c.categories.length);
+  }
+  // The same colours go into the config: Vitessce does not read uns colours itself.
+  const clusterColumns = r.clusters.map((c) => ({ name: c.name, categories: c.categories, colors: unsStrings[`${c.name}_colors`], hasMissing: c.codes.some((v) => v < 0) }));
+  const factorVar = r.factorNames.map((_, f) => `Factor_${f + 1}`);
+  let X: Parameters<typeof annDataZarr>[0]['X'];
+  let varNames = r.featureNames;
+  const e = r.expression;
+  if (e) {
+    varNames = e.names;
+    const p = e.names.length;
+    if (r.n * p * 4 <= DENSE_LIMIT) {
+      const d = new Float32Array(r.n * p);
+      for (let j = 0; j < p; j++) for (let q = e.indptr[j]; q < e.indptr[j + 1]; q++) d[e.indices[q] * p + j] = e.data[q];
+      X = { dense: { rows: r.n, cols: p, data: d } };
+    } else {
+      // CSC → CSR.
+      const counts = new Int32Array(r.n + 1);
+      for (const i of e.indices) counts[i + 1]++;
+      for (let i = 0; i < r.n; i++) counts[i + 1] += counts[i];
+      const next = Int32Array.from(counts.subarray(0, r.n));
+      const indices = new Int32Array(e.indices.length);
+      const data = new Float32Array(e.indices.length);
+      for (let j = 0; j < p; j++) {
+        for (let q = e.indptr[j]; q < e.indptr[j + 1]; q++) {
+          const o = next[e.indices[q]]++;
+          indices[o] = j;
+          data[o] = e.data[q];
+        }
+      }
+      X = { csr: { rows: r.n, cols: p, indptr: counts, indices, data } };
+    }
+  }
+  const tops = topFeatures(r, 10);
+  const main = annDataZarr({
+    obsNames: r.obsNames,
+    varNames,
+    X,
+    obs,
+    obsm: { spatial: { rows: r.n, cols: 2, data: spatial }, X_nmf: { rows: r.n, cols: r.k, data: r.W } },
+    unsStrings,
+    unsAttrs: { nmf_top_features: Object.fromEntries(tops.map((t, f) => [factorVar[f], t.map((g) => g.name)])) },
+  });
+  const factors = annDataZarr({
+    obsNames: r.obsNames,
+    varNames: factorVar,
+    X: { dense: { rows: r.n, cols: r.k, data: r.W } },
+    obs,
+    obsm: { spatial: { rows: r.n, cols: 2, data: spatial } },
+  });
+  const description = [`NMF result ${r.name}: ${r.n} observations, ${r.k} factors.`, 'Top features per factor:', ...tops.map((t, f) => `${factorVar[f]}: ${t.map((g) => g.name).join(', ')}`)].join('\n');
+  const config = vitessceConfig({
+    name: r.name,
+    baseUrl: baseUrl.replace(/\/+$/, ''),
+    mainStore: 'result.zarr',
+    factorStore: 'factors.zarr',
+    hasGenes: Boolean(e),
+    clusterColumns,
+    description,
+    firstFactor: factorVar[0],
+    // Start the gene map on Factor_1's top gene, so both maps show a pattern from the start.
+    firstGene: e ? (tops[0]?.map((g) => g.name).find((g) => e.names.includes(g)) ?? e.names[0]) : undefined,
+    spotRadius: spotRadius(x, y),
+  });
+  return { main, factors, config };
 }

@@ -7,7 +7,7 @@ import { graphToCsr, umapConnectivities } from '../../spatial/index.js';
 import { leiden } from '../../graph/index.js';
 import { StnmfError } from '../../errors.js';
 import type { Command } from '../command.js';
-import { finishRun } from '../command.js';
+import { finishRun, withRun } from '../command.js';
 import { loadDataset } from '../input.js';
 import { obsmMatrix } from '../obs-matrix.js';
 import { RunOutput } from '../output.js';
@@ -34,7 +34,7 @@ export const clusterCommand: Command = {
     if (k < 2 || k > ds.X.rows) throw new StnmfError('USAGE', `stnmf cluster: --neighbors must be from 2 to the number of observations (${ds.X.rows}); got ${k}`);
     if (!((f.resolution as number) > 0)) throw new StnmfError('USAGE', `stnmf cluster: --resolution must be > 0; got ${f.resolution}`);
     const out = await RunOutput.open(f.out as string);
-    try {
+    await withRun(out, async () => {
       const t0 = performance.now();
       const graph = umapConnectivities(emb.data, emb.cols, { nNeighbors: k });
       const res = leiden(graph, { resolution: f.resolution as number, nIterations: f.iterations as number, seed: f.seed as number, signal: ctx.signal });
@@ -58,10 +58,7 @@ export const clusterCommand: Command = {
         ctx,
         Boolean(f.json),
       );
-    } catch (e) {
-      await out.abort();
-      throw e;
-    }
+    });
   },
 };
 

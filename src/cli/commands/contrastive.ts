@@ -26,7 +26,7 @@ import { adjustedRandIndex } from '../../metrics/index.js';
 import { kmeans } from '../../nmf/index.js';
 import { simulateContrastive } from '../../simulate/contrastive.js';
 import type { Command, CommandContext } from '../command.js';
-import { finishRun } from '../command.js';
+import { finishRun, withRun } from '../command.js';
 import { jsonReplacer, RunOutput } from '../output.js';
 
 const DELIMITED = /\.(csv|tsv|txt)(\.gz)?$/i;
@@ -141,7 +141,7 @@ export const contrastiveCommand: Command = {
     const b = await loadSide('background', f.background as string, fir, ctx);
     const out = await RunOutput.open(f.out as string);
     const kernels = await createKernels({ threads });
-    try {
+    await withRun(out, async () => {
       const t0 = performance.now();
       const r = await contrastiveNmf(t, b, {
         rank: f.rank as number,
@@ -208,12 +208,7 @@ export const contrastiveCommand: Command = {
         ctx,
         Boolean(f.json),
       );
-    } catch (e) {
-      await out.abort();
-      throw e;
-    } finally {
-      kernels.dispose();
-    }
+    }, kernels);
   },
 };
 

@@ -11,7 +11,7 @@ import { writeH5ad } from '../../io/h5ad.js';
 import { writeNpy } from '../../io/npy.js';
 import { sceneToPng, spatialScatter } from '../../plot/index.js';
 import { transposeDense } from '../../linalg/dense.js';
-import { createKernels, type Kernels } from '../../linalg/index.js';
+import { createKernels } from '../../linalg/index.js';
 import {
   evaluateHsnmf,
   hsnmf,
@@ -27,7 +27,7 @@ import {
 import { parseGmt, type GeneSet } from '../../metrics/index.js';
 import { simulateSpatialCounts } from '../../simulate/index.js';
 import type { Command, CommandContext } from '../command.js';
-import { finishRun } from '../command.js';
+import { finishRun, withRun } from '../command.js';
 import { loadDataset } from '../input.js';
 import { jsonReplacer, RunOutput } from '../output.js';
 
@@ -201,9 +201,8 @@ export const hsnmfCommand: Command = {
     }
     const referenceLabels = f.labels !== undefined ? obsLabels(ds, f.labels as string) : undefined;
     const out = await RunOutput.open(f.out as string);
-    let kernels: Kernels | undefined;
-    try {
-      kernels = await createKernels({ threads });
+    const kernels = await createKernels({ threads });
+    await withRun(out, async () => {
       const options: HsnmfOptions = {
         rank: f.rank as number,
         alpha: f.alpha as number,
@@ -264,12 +263,7 @@ export const hsnmfCommand: Command = {
         summary: summaryOf(ev.metrics, r, seconds),
         seconds,
       }, ctx, Boolean(f.json));
-    } catch (e) {
-      await out.abort();
-      throw e;
-    } finally {
-      kernels?.dispose();
-    }
+    }, kernels);
   },
 };
 

@@ -6,7 +6,7 @@ import { checkRadius } from '../../io/index.js';
 import { computeMetrics } from '../../metrics/index.js';
 import { StnmfError } from '../../errors.js';
 import type { Command } from '../command.js';
-import { finishRun } from '../command.js';
+import { finishRun, withRun } from '../command.js';
 import { loadDataset } from '../input.js';
 import { obsLabels, obsmMatrix, spatialXY } from '../obs-matrix.js';
 import { RunOutput } from '../output.js';
@@ -38,7 +38,7 @@ export const metricsCommand: Command = {
     const warning = checkRadius(ds, radius, '--radius');
     if (warning) ctx.log(`stnmf metrics: warning: ${warning}`);
     const out = await RunOutput.open(f.out as string);
-    try {
+    await withRun(out, async () => {
       const t0 = performance.now();
       const m = computeMetrics({ xy, labels, embedding: emb.data, dim: emb.cols, truth }, { radius, sampleSize: f['sample-size'] as number, seed: f.seed as number });
       const seconds = (performance.now() - t0) / 1000;
@@ -58,9 +58,6 @@ export const metricsCommand: Command = {
         ctx,
         Boolean(f.json),
       );
-    } catch (e) {
-      await out.abort();
-      throw e;
-    }
+    });
   },
 };

@@ -34,7 +34,7 @@ import {
 import { adjustedRandIndex } from '../../metrics/index.js';
 import { simulateMultiOmics } from '../../simulate/multiomics.js';
 import type { Command, CommandContext } from '../command.js';
-import { finishRun } from '../command.js';
+import { finishRun, withRun } from '../command.js';
 import { jsonReplacer, RunOutput } from '../output.js';
 
 const TX_PLATFORMS = ['visium', 'xenium', 'merfish', 'merscope', 'cosmx', 'stereo-seq', 'slide-seq', 'h5ad', 'csv'] as const;
@@ -345,7 +345,7 @@ export const multiomicsCommand: Command = {
     const threads = f.threads as number | undefined;
     const kernels = await createKernels({ threads });
     const out = await RunOutput.open(f.out as string);
-    try {
+    await withRun(out, async () => {
       const options: MultiOmicsOptions = {
         nFactors: f['n-factors'] as number,
         radius: f.radius as number,
@@ -422,12 +422,7 @@ export const multiomicsCommand: Command = {
         ctx,
         Boolean(f.json),
       );
-    } catch (e) {
-      await out.abort();
-      throw e;
-    } finally {
-      kernels.dispose();
-    }
+    }, kernels);
   },
 };
 

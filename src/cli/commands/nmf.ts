@@ -9,7 +9,7 @@ import { transposeDense } from '../../linalg/dense.js';
 import { createKernels } from '../../linalg/backend.js';
 import { nmf, type NmfInit, type NmfLoss, type NmfSolver } from '../../nmf/index.js';
 import type { Command } from '../command.js';
-import { finishRun } from '../command.js';
+import { finishRun, withRun } from '../command.js';
 import { loadDataset, loadFactor } from '../input.js';
 import { RunOutput } from '../output.js';
 
@@ -50,7 +50,7 @@ export const nmfCommand: Command = {
     const H0 = f.h0 ? loadFactor('h0', f.h0 as string, rank, ds.X.cols) : undefined;
     const out = await RunOutput.open(f.out as string);
     const kernels = await createKernels({ threads });
-    try {
+    await withRun(out, async () => {
       const t0 = performance.now();
       const result = await nmf(ds.X, {
         rank,
@@ -104,11 +104,6 @@ export const nmfCommand: Command = {
         ctx,
         Boolean(f.json),
       );
-    } catch (e) {
-      await out.abort();
-      throw e;
-    } finally {
-      kernels.dispose();
-    }
+    }, kernels);
   },
 };

@@ -7,7 +7,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { Command, CommandContext } from '../command.js';
-import { finishRun } from '../command.js';
+import { finishRun, withRun } from '../command.js';
 import type { ParsedArgs } from '../args.js';
 import { RunOutput } from '../output.js';
 import { StnmfError } from '../../errors.js';
@@ -25,7 +25,8 @@ import {
   topFeatureHeatmap,
   type Scene,
 } from '../../plot/index.js';
-import { loadResult, topFeatures, type ImputedLayer, type LoadedResult } from './view.js';
+import { readResult, type ImputedLayer, type LoadedResult } from '../../io/result.js';
+import { topFeatures } from '../../plot/top-features.js';
 
 /** One figure: file stem, caption and scene. */
 export interface NamedFigure {
@@ -158,7 +159,7 @@ export function standardFigures(r: LoadedResult, genes: string[] = [], imputedGe
   return [...factorFigures(r, genes, imputedGenes), ...tableFigures(r.files)];
 }
 
-/** Output files that hold a factorisation {@link loadResult} can read. */
+/** Output files that hold a factorisation {@link readResult} can read. */
 export const FACTOR_FILES = ['W.npy', 'result.h5ad', 'H_target.npy'];
 
 function factorFigures(r: LoadedResult, genes: string[], imputedGenes: string[]): NamedFigure[] {
@@ -314,14 +315,14 @@ export const plotCommand: Command = {
       figs = tableFigures(folderFiles);
       if (figs.length === 0) throw new StnmfError('BAD_FILE', `${dir}: nothing to plot (no ${FACTOR_FILES.join(', ')}, and no proportions/history/enrichment/metrics/sweep CSV)`);
     } else {
-      const r = await loadResult(dir, { coords: args.flags.coords as string | undefined, data: args.flags.data as string | undefined });
+      const r = await readResult(dir, { coords: args.flags.coords as string | undefined, data: args.flags.data as string | undefined });
       figs = standardFigures(r, genes, imputed);
       sources = r.sources;
       const note = spatialSkipNote(r);
       if (note) ctx.log(`stnmf plot: ${note}`);
     }
     const out = await RunOutput.open((args.flags.out as string | undefined) ?? join(folderFiles ? root : dirname(root), 'figures'));
-    try {
+    await withRun(out, async () => {
       const written: string[] = [];
       const fmt = args.flags.format as string;
       for (const f of figs) {
@@ -342,8 +343,6 @@ export const plotCommand: Command = {
         ctx,
         Boolean(args.flags.json),
       );
-    } finally {
-      await out.abort();
-    }
+    });
   },
 };

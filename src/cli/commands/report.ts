@@ -9,9 +9,10 @@ import { basename, extname, join, resolve } from 'node:path';
 import type { Command, CommandContext } from '../command.js';
 import type { ParsedArgs } from '../args.js';
 import { RunOutput } from '../output.js';
+import { withRun } from '../command.js';
 import { StnmfError } from '../../errors.js';
 import { buildReport, sceneToPng, type ReportFigure, type ReportTable } from '../../plot/index.js';
-import { loadResult } from './view.js';
+import { readResult } from '../../io/result.js';
 import { FACTOR_FILES, filesOf, spatialSkipNote, standardFigures, tableFigures, type NamedFigure } from './plot.js';
 
 /** Builds the report page of `dir` (no writing); notes say what could not be drawn. */
@@ -40,7 +41,7 @@ export async function reportHtml(dir: string, opts: { coords?: string; data?: st
   };
   if (opts.figures !== false && FACTOR_FILES.some((f) => names.includes(f))) {
     try {
-      const r = await loadResult(root, opts);
+      const r = await readResult(root, opts);
       const skipped = spatialSkipNote(r);
       if (skipped) notes.push(skipped);
       embed(standardFigures(r));
@@ -89,12 +90,10 @@ export const reportCommand: Command = {
     for (const n of r.notes) ctx.log(`stnmf report: note: ${n}`);
     // Staged inside the folder and renamed into place: other results there stay untouched.
     const out = await RunOutput.open(dir);
-    try {
+    await withRun(out, async () => {
       await out.writeText('report.html', r.html);
       await out.commit();
-    } finally {
-      await out.abort();
-    }
+    });
     const path = join(resolve(dir), 'report.html');
     if (args.flags.json) ctx.print(JSON.stringify({ report: path, figures: r.figures, tables: r.tables, bytes: Buffer.byteLength(r.html) }));
     ctx.log(`stnmf report: ${path} (${r.figures} figures, ${r.tables} tables)`);

@@ -7,30 +7,15 @@
 import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { makeDataset, type Dataset } from '../../dataset.js';
+import type { Dataset } from '../../dataset.js';
 import { StnmfError } from '../../errors.js';
 import { writeCsv } from '../../io/csv.js';
 import { writeH5ad } from '../../io/h5ad.js';
 import { npyToFloat64, readNpy } from '../../io/npy.js';
-import { createKernels } from '../../linalg/backend.js';
-import { csrFromCoo } from '../../linalg/csr.js';
-import {
-  cellClusters,
-  imputeGenes,
-  prepareSiid,
-  resolveSiidOptions,
-  scoreAgainstTruth,
-  siidFit,
-  siidHoldout,
-  spotProportions,
-  type HoldoutResult,
-  type PreparedSiid,
-  type SiidFit,
-  type SiidOptions,
-} from '../../methods/siid/index.js';
+import { resolveSiidOptions, runSiid, siidToDataset, type SiidOptions, type SiidRun } from '../../methods/siid/index.js';
 import { simulateSiid } from '../../simulate/index.js';
 import type { Command, CommandContext } from '../command.js';
-import { finishRun } from '../command.js';
+import { finishRun, withRun } from '../command.js';
 import { loadDataset } from '../input.js';
 import { RunOutput, jsonReplacer } from '../output.js';
 
@@ -78,7 +63,7 @@ export const siidCommand: Command = {
     const options = optionsFromFlags(f);
     const truth = f.truth ? readTruth(f.truth as string, cells) : undefined;
     const out = await RunOutput.open(f.out as string);
-    try {
+    await withRun(out, async () => {
       const r = await runSiid(cells, spots, mapping, options, Number(f['holdout-folds']), Number(f['fold-seed']), ctx, truth);
       await writeOutputs(r, cells, spots, (name) => out.path(name));
       await finishRun(
@@ -101,10 +86,7 @@ export const siidCommand: Command = {
         ctx,
         Boolean(f.json),
       );
-    } catch (e) {
-      await out.abort();
-      throw e;
-    }
+    });
   },
 };
 
@@ -168,156 +150,13 @@ function readTruth(spec: string, cells: Dataset): string[] {
   return labels;
 }
 
-/** Everything a SIID run produces, ready to write. */
-export interface SiidRun {
-  prepared: PreparedSiid;
-  fit: SiidFit;
-  holdout?: HoldoutResult;
-  proportions: Float64Array;
-  /** Genes outside the panel written to result.h5ad as imputed. */
-  imputeList: string[];
-  summary: Record<string, unknown>;
-}
-
-/** Runs the holdout (when folds > 0) and the full fit; scores against the truth when given. */
-export async function runSiid(
-  cells: Dataset,
-  spots: Dataset,
-  mapping: Int32Array | undefined,
-  options: SiidOptions,
-  folds: number,
-  foldSeed: number,
-  ctx: CommandContext,
-  truth?: string[],
-): Promise<SiidRun> {
-  const t0 = performance.now();
-  const prepared = prepareSiid({ cells, spots, mapping }, options);
-  const p = prepared.problem;
-  const notes = prepared.notes;
-  ctx.log(
-    `stnmf siid: ${p.n} cells (${notes.unmappedCells} unmapped), ${p.m} spots (${notes.droppedSpots} without cells dropped), ${p.panelCols.length} panel genes, ${p.G} modelled genes` +
-      (notes.droppedCellGenes.length ? `; dropped ${notes.droppedCellGenes.length} cell genes missing from the spots` : ''),
-  );
-  const progress = (label: string) => (e: { restart: number; restarts: number; iteration: number; maxIter: number; objective: number }) =>
-    ctx.progress(`${label} restart ${e.restart + 1}/${e.restarts}`, e.iteration, e.maxIter, Number.isFinite(e.objective) ? `objective ${e.objective.toPrecision(8)}` : undefined);
-  // One kernel backend (and its worker threads) for the holdout and the final fit.
-  const kernels = options.kernels ?? (await createKernels({ threads: options.threads }));
-  try {
-    let holdout: HoldoutResult | undefined;
-    if (folds > 0) {
-      const cxy = cells.obsm.spatial;
-      const cellXY = cxy ? Float64Array.from({ length: cxy.rows * 2 }, (_, t) => cxy.data[Math.floor(t / 2) * cxy.cols + (t % 2)]) : undefined;
-      holdout = await siidHoldout(p, {
-        ...options,
-        kernels,
-        folds,
-        foldSeed,
-        cellXY,
-        keepPredictions: true,
-        signal: ctx.signal,
-        onFold: (k, K, e) => {
-          if (e) progress(`siid holdout fold ${k + 1}/${K}`)(e);
-        },
-      });
-      const b = holdout.baselines!;
-      ctx.log(`stnmf siid: holdout R² ${holdout.siid.mean.toFixed(4)} (baselines A ${b.A.mean.toFixed(4)}, B ${b.B.mean.toFixed(4)}, C ${b.C.mean.toFixed(4)}, D ${b.D.mean.toFixed(4)})`);
-    }
-    const fit = await siidFit(p, { ...options, kernels, signal: ctx.signal, onProgress: progress('siid fit') });
-    const proportions = spotProportions(fit, p);
-    const seconds = (performance.now() - t0) / 1000;
-    const summary: Record<string, unknown> = {
-      holdoutR2: holdout ? holdout.siid.mean : null,
-      objective: fit.objective,
-      lossX: fit.lossX,
-      lossV: fit.lossV,
-      entropy: fit.entropy,
-      omega: fit.omega,
-      iterations: fit.iterations,
-      restartObjectives: fit.restarts.map((r) => r.objective),
-      rank: fit.h,
-      nCells: p.n,
-      nSpots: p.m,
-      nPanelGenes: p.panelCols.length,
-      nModelledGenes: p.G,
-      unmappedCells: notes.unmappedCells,
-      droppedSpots: notes.droppedSpots,
-      droppedCellGenes: notes.droppedCellGenes,
-      backend: kernels.name,
-      threads: kernels.threads,
-    };
-    if (holdout) {
-      summary.holdoutR2NanGenes = holdout.siid.nNaN;
-      summary.holdoutR2NanAsZero = holdout.siid.meanNanAsZero;
-      summary.holdoutFolds = holdout.folds.length;
-      summary.baselineR2 = Object.fromEntries(Object.entries(holdout.baselines!).map(([k, v]) => [k, v.mean]));
-      summary.baselineExcludedCells = holdout.baselineExcludedCells;
-    }
-    if (truth) {
-      const cats = [...new Set(truth)].sort();
-      const codes = Int32Array.from(truth, (t) => cats.indexOf(t));
-      const props = trueProportions(p, codes, cats.length);
-      const s = scoreAgainstTruth(fit, p, codes, props, cats.length, 'cells');
-      summary.ari = s.ari;
-      summary.jsDivergence = s.jsDivergence;
-      summary.jsDivergenceMedian = s.jsMedian;
-    }
-    summary.seconds = seconds;
-    return { prepared, fit, holdout, proportions, imputeList: options.imputeGenes ?? [], summary };
-  } finally {
-    if (!options.kernels) kernels.dispose();
-  }
-}
-
-/** Type mix of the cells mapped to each spot (the deconvolution truth of M2.8). */
-export function trueProportions(p: { n: number; m: number; gamma: { indptr: Int32Array; indices: Int32Array } }, types: Int32Array, nTypes: number): Float64Array {
-  const out = new Float64Array(p.m * nTypes);
-  for (let i = 0; i < p.n; i++) for (let q = p.gamma.indptr[i]; q < p.gamma.indptr[i + 1]; q++) out[p.gamma.indices[q] * nTypes + types[i]]++;
-  return out;
-}
-
 /** Writes result.h5ad, proportions.csv and holdout_r2.csv. */
 export async function writeOutputs(r: SiidRun, cells: Dataset, spots: Dataset, path: (name: string) => string): Promise<void> {
   const { prepared, fit, holdout } = r;
   const p = prepared.problem;
   const h = fit.h;
   const gX = p.panelCols.length;
-  // Genes in result.h5ad: the panel plus the requested imputed genes (never all of G_V unasked).
-  const panelSet = new Set(prepared.panelGenes);
-  const outGenes = [...prepared.panelGenes, ...[...new Set(r.imputeList)].filter((g) => !panelSet.has(g))];
-  const pos = new Map(prepared.genes.map((g, j) => [g, j]));
-  const geneIdx = outGenes.map((g) => pos.get(g)!);
-  const nOut = outGenes.length;
-  const imputed = imputeGenes(fit, geneIdx);
-  // X: the observed panel counts (zero columns for imputed genes).
-  const ri: number[] = [], ci: number[] = [], v: number[] = [];
-  for (let i = 0; i < p.n; i++) for (let q = p.AX.indptr[i]; q < p.AX.indptr[i + 1]; q++) {
-    ri.push(i);
-    ci.push(p.AX.indices[q]);
-    v.push(p.AX.data[q]);
-  }
-  const ds = makeDataset(csrFromCoo(p.n, nOut, ri, ci, v), [...cells.obs.index], outGenes, { platform: 'stnmf-siid', source: cells.meta.source, coordinateUnit: cells.meta.coordinateUnit });
-  ds.layers.imputed = { rows: p.n, cols: nOut, data: imputed.data };
-  if (holdout?.predictions) {
-    const hp = new Float32Array(p.n * nOut);
-    for (let i = 0; i < p.n; i++) for (let j = 0; j < gX; j++) hp[i * nOut + j] = holdout.predictions[i * gX + j];
-    ds.layers.holdout = { rows: p.n, cols: nOut, data: hp };
-  }
-  if (cells.obsm.spatial) ds.obsm.spatial = cells.obsm.spatial;
-  ds.obsm.X_siid = { rows: p.n, cols: h, data: Float32Array.from(fit.params.P) };
-  const Qv = new Float32Array(nOut * h);
-  geneIdx.forEach((g, j) => {
-    for (let k = 0; k < h; k++) Qv[j * h + k] = fit.params.Qt[g * h + k];
-  });
-  ds.varm.siid_Q = { rows: nOut, cols: h, data: Qv };
-  const clusters = cellClusters(fit);
-  ds.obs.columns.set('siid_cluster', { kind: 'category', codes: clusters, categories: Array.from({ length: h }, (_, k) => `F${k}`) });
-  ds.obs.columns.set('siid_N', { kind: 'number', values: Float64Array.from(fit.params.N) });
-  ds.obs.columns.set('siid_spot', { kind: 'number', values: Int32Array.from(prepared.cellSpot, (s) => (s >= 0 ? prepared.spotRows[s] : -1)) });
-  const inPanel = new Uint8Array(nOut);
-  for (let j = 0; j < gX; j++) inPanel[j] = 1;
-  ds.var.columns.set('in_panel', { kind: 'bool', values: inPanel });
-  ds.var.columns.set('platform_scaling', { kind: 'number', values: Float64Array.from(geneIdx, (g) => fit.params.phi[g]) });
-  ds.uns.siid = { objective: fit.objective, rank: h, solver: fit.solver, holdoutR2: holdout?.siid.mean ?? null };
+  const ds = siidToDataset(r, cells);
   await writeH5ad(path('result.h5ad'), ds);
   // Spot proportions (model π_s), spot names of the input.
   writeCsv(path('proportions.csv'), {

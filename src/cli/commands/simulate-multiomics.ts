@@ -7,7 +7,7 @@
 import type { Csr } from '../../linalg/csr.js';
 import { simulateMultiOmics, type MultiOmicsSim } from '../../simulate/multiomics.js';
 import type { FlagSpec } from '../args.js';
-import type { Generator } from './simulate.js';
+import type { Generator } from '../command.js';
 
 /** Flags of the multiomics generator (besides --seed, --out and --json, which every generator gets). */
 export const simulateMultiomicsFlags: Record<string, FlagSpec> = {

@@ -11,20 +11,12 @@ import { makeDataset } from '../../dataset.js';
 import { pseudoVisium, simulateSiid } from '../../simulate/index.js';
 import { readDataset } from '../../io/index.js';
 import type { FlagSpec } from '../args.js';
-import type { Command, CommandContext } from '../command.js';
-import { finishRun } from '../command.js';
+import type { Command, CommandContext, Generator } from '../command.js';
+import { finishRun, withRun } from '../command.js';
 import { RunOutput } from '../output.js';
 import { simulateMultiomicsGenerator } from './simulate-multiomics.js';
 
-/** One simulator reachable as `stnmf simulate <name>`. */
-export interface Generator {
-  name: string;
-  summary: string;
-  /** Flags besides --out, --seed and --json (which every generator gets). */
-  flags: Record<string, FlagSpec>;
-  /** Writes the data through `out` and returns the key figures for summary.json. */
-  run(flags: Record<string, string | number | boolean | undefined>, out: RunOutput, ctx: CommandContext): Promise<Record<string, unknown>>;
-}
+export type { Generator } from '../command.js';
 
 const COMMON: Record<string, FlagSpec> = {
   seed: { type: 'int', default: 0, help: 'random seed' },
@@ -144,14 +136,11 @@ export const simulateCommand: Command = {
     }
     for (const [k, spec] of Object.entries({ ...gen.flags, ...COMMON })) flags[k] = args.flags[k] ?? spec.default;
     const out = await RunOutput.open(flags.out as string);
-    try {
+    await withRun(out, async () => {
       const t0 = performance.now();
       const summary = await gen.run(flags, out, ctx);
       const seconds = (performance.now() - t0) / 1000;
       await finishRun(out, { command: `simulate ${gen.name}`, parameters: flags, inputs: {}, seed: flags.seed as number, summary, seconds }, ctx, Boolean(flags.json));
-    } catch (e) {
-      await out.abort();
-      throw e;
-    }
+    });
   },
 };

@@ -1,15 +1,10 @@
 /**
- * The WebAssembly SIMD kernel backend. Importing this module registers it with
- * `createKernels` (see `../backend.ts`), so `createKernels({ backend: 'auto' | 'wasm' })`
- * returns it wherever WebAssembly SIMD runs.
+ * The WebAssembly SIMD kernel backend. `createKernels({ backend: 'auto' | 'wasm' })` (see
+ * `../backend.ts`) loads `./backend.ts` itself and returns it wherever WebAssembly SIMD runs;
+ * this index is for callers that want the wasm backend by name.
  */
-import { registerWasmFactory } from '../backend.js';
-import { createWasmKernels } from './backend.js';
-
 export { createWasmKernels, wasmSimdAvailable } from './backend.js';
 export type { WasmKernelOptions } from './backend.js';
-
-registerWasmFactory((threads) => createWasmKernels({ threads }));
 
 /** `createKernels` (re-exported for callers that import this module directly). */
 export { createKernels } from '../backend.js';

@@ -6,7 +6,7 @@
  */
 import type { ProblemStats, SiidParams, SiidProblem } from './model.js';
 import { eStep, factorSums, makeWork, objectiveParts, omegaAt, releaseWork, type Work } from './model.js';
-import type { SiidFit, SiidOptions } from './siid.js';
+import type { SiidFit, SiidOptions } from './types.js';
 
 /** Offsets of the blocks inside the flat parameter vector θ. */
 export interface ThetaLayout {

@@ -43,3 +43,4 @@ export {
   type R2Summary,
 } from './holdout.js';
 export { scoreAgainstTruth, linearAssignment, type TruthScores } from './evaluate.js';
+export { runSiid, siidToDataset, trueProportions, type SiidRun, type SiidReporter } from './pipeline.js';
