@@ -19,11 +19,16 @@ export interface FlagSpec {
   default?: string | number | boolean;
   /** Whether the flag must be given. */
   required?: boolean;
+  /** Repeatable (`--obs-meta a.csv --obs-meta b.csv`): the value comes back as string[] in order. */
+  array?: boolean;
 }
+
+/** A parsed flag value: string[] for `array` flags. */
+export type FlagValue = string | number | boolean | string[] | undefined;
 
 /** Parsed flags and positionals. */
 export interface ParsedArgs {
-  flags: Record<string, string | number | boolean | undefined>;
+  flags: Record<string, FlagValue>;
   positionals: string[];
 }
 
@@ -67,12 +72,16 @@ export function parseArgs(command: string, argv: string[], spec: Record<string, 
     }
     const raw = inline ?? argv[++i];
     if (raw === undefined) throw new StnmfError('USAGE', `stnmf ${command}: --${name} needs a value`);
-    flags[name] = convert(command, name, s, raw);
+    if (s.array) {
+      const v = convert(command, name, s, raw);
+      const prev = flags[name];
+      flags[name] = [...(Array.isArray(prev) ? prev : []), String(v)];
+    } else flags[name] = convert(command, name, s, raw);
   }
   for (const [name, s] of Object.entries(spec)) {
     if (flags[name] === undefined) {
       if (s.required) throw new StnmfError('USAGE', `stnmf ${command}: --${name} is required (${s.help})`);
-      if (s.default !== undefined) flags[name] = s.default;
+      if (s.default !== undefined) flags[name] = s.array ? [String(s.default)] : s.default;
     }
   }
   return { flags, positionals };
@@ -97,7 +106,7 @@ export function formatHelp(command: string, usage: string, summary: string, spec
   if (examples.length) lines.push('Examples:', ...examples.map((e) => `  ${e}`), '');
   lines.push('Options:');
   for (const [name, s] of Object.entries(spec)) {
-    const flag = `${s.short ? `-${s.short}, ` : '    '}--${name}${s.type === 'boolean' ? '' : ` <${s.choices ? s.choices.join('|') : s.type}>`}`;
+    const flag = `${s.short ? `-${s.short}, ` : '    '}--${name}${s.type === 'boolean' ? '' : ` <${s.choices ? s.choices.join('|') : s.type}>`}${s.array ? ' ...' : ''}`;
     const def = s.default !== undefined ? ` (default ${s.default})` : s.required ? ' (required)' : '';
     lines.push(`  ${flag.padEnd(40)} ${s.help}${def}`);
   }

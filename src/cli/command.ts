@@ -2,7 +2,7 @@
  * The contract every subcommand implements, and the shared end-of-run bookkeeping:
  * `summary.json` (key figures), `run.json` (version, full parameters, seed, inputs, timing).
  */
-import type { FlagSpec, ParsedArgs } from './args.js';
+import type { FlagSpec, FlagValue, ParsedArgs } from './args.js';
 import type { RunOutput } from './output.js';
 import { VERSION } from '../version.js';
 
@@ -41,7 +41,7 @@ export interface Generator {
   /** Flags besides --out, --seed and --json (which every generator gets). */
   flags: Record<string, FlagSpec>;
   /** Writes the data through `out` and returns the key figures for summary.json. */
-  run(flags: Record<string, string | number | boolean | undefined>, out: RunOutput, ctx: CommandContext): Promise<Record<string, unknown>>;
+  run(flags: Record<string, FlagValue>, out: RunOutput, ctx: CommandContext): Promise<Record<string, unknown>>;
 }
 
 /** What a computing command records about its run. */

@@ -34,6 +34,8 @@ export type Normalization = 'none' | 'total' | 'log1p' | 'total-log1p';
  * Which observations and features a method sees. Applied in this order, each step reported
  * (what it removed) in summary.json / run.json:
  * 1. `obsMeta` joined by observation id (columns added to obs);
+ *    (then, only when the caller asks, scanpy's QC columns `total_counts`, `n_genes_by_counts`,
+ *    `pct_counts_control` are written to obs, so `where` can use them);
  * 2. `where` on obs columns;
  * 3. `genes` / `excludeGenes`;
  * 4. cell QC: `minCounts`, `minFeatures`, `maxPctControl`;
@@ -60,6 +62,8 @@ export interface SelectionOptions {
   minCells?: number;
   /** Keep the N most variable features (scanpy `highly_variable_genes(flavor='seurat_v3')`). */
   hvg?: number;
+  /** obs column whose values are the batches of the HVG ranking (scanpy `batch_key`). */
+  hvgBatchKey?: string;
   /** Normalisation (default none). */
   normalize?: Normalization;
   /** Target sum of `total` normalisation (default: the median total count, scanpy's default). */
@@ -82,4 +86,6 @@ export interface SelectionStep {
   /** Shape after the step. */
   nObs: number;
   nVars: number;
+  /** What else the step did, in words (ignored table rows, the target sum used, …). */
+  note?: string;
 }

@@ -18,6 +18,7 @@ import type { Command, CommandContext } from '../command.js';
 import { finishRun, withRun } from '../command.js';
 import { loadDataset } from '../input.js';
 import { RunOutput, jsonReplacer } from '../output.js';
+import type { FlagValue } from '../args.js';
 
 export const siidCommand: Command = {
   name: 'siid',
@@ -90,7 +91,7 @@ export const siidCommand: Command = {
   },
 };
 
-function optionsFromFlags(f: Record<string, string | number | boolean | undefined>): SiidOptions {
+function optionsFromFlags(f: Record<string, FlagValue>): SiidOptions {
   const lambda = f['entropy-lambda'] as number;
   if (lambda < 0) throw new StnmfError('USAGE', `stnmf siid: --entropy-lambda must be >= 0 (0 = off), got ${lambda}`);
   const threads = f.threads as number | undefined;

@@ -10,7 +10,7 @@ import { writeH5ad } from '../../io/h5ad.js';
 import { makeDataset } from '../../dataset.js';
 import { pseudoVisium, simulateSiid } from '../../simulate/index.js';
 import { readDataset } from '../../io/index.js';
-import type { FlagSpec } from '../args.js';
+import type { FlagSpec, FlagValue } from '../args.js';
 import type { Command, CommandContext, Generator } from '../command.js';
 import { finishRun, withRun } from '../command.js';
 import { RunOutput } from '../output.js';
@@ -129,7 +129,7 @@ export const simulateCommand: Command = {
     const gen = GENERATORS.find((g) => g.name === name);
     if (!gen) throw new StnmfError('USAGE', `stnmf simulate: name a generator: ${GENERATORS.map((g) => g.name).join(', ')}${name ? ` (got '${name}')` : ''}`);
     if (extra.length) throw new StnmfError('USAGE', `stnmf simulate ${gen.name}: unexpected argument '${extra[0]}'`);
-    const flags: Record<string, string | number | boolean | undefined> = {};
+    const flags: Record<string, FlagValue> = {};
     for (const [k, v] of Object.entries(args.flags)) {
       if (v === undefined || k in COMMON) continue;
       if (!(k in gen.flags)) throw new StnmfError('USAGE', `stnmf simulate ${gen.name}: --${k} is not an option of this generator (options: ${Object.keys(gen.flags).map((f) => '--' + f).join(' ')})`);
