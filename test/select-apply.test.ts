@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { makeDataset, type Dataset } from '../src/dataset.js';
 import { StnmfError } from '../src/errors.js';
 import { csrFromDense, csrToDense } from '../src/linalg/csr.js';
-import { applySelection, cellQc, joinObsMeta, normalizeCounts, parseNameList, qcSummary, resolveFeatures, splitByWhere, suggestName } from '../src/io/select/index.js';
+import { applySelection, cellQc, formatSteps, joinObsMeta, normalizeCounts, parseNameList, qcSummary, resolveFeatures, splitByWhere, suggestName } from '../src/io/select/index.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'stnmf-select-apply-'));
 process.on('exit', () => rmSync(tmp, { recursive: true, force: true }));
@@ -158,6 +158,8 @@ test('applySelection subsets obsm, varm, layers and obsp with X, and leaves the 
   );
   assert.equal(d.X.rows, 4);
   assert.equal(d.obsm.spatial.rows, 4);
+  assert.deepEqual(formatSteps(s.steps).slice(2, 4), ['exclude-genes Vip: removed 1 feature (now 4 x 3)', 'min-counts 1: removed 1 observation (now 3 x 3)']);
+  assert.equal(formatSteps(s.steps)[0], 'where "sample == CP or sample == HP": removed nothing (now 4 x 5)');
 });
 
 test('applySelection: empty results name the step; max-pct-control needs controls; QC columns on request', async () => {

@@ -186,6 +186,9 @@ test('the whole pipeline in its documented order equals the oracle (obs-meta, wh
     r.steps.map((s) => s.step),
     ['obs-meta', 'where', 'exclude-genes', 'min-counts', 'min-cells', 'hvg'],
   );
+  const vn = r.dataset.var.columns.get('variances_norm');
+  assert.ok(vn && vn.kind === 'number', 'scanpy var column variances_norm on the kept genes');
+  p.variances_norm.forEach((v: number, k: number) => assert.ok(Math.abs(vn.values[k] - v) / v < 1e-6, `variances_norm ${p.vars[k]}`));
   const last = r.steps[r.steps.length - 1];
   assert.deepEqual([last.nObs, last.nVars], [p.kept.count, p.vars.length]);
   assert.equal(r.dataset.obsm.spatial.rows, p.kept.count, 'obsm cut with the cells');

@@ -75,7 +75,11 @@ export interface InputOptions extends ReaderOptions, SelectionOptions {}
 
 /** One step of the selection as reported in summary.json. */
 export interface SelectionStep {
-  /** `obs-meta`, `where`, `genes`, `exclude-genes`, `min-counts`, … (the flag's name). */
+  /**
+   * The flag's name without dashes or input prefix: `obs-meta`, `qc-columns`, `where`, `genes`,
+   * `exclude-genes`, `min-counts`, `min-features`, `max-pct-control`, `min-cells`, `hvg`,
+   * `normalize` (splitByWhere: `target-where`, `background-where`).
+   */
   step: string;
   /** The value given. */
   value: unknown;

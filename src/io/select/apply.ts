@@ -141,7 +141,18 @@ export async function applySelection(ds: Dataset, opts: SelectionOptions, aopts:
       batches = c.kind === 'category' ? Array.from(c.codes, (k) => (k >= 0 ? c.categories[k] : 'nan')) : Array.from(c.values as ArrayLike<number | string>, String);
     }
     const r = highlyVariableSeuratV3(d.X, opts.hvg, batches);
-    keepVars('hvg', opts.hvg, r.selected, `seurat_v3 (scanpy) on counts${batches ? ` in ${new Set(batches).size} batches of ${opts.hvgBatchKey}` : ''}${opts.hvg >= r.selected.length && r.selected.length === r.means.length ? `; only ${r.means.length} features, all kept` : ''}`);
+    // scanpy's var columns of highly_variable_genes(subset=True), on the kept features.
+    const hvgCols: [string, Float64Array | Int32Array][] = [
+      ['means', r.means],
+      ['variances', r.variances],
+      ['variances_norm', r.variancesNorm],
+      ['highly_variable_rank', r.rank],
+    ];
+    if (batches) hvgCols.push(['highly_variable_nbatches', r.nBatches]);
+    const replacedVar = hvgCols.map(([k]) => k).filter((k) => d.var.columns.has(k));
+    d = { ...d, var: { index: d.var.index, columns: new Map(d.var.columns) } };
+    for (const [k, v] of hvgCols) d.var.columns.set(k, { kind: 'number', values: v });
+    keepVars('hvg', opts.hvg, r.selected, `seurat_v3 (scanpy) on counts${batches ? ` in ${new Set(batches).size} batches of ${opts.hvgBatchKey}` : ''}; var columns ${hvgCols.map(([k]) => k).join(', ')}${replacedVar.length > 0 ? ` (replacing ${replacedVar.join(', ')})` : ''}${opts.hvg >= r.selected.length && r.selected.length === r.means.length ? `; only ${r.means.length} features, all kept` : ''}`);
   }
   // 7. normalisation
   if (opts.normalize !== undefined && opts.normalize !== 'none') {
@@ -151,6 +162,21 @@ export async function applySelection(ds: Dataset, opts: SelectionOptions, aopts:
     record('normalize', opts.normalize, before, nrm.targetSum !== undefined ? `target sum ${nrm.targetSum} (${nrm.targetSource === 'given' ? '--target-sum' : 'median of the non-zero totals, scanpy default'})` : 'natural log of 1 + x');
   }
   return { dataset: d, steps };
+}
+
+/**
+ * One line per step for a run log (`where "sample == CP": removed 1200 observations
+ * (36602 → 35402 x 248)`), in the order the steps ran.
+ */
+export function formatSteps(steps: readonly SelectionStep[]): string[] {
+  return steps.map((s) => {
+    const value = typeof s.value === 'string' ? JSON.stringify(s.value) : Array.isArray(s.value) ? s.value.join(',') : String(s.value);
+    const parts: string[] = [];
+    if (s.removedObs > 0) parts.push(`removed ${s.removedObs} observation${s.removedObs === 1 ? '' : 's'}`);
+    if (s.removedVars > 0) parts.push(`removed ${s.removedVars} feature${s.removedVars === 1 ? '' : 's'}`);
+    if (parts.length === 0) parts.push('removed nothing');
+    return `${s.step} ${value}: ${parts.join(', ')} (now ${s.nObs} x ${s.nVars})${s.note ? `; ${s.note}` : ''}`;
+  });
 }
 
 /**
