@@ -174,6 +174,10 @@ test('applySelection: empty results name the step; max-pct-control needs control
   const q = await applySelection(d, { where: 'total_counts >= 6 and pct_counts_control < 40' }, { addQcColumns: true });
   assert.deepEqual(q.dataset.obs.index, ['d']);
   assert.deepEqual(q.steps[0].value, ['total_counts', 'n_genes_by_counts', 'pct_counts_control']);
+  const v = await applySelection(d, { where: 'n_genes_by_counts >= 3 and pct_counts_control <= 25' });
+  assert.deepEqual(v.dataset.obs.index, ['a', 'd'], 'QC names computed for where without being stored');
+  assert.equal(v.dataset.obs.columns.has('n_genes_by_counts'), false);
+  assert.match(v.steps[0].note!, /^n_genes_by_counts, pct_counts_control computed from X/);
   const nrm = await applySelection(d, { normalize: 'total' });
   assert.match(nrm.steps[0].note!, /target sum 6 \(median of the non-zero totals, scanpy default\)/);
 });

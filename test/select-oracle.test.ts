@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Dataset } from '../src/dataset.js';
 import { readDataset } from '../src/io/index.js';
-import { applySelection, evaluateWhere, highlyVariableSeuratV3, joinObsMeta, loessFit, maskToIds } from '../src/io/select/index.js';
+import { applySelection, evaluateWhere, qcSummary, highlyVariableSeuratV3, joinObsMeta, loessFit, maskToIds } from '../src/io/select/index.js';
 import type { SelectionOptions } from '../src/io/input-options.js';
 
 const shared = (p: string) => fileURLToPath(new URL(`../../../shared/data/${p}`, import.meta.url));
@@ -113,6 +113,15 @@ test('Xenium QC filters: min-counts, min-features, max-pct-control, min-cells as
     const removed = r.steps.reduce((s, st) => s + st.removedObs, 0);
     assert.equal(removed, d.X.rows - c.kept.count, `${label}: steps account for every removed cell`);
   }
+});
+
+test('qcSummary on Xenium matches the README (median 211 counts, 49 cells without gene counts) and the oracle', async () => {
+  const q = qcSummary(await getXenium());
+  assert.equal(q.countsPerObs.median, 211);
+  assert.equal(q.zeroCountObs, 49);
+  assert.equal(q.nVars, 248);
+  assert.ok(Math.abs(q.pctControl!.median - fx.xenium.pct_control_median) < 1e-12);
+  assert.deepEqual(q.obsColumns.map((c) => c.kind), Array(7).fill('number'));
 });
 
 test('CODEX QC on intensities', async () => {

@@ -36,7 +36,8 @@ export type Normalization = 'none' | 'total' | 'log1p' | 'total-log1p';
  * 1. `obsMeta` joined by observation id (columns added to obs);
  *    (then, only when the caller asks, scanpy's QC columns `total_counts`, `n_genes_by_counts`,
  *    `pct_counts_control` are written to obs, so `where` can use them);
- * 2. `where` on obs columns;
+ * 2. `where` on obs columns (`total_counts`, `n_genes_by_counts`, `pct_counts_control` are
+ *    computed from X for the expression when obs has no column of that name);
  * 3. `genes` / `excludeGenes`;
  * 4. cell QC: `minCounts`, `minFeatures`, `maxPctControl`;
  * 5. gene QC: `minCells`;

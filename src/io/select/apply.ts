@@ -18,7 +18,10 @@ import { normalizeCounts } from './normalize.js';
 import { joinObsMeta } from './obs-meta.js';
 import { cellQc, cellsPerFeature } from './qc.js';
 import { maskToIds, subsetObs, subsetVars } from './subset.js';
-import { evaluateWhere } from './where.js';
+import { evaluateWhere, whereColumns } from './where.js';
+
+/** scanpy's per-cell QC column names, available to `where` even when obs lacks them. */
+export const QC_COLUMNS = ['total_counts', 'n_genes_by_counts', 'pct_counts_control'];
 
 /** Options of {@link applySelection} that are not part of the input contract's flags. */
 export interface ApplyOptions {
@@ -93,8 +96,25 @@ export async function applySelection(ds: Dataset, opts: SelectionOptions, aopts:
     const before = d;
     record('qc-columns', cols.map(([k]) => k), before, `${replaced.length > 0 ? `replaced obs ${replaced.join(', ')}; ` : ''}control counts from ${qc.controlSources.join(' + ') || 'none (no control features)'}`);
   }
-  // 2. where
-  if (opts.where !== undefined) keepObs('where', opts.where, evaluateWhere(opts.where, d.obs, flag(aopts.prefix, 'where')));
+  // 2. where. scanpy's QC column names that obs lacks are computed from X for the evaluation
+  // (not stored), so `--where 'total_counts > 10'` means what it means in scanpy on any input.
+  if (opts.where !== undefined) {
+    const label = flag(aopts.prefix, 'where');
+    const want = whereColumns(opts.where, label).filter((c) => QC_COLUMNS.includes(c) && !d.obs.columns.has(c));
+    let view = d.obs;
+    let note: string | undefined;
+    if (want.length > 0) {
+      const qc = cellQc(d);
+      view = { index: d.obs.index, columns: new Map(d.obs.columns) };
+      for (const c of want) {
+        if (c === 'total_counts') view.columns.set(c, { kind: 'number', values: qc.totalCounts });
+        else if (c === 'n_genes_by_counts') view.columns.set(c, { kind: 'number', values: qc.nFeatures });
+        else if (qc.pctControl) view.columns.set(c, { kind: 'number', values: qc.pctControl });
+      }
+      note = `${want.filter((c) => view.columns.has(c)).join(', ')} computed from X as scanpy's calculate_qc_metrics (not stored in obs)`;
+    }
+    keepObs('where', opts.where, evaluateWhere(opts.where, view, label), note);
+  }
   // 3. feature lists
   if (opts.genes !== undefined) keepVars('genes', opts.genes.length <= 20 ? opts.genes : `${opts.genes.length} names`, resolveFeatures(d.var.index, opts.genes, flag(aopts.prefix, 'genes')));
   if (opts.excludeGenes !== undefined) {
