@@ -155,6 +155,15 @@ test('loess equals scikit-misc (interpolate and direct surfaces) on the Xenium m
   }
 });
 
+test('loess equals scikit-misc on designs with many tied x and with a tight cluster', () => {
+  for (const [k, c] of (fx.loess_synthetic as { x: number[]; y: number[]; interpolate: number[] }[]).entries()) {
+    const got = loessFit(Float64Array.from(c.x), Float64Array.from(c.y));
+    let worst = 0;
+    for (let i = 0; i < c.x.length; i++) worst = Math.max(worst, Math.abs(got[i] - c.interpolate[i]));
+    assert.ok(worst < 1e-8, `design ${k}: max |Δ| ${worst}`);
+  }
+});
+
 function assertHvg(got: ReturnType<typeof highlyVariableSeuratV3>, want: { selected: number[]; variances_norm: number[]; rank: (number | null)[] }, what: string): void {
   assert.deepEqual(Array.from(got.selected), want.selected, `${what}: same top-N set`);
   let worst = 0;
