@@ -36,7 +36,8 @@ export type Normalization = 'none' | 'total' | 'log1p' | 'total-log1p';
  * 1. `obsMeta` joined by observation id (columns added to obs);
  *    (then, only when the caller asks, scanpy's QC columns `total_counts`, `n_genes_by_counts`,
  *    `pct_counts_control` are written to obs, so `where` can use them);
- * 2. `where` on obs columns;
+ * 2. `where` on obs columns (`total_counts`, `n_genes_by_counts`, `pct_counts_control` are
+ *    computed from X for the expression when obs has no column of that name);
  * 3. `genes` / `excludeGenes`;
  * 4. cell QC: `minCounts`, `minFeatures`, `maxPctControl`;
  * 5. gene QC: `minCells`;
@@ -75,7 +76,11 @@ export interface InputOptions extends ReaderOptions, SelectionOptions {}
 
 /** One step of the selection as reported in summary.json. */
 export interface SelectionStep {
-  /** `obs-meta`, `where`, `genes`, `exclude-genes`, `min-counts`, … (the flag's name). */
+  /**
+   * The flag's name without dashes or input prefix: `obs-meta`, `qc-columns`, `where`, `genes`,
+   * `exclude-genes`, `min-counts`, `min-features`, `max-pct-control`, `min-cells`, `hvg`,
+   * `normalize` (splitByWhere: `target-where`, `background-where`).
+   */
   step: string;
   /** The value given. */
   value: unknown;

@@ -18,7 +18,10 @@ import { normalizeCounts } from './normalize.js';
 import { joinObsMeta } from './obs-meta.js';
 import { cellQc, cellsPerFeature } from './qc.js';
 import { maskToIds, subsetObs, subsetVars } from './subset.js';
-import { evaluateWhere } from './where.js';
+import { evaluateWhere, whereColumns } from './where.js';
+
+/** scanpy's per-cell QC column names, available to `where` even when obs lacks them. */
+export const QC_COLUMNS = ['total_counts', 'n_genes_by_counts', 'pct_counts_control'];
 
 /** Options of {@link applySelection} that are not part of the input contract's flags. */
 export interface ApplyOptions {
@@ -93,8 +96,25 @@ export async function applySelection(ds: Dataset, opts: SelectionOptions, aopts:
     const before = d;
     record('qc-columns', cols.map(([k]) => k), before, `${replaced.length > 0 ? `replaced obs ${replaced.join(', ')}; ` : ''}control counts from ${qc.controlSources.join(' + ') || 'none (no control features)'}`);
   }
-  // 2. where
-  if (opts.where !== undefined) keepObs('where', opts.where, evaluateWhere(opts.where, d.obs, flag(aopts.prefix, 'where')));
+  // 2. where. scanpy's QC column names that obs lacks are computed from X for the evaluation
+  // (not stored), so `--where 'total_counts > 10'` means what it means in scanpy on any input.
+  if (opts.where !== undefined) {
+    const label = flag(aopts.prefix, 'where');
+    const want = whereColumns(opts.where, label).filter((c) => QC_COLUMNS.includes(c) && !d.obs.columns.has(c));
+    let view = d.obs;
+    let note: string | undefined;
+    if (want.length > 0) {
+      const qc = cellQc(d);
+      view = { index: d.obs.index, columns: new Map(d.obs.columns) };
+      for (const c of want) {
+        if (c === 'total_counts') view.columns.set(c, { kind: 'number', values: qc.totalCounts });
+        else if (c === 'n_genes_by_counts') view.columns.set(c, { kind: 'number', values: qc.nFeatures });
+        else if (qc.pctControl) view.columns.set(c, { kind: 'number', values: qc.pctControl });
+      }
+      note = `${want.filter((c) => view.columns.has(c)).join(', ')} computed from X as scanpy's calculate_qc_metrics (not stored in obs)`;
+    }
+    keepObs('where', opts.where, evaluateWhere(opts.where, view, label), note);
+  }
   // 3. feature lists
   if (opts.genes !== undefined) keepVars('genes', opts.genes.length <= 20 ? opts.genes : `${opts.genes.length} names`, resolveFeatures(d.var.index, opts.genes, flag(aopts.prefix, 'genes')));
   if (opts.excludeGenes !== undefined) {
@@ -141,7 +161,18 @@ export async function applySelection(ds: Dataset, opts: SelectionOptions, aopts:
       batches = c.kind === 'category' ? Array.from(c.codes, (k) => (k >= 0 ? c.categories[k] : 'nan')) : Array.from(c.values as ArrayLike<number | string>, String);
     }
     const r = highlyVariableSeuratV3(d.X, opts.hvg, batches);
-    keepVars('hvg', opts.hvg, r.selected, `seurat_v3 (scanpy) on counts${batches ? ` in ${new Set(batches).size} batches of ${opts.hvgBatchKey}` : ''}${opts.hvg >= r.selected.length && r.selected.length === r.means.length ? `; only ${r.means.length} features, all kept` : ''}`);
+    // scanpy's var columns of highly_variable_genes(subset=True), on the kept features.
+    const hvgCols: [string, Float64Array | Int32Array][] = [
+      ['means', r.means],
+      ['variances', r.variances],
+      ['variances_norm', r.variancesNorm],
+      ['highly_variable_rank', r.rank],
+    ];
+    if (batches) hvgCols.push(['highly_variable_nbatches', r.nBatches]);
+    const replacedVar = hvgCols.map(([k]) => k).filter((k) => d.var.columns.has(k));
+    d = { ...d, var: { index: d.var.index, columns: new Map(d.var.columns) } };
+    for (const [k, v] of hvgCols) d.var.columns.set(k, { kind: 'number', values: v });
+    keepVars('hvg', opts.hvg, r.selected, `seurat_v3 (scanpy) on counts${batches ? ` in ${new Set(batches).size} batches of ${opts.hvgBatchKey}` : ''}; var columns ${hvgCols.map(([k]) => k).join(', ')}${replacedVar.length > 0 ? ` (replacing ${replacedVar.join(', ')})` : ''}${opts.hvg >= r.selected.length && r.selected.length === r.means.length ? `; only ${r.means.length} features, all kept` : ''}`);
   }
   // 7. normalisation
   if (opts.normalize !== undefined && opts.normalize !== 'none') {
@@ -151,6 +182,21 @@ export async function applySelection(ds: Dataset, opts: SelectionOptions, aopts:
     record('normalize', opts.normalize, before, nrm.targetSum !== undefined ? `target sum ${nrm.targetSum} (${nrm.targetSource === 'given' ? '--target-sum' : 'median of the non-zero totals, scanpy default'})` : 'natural log of 1 + x');
   }
   return { dataset: d, steps };
+}
+
+/**
+ * One line per step for a run log (`where "sample == CP": removed 1200 observations
+ * (36602 → 35402 x 248)`), in the order the steps ran.
+ */
+export function formatSteps(steps: readonly SelectionStep[]): string[] {
+  return steps.map((s) => {
+    const value = typeof s.value === 'string' ? JSON.stringify(s.value) : Array.isArray(s.value) ? s.value.join(',') : String(s.value);
+    const parts: string[] = [];
+    if (s.removedObs > 0) parts.push(`removed ${s.removedObs} observation${s.removedObs === 1 ? '' : 's'}`);
+    if (s.removedVars > 0) parts.push(`removed ${s.removedVars} feature${s.removedVars === 1 ? '' : 's'}`);
+    if (parts.length === 0) parts.push('removed nothing');
+    return `${s.step} ${value}: ${parts.join(', ')} (now ${s.nObs} x ${s.nVars})${s.note ? `; ${s.note}` : ''}`;
+  });
 }
 
 /**

@@ -37,26 +37,32 @@ export interface HvgResult {
 }
 
 function meanVar(X: Csr, rows: Int32Array | undefined): { mean: Float64Array; variance: Float64Array; n: number } {
+  // scanpy's _get_mean_var on sparse data (sparse_mean_var_minor_axis): column sums / n (so
+  // features with equal sums get bit-identical means, which the loess k-d tree sees as ties),
+  // then the two-pass sum of squared deviations, the zeros adding (n − nnz)·mean², / n,
+  // × n / (n − 1).
   const p = X.cols;
-  const s = new Float64Array(p);
-  const s2 = new Float64Array(p);
   const n = rows ? rows.length : X.rows;
-  const visit = (i: number): void => {
-    for (let q = X.indptr[i]; q < X.indptr[i + 1]; q++) {
-      const v = X.data[q];
-      s[X.indices[q]] += v;
-      s2[X.indices[q]] += v * v;
-    }
-  };
-  if (rows) for (const i of rows) visit(i);
-  else for (let i = 0; i < X.rows; i++) visit(i);
   const mean = new Float64Array(p);
   const variance = new Float64Array(p);
-  for (let j = 0; j < p; j++) {
-    mean[j] = s[j] / n;
-    // scanpy's _get_mean_var: E[x²] − E[x]², then × n / (n − 1).
-    variance[j] = ((s2[j] / n - mean[j] * mean[j]) * n) / (n - 1);
-  }
+  const nnz = new Int32Array(p);
+  const each = (f: (i: number) => void): void => {
+    if (rows) for (const i of rows) f(i);
+    else for (let i = 0; i < X.rows; i++) f(i);
+  };
+  each((i) => {
+    for (let q = X.indptr[i]; q < X.indptr[i + 1]; q++) mean[X.indices[q]] += X.data[q];
+  });
+  for (let j = 0; j < p; j++) mean[j] /= n;
+  each((i) => {
+    for (let q = X.indptr[i]; q < X.indptr[i + 1]; q++) {
+      const j = X.indices[q];
+      const dv = X.data[q] - mean[j];
+      variance[j] += dv * dv;
+      nnz[j]++;
+    }
+  });
+  for (let j = 0; j < p; j++) variance[j] = ((variance[j] + (n - nnz[j]) * mean[j] * mean[j]) / n) * (n / (n - 1));
   return { mean, variance, n };
 }
 

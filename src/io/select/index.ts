@@ -11,5 +11,5 @@ export { loessFit, type LoessOptions } from './loess.js';
 export { normalizeCounts, type Normalized } from './normalize.js';
 export { joinObsMeta, ID_HEADERS, type ObsMetaJoin } from './obs-meta.js';
 export { subsetObs, subsetVars, maskToIds } from './subset.js';
-export { applySelection, splitByWhere, type ApplyOptions, type Selection } from './apply.js';
+export { applySelection, splitByWhere, formatSteps, QC_COLUMNS, type ApplyOptions, type Selection } from './apply.js';
 export { suggestName, editDistance } from './suggest.js';
