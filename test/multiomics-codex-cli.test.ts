@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { markerBaseName } from '../src/dataset.js';
@@ -28,7 +28,7 @@ test('stnmf multiomics on the CODEX table with its CELESTA prior labels cells an
   const out = join(mkdtempSync(join(tmpdir(), 'stnmf-codex-')), 'mo');
   const r = spawnSync(process.execPath, [CLI, 'multiomics', '--prot', join(CODEX, 'imaging_data.csv'), '--prot-platform', 'codex',
     '--markers', join(CODEX, 'prior_marker_info.csv'), '--protein-normalization', 'minmax', '--annotation', 'correlation',
-    '--truth-column', 'ClusterName', '--out', out, '--json'], { encoding: 'utf8' });
+    '--truth-column', 'ClusterName', '--radius', '50', '--out', out, '--json'], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
   const s = JSON.parse(r.stdout);
   assert.equal(s.nObs, 2434);
@@ -40,4 +40,14 @@ test('stnmf multiomics on the CODEX table with its CELESTA prior labels cells an
   // CODEX positions are pixels; the result must say so, or plots would label them µm.
   const res = await readH5ad(join(out, 'result.h5ad'));
   assert.equal(res.meta.coordinateUnit, 'px');
+});
+
+test('stnmf multiomics on pixel coordinates without a scale refuses the 50 µm default radius and names the flag', () => {
+  const out = join(mkdtempSync(join(tmpdir(), 'stnmf-codex-')), 'mo');
+  const r = spawnSync(process.execPath, [CLI, 'multiomics', '--prot', join(CODEX, 'imaging_data.csv'), '--prot-platform', 'codex',
+    '--markers', join(CODEX, 'prior_marker_info.csv'), '--out', out], { encoding: 'utf8' });
+  assert.equal(r.status, 2, r.stderr);
+  assert.match(r.stderr, /--prot coordinates are in 'px' with no known size in µm.*--prot-microns-per-unit/);
+  assert.equal(r.stderr.split('\n').filter((l) => /error/.test(l)).length, 1);
+  assert.equal(existsSync(out), false);
 });

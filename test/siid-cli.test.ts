@@ -40,7 +40,7 @@ test('stnmf simulate siid + stnmf siid: outputs, holdout and truth scores', asyn
     assert.equal(r2[0], 'gene,r2,fold,baseline_A,baseline_B,baseline_C,baseline_D');
     assert.equal(r2.length, 81);
     const props = readFileSync(join(out, 'proportions.csv'), 'utf8').trim().split('\n');
-    assert.equal(props[0], 'spot,F0,F1,F2,F3,F4');
+    assert.equal(props[0], 'spot,Factor_1,Factor_2,Factor_3,Factor_4,Factor_5');
     const row = props[1].split(',').slice(1).map(Number);
     assert.ok(Math.abs(row.reduce((a, b) => a + b, 0) - 1) < 1e-9);
     const ds = await readH5ad(join(out, 'result.h5ad'));

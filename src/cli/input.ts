@@ -1,27 +1,93 @@
 /**
- * Turns a command-line input path into a Dataset with a note of what was detected. Every
- * computing command accepts any path the io layer can read.
+ * The CLI side of the input contract (issue 13): one flag set for every command that reads
+ * data, and one loader that turns a path plus those flags into the Dataset a method sees.
+ *
+ * Naming rule: a one-input command takes the flags as they are (`--where`, `--coords`); a
+ * command with several inputs takes them once per input with the input's name as prefix
+ * (`--cells-where`, `--spots-coords`, `--target-min-counts`). The flags are declared in
+ * `reader-flags.ts` (how a path is read) and `input-flags.ts` (selection and QC); this file
+ * only combines them.
  */
-import { stat } from 'node:fs/promises';
 import type { Dataset } from '../dataset.js';
 import { StnmfError } from '../errors.js';
-import { readDataset } from '../io/index.js';
+import type { InputOptions, SelectionStep } from '../io/input-options.js';
+import { readDataset, type ReadOptions } from '../io/index.js';
 import { npyToDense, readNpy } from '../io/npy.js';
+import { applySelection } from '../io/select/index.js';
 import type { Dense } from '../linalg/dense.js';
+import type { FlagSpec, FlagValue } from './args.js';
 import type { CommandContext } from './command.js';
+import { normalizeFlags, selectionFlags, selectionFromFlags } from './input-flags.js';
+import { readerFlags, readerOptionsFromFlags } from './reader-flags.js';
 
-/** Reads `path` for command `command`, logging the detected platform and shape to stderr. */
-export async function loadDataset(command: string, path: string | undefined, ctx: CommandContext): Promise<Dataset> {
-  if (!path) throw new StnmfError('USAGE', `stnmf ${command}: an input path is required (see 'stnmf ${command} --help')`);
-  try {
-    await stat(path);
-  } catch {
-    throw new StnmfError('BAD_FILE', `${path}: no such file or folder`);
+/** The input flags of one input: reader options, then selection/QC (and `--normalize` when asked). */
+export function inputFlags(prefix = '', opts: { normalize?: boolean } = {}): Record<string, FlagSpec> {
+  return { ...readerFlags(prefix), ...selectionFlags(prefix), ...(opts.normalize ? normalizeFlags() : {}) };
+}
+
+/** A loaded input: the selected Dataset and what was done to get it (for summary/run.json). */
+export interface LoadedInput {
+  dataset: Dataset;
+  /** The selection steps in order, each with what it removed. */
+  selection: SelectionStep[];
+  /** What run.json records about this input. */
+  record: Record<string, unknown>;
+}
+
+/** The options of parsed flags for the input with flag prefix `prefix`. */
+export async function inputOptionsFromFlags(flags: Record<string, FlagValue>, prefix = '', normalize = false): Promise<InputOptions> {
+  // --normalize belongs to the input contract only where the command declared normalizeFlags();
+  // hsnmf and contrastive have a --normalize of their own meaning.
+  const sel = normalize ? flags : { ...flags, normalize: undefined, 'target-sum': undefined };
+  return { ...readerOptionsFromFlags(flags, prefix), ...(await selectionFromFlags(sel, prefix)) };
+}
+
+/**
+ * Reads `path` with the reader flags, applies the selection flags in the documented order and
+ * logs the platform, shape and every removal to stderr.
+ *
+ * @param command  the command name, for messages
+ * @param path     the input path (positional, or the value of `--cells` etc.)
+ * @param flags    parsed flags of the command
+ * @param opts.prefix  flag prefix of this input (`cells-`; default none)
+ * @param opts.flag    how the user named this input in messages (`--cells`; default `input`)
+ * @param opts.normalize  apply `--normalize`/`--target-sum` (commands that declared {@link normalizeFlags})
+ * @param opts.read    the reader (default `readDataset`), for a command with a fallback of its own
+ */
+export async function loadInput(
+  command: string,
+  path: string | undefined,
+  flags: Record<string, FlagValue>,
+  ctx: CommandContext,
+  opts: { prefix?: string; flag?: string; normalize?: boolean; read?: (path: string, options: ReadOptions) => Promise<Dataset> } = {},
+): Promise<LoadedInput> {
+  const prefix = opts.prefix ?? '';
+  if (!path) throw new StnmfError('USAGE', `${opts.flag ?? 'an input path'} is required (see 'stnmf ${command} --help')`);
+  const options = await inputOptionsFromFlags(flags, prefix, opts.normalize);
+  const raw = await (opts.read ?? readDataset)(path, options as ReadOptions);
+  // The user's word on units wins over what the reader found (the reader may not know it).
+  if (options.coordinateUnit !== undefined) raw.meta.coordinateUnit = options.coordinateUnit;
+  if (options.micronsPerUnit !== undefined) raw.meta.micronsPerUnit = options.micronsPerUnit;
+  const label = opts.flag ? `${opts.flag} ${path}` : path;
+  ctx.log(`read ${label} as ${raw.meta.platform}: ${raw.X.rows} observations x ${raw.X.cols} features`);
+  for (const f of raw.meta.filtered) ctx.log(`  kept out of X: ${f.count} ${f.axis} (${f.what}): ${f.why}`);
+  const { dataset, steps } = await applySelection(raw, options, { source: path, prefix });
+  for (const s of steps) {
+    ctx.log(`  --${prefix}${s.step}: removed ${s.removedObs} observations, ${s.removedVars} features → ${s.nObs} x ${s.nVars}${s.note ? ` (${s.note})` : ''}`);
   }
-  const ds = await readDataset(path);
-  ctx.log(`stnmf ${command}: read ${path} as ${ds.meta.platform}: ${ds.X.rows} observations x ${ds.X.cols} features`);
-  for (const f of ds.meta.filtered) ctx.log(`  kept out of X: ${f.count} ${f.axis} (${f.what}): ${f.why}`);
-  return ds;
+  const record: Record<string, unknown> = {
+    path,
+    platform: raw.meta.platform,
+    nObsRead: raw.X.rows,
+    nVarsRead: raw.X.cols,
+    nObs: dataset.X.rows,
+    nVars: dataset.X.cols,
+    coordinateUnit: dataset.obsm.spatial ? (dataset.meta.coordinateUnit ?? 'unknown') : null,
+    micronsPerUnit: dataset.meta.micronsPerUnit ?? null,
+    filtered: raw.meta.filtered,
+    selection: steps,
+  };
+  return { dataset, selection: steps, record };
 }
 
 /** Reads a factor matrix given on the command line (`--w0 W0.npy`), checking its shape. */

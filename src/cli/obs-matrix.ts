@@ -3,6 +3,8 @@
  * the file does have.
  */
 import type { Column, Dataset, NumMatrix } from '../dataset.js';
+import { KEYS } from '../keys.js';
+import type { Dense } from '../linalg/dense.js';
 import { StnmfError } from '../errors.js';
 
 /** `obsm[key]` (e.g. `X_nmf`), or an error listing the obsm keys present. */
@@ -43,4 +45,32 @@ export function obsLabels(ds: Dataset, name: string, flag = 'labels'): (string |
     case 'number':
       return Array.from(c.values, (v) => (Number.isNaN(v) ? null : String(v)));
   }
+}
+
+/** The varm key that holds Hᵀ for each obsm usage key stnmf writes (src/keys.ts). */
+const LOADINGS_FOR: Record<string, string> = {
+  [KEYS.nmf.obsm]: KEYS.nmf.varm,
+  [KEYS.snmf.obsm]: KEYS.nmf.varm,
+  [KEYS.bcnmf.obsm]: KEYS.bcnmf.varm,
+  [KEYS.siid.obsm]: KEYS.siid.varm,
+};
+
+/**
+ * Stored factors of a previous run (`--use X_nmf`): W = `obsm[key]` (n x k) and H = the
+ * transpose of the matching varm entry (`varm['nmf']`, p x k), as float32.
+ * @throws StnmfError('BAD_INPUT') naming the key when either is missing or the shapes disagree.
+ */
+export function storedFactors(ds: Dataset, key: string, flag = 'use'): { W: Dense; H: Dense } {
+  const W = obsmMatrix(ds, key, flag);
+  const vkey = LOADINGS_FOR[key] ?? key.replace(/^X_/, '');
+  const Ht = ds.varm[vkey];
+  if (!Ht) throw new StnmfError('BAD_INPUT', `${ds.meta.source}: --${flag} ${key} needs the loadings in varm['${vkey}'] too; the input's varm has ${Object.keys(ds.varm).join(', ') || 'no entries'}`);
+  if (Ht.rows !== ds.X.cols || Ht.cols !== W.cols) {
+    throw new StnmfError('BAD_INPUT', `${ds.meta.source}: varm['${vkey}'] is ${Ht.rows} x ${Ht.cols} but --${flag} ${key} needs ${ds.X.cols} features x ${W.cols} factors (was the input filtered to other genes after the fit?)`);
+  }
+  const k = W.cols;
+  const p = Ht.rows;
+  const H = new Float32Array(k * p);
+  for (let j = 0; j < p; j++) for (let f = 0; f < k; f++) H[f * p + j] = Ht.data[j * k + f];
+  return { W: { rows: W.rows, cols: k, data: Float32Array.from(W.data) }, H: { rows: k, cols: p, data: H } };
 }

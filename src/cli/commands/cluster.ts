@@ -8,7 +8,7 @@ import { leiden } from '../../graph/index.js';
 import { StnmfError } from '../../errors.js';
 import type { Command } from '../command.js';
 import { finishRun, withRun } from '../command.js';
-import { loadDataset } from '../input.js';
+import { inputFlags, loadInput } from '../input.js';
 import { obsmMatrix } from '../obs-matrix.js';
 import { RunOutput } from '../output.js';
 
@@ -25,10 +25,11 @@ export const clusterCommand: Command = {
     seed: { type: 'int', default: 0, help: 'random seed' },
     out: { type: 'string', short: 'o', required: true, help: 'output folder' },
     json: { type: 'boolean', help: 'also print summary.json to stdout' },
+    ...inputFlags(),
   },
   async run(args, ctx) {
     const f = args.flags;
-    const ds = await loadDataset('cluster', args.positionals[0], ctx);
+    const { dataset: ds, record } = await loadInput('cluster', args.positionals[0], f, ctx);
     const emb = obsmMatrix(ds, f.use as string);
     const k = f.neighbors as number;
     if (k < 2 || k > ds.X.rows) throw new StnmfError('USAGE', `stnmf cluster: --neighbors must be from 2 to the number of observations (${ds.X.rows}); got ${k}`);
@@ -50,7 +51,7 @@ export const clusterCommand: Command = {
         {
           command: 'cluster',
           parameters: { use: f.use, neighbors: k, resolution: f.resolution, iterations: f.iterations, seed: f.seed },
-          inputs: { input: args.positionals[0], nObs: ds.X.rows },
+          inputs: { input: record },
           seed: f.seed as number,
           summary: { modularity: res.modularity, quality: res.quality, nClusters: res.nClusters, sizes: countSizes(res.membership, res.nClusters), seconds },
           seconds,

@@ -25,27 +25,52 @@ import { contrastiveNmf, targetNmfBaseline, topFeatures, type ContrastiveNmfResu
 import { adjustedRandIndex } from '../../metrics/index.js';
 import { kmeans } from '../../nmf/index.js';
 import { simulateContrastive } from '../../simulate/contrastive.js';
+import { applySelection, splitByWhere } from '../../io/select/index.js';
+import type { FlagValue } from '../args.js';
 import type { Command, CommandContext } from '../command.js';
+import { selectionFromFlags } from '../input-flags.js';
+import { inputFlags, loadInput } from '../input.js';
 import { finishRun, withRun } from '../command.js';
 import { jsonReplacer, RunOutput } from '../output.js';
+import { factorName } from '../../keys.js';
 
-const DELIMITED = /\.(csv|tsv|txt)(\.gz)?$/i;
-
-/** Reads one input; delimited tables go through the CSV reader with the requested orientation. */
-async function loadSide(flag: string, path: string | undefined, featuresInRows: boolean, ctx: CommandContext): Promise<Dataset> {
-  if (!path) throw new StnmfError('USAGE', `stnmf contrastive: --${flag} <path> is required`);
-  let ds: Dataset;
-  if (DELIMITED.test(path)) {
-    ds = await readCsvDataset(path, { orientation: featuresInRows ? 'var-rows' : 'obs-rows' });
-  } else {
-    ds = await readDataset(path);
-    if (featuresInRows) {
-      // Non-delimited readers already return observations x features; --features-in-rows flips them.
-      ds = { ...ds, X: transposeCsr(ds.X), obs: frame(ds.var.index.slice()), var: frame(ds.obs.index.slice()), obsm: {}, varm: {}, obsp: {}, layers: {} };
+/**
+ * The target and background of a run: two inputs (`--target`, `--background`, each with its
+ * `--target-…`/`--background-…` input flags), or one input (`--input`, with the unprefixed
+ * input flags) split by `--target-where` / `--background-where`, after which the other
+ * `--target-…`/`--background-…` selection flags apply to each half.
+ */
+async function loadSides(f: Record<string, FlagValue>, ctx: CommandContext): Promise<{ t: Dataset; b: Dataset; inputs: Record<string, unknown> }> {
+  // --features-in-rows is the bcNMF demo tables' layout: var-rows for both sides.
+  if (f['features-in-rows']) {
+    for (const side of f.input !== undefined ? [''] : ['target-', 'background-']) {
+      if (f[`${side}orientation`] === 'obs-rows') throw new StnmfError('USAGE', `--features-in-rows contradicts --${side}orientation obs-rows`);
+      f[`${side}orientation`] = 'var-rows';
     }
   }
-  ctx.log(`stnmf contrastive: --${flag} ${path}: ${ds.X.rows} observations x ${ds.X.cols} features`);
-  return ds;
+  if (f.input !== undefined) {
+    if (f.target !== undefined || f.background !== undefined) throw new StnmfError('USAGE', 'give either --input with --target-where/--background-where, or --target and --background');
+    if (f['target-where'] === undefined || f['background-where'] === undefined) {
+      throw new StnmfError('USAGE', `--input needs --target-where and --background-where to split it (e.g. --target-where 'condition == "tumour"' --background-where 'condition == "normal"')`);
+    }
+    const whole = await loadInput('contrastive', f.input as string, f, ctx, { flag: '--input' });
+    const split = splitByWhere(whole.dataset, f['target-where'] as string, f['background-where'] as string);
+    const side = async (ds: Dataset, prefix: string) => {
+      const opts = await selectionFromFlags({ ...f, [`${prefix}where`]: undefined }, prefix);
+      const sel = await applySelection(ds, opts, { source: `${f.input} (${prefix.slice(0, -1)})`, prefix });
+      return sel;
+    };
+    const t = await side(split.target, 'target-');
+    const b = await side(split.background, 'background-');
+    ctx.log(`split ${f.input}: ${t.dataset.X.rows} target and ${b.dataset.X.rows} background observations`);
+    return { t: t.dataset, b: b.dataset, inputs: { input: whole.record, split: split.steps, target: t.steps, background: b.steps } };
+  }
+  if (f.target === undefined || f.background === undefined) throw new StnmfError('USAGE', 'give --target and --background, or one --input with --target-where and --background-where');
+  const given = Object.keys(inputFlags()).filter((k) => f[k] !== undefined);
+  if (given.length) throw new StnmfError('USAGE', `--${given[0]} applies to a single --input; with --target and --background use --target-${given[0]} / --background-${given[0]}`);
+  const t = await loadInput('contrastive', f.target as string, f, ctx, { prefix: 'target-', flag: '--target' });
+  const b = await loadInput('contrastive', f.background as string, f, ctx, { prefix: 'background-', flag: '--background' });
+  return { t: t.dataset, b: b.dataset, inputs: { target: t.record, background: b.record } };
 }
 
 function stackRows(a: Csr, b: Csr): Csr {
@@ -105,15 +130,16 @@ function resultDataset(t: Dataset, b: Dataset, r: ContrastiveNmfResult, features
 export const contrastiveCommand: Command = {
   name: 'contrastive',
   summary: 'background-contrastive NMF (bcNMF): factors of a target that its background lacks',
-  usage: 'stnmf contrastive --target <path> --background <path> --rank K --alpha A [--loss frobenius|poisson] --out DIR',
+  usage: 'stnmf contrastive (--target <path> --background <path> | --input <path> --target-where EXPR --background-where EXPR) --rank K --alpha A [--loss frobenius|poisson] --out DIR',
   examples: [
     'stnmf contrastive --target target_images.csv --background background_images.csv --features-in-rows --rank 2 --alpha 2 --max-iter 300 --out bcnmf-demo',
     'stnmf contrastive --target tumour.h5ad --background normal.h5ad --rank 10 --alpha 1 --loss poisson --intersect --batch-size 4096 --out bcnmf',
   ],
   flags: {
-    target: { type: 'string', required: true, help: 'target data set (any readable format; observations x features unless --features-in-rows)' },
-    background: { type: 'string', required: true, help: 'background data set with the same features' },
-    'features-in-rows': { type: 'boolean', help: 'delimited tables store features as rows and observations as columns (the bcNMF demo layout)' },
+    target: { type: 'string', help: 'target data set (any readable format); or use --input with --target-where' },
+    background: { type: 'string', help: 'background data set with the same features; or use --input with --background-where' },
+    input: { type: 'string', help: 'one data set holding both groups, split by --target-where and --background-where (obs expressions)' },
+    'features-in-rows': { type: 'boolean', help: 'delimited tables store features as rows and observations as columns (the bcNMF demo layout); the same as --orientation var-rows for every input' },
     rank: { type: 'int', short: 'k', required: true, help: 'number of factors K' },
     alpha: { type: 'number', required: true, help: 'contrastive weight α >= 0 (0 = plain NMF of the target)' },
     loss: { type: 'string', choices: ['frobenius', 'poisson'], default: 'frobenius', help: 'squared error or generalised KL / Poisson' },
@@ -128,6 +154,9 @@ export const contrastiveCommand: Command = {
     threads: { type: 'int', help: 'worker threads (default: all cores)' },
     out: { type: 'string', short: 'o', required: true, help: 'output folder' },
     json: { type: 'boolean', help: 'also print summary.json to stdout' },
+    ...inputFlags(),
+    ...inputFlags('target-'),
+    ...inputFlags('background-'),
   },
   async run(args, ctx) {
     const f = args.flags;
@@ -136,9 +165,7 @@ export const contrastiveCommand: Command = {
     if (alpha < 0) throw new StnmfError('BAD_OPTION', `stnmf contrastive: --alpha must be >= 0, got ${alpha}`);
     const threads = f.threads as number | undefined;
     if (threads !== undefined && threads < 1) throw new StnmfError('USAGE', `stnmf contrastive: --threads must be >= 1, got ${threads}`);
-    const fir = Boolean(f['features-in-rows']);
-    const t = await loadSide('target', f.target as string, fir, ctx);
-    const b = await loadSide('background', f.background as string, fir, ctx);
+    const { t, b, inputs } = await loadSides(f, ctx);
     const out = await RunOutput.open(f.out as string);
     const kernels = await createKernels({ threads });
     await withRun(out, async () => {
@@ -172,7 +199,7 @@ export const contrastiveCommand: Command = {
       await out.writeText(
         'enrichment.csv',
         'factor,enrichment_log2,target_mean,background_mean\n' +
-          Array.from(r.enrichmentOrder).map((k) => `${k},${r.enrichment[k]},${r.targetMean[k]},${r.backgroundMean[k]}`).join('\n') + '\n',
+          Array.from(r.enrichmentOrder).map((k) => `${factorName(k)},${r.enrichment[k]},${r.targetMean[k]},${r.backgroundMean[k]}`).join('\n') + '\n',
       );
       await writeH5ad(out.path('result.h5ad'), resultDataset(t, b, r, features));
       const top = f.top as number;
@@ -180,8 +207,8 @@ export const contrastiveCommand: Command = {
         out,
         {
           command: 'contrastive',
-          parameters: { ...r.parameters, featuresInRows: fir },
-          inputs: { target: f.target, background: f.background, nTarget: t.X.rows, nBackground: b.X.rows, nFeaturesTarget: t.X.cols, nFeaturesBackground: b.X.cols },
+          parameters: { ...r.parameters, featuresInRows: Boolean(f['features-in-rows']) },
+          inputs: { ...inputs, nTarget: t.X.rows, nBackground: b.X.rows, nFeaturesTarget: t.X.cols, nFeaturesBackground: b.X.cols },
           seed: f.seed as number,
           summary: {
             objective: r.objective,
@@ -196,7 +223,7 @@ export const contrastiveCommand: Command = {
             nBackground: b.X.rows,
             nFeatures: features.length,
             factors: Array.from(r.enrichmentOrder).map((k) => ({
-              factor: k,
+              factor: factorName(k),
               enrichmentLog2: r.enrichment[k],
               topFeatures: topFeatures(r.basis, k, top, features).map((x) => x.feature),
             })),

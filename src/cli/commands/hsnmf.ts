@@ -28,7 +28,8 @@ import { parseGmt, type GeneSet } from '../../metrics/index.js';
 import { simulateSpatialCounts } from '../../simulate/index.js';
 import type { Command, CommandContext } from '../command.js';
 import { finishRun, withRun } from '../command.js';
-import { loadDataset } from '../input.js';
+import { inputFlags, loadInput } from '../input.js';
+import { storedFactors } from '../obs-matrix.js';
 import { jsonReplacer, RunOutput } from '../output.js';
 
 function numberList(flag: string, v: unknown): number[] | undefined {
@@ -165,7 +166,7 @@ export const hsnmfCommand: Command = {
     beta: { type: 'number', default: 0.6, help: 'diffusion step β' },
     steps: { type: 'int', default: 2, help: 'diffusion steps' },
     'n-neighbors': { type: 'int', default: 15, help: 'feature kNN size including the cell itself' },
-    'microns-per-unit': { type: 'number', help: 'µm per coordinate unit (default: from the reader; 1 for µm)' },
+    use: { type: 'string', help: 'smooth and cluster stored factors instead of fitting NMF: an obsm key of the input (X_nmf of a `stnmf nmf` result; H from the matching varm entry); --rank is taken from it' },
     layer: { type: 'string', help: 'factorise this (already normalised) layer instead of log1p-normalised X' },
     normalize: { type: 'string', choices: ['log1p-median', 'none'], default: 'log1p-median', help: 'normalisation of X before NMF' },
     'max-iter': { type: 'int', default: 500, help: 'NMF iterations (hSNMF: 500)' },
@@ -178,6 +179,7 @@ export const hsnmfCommand: Command = {
     threads: { type: 'int', help: 'worker threads (default: all cores)' },
     out: { type: 'string', short: 'o', required: true, help: 'output folder' },
     json: { type: 'boolean', help: 'also print summary.json to stdout' },
+    ...inputFlags(),
   },
   async run(args, ctx) {
     const f = args.flags;
@@ -188,7 +190,9 @@ export const hsnmfCommand: Command = {
     const resolutions = numberList('resolutions', f.resolutions);
     if (!f.sweep && (ranks || resolutions)) throw new StnmfError('USAGE', 'stnmf hsnmf: --ranks/--resolutions need --sweep');
     const input = args.positionals[0];
-    const ds = await loadDataset('hsnmf', input, ctx);
+    const { dataset: ds, record } = await loadInput('hsnmf', input, f, ctx);
+    if (f.use !== undefined && f.sweep) throw new StnmfError('USAGE', '--use reuses one set of factors; a --sweep fits one per rank, so drop one of them');
+    const factors = f.use !== undefined ? storedFactors(ds, f.use as string) : undefined;
     let geneSets: GeneSet[] | undefined;
     if (f.gmt !== undefined) {
       let text: string;
@@ -204,7 +208,8 @@ export const hsnmfCommand: Command = {
     const kernels = await createKernels({ threads });
     await withRun(out, async () => {
       const options: HsnmfOptions = {
-        rank: f.rank as number,
+        rank: factors ? factors.W.cols : (f.rank as number),
+        factors,
         alpha: f.alpha as number,
         resolution: f.resolution as number,
         mode: f.mode as HsnmfMode,
@@ -215,7 +220,6 @@ export const hsnmfCommand: Command = {
         beta: f.beta as number,
         steps: f.steps as number,
         nNeighbors: f['n-neighbors'] as number,
-        micronsPerUnit: f['microns-per-unit'] as number | undefined,
         layer: f.layer as string | undefined,
         normalize: f.normalize as 'log1p-median' | 'none',
         nmf: { maxIter: f['max-iter'] as number, tol: f.tol as number, seed: f.seed as number },
@@ -232,7 +236,7 @@ export const hsnmfCommand: Command = {
         geneSets,
         referenceLabels,
       };
-      const inputs = { input, platform: ds.meta.platform, nObs: ds.X.rows, nVars: ds.X.cols, coordinateUnit: ds.meta.coordinateUnit, filtered: ds.meta.filtered, gmt: f.gmt };
+      const inputs = { input: record, gmt: f.gmt, use: f.use };
       const t0 = performance.now();
       if (f.sweep) {
         const s = await hsnmfSweep(ds, { ...options, ranks, resolutions, evaluate: evalOptions });

@@ -7,9 +7,10 @@ import { computeMetrics } from '../../metrics/index.js';
 import { StnmfError } from '../../errors.js';
 import type { Command } from '../command.js';
 import { finishRun, withRun } from '../command.js';
-import { loadDataset } from '../input.js';
+import { inputFlags, loadInput } from '../input.js';
 import { obsLabels, obsmMatrix, spatialXY } from '../obs-matrix.js';
 import { RunOutput } from '../output.js';
+import { factorName } from '../../keys.js';
 
 export const metricsCommand: Command = {
   name: 'metrics',
@@ -25,12 +26,13 @@ export const metricsCommand: Command = {
     seed: { type: 'int', default: 0, help: 'subsample seed' },
     out: { type: 'string', short: 'o', required: true, help: 'output folder' },
     json: { type: 'boolean', help: 'also print summary.json to stdout' },
+    ...inputFlags(),
   },
   async run(args, ctx) {
     const f = args.flags;
     const radius = f.radius as number;
     if (!(radius > 0)) throw new StnmfError('USAGE', `stnmf metrics: --radius must be > 0; got ${radius}`);
-    const ds = await loadDataset('metrics', args.positionals[0], ctx);
+    const { dataset: ds, record } = await loadInput('metrics', args.positionals[0], f, ctx);
     const xy = spatialXY(ds);
     const labels = obsLabels(ds, f.labels as string, 'labels');
     const emb = obsmMatrix(ds, f.use as string);
@@ -42,7 +44,7 @@ export const metricsCommand: Command = {
       const t0 = performance.now();
       const m = computeMetrics({ xy, labels, embedding: emb.data, dim: emb.cols, truth }, { radius, sampleSize: f['sample-size'] as number, seed: f.seed as number });
       const seconds = (performance.now() - t0) / 1000;
-      const rows = m.moransI.map((I, t) => `${t},${I},${m.moransIZ[t]},${m.moransIP[t]},${m.gearysC[t]}`);
+      const rows = m.moransI.map((I, t) => `${factorName(t)},${I},${m.moransIZ[t]},${m.moransIP[t]},${m.gearysC[t]}`);
       await out.writeText('moran.csv', 'factor,morans_i,z,p,gearys_c\n' + rows.join('\n') + '\n');
       const meanMoran = m.moransI.length ? m.moransI.reduce((a, b) => a + b, 0) / m.moransI.length : NaN;
       await finishRun(
@@ -50,7 +52,7 @@ export const metricsCommand: Command = {
         {
           command: 'metrics',
           parameters: { labels: f.labels, use: f.use, radius, truth: f.truth, sampleSize: f['sample-size'], seed: f.seed },
-          inputs: { input: args.positionals[0], nObs: ds.X.rows },
+          inputs: { input: record },
           seed: f.seed as number,
           summary: { ...m, moransIMean: meanMoran, seconds },
           seconds,

@@ -33,41 +33,44 @@ import {
 } from '../../methods/multiomics/index.js';
 import { adjustedRandIndex } from '../../metrics/index.js';
 import { simulateMultiOmics } from '../../simulate/multiomics.js';
+import type { FlagValue } from '../args.js';
 import type { Command, CommandContext } from '../command.js';
+import { inputFlags, loadInput, type LoadedInput } from '../input.js';
 import { finishRun, withRun } from '../command.js';
 import { jsonReplacer, RunOutput } from '../output.js';
+import { factorName, factorNames } from '../../keys.js';
 
-const TX_PLATFORMS = ['visium', 'xenium', 'merfish', 'merscope', 'cosmx', 'stereo-seq', 'slide-seq', 'h5ad', 'csv'] as const;
-const PROT_PLATFORMS = ['codex', 'mibi', 'imc', 'cycif', 'h5ad', 'csv'] as const;
 /** Spot-level transcript platforms: protein cells are binned into their spots (M3.3). */
 const SPOT_PLATFORMS = new Set(['visium', 'slide-seq', 'stereo-seq']);
 
-type ReadWithPlatform = (path: string, options?: { platform?: string }) => Promise<Dataset>;
-
-/** Reads one modality: io's readDataset with the platform hint, falling back to io's generic CSV reader for .csv/.tsv. */
-async function readModality(path: string, platform: string | undefined, flag: string): Promise<Dataset> {
-  const read = readDataset as ReadWithPlatform;
-  const generic = platform === 'csv' || platform === undefined;
-  try {
-    return await read(path, generic ? undefined : { platform });
-  } catch (e) {
-    if (!/\.(csv|tsv|txt)(\.gz)?$/i.test(path) || !(e instanceof StnmfError) || e.code !== 'BAD_FILE') throw e;
-    try {
-      return await readCsvDataset(path, { platform: platform ?? 'csv' });
-    } catch (e2) {
-      if (e2 instanceof StnmfError) throw new StnmfError(e2.code, `--${flag} ${e2.message}`);
-      throw e2;
-    }
-  }
+/**
+ * Reads one modality through the input contract (`--tx-…`/`--prot-…` flags); a `.csv`/`.tsv`
+ * that platform detection rejects falls back to io's generic CSV reader (a `cell_id,x,y,…`
+ * table as `stnmf simulate multiomics` writes it).
+ */
+async function readModality(path: string, flags: Record<string, FlagValue>, prefix: 'tx-' | 'prot-', ctx: CommandContext): Promise<LoadedInput> {
+  const flag = `--${prefix.slice(0, -1)}`;
+  return loadInput('multiomics', path, flags, ctx, {
+    prefix,
+    flag,
+    read: async (p, options) => {
+      try {
+        return await readDataset(p, options);
+      } catch (e) {
+        if (!/\.(csv|tsv|txt)(\.gz)?$/i.test(p) || !(e instanceof StnmfError) || e.code !== 'BAD_FILE') throw e;
+        return readCsvDataset(p, { platform: options.platform ?? 'csv' });
+      }
+    },
+  });
 }
 
 /**
  * The method's view of a Dataset. Coordinates come from `obsm.spatial`, else from feature columns
  * named x/y (a `cell_id,x,y,features…` table read as a plain matrix), which are then removed from
- * the features. Coordinates are converted to µm when the reader knows µm per unit, or scaled by
- * `umPerUnit` when given.
+ * the features. Coordinates are converted to µm when their scale is known (µm coordinates, or
+ * µm per unit from the reader or `--tx-microns-per-unit`); `inMicrons` says whether they were.
  */
-export function toModality(ds: Dataset, name: string, umPerUnit?: number): { table: ModalityTable; note?: string } {
+export function toModality(ds: Dataset, name: string): { table: ModalityTable; note?: string; inMicrons: boolean; unit: string } {
   let X: Csr = ds.X;
   let features = ds.var.index.slice();
   let x: Float64Array | undefined;
@@ -97,12 +100,13 @@ export function toModality(ds: Dataset, name: string, umPerUnit?: number): { tab
       note = `${name}: columns '${ds.var.index[ix]}', '${ds.var.index[iy]}' used as coordinates`;
     }
   }
-  const scale = umPerUnit ?? ds.meta.micronsPerUnit;
+  const unit = ds.meta.coordinateUnit ?? 'unknown';
+  const scale = ds.meta.micronsPerUnit ?? (unit === 'um' ? 1 : undefined);
   if (x && y && scale !== undefined && scale !== 1) {
     for (let i = 0; i < x.length; i++) (x[i] *= scale), (y[i] *= scale);
-    note = `${note ? note + '; ' : ''}${name}: coordinates scaled by ${scale} µm per unit`;
+    note = `${note ? note + '; ' : ''}${name}: coordinates scaled to µm (${scale} µm per ${unit})`;
   }
-  return { table: { ids: ds.obs.index, features, X, x, y, name }, note };
+  return { table: { ids: ds.obs.index, features, X, x, y, name }, note, inMicrons: scale !== undefined, unit };
 }
 
 const csvField = (s: string | number): string => {
@@ -168,7 +172,7 @@ export async function writeMultiOmicsOutputs(r: MultiOmicsResult, path: (name: s
   for (const f of r.annotation.factors) {
     fa.push(
       csvLine([
-        f.factor, f.cellType, f.score, f.geneScore, f.proteinScore, perFactor[f.factor],
+        factorName(f.factor), f.cellType, f.score, f.geneScore, f.proteinScore, perFactor[f.factor],
         f.topGenes.map((j) => r.transcriptFeatures[j]).join(';'), f.topProteins.map((j) => r.proteinFeatures[j]).join(';'),
       ]),
     );
@@ -218,7 +222,7 @@ export function resultDataset(r: MultiOmicsResult, coords: CoordinateFrame = {})
     obs: frame(r.ids, {
       cell_type: cat(r.labels),
       niche_type: cat(Array.from(r.niches.niche, (t) => (t >= 0 ? cats[t] : 'none'))),
-      nmf_factor: { kind: 'number', values: r.factor },
+      nmf_factor: { kind: 'category', codes: Int32Array.from(r.factor), categories: factorNames(k) },
     }),
     var: frame(names, {
       modality: cat([...r.transcriptFeatures.map(() => 'transcript'), ...r.proteinFeatures.map(() => 'protein')]),
@@ -279,6 +283,25 @@ export function scoreAgainstTruth(r: MultiOmicsResult, truth: ReadonlyMap<string
   return { accuracy: acc.accuracy, ari: t.length ? adjustedRandIndex(t, p) : NaN, nScored: acc.n, recall: acc.recall, typesRecovered: acc.typesRecovered };
 }
 
+/** Default niche / co-localization radius in µm (methods-spec M3.12: 50). */
+const DEFAULT_RADIUS_UM = 50;
+
+/**
+ * The niche radius: `--radius` as given (in µm when the coordinates were converted to µm, else
+ * in their own unit), or 50 µm — which needs coordinates of known scale. A µm default on pixel
+ * coordinates would be off by the pixel size, silently (issue 13, point 6).
+ */
+function nicheRadius(given: number | undefined, modalities: ({ inMicrons: boolean; unit: string; table: ModalityTable } | null)[]): number {
+  const m = modalities.find((x) => x?.table.x) ?? modalities.find((x) => x);
+  if (given !== undefined) return given;
+  if (!m || m.inMicrons || !m.table.x) return DEFAULT_RADIUS_UM;
+  const which = m === modalities[0] ? 'tx' : 'prot';
+  throw new StnmfError(
+    'BAD_OPTION',
+    `--${which} coordinates are in '${m.unit}' with no known size in µm, so the default --radius of ${DEFAULT_RADIUS_UM} µm cannot be applied; pass --${which}-microns-per-unit (e.g. 0.377 for CODEX at 20x), or --radius in the coordinates' own unit`,
+  );
+}
+
 export const multiomicsCommand: Command = {
   name: 'multiomics',
   summary: 'joint NMF of spatial transcripts + proteins: factor annotation, cell types, niches, co-localization',
@@ -290,11 +313,9 @@ export const multiomicsCommand: Command = {
   flags: {
     tx: { type: 'string', help: 'transcript data (cells or spots x genes, raw counts); optional for a protein-only run' },
     prot: { type: 'string', help: 'protein data (cells x markers, intensities); optional for a transcript-only run' },
-    'tx-platform': { type: 'string', choices: TX_PLATFORMS, help: 'transcript platform (default: detected)' },
-    'prot-platform': { type: 'string', choices: PROT_PLATFORMS, help: 'protein platform (default: detected)' },
     markers: { type: 'string', required: true, help: "marker table: long 'cell_type,feature[,modality]' or a type x marker 0/1 table (CELESTA prior)" },
     'n-factors': { type: 'int', default: 15, help: 'shared factors k (API example, methods-spec M3.10)' },
-    radius: { type: 'number', default: 50, help: 'niche and co-localization radius in coordinate units (µm when known)' },
+    radius: { type: 'number', help: 'niche and co-localization radius: µm when the coordinates have a known scale (default 50 µm), else in their own unit, and then it must be given' },
     annotation: { type: 'string', choices: ['overlap', 'correlation'], default: 'overlap', help: 'factor annotation: overlap of top loadings with markers (paper) or activity correlation (skill, corrected)' },
     'tie-break': { type: 'string', choices: ['first', 'most-markers'], default: 'first', help: 'overlap ties: first type in table order (spec) or the type with more matched markers' },
     match: { type: 'string', choices: ['id', 'coordinates', 'spots'], help: 'modality alignment (default: spots for spot platforms, else id)' },
@@ -311,28 +332,28 @@ export const multiomicsCommand: Command = {
     'include-self': { type: 'boolean', help: 'count each cell in its own neighbourhood (skill parity)' },
     'n-perms': { type: 'int', default: 1000, help: 'permutations of the neighbourhood-enrichment test (0 = skip)' },
     'no-co-occurrence': { type: 'boolean', help: 'skip the O(n²) co-occurrence ratios' },
-    'tx-um-per-unit': { type: 'number', help: 'µm per transcript coordinate unit (default: from the reader, else 1)' },
-    'prot-um-per-unit': { type: 'number', help: 'µm per protein coordinate unit (default: from the reader, else 1)' },
     truth: { type: 'string', help: "CSV 'cell_id,cell_type' of true labels: adds accuracy and ari to summary.json" },
     'truth-column': { type: 'string', help: 'obs column of the inputs holding true labels (e.g. ClusterName)' },
     seed: { type: 'int', default: 42, help: 'seed of the NMF and permutations (methods-spec M3.12)' },
     threads: { type: 'int', help: 'worker threads (default: all cores)' },
     out: { type: 'string', short: 'o', required: true, help: 'output folder' },
     json: { type: 'boolean', help: 'also print summary.json to stdout' },
+    ...inputFlags('tx-'),
+    ...inputFlags('prot-'),
   },
   async run(args, ctx) {
     const f = args.flags;
     if (args.positionals.length) throw new StnmfError('USAGE', `stnmf multiomics: unexpected argument '${args.positionals[0]}' (inputs go in --tx/--prot)`);
     if (!f.tx && !f.prot) throw new StnmfError('USAGE', 'stnmf multiomics: give --tx, --prot or both');
     const t0 = performance.now();
-    const txDs = f.tx ? await readModality(f.tx as string, f['tx-platform'] as string | undefined, 'tx') : null;
-    const protDs = f.prot ? await readModality(f.prot as string, f['prot-platform'] as string | undefined, 'prot') : null;
-    const tx = txDs ? toModality(txDs, `--tx ${f.tx}`, f['tx-um-per-unit'] as number | undefined) : null;
-    const prot = protDs ? toModality(protDs, `--prot ${f.prot}`, f['prot-um-per-unit'] as number | undefined) : null;
-    for (const m of [tx, prot]) if (m?.note) ctx.log(`stnmf multiomics: ${m.note}`);
-    for (const [ds, flag] of [[txDs, 'tx'], [protDs, 'prot']] as const) {
-      if (ds) ctx.log(`stnmf multiomics: --${flag} ${ds.meta.source}: ${ds.X.rows} observations x ${ds.X.cols} features (${ds.meta.platform})`);
-    }
+    const txIn = f.tx ? await readModality(f.tx as string, f, 'tx-', ctx) : null;
+    const protIn = f.prot ? await readModality(f.prot as string, f, 'prot-', ctx) : null;
+    const txDs = txIn?.dataset ?? null;
+    const protDs = protIn?.dataset ?? null;
+    const tx = txDs ? toModality(txDs, `--tx ${f.tx}`) : null;
+    const prot = protDs ? toModality(protDs, `--prot ${f.prot}`) : null;
+    for (const m of [tx, prot]) if (m?.note) ctx.log(m.note);
+    const radius = nicheRadius(f.radius as number | undefined, [tx, prot]);
     let markerText: string;
     try {
       markerText = await readFile(f.markers as string, 'utf8');
@@ -340,7 +361,7 @@ export const multiomicsCommand: Command = {
       throw new StnmfError('BAD_FILE', `--markers ${f.markers}: no such file`);
     }
     const markers: MarkerTable = parseMarkerTable(markerText, `--markers ${f.markers}`);
-    const txPlatform = (f['tx-platform'] as string | undefined) ?? txDs?.meta.platform;
+    const txPlatform = txDs?.meta.platform;
     const matchBy = (f.match as MatchBy | undefined) ?? (txPlatform && SPOT_PLATFORMS.has(txPlatform) ? 'spots' : 'id');
     const threads = f.threads as number | undefined;
     const kernels = await createKernels({ threads });
@@ -348,7 +369,7 @@ export const multiomicsCommand: Command = {
     await withRun(out, async () => {
       const options: MultiOmicsOptions = {
         nFactors: f['n-factors'] as number,
-        radius: f.radius as number,
+        radius,
         annotation: f.annotation as 'overlap' | 'correlation',
         overlap: { tieBreak: f['tie-break'] === 'most-markers' ? 'mostMarkers' : 'first' },
         normalization: f.normalization as Normalization,
@@ -374,7 +395,8 @@ export const multiomicsCommand: Command = {
       };
       const r = await runSpatialMultiOmics(tx?.table ?? null, prot?.table ?? null, markers, options);
       for (const w of r.warnings) ctx.log(`stnmf multiomics: warning: ${w}`);
-      await writeMultiOmicsOutputs(r, (name) => out.path(name), true, (txDs ?? protDs)?.meta);
+      const frameOf = tx ?? prot!;
+      await writeMultiOmicsOutputs(r, (name) => out.path(name), true, frameOf.inMicrons ? { coordinateUnit: 'um', micronsPerUnit: 1 } : { coordinateUnit: (txDs ?? protDs)!.meta.coordinateUnit });
       let truthScores: Record<string, unknown> = {};
       if (f.truth || f['truth-column']) {
         let truth: Map<string, string>;
@@ -397,7 +419,7 @@ export const multiomicsCommand: Command = {
         {
           command: 'multiomics',
           parameters: { ...options, kernels: undefined, signal: undefined, onStep: undefined, backend: r.nmf.backend },
-          inputs: { tx: f.tx, prot: f.prot, markers: f.markers, truth: f.truth, txPlatform, protPlatform: f['prot-platform'] ?? protDs?.meta.platform },
+          inputs: { tx: txIn?.record, prot: protIn?.record, markers: f.markers, truth: f.truth },
           seed: f.seed as number,
           summary: {
             nObs: r.ids.length,

@@ -10,7 +10,7 @@ import { createKernels } from '../../linalg/backend.js';
 import { nmf, type NmfInit, type NmfLoss, type NmfSolver } from '../../nmf/index.js';
 import type { Command } from '../command.js';
 import { finishRun, withRun } from '../command.js';
-import { loadDataset, loadFactor } from '../input.js';
+import { inputFlags, loadFactor, loadInput } from '../input.js';
 import { RunOutput } from '../output.js';
 
 export const nmfCommand: Command = {
@@ -35,6 +35,7 @@ export const nmfCommand: Command = {
     threads: { type: 'int', help: 'worker threads (default: all cores)' },
     out: { type: 'string', short: 'o', required: true, help: 'output folder' },
     json: { type: 'boolean', help: 'also print summary.json to stdout' },
+    ...inputFlags('', { normalize: true }),
   },
   async run(args, ctx) {
     const f = args.flags;
@@ -44,7 +45,7 @@ export const nmfCommand: Command = {
     if (f.init !== undefined && f.w0 !== undefined) throw new StnmfError('USAGE', 'stnmf nmf: --init conflicts with --w0/--h0 (they set a custom start)');
     const threads = f.threads as number | undefined;
     if (threads !== undefined && threads < 1) throw new StnmfError('USAGE', `stnmf nmf: --threads must be ≥ 1, got ${threads}`);
-    const ds = await loadDataset('nmf', input, ctx);
+    const { dataset: ds, selection, record } = await loadInput('nmf', input, f, ctx, { normalize: true });
     const rank = f.rank as number;
     const W0 = f.w0 ? loadFactor('w0', f.w0 as string, ds.X.rows, rank) : undefined;
     const H0 = f.h0 ? loadFactor('h0', f.h0 as string, rank, ds.X.cols) : undefined;
@@ -84,7 +85,7 @@ export const nmfCommand: Command = {
         {
           command: 'nmf',
           parameters: p,
-          inputs: { input, platform: ds.meta.platform, nObs: ds.X.rows, nVars: ds.X.cols, filtered: ds.meta.filtered },
+          inputs: { input: record },
           seed: p.seed,
           summary: {
             loss: result.loss,
@@ -95,6 +96,8 @@ export const nmfCommand: Command = {
             nObs: ds.X.rows,
             nVars: ds.X.cols,
             restartLosses: result.restartLosses,
+            normalize: f.normalize,
+            selection,
             backend: p.backend,
             threads: p.threads,
             seconds,

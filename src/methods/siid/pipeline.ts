@@ -10,6 +10,7 @@ import { cellClusters, imputeGenes, siidFit, spotProportions, type SiidFit, type
 import { prepareSiid, type PreparedSiid } from './prepare.js';
 import { siidHoldout, type HoldoutResult } from './holdout.js';
 import { scoreAgainstTruth } from './evaluate.js';
+import { factorNames } from '../../keys.js';
 
 /** Everything a SIID run produces, ready to write. */
 export interface SiidRun {
@@ -175,7 +176,7 @@ export function siidToDataset(r: SiidRun, cells: Dataset): Dataset {
   });
   ds.varm.siid_Q = { rows: nOut, cols: h, data: Qv };
   const clusters = cellClusters(fit);
-  ds.obs.columns.set('siid_cluster', { kind: 'category', codes: clusters, categories: Array.from({ length: h }, (_, k) => `F${k}`) });
+  ds.obs.columns.set('siid_cluster', { kind: 'category', codes: clusters, categories: factorNames(h) });
   ds.obs.columns.set('siid_N', { kind: 'number', values: Float64Array.from(fit.params.N) });
   ds.obs.columns.set('siid_spot', { kind: 'number', values: Int32Array.from(prepared.cellSpot, (s) => (s >= 0 ? prepared.spotRows[s] : -1)) });
   const inPanel = new Uint8Array(nOut);

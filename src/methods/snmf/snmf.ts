@@ -52,9 +52,9 @@ export interface SnmfOptions {
   /** Diffusion steps s (default 2, the pipeline's value). */
   steps?: number;
   /**
-   * Micrometres per coordinate unit. Default: 1 when the dataset's coordinate unit is `um`,
-   * else `meta.micronsPerUnit` when the reader knows it, else 1 (coordinates taken as µm; a
-   * radius that finds no edges then raises an error that names the unit).
+   * Micrometres per coordinate unit. Default: `meta.micronsPerUnit` when the reader (or the
+   * user's `--microns-per-unit`) knows it, else 1 when the coordinate unit is `um`; otherwise the
+   * run is refused with an error naming `--microns-per-unit` (never a silent 1).
    */
   micronsPerUnit?: number;
   /** NMF options passed through (defaults: cd/HALS Frobenius, NNDSVDa, 500 iterations, tol 1e-4, seed 0). */
@@ -128,8 +128,15 @@ export function coordinatesInMicrons(dataset: Dataset, micronsPerUnit?: number):
     throw new StnmfError('BAD_INPUT', `${dataset.meta.source}: obsm.spatial must be ${n} x 2, found ${sp.rows} x ${sp.cols}`);
   }
   const unit = dataset.meta.coordinateUnit ?? 'unknown';
-  let scale = micronsPerUnit;
-  if (scale === undefined) scale = unit === 'um' ? 1 : dataset.meta.micronsPerUnit ?? 1;
+  // The scale is known (given, µm coordinates, or recorded by the reader) or the step refuses:
+  // running µm radii on pixels links every cell or none, silently (issue 13, point 6).
+  let scale = micronsPerUnit ?? dataset.meta.micronsPerUnit ?? (unit === 'um' ? 1 : undefined);
+  if (scale === undefined) {
+    throw new StnmfError(
+      'BAD_OPTION',
+      `${dataset.meta.source}: the coordinates are in '${unit}' with no known size in µm, and the hSNMF graph radii are in µm; pass --microns-per-unit (µm per coordinate unit), or --coordinate-unit um if they already are µm`,
+    );
+  }
   if (!(scale > 0) || !Number.isFinite(scale)) throw new StnmfError('BAD_OPTION', `snmf: micronsPerUnit must be a finite number > 0, got ${scale}`);
   const xy = new Float64Array(2 * n);
   for (let i = 0; i < n; i++) {
