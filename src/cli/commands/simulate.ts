@@ -15,6 +15,7 @@ import type { Command, CommandContext } from '../command.js';
 import { finishRun } from '../command.js';
 import { RunOutput } from '../output.js';
 import { simulateMultiomicsGenerator } from './simulate-multiomics.js';
+import { simulateCountsGenerator } from './simulate-counts.js';
 
 /** One simulator reachable as `stnmf simulate <name>`. */
 export interface Generator {
@@ -24,6 +25,8 @@ export interface Generator {
   flags: Record<string, FlagSpec>;
   /** Writes the data through `out` and returns the key figures for summary.json. */
   run(flags: Record<string, string | number | boolean | undefined>, out: RunOutput, ctx: CommandContext): Promise<Record<string, unknown>>;
+  /** Generators whose --out is their own file or folder tree (no run folder): called instead of `run`. */
+  runDirect?(flags: Record<string, string | number | boolean | undefined>, ctx: CommandContext): Promise<void>;
 }
 
 const COMMON: Record<string, FlagSpec> = {
@@ -106,7 +109,7 @@ const pseudoVisiumGenerator: Generator = {
 };
 
 /** The registered generators. */
-export const GENERATORS: Generator[] = [siidGenerator, simulateMultiomicsGenerator, pseudoVisiumGenerator];
+export const GENERATORS: Generator[] = [siidGenerator, simulateMultiomicsGenerator, pseudoVisiumGenerator, simulateCountsGenerator];
 
 /**
  * Flags of every generator, without defaults, so the top-level parser accepts them; `run`
@@ -143,6 +146,7 @@ export const simulateCommand: Command = {
       if (!(k in gen.flags)) throw new StnmfError('USAGE', `stnmf simulate ${gen.name}: --${k} is not an option of this generator (options: ${Object.keys(gen.flags).map((f) => '--' + f).join(' ')})`);
     }
     for (const [k, spec] of Object.entries({ ...gen.flags, ...COMMON })) flags[k] = args.flags[k] ?? spec.default;
+    if (gen.runDirect) return gen.runDirect(flags, ctx);
     const out = await RunOutput.open(flags.out as string);
     try {
       const t0 = performance.now();
