@@ -145,7 +145,11 @@ export async function writeTenxH5(path: string, chunks: Iterable<TenxRowChunk>, 
     for (let i = 0; i <= nRows; i++) ip[i] = BigInt(indptr[i]);
     m.create_dataset({ name: 'indptr', data: ip, dtype: '<q' });
     m.create_dataset({ name: 'shape', data: Int32Array.of(nCols, nRows), dtype: '<i' });
-    m.create_dataset({ name: 'barcodes', data: o.barcodes });
+    // Fixed-length strings, as 10x writes them (|S18), when every barcode has the same length
+    // (no padding to strip on reading); variable-length otherwise.
+    const len = o.barcodes.length > 0 ? o.barcodes[0].length : 0;
+    const fixed = len > 0 && o.barcodes.every((b) => b.length === len && /^[\x20-\x7e]*$/.test(b));
+    m.create_dataset(fixed ? { name: 'barcodes', data: o.barcodes, dtype: `S${len}` } : { name: 'barcodes', data: o.barcodes });
     const fg = m.create_group('features');
     fg.create_dataset({ name: 'id', data: o.featureIds });
     fg.create_dataset({ name: 'name', data: o.featureNames });
