@@ -263,23 +263,26 @@ export function halsGeneric(f: usize, a: usize, bp: usize, k: i32, kp: i32, r0: 
 /**
  * F ← F ⊙ num ⊘ den for rows r0..r1, in float64 like the reference (f·(num/d) rounded once).
  * `denIsVec`: den has k entries shared by all rows; otherwise it is shaped like F.
- * Zero denominators are replaced by eps.
+ * Zero denominators are replaced by eps. Results in (0, floor) are raised to `floor`: entries
+ * decaying under multiplicative updates would otherwise sink into float32 subnormals, which
+ * x86 multiplies through slow microcode and wasm has no flush-to-zero mode for (issue 16).
  */
-export function muApply(f: usize, num: usize, den: usize, k: i32, denIsVec: bool, eps: f64, r0: i32, r1: i32): void {
+export function muApply(f: usize, num: usize, den: usize, k: i32, denIsVec: bool, eps: f64, floor: f64, r0: i32, r1: i32): void {
   const epsv = f64x2.splat(eps);
-  const zero = f64x2.splat(0);
+  const floorv = f64x2.splat(floor);
   if (!denIsVec) {
-    muRange(f, num, den, <usize>r0 * <usize>k, <usize>r1 * <usize>k, epsv, zero, eps);
+    muRange(f, num, den, <usize>r0 * <usize>k, <usize>r1 * <usize>k, epsv, floorv, eps, floor);
     return;
   }
   for (let i = r0; i < r1; i++) {
     const off = <usize>i * <usize>k;
-    muRange(f + (off << 2), num + (off << 2), den, 0, <usize>k, epsv, zero, eps);
+    muRange(f + (off << 2), num + (off << 2), den, 0, <usize>k, epsv, floorv, eps, floor);
   }
 }
 
 // @ts-ignore: decorator
-@inline function muRange(f: usize, num: usize, den: usize, q0: usize, q1: usize, epsv: v128, zero: v128, eps: f64): void {
+@inline function muRange(f: usize, num: usize, den: usize, q0: usize, q1: usize, epsv: v128, floorv: v128, eps: f64, floor: f64): void {
+  const zero = f64x2.splat(0);
   let q = q0;
   for (; q + 2 <= q1; q += 2) {
     const o = q << 2;
@@ -287,13 +290,17 @@ export function muApply(f: usize, num: usize, den: usize, k: i32, denIsVec: bool
     const nv = f64x2.promote_low_f32x4(v128.load64_zero(num + o));
     let dv = f64x2.promote_low_f32x4(v128.load64_zero(den + o));
     dv = v128.bitselect(epsv, dv, f64x2.eq(dv, zero));
-    v128.store64_lane(f + o, f32x4.demote_f64x2_zero(f64x2.mul(fv, f64x2.div(nv, dv))), 0);
+    const rv = f64x2.mul(fv, f64x2.div(nv, dv));
+    // Lanes in (0, floor) are raised to the floor; 0 and NaN fail a comparison and stay.
+    const low = v128.and(f64x2.lt(rv, floorv), f64x2.gt(rv, zero));
+    v128.store64_lane(f + o, f32x4.demote_f64x2_zero(v128.bitselect(floorv, rv, low)), 0);
   }
   if (q < q1) {
     const o = q << 2;
     let d = <f64>load<f32>(den + o);
     if (d == 0) d = eps;
-    store<f32>(f + o, <f32>(<f64>load<f32>(f + o) * (<f64>load<f32>(num + o) / d)));
+    const r = <f64>load<f32>(f + o) * (<f64>load<f32>(num + o) / d);
+    store<f32>(f + o, <f32>(r > 0 && r < floor ? floor : r));
   }
 }
 

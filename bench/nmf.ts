@@ -37,6 +37,29 @@ export interface NmfBenchRow {
   speedup: number | null;
 }
 
+/**
+ * Mean milliseconds per iteration over the first and the last `span` iterations of a run, from
+ * its history (solver seconds; loss evaluations excluded). The history must hold the points
+ * `span` and `iterations − span` or earlier ones (historyEvery dividing them); a flat run has
+ * ratio last/first ≈ 1 (issue 16: subnormals once made it 4x).
+ */
+export function iterationTimes(r: NmfResult, span = 100): { firstMs: number; lastMs: number; ratio: number } | null {
+  const h = r.history;
+  if (r.iterations < span || h.length < 2) return null;
+  const endFirst = h.filter((x) => x.iteration <= span).pop()!;
+  const last = h[h.length - 1];
+  const startLast = h.filter((x) => x.iteration <= last.iteration - span).pop()!;
+  if (endFirst.iteration === 0 || startLast.iteration === last.iteration) return null;
+  const firstMs = (1000 * endFirst.seconds) / endFirst.iteration;
+  const lastMs = (1000 * (last.seconds - startLast.seconds)) / (last.iteration - startLast.iteration);
+  return { firstMs, lastMs, ratio: lastMs / firstMs };
+}
+
+function describeTimes(r: NmfResult): string {
+  const t = iterationTimes(r);
+  return t ? `${t.firstMs.toFixed(1)} ms/iteration over the first 100, ${t.lastMs.toFixed(1)} over the last 100 (x${t.ratio.toFixed(2)})` : 'fewer than 100 iterations';
+}
+
 function timeToTarget(r: NmfResult, target: number): { seconds: number; iteration: number } | null {
   for (const h of r.history) if (h.loss <= target) return { seconds: r.initSeconds + h.seconds, iteration: h.iteration };
   return null;
@@ -90,9 +113,12 @@ export async function runNmfBench(options: { threads?: number[]; log?: (s: strin
           const base = solver === 'mu-kl' ? { loss: 'poisson' as const, solver: 'mu' as const } : { loss: 'frobenius' as const, solver: 'hals' as const };
           for (const init of inits[solver]) {
             const trace = await nmf(X, { rank: 20, ...base, init, maxIter: 400, tol: 0, historyEvery: 1, kernels });
-            const converged = await nmf(X, { rank: 20, ...base, init, maxIter: 1000, tol: 1e-6, historyEvery: 1000, kernels });
+            // historyEvery 10: the MU tolerance check evaluates the loss every 10 iterations anyway,
+            // and the points give the first/last-100 iteration times.
+            const converged = await nmf(X, { rank: 20, ...base, init, maxIter: 1000, tol: 1e-6, historyEvery: 10, kernels });
             ours.set(`${solver}/${init}/${threads}`, { trace, converged });
             log(`# ours ${solver} ${init} ${threads} thread(s) [${kernels.name}]: ${trace.iterations} iterations in ${(trace.initSeconds + trace.history[trace.history.length - 1].seconds).toFixed(2)} s, loss ${trace.loss.toPrecision(8)}; converged (tol 1e-6) ${converged.loss.toPrecision(8)} after ${converged.iterations}`);
+            log(`#   trace run: ${describeTimes(trace)}; converged run: ${describeTimes(converged)}`);
           }
         }
       } finally {

@@ -42,6 +42,8 @@ export interface Generator {
   flags: Record<string, FlagSpec>;
   /** Writes the data through `out` and returns the key figures for summary.json. */
   run(flags: Record<string, FlagValue>, out: RunOutput, ctx: CommandContext): Promise<Record<string, unknown>>;
+  /** Generators whose --out is their own file or folder tree (no run folder): called instead of `run`. */
+  runDirect?(flags: Record<string, FlagValue>, ctx: CommandContext): Promise<void>;
 }
 
 /** What a computing command records about its run. */

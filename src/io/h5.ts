@@ -14,11 +14,21 @@ export type { H5Dataset, H5Group, H5File };
 
 let ready: Promise<void> | undefined;
 
+/** The parts of the h5wasm Emscripten module the hyperslab reader uses. */
+interface H5Module {
+  HEAPU8: Uint8Array;
+  _malloc(n: number): number;
+  _free(p: number): void;
+  get_dataset_data(fileId: bigint, path: string, count: bigint[], offset: bigint[], strides: bigint[], ptr: bigint): number;
+}
+let h5Module: H5Module | undefined;
+
 /** Loads the h5wasm module once and makes HDF5 errors throw instead of printing to stderr. */
 export function h5Ready(): Promise<void> {
   ready ??= h5wasm.ready.then((m) => {
     // Without this the C library prints a multi-line HDF5-DIAG trace for every failed call.
     m.activate_throwing_error_handler();
+    h5Module = m as unknown as H5Module;
   });
   return ready;
 }
@@ -147,23 +157,166 @@ function joinPath(base: string, p: string): string {
   return (base === '/' ? '' : base) + '/' + p.replace(/^\//, '');
 }
 
-/** Reads a dataset's values, turning HDF5 read failures (truncation inside data) into BAD_FILE. */
+/**
+ * Elements per hyperslab when a 1-D numeric dataset is read in pieces: 2²² (32 MB of int64),
+ * far below h5wasm's 2 GiB heap, large enough that the per-call overhead is nil (issue 16).
+ */
+const DEFAULT_READ_CHUNK = 1 << 22;
+let readChunk = DEFAULT_READ_CHUNK;
+
+/**
+ * Internal (tests): sets the elements per hyperslab read of 1-D numeric datasets (`undefined`
+ * restores the default 2²²); returns the previous value. Small values force the chunked path.
+ */
+export function setH5ReadChunkElements(n: number | undefined): number {
+  const prev = readChunk;
+  readChunk = n === undefined ? DEFAULT_READ_CHUNK : Math.max(1, Math.floor(n));
+  return prev;
+}
+
+/** True when the failure is h5wasm's heap limit, not a damaged file. */
+function isHeapLimit(e: unknown): boolean {
+  const text = e instanceof Error ? e.message : String(e);
+  return /exceeds maximum memory|Cannot enlarge memory|Out of memory|Array buffer allocation failed|Invalid typed array length/i.test(text);
+}
+
+/** The StnmfError for a failed dataset read: too large for the heap, or unreadable (damaged). */
+export function h5ReadError(file: string, d: H5Dataset, e: unknown): StnmfError {
+  if (e instanceof StnmfError) return e;
+  if (isHeapLimit(e)) {
+    return new StnmfError('BAD_FILE', `${file}: dataset '${d.path}' (${(d.shape ?? []).join(' x ')} ${d.dtype}) is too large to read in one piece: h5wasm's heap holds at most 2 GiB (${h5Reason(e)})`);
+  }
+  return new StnmfError('BAD_FILE', `${file}: cannot read dataset '${d.path}' (${h5Reason(e)}; truncated or damaged file?)`);
+}
+
+/** Length of a 1-D integer or float dataset (the kind read in hyperslabs), else undefined. */
+function numericLength(d: H5Dataset): number | undefined {
+  const m = d.metadata;
+  const shape = d.shape;
+  if (!shape || shape.length !== 1 || m.vlen) return undefined;
+  // H5T_INTEGER = 0, H5T_FLOAT = 1.
+  if (m.type !== 0 && m.type !== 1) return undefined;
+  return Number(shape[0]);
+}
+
+/** Hyperslab [start, end) of a 1-D dataset. */
+function sliceOf(file: string, d: H5Dataset, start: number, end: number): unknown {
+  try {
+    return d.slice([[start, end]]);
+  } catch (e) {
+    throw h5ReadError(file, d, e);
+  }
+}
+
+/**
+ * Reads a dataset's values, turning HDF5 read failures (truncation inside data) into BAD_FILE.
+ * 1-D numeric datasets longer than the read chunk come in hyperslabs into one array of their
+ * own type, so a dataset larger than h5wasm's 2 GiB heap reads too.
+ */
 export function readValue(file: string, d: H5Dataset): unknown {
+  const n = numericLength(d);
+  if (n !== undefined && n > readChunk) {
+    let out: { set(a: ArrayLike<number | bigint>, o: number): void } | undefined;
+    for (let s = 0; s < n; s += readChunk) {
+      const part = sliceOf(file, d, s, Math.min(n, s + readChunk)) as ArrayLike<number> & { constructor: new (n: number) => typeof out };
+      out ??= new part.constructor(n);
+      out!.set(part, s);
+    }
+    return out;
+  }
   try {
     return d.value;
   } catch (e) {
-    throw new StnmfError('BAD_FILE', `${file}: cannot read dataset '${d.path}' (${h5Reason(e)}; truncated or damaged file?)`);
+    throw h5ReadError(file, d, e);
+  }
+}
+
+/** Elements of a 1-D numeric dataset that is read in hyperslabs, else undefined (read whole). */
+function chunkedLength(d: H5Dataset): number | undefined {
+  const n = numericLength(d);
+  return n !== undefined && n > readChunk ? n : undefined;
+}
+
+type HeapView = Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array | BigInt64Array | BigUint64Array | Float32Array | Float64Array;
+type ViewCtor = new (b: ArrayBufferLike, o: number, n: number) => HeapView;
+
+/** The typed-array type of a little-endian integer/float dataset, or undefined (read by slice). */
+function viewType(d: H5Dataset): ViewCtor | undefined {
+  const m = d.metadata;
+  if (!m.littleEndian) return undefined;
+  if (m.type === 1) return m.size === 4 ? Float32Array : m.size === 8 ? Float64Array : undefined;
+  const t: Record<number, [ViewCtor, ViewCtor]> = { 1: [Int8Array, Uint8Array], 2: [Int16Array, Uint16Array], 4: [Int32Array, Uint32Array], 8: [BigInt64Array, BigUint64Array] };
+  const pair = t[m.size];
+  return pair ? pair[m.signed ? 0 : 1] : undefined;
+}
+
+/**
+ * Reads a long 1-D numeric dataset hyperslab by hyperslab into one reused buffer on the h5wasm
+ * heap and hands each piece, as a view of that buffer in the stored type, to `take` with its
+ * offset. Nothing per piece is allocated on the JS side, so the reader's peak memory is the
+ * output arrays plus one piece (issue 16). The view is valid only during `take`.
+ */
+function forEachHeapPiece(file: string, d: H5Dataset, n: number, take: (v: unknown, offset: number) => void): void {
+  const Ctor = viewType(d);
+  const mod = h5Module;
+  if (!Ctor || !mod) {
+    for (let s = 0; s < n; s += readChunk) take(sliceOf(file, d, s, Math.min(n, s + readChunk)), s);
+    return;
+  }
+  const size = d.metadata.size;
+  const per = Math.min(readChunk, n);
+  const ptr = mod._malloc(per * size + 8);
+  if (!ptr) throw h5ReadError(file, d, new Error(`Out of memory: cannot allocate ${per * size} bytes`));
+  try {
+    const fileId = (d as unknown as { file_id: bigint }).file_id;
+    for (let s = 0; s < n; s += readChunk) {
+      const m = Math.min(n, s + readChunk) - s;
+      try {
+        mod.get_dataset_data(fileId, d.path, [BigInt(m)], [BigInt(s)], [1n], BigInt(ptr));
+      } catch (e) {
+        throw h5ReadError(file, d, e);
+      }
+      // After the call: the heap may have grown, which replaces its buffer.
+      take(new Ctor(mod.HEAPU8.buffer, ptr, m), s);
+    }
+  } finally {
+    mod._free(ptr);
   }
 }
 
 /**
  * Reads an integer dataset of any width and signedness as Int32Array. int32 data is returned as
  * is; 64-bit data is read through an Int32Array view of its low words (compute-notes §4: 3-4x
- * faster than a `Number()` loop) after checking that every high word is zero.
+ * faster than a `Number()` loop) after checking that every high word is zero. Long 1-D
+ * datasets are read in hyperslabs and narrowed as they arrive, so no int64 copy of the whole
+ * dataset is ever held (issue 16).
  */
 export function readInt32(file: string, d: H5Dataset): Int32Array {
-  const v = readValue(file, d);
-  return toInt32(file, d.path, v);
+  const n = chunkedLength(d);
+  if (n === undefined) return toInt32(file, d.path, readValue(file, d));
+  const out = new Int32Array(n);
+  forEachHeapPiece(file, d, n, (v, offset) => narrowInto(file, d.path, v, out, offset));
+  return out;
+}
+
+/** Writes integer typed array `v` into out[offset…] as int32, checking the range as toInt32 does. */
+function narrowInto(file: string, field: string, v: unknown, out: Int32Array, offset: number): void {
+  if (v instanceof BigInt64Array || v instanceof BigUint64Array) {
+    const w = new Int32Array(v.buffer, v.byteOffset, v.length * 2);
+    let bad = 0;
+    for (let i = 0, j = 0; i < v.length; i++, j += 2) {
+      const lo = w[j];
+      bad |= w[j + 1] | (lo >>> 31);
+      out[offset + i] = lo;
+    }
+    if (bad !== 0) throw new StnmfError('BAD_INPUT', `${file}: '${field}': expected integers in [0, 2^31), found a value outside that range`);
+    return;
+  }
+  if (v instanceof Int32Array) {
+    out.set(v, offset);
+    return;
+  }
+  out.set(toInt32(file, field, v), offset);
 }
 
 /** Converts any integer typed array to Int32Array, checking range. */
@@ -206,9 +359,27 @@ export function toInt32(file: string, field: string, v: unknown): Int32Array {
   throw new StnmfError('BAD_FILE', `${file}: '${field}': expected an integer array, found ${describeValue(v)}`);
 }
 
-/** Reads a numeric dataset as Float32Array (copy-free when it already is float32). */
-export function readFloat32(file: string, d: H5Dataset): Float32Array {
-  return toFloat32(file, d.path, readValue(file, d));
+/**
+ * Reads a numeric dataset as Float32Array (copy-free when it already is float32). Long 1-D
+ * datasets are read in hyperslabs and converted as they arrive (no whole-array copy of
+ * another type). `check` sees each piece in its stored type first, with the piece's offset
+ * (e.g. to test that counts are whole numbers before float32 rounds them).
+ */
+export function readFloat32(file: string, d: H5Dataset, check?: (v: unknown, offset: number) => void): Float32Array {
+  const n = chunkedLength(d);
+  if (n === undefined) {
+    const v = readValue(file, d);
+    check?.(v, 0);
+    return toFloat32(file, d.path, v);
+  }
+  const out = new Float32Array(n);
+  forEachHeapPiece(file, d, n, (v, offset) => {
+    check?.(v, offset);
+    // Number typed arrays convert natively in set(); only 64-bit integers need a loop.
+    if (v instanceof BigInt64Array || v instanceof BigUint64Array) for (let i = 0; i < v.length; i++) out[offset + i] = Number(v[i]);
+    else out.set(v as Float64Array, offset);
+  });
+  return out;
 }
 
 /** Converts a numeric typed array (bigint included) to Float32Array. */
@@ -219,7 +390,8 @@ export function toFloat32(file: string, field: string, v: unknown): Float32Array
     for (let i = 0; i < v.length; i++) out[i] = Number(v[i]);
     return out;
   }
-  if (ArrayBuffer.isView(v) && !(v instanceof DataView)) return Float32Array.from(v as unknown as ArrayLike<number>);
+  // The typed-array constructor converts natively (Float32Array.from iterates in JS).
+  if (ArrayBuffer.isView(v) && !(v instanceof DataView)) return new Float32Array(v as unknown as ArrayLike<number>);
   if (typeof v === 'number') return Float32Array.of(v);
   throw new StnmfError('BAD_FILE', `${file}: '${field}': expected a numeric array, found ${describeValue(v)}`);
 }

@@ -27,6 +27,8 @@ import {
   needDataset,
   openH5,
   readAttr,
+  readFloat32,
+  readInt32,
   readStringAttr,
   readStrings,
   readValue,
@@ -595,9 +597,10 @@ class Reader {
       const shapeAttr = readAttr(e, 'shape') ?? readAttr(e, 'h5sparse_shape');
       if ((t === 'csr_matrix' || t === 'csc_matrix') && Array.isArray(shapeAttr)) {
         const [r, c] = (shapeAttr as number[]).map(Number);
-        const data = toFloat32(this.path, `${where}/data`, readValue(this.path, needDataset(this.path, e, 'data')));
-        const indices = toInt32(this.path, `${where}/indices`, readValue(this.path, needDataset(this.path, e, 'indices')));
-        const indptr = toInt32(this.path, `${where}/indptr`, readValue(this.path, needDataset(this.path, e, 'indptr')));
+        // Hyperslab reads converted as they arrive: no whole-array copy of the stored type (issue 16).
+        const data = readFloat32(this.path, needDataset(this.path, e, 'data'));
+        const indices = readInt32(this.path, needDataset(this.path, e, 'indices'));
+        const indptr = readInt32(this.path, needDataset(this.path, e, 'indptr'));
         const m: Csr = t === 'csr_matrix' ? { rows: r, cols: c, indptr, indices, data } : transposeCsr({ rows: c, cols: r, indptr, indices, data });
         if (m.indptr.length !== m.rows + 1) throw badFile(this.path, `${where}: indptr has ${m.indptr.length} entries for ${m.rows} rows`);
         return m;

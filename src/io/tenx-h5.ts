@@ -17,6 +17,7 @@ import {
   needDataset,
   openH5,
   readAttr,
+  readFloat32,
   readInt32,
   readStrings,
   readValue,
@@ -49,9 +50,10 @@ interface RawMatrix {
   barcodes: string[];
   indptr: Int32Array;
   indices: Int32Array;
-  /** Raw stored values: any numeric typed array. */
-  data: ArrayLike<number>;
-  dataIsInteger: boolean;
+  /** The stored values as float32. */
+  data: Float32Array;
+  /** First stored value that is not a whole number (float datasets only). */
+  nonInteger?: { entry: number; value: number };
   ids: string[];
   names: string[];
   types: string[];
@@ -163,22 +165,37 @@ function readCore(path: string, g: H5Group) {
   const indptr = readInt32(path, needDataset(path, g, 'indptr'));
   const indices = readInt32(path, needDataset(path, g, 'indices'));
   const dataDs = needDataset(path, g, 'data');
-  const { data, isInteger } = readData(path, dataDs);
+  const { data, nonInteger } = readData(path, dataDs);
   if (indptr.length !== nBarcodes + 1) {
     throw badFile(path, `'${g.path}/indptr' has ${indptr.length} entries, expected n_barcodes + 1 = ${nBarcodes + 1}`);
   }
   if (indices.length !== data.length) {
     throw badFile(path, `'${g.path}/indices' has ${indices.length} entries but '${g.path}/data' has ${data.length}`);
   }
-  return { nFeatures, nBarcodes, barcodes, indptr, indices, data, dataIsInteger: isInteger };
+  return { nFeatures, nBarcodes, barcodes, indptr, indices, data, nonInteger };
 }
 
-function readData(path: string, d: H5Dataset): { data: ArrayLike<number>; isInteger: boolean } {
-  const v = readValue(path, d);
-  if (v instanceof BigInt64Array || v instanceof BigUint64Array) return { data: toInt32(path, d.path, v), isInteger: true };
-  if (v instanceof Float32Array || v instanceof Float64Array) return { data: v, isInteger: false };
-  if (ArrayBuffer.isView(v) && !(v instanceof DataView)) return { data: v as unknown as ArrayLike<number>, isInteger: true };
-  throw badFile(path, `'${d.path}': expected a numeric array`);
+/**
+ * The counts as float32, read in hyperslabs for long datasets (issue 16: no whole-array copy
+ * of the stored type). Stored floats must be whole numbers; that is checked on each piece in
+ * its stored type, before float32 could round it, and reported with the entry's position.
+ */
+function readData(path: string, d: H5Dataset): { data: Float32Array; nonInteger?: { entry: number; value: number } } {
+  let nonInteger: { entry: number; value: number } | undefined;
+  const data = readFloat32(path, d, (v, offset) => {
+    if (nonInteger || !(v instanceof Float32Array || v instanceof Float64Array)) {
+      if (nonInteger || ArrayBuffer.isView(v)) return;
+      throw badFile(path, `'${d.path}': expected a numeric array`);
+    }
+    for (let p = 0; p < v.length; p++) {
+      const x = v[p];
+      if (x !== Math.round(x) && x === x) {
+        nonInteger = { entry: offset + p, value: x };
+        return;
+      }
+    }
+  });
+  return { data, nonInteger };
 }
 
 function buildDataset(path: string, raw: RawMatrix, opts: TenxH5Options): Dataset {
@@ -217,20 +234,14 @@ function buildDataset(path: string, raw: RawMatrix, opts: TenxH5Options): Datase
   }
 
   const { indptr, indices } = raw;
-  // Float64/float32 counts must be whole numbers; checked on the stored values before the
-  // float32 copy below can round them.
-  if (!raw.dataIsInteger) {
-    const d = raw.data;
-    for (let p = 0; p < d.length; p++) {
-      const v = d[p];
-      if (v !== Math.round(v) && v === v) {
-        throw badInput(path, `data: expected integer counts, found ${v} at entry ${p} (barcode ${q(raw.barcodes[barcodeOf(indptr, p)])})`);
-      }
-    }
+  // Float64/float32 counts must be whole numbers; checked by readData on the stored values
+  // before float32 could round them.
+  if (raw.nonInteger) {
+    const { entry: p, value: v } = raw.nonInteger;
+    throw badInput(path, `data: expected integer counts, found ${v} at entry ${p} (barcode ${q(raw.barcodes[barcodeOf(indptr, p)])})`);
   }
-  // One float32 array for every stored type: the typed-array constructor converts natively and
-  // the loops below then see a single array type (the read runs at file speed; issue 3).
-  const data = raw.data instanceof Float32Array ? raw.data : new Float32Array(raw.data as unknown as ArrayLike<number>);
+  // Already float32 for every stored type (readData), so the loops below see one array type.
+  const data = raw.data;
   // One pass: validate values, count kept entries per barcode, total the dropped types.
   const dropTypes = typeNames.filter((t) => gexOnly && t !== GEX);
   const dropSlot = new Int32Array(typeNames.length).fill(-1);

@@ -6,7 +6,7 @@
  */
 import type { Csr } from './csr.js';
 import type { Dense } from './dense.js';
-import type { Kernels } from './kernels.js';
+import { MU_FLOOR, type Kernels } from './kernels.js';
 import { createTsRatioPass64 } from './ratio-pass64.js';
 
 /** Creates the single-threaded TypeScript backend. */
@@ -193,18 +193,23 @@ function halsSweep(F: Dense, A: Dense, B: Dense): number {
   return violation;
 }
 
-function muApply(F: Dense, num: Dense, den: Float32Array | Dense, eps: number): void {
+function muApply(F: Dense, num: Dense, den: Float32Array | Dense, eps: number, floor = MU_FLOOR): void {
   const n = F.rows, k = F.cols, f = F.data, nu = num.data;
+  // Products in float64 then rounded once, like the wasm kernel; (0, floor) → floor (MU_FLOOR).
   if (den instanceof Float32Array) {
     for (let i = 0; i < n; i++) {
       for (let t = 0; t < k; t++) {
         const d = den[t] === 0 ? eps : den[t];
-        f[i * k + t] *= nu[i * k + t] / d;
+        const r = f[i * k + t] * (nu[i * k + t] / d);
+        f[i * k + t] = r > 0 && r < floor ? floor : r;
       }
     }
   } else {
     const dd = den.data;
-    for (let q = 0; q < n * k; q++) f[q] *= nu[q] / (dd[q] === 0 ? eps : dd[q]);
+    for (let q = 0; q < n * k; q++) {
+      const r = f[q] * (nu[q] / (dd[q] === 0 ? eps : dd[q]));
+      f[q] = r > 0 && r < floor ? floor : r;
+    }
   }
 }
 

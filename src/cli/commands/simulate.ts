@@ -15,6 +15,7 @@ import type { Command, CommandContext, Generator } from '../command.js';
 import { finishRun, withRun } from '../command.js';
 import { RunOutput } from '../output.js';
 import { simulateMultiomicsGenerator } from './simulate-multiomics.js';
+import { simulateCountsGenerator } from './simulate-counts.js';
 
 export type { Generator } from '../command.js';
 
@@ -98,7 +99,7 @@ const pseudoVisiumGenerator: Generator = {
 };
 
 /** The registered generators. */
-export const GENERATORS: Generator[] = [siidGenerator, simulateMultiomicsGenerator, pseudoVisiumGenerator];
+export const GENERATORS: Generator[] = [siidGenerator, simulateMultiomicsGenerator, pseudoVisiumGenerator, simulateCountsGenerator];
 
 /**
  * Flags of every generator, without defaults, so the top-level parser accepts them; `run`
@@ -135,6 +136,7 @@ export const simulateCommand: Command = {
       if (!(k in gen.flags)) throw new StnmfError('USAGE', `stnmf simulate ${gen.name}: --${k} is not an option of this generator (options: ${Object.keys(gen.flags).map((f) => '--' + f).join(' ')})`);
     }
     for (const [k, spec] of Object.entries({ ...gen.flags, ...COMMON })) flags[k] = args.flags[k] ?? spec.default;
+    if (gen.runDirect) return gen.runDirect(flags, ctx);
     const out = await RunOutput.open(flags.out as string);
     await withRun(out, async () => {
       const t0 = performance.now();

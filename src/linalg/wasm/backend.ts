@@ -10,7 +10,7 @@
  */
 import type { Csr } from '../csr.js';
 import type { Dense } from '../dense.js';
-import type { Kernels, RatioPass64 } from '../kernels.js';
+import { MU_FLOOR, type Kernels, type RatioPass64 } from '../kernels.js';
 import { MODEL_FLOOR, createTsRatioPass64 } from '../ratio-pass64.js';
 import { StnmfError } from '../../errors.js';
 import { WASM_BINARIES } from './binaries.generated.js';
@@ -556,7 +556,7 @@ class WasmKernels implements Kernels {
     });
   }
 
-  muApply(F: Dense, num: Dense, den: Float32Array | Dense, eps: number): void {
+  muApply(F: Dense, num: Dense, den: Float32Array | Dense, eps: number, floor = MU_FLOOR): void {
     const n = F.rows, k = F.cols;
     if (n === 0 || k === 0) return;
     this.scoped((s) => {
@@ -564,7 +564,7 @@ class WasmKernels implements Kernels {
       const f = s.inout(F.data), nu = s.in(num.data);
       const d = s.in(isVec ? (den as Float32Array) : (den as Dense).data);
       const bnd = WasmKernels.evenSplit(n, this.shares(8 * n * k, n));
-      this.exec('muApply', WasmKernels.ranges(bnd, (r0, r1) => [f, nu, d, k, isVec ? 1 : 0, eps, r0, r1]));
+      this.exec('muApply', WasmKernels.ranges(bnd, (r0, r1) => [f, nu, d, k, isVec ? 1 : 0, eps, floor, r0, r1]));
     });
   }
 
