@@ -57,3 +57,4 @@ export {
   type CoOccurrenceOptions,
   type NeighborLists,
 } from './colocalization.js';
+export { multiomicsToDataset, scoreLabelsAgainstTruth, type CoordinateFrame } from './dataset.js';
