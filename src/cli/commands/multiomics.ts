@@ -11,15 +11,14 @@ import { StnmfError } from '../../errors.js';
 import { readDataset } from '../../io/index.js';
 import { readCsvDataset } from '../../io/csv.js';
 import { createKernels } from '../../linalg/backend.js';
-import { selectCols, type Csr } from '../../linalg/csr.js';
 import {
   parseCsvText,
   parseMarkerTable,
   runSpatialMultiOmics,
+  toModality,
   scoreLabelsAgainstTruth,
   type MarkerTable,
   type MatchBy,
-  type ModalityTable,
   type MultiOmicsOptions,
   type Normalization,
 } from '../../methods/multiomics/index.js';
@@ -50,50 +49,6 @@ async function readModality(path: string, platform: string | undefined, flag: st
       throw e2;
     }
   }
-}
-
-/**
- * The method's view of a Dataset. Coordinates come from `obsm.spatial`, else from feature columns
- * named x/y (a `cell_id,x,y,features…` table read as a plain matrix), which are then removed from
- * the features. Coordinates are converted to µm when the reader knows µm per unit, or scaled by
- * `umPerUnit` when given.
- */
-export function toModality(ds: Dataset, name: string, umPerUnit?: number): { table: ModalityTable; note?: string } {
-  let X: Csr = ds.X;
-  let features = ds.var.index.slice();
-  let x: Float64Array | undefined;
-  let y: Float64Array | undefined;
-  let note: string | undefined;
-  const sp = ds.obsm.spatial;
-  if (sp && sp.cols >= 2) {
-    x = Float64Array.from({ length: sp.rows }, (_, i) => sp.data[i * sp.cols]);
-    y = Float64Array.from({ length: sp.rows }, (_, i) => sp.data[i * sp.cols + 1]);
-  } else {
-    const lower = features.map((f) => f.toLowerCase());
-    const ix = lower.findIndex((f) => f === 'x' || f === 'x_centroid' || f === 'centroidx');
-    const iy = lower.findIndex((f) => f === 'y' || f === 'y_centroid' || f === 'centroidy');
-    if (ix >= 0 && iy >= 0) {
-      const dense = (j: number) => {
-        const out = new Float64Array(X.rows);
-        for (let i = 0; i < X.rows; i++) {
-          for (let p = X.indptr[i]; p < X.indptr[i + 1]; p++) if (X.indices[p] === j) out[i] = X.data[p];
-        }
-        return out;
-      };
-      x = dense(ix);
-      y = dense(iy);
-      const keep = features.map((_, j) => j).filter((j) => j !== ix && j !== iy);
-      X = selectCols(X, keep);
-      features = keep.map((j) => features[j]);
-      note = `${name}: columns '${ds.var.index[ix]}', '${ds.var.index[iy]}' used as coordinates`;
-    }
-  }
-  const scale = umPerUnit ?? ds.meta.micronsPerUnit;
-  if (x && y && scale !== undefined && scale !== 1) {
-    for (let i = 0; i < x.length; i++) (x[i] *= scale), (y[i] *= scale);
-    note = `${note ? note + '; ' : ''}${name}: coordinates scaled by ${scale} µm per unit`;
-  }
-  return { table: { ids: ds.obs.index, features, X, x, y, name }, note };
 }
 
 /** Reads `cell_id,cell_type` (header required; first two columns used). */

@@ -3,13 +3,11 @@
  * enrichment.csv, the factor .npy files and result.h5ad, plus the summary.json figures.
  */
 import { writeFile } from 'node:fs/promises';
-import type { Column, Dataset } from '../../dataset.js';
+import type { Dataset } from '../../dataset.js';
 import { writeH5ad } from '../../io/h5ad.js';
 import { writeNpy } from '../../io/npy.js';
-import { transposeDense } from '../../linalg/dense.js';
-import type { evaluateHsnmf, HsnmfMetrics, HsnmfResult } from '../../methods/snmf/index.js';
+import { attachHsnmf, type evaluateHsnmf, type HsnmfMetrics, type HsnmfResult } from '../../methods/snmf/index.js';
 import { sceneToPng, spatialScatter } from '../../plot/index.js';
-import { jsonReplacer } from '../output.js';
 
 /** The summary.json figures of one run (the keys the issue names, plus context). */
 export function summaryOf(m: HsnmfMetrics, r: HsnmfResult, seconds: number): Record<string, unknown> {
@@ -79,16 +77,8 @@ export async function writeRunFiles(
   writeNpy(path('H.npy'), r.snmf.H);
   written.push('X_nmf.npy', 'X_snmf.npy', 'H.npy');
   {
-    const k = r.snmf.W0.cols;
-    const Ht = transposeDense(r.snmf.H).data;
-    const cats = Array.from({ length: r.nClusters }, (_, c) => String(c));
-    const out: Dataset = {
-      ...ds,
-      obs: { index: ds.obs.index, columns: new Map([...ds.obs.columns, ['hsnmf', { kind: 'category', codes: r.labels, categories: cats } as Column]]) },
-      obsm: { ...ds.obsm, X_nmf: r.snmf.W0, X_snmf: r.snmf.Ws },
-      varm: { ...ds.varm, nmf: { rows: ds.X.cols, cols: k, data: Ht } },
-      uns: { ...ds.uns, hsnmf: JSON.parse(JSON.stringify(r.parameters, jsonReplacer)) },
-    };
+    // A shallow copy: the input Dataset stays as it was read.
+    const out = attachHsnmf({ ...ds, obs: { index: ds.obs.index, columns: new Map(ds.obs.columns) }, obsm: { ...ds.obsm }, varm: { ...ds.varm }, uns: { ...ds.uns } }, r);
     await writeH5ad(path('result.h5ad'), out);
     written.push('result.h5ad');
   }

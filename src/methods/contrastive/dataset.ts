@@ -2,6 +2,7 @@
  * bcNMF results as an AnnData-shaped Dataset (scanpy-style keys; layer 2, no Node imports).
  */
 import { frame, makeDataset, type Dataset } from '../../dataset.js';
+import { KEYS } from '../../keys.js';
 import type { Csr } from '../../linalg/csr.js';
 import type { ContrastiveNmfResult } from './model.js';
 
@@ -46,21 +47,21 @@ export function contrastiveToDataset(t: Dataset, b: Dataset, r: ContrastiveNmfRe
   const names = [...t.obs.index.map((s) => `target:${s}`), ...b.obs.index.map((s) => `background:${s}`)];
   const d = makeDataset(X, names, features, { platform: 'stnmf-contrastive', source: `${t.meta.source} | ${b.meta.source}` });
   const n = X.rows, k = r.basis.rows, p = features.length;
-  d.obs = frame(names, { group: { kind: 'category', codes: Int32Array.from({ length: n }, (_, i) => (i < t.X.rows ? 0 : 1)), categories: ['target', 'background'] } });
+  d.obs = frame(names, { [KEYS.bcnmf.obs]: { kind: 'category', codes: Int32Array.from({ length: n }, (_, i) => (i < t.X.rows ? 0 : 1)), categories: ['target', 'background'] } });
   const coef = new Float32Array(n * k);
   coef.set(r.hTarget.data, 0);
   coef.set(r.hBackground.data, t.X.rows * k);
-  d.obsm.X_bcnmf = { rows: n, cols: k, data: coef };
+  d.obsm[KEYS.bcnmf.obsm] = { rows: n, cols: k, data: coef };
   const st = t.obsm.spatial, sb = b.obsm.spatial;
   if (st && sb) {
     const xy = new Float64Array(n * 2);
     xy.set(st.data, 0);
     xy.set(sb.data, t.X.rows * 2);
-    d.obsm.spatial = { rows: n, cols: 2, data: xy };
+    d.obsm[KEYS.spatial.obsm] = { rows: n, cols: 2, data: xy };
   }
   const basisT = new Float32Array(p * k);
   for (let t2 = 0; t2 < k; t2++) for (let j = 0; j < p; j++) basisT[j * k + t2] = r.basis.data[t2 * p + j];
-  d.varm.bcnmf = { rows: p, cols: k, data: basisT };
-  d.uns.bcnmf = { enrichment: Float64Array.from(r.enrichment), objective: r.objective, alpha: r.alphaEffective, loss: String(r.parameters.loss), rank: k };
+  d.varm[KEYS.bcnmf.varm] = { rows: p, cols: k, data: basisT };
+  d.uns[KEYS.bcnmf.uns] = { enrichment: Float64Array.from(r.enrichment), objective: r.objective, alpha: r.alphaEffective, loss: String(r.parameters.loss), rank: k };
   return d;
 }

@@ -3,6 +3,7 @@
  * types (layer 2, no Node imports).
  */
 import { frame, type Column, type CoordinateUnit, type Dataset } from '../../dataset.js';
+import { KEYS } from '../../keys.js';
 import { transposeDense } from '../../linalg/dense.js';
 import { adjustedRandIndex } from '../../metrics/index.js';
 import { assignmentAccuracy, type MultiOmicsResult } from './pipeline.js';
@@ -47,12 +48,12 @@ export function multiomicsToDataset(r: MultiOmicsResult, coords: CoordinateFrame
       modality: cat([...r.transcriptFeatures.map(() => 'transcript'), ...r.proteinFeatures.map(() => 'protein')]),
       nmf_used: { kind: 'bool', values: hvgMask },
     }),
-    obsm: { spatial: { rows: n, cols: 2, data: spatial }, X_nmf: { rows: n, cols: k, data: r.W.data } },
-    varm: { nmf: { rows: names.length, cols: k, data: varm } },
+    obsm: { [KEYS.spatial.obsm]: { rows: n, cols: 2, data: spatial }, [KEYS.multiomics.obsm]: { rows: n, cols: k, data: r.W.data } },
+    varm: { [KEYS.multiomics.varm]: { rows: names.length, cols: k, data: varm } },
     obsp: {},
     layers: {},
     uns: {
-      multiomics: {
+      [KEYS.multiomics.uns]: {
         factor_cell_type: r.annotation.factors.map((f) => f.cellType),
         factor_score: Float64Array.from(r.annotation.factors, (f) => f.score),
         block_scale_transcript: r.blockScale.transcript,

@@ -58,3 +58,4 @@ export {
   type NeighborLists,
 } from './colocalization.js';
 export { multiomicsToDataset, scoreLabelsAgainstTruth, type CoordinateFrame } from './dataset.js';
+export { toModality, multiOmics, type MultiOmicsDatasetOptions } from './modality.js';
