@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { demoHsnmf } from '../src/cli/commands/hsnmf.js';
+import { demoHsnmf } from '../src/cli/demo-steps.js';
 
 const main = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 const hsnmfJs = fileURLToPath(new URL('../src/cli/commands/hsnmf.js', import.meta.url));

@@ -16,7 +16,7 @@ import { startViewServer, webRoot } from '../src/cli/commands/view.js';
 import { readResult } from '../src/io/result.js';
 import { standardFigures } from '../src/cli/commands/plot.js';
 import { reportHtml } from '../src/cli/commands/report.js';
-import { demoContrastive } from '../src/cli/commands/contrastive.js';
+import { demoContrastive } from '../src/cli/demo-steps.js';
 import { readNpy } from '../src/io/npy.js';
 import { readDataset } from '../src/io/index.js';
 import { writeH5ad } from '../src/io/h5ad.js';

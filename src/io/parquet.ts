@@ -1,7 +1,7 @@
 /**
  * Parquet tables (Xenium `cells.parquet`, Visium HD `tissue_positions.parquet`). Parsing uses
- * the optional pure-JS package `hyparquet` (+ `hyparquet-compressors` for zstd/gzip/brotli/lz4),
- * loaded on first use; when it is not installed the error says so and names the CSV alternative.
+ * the pure-JS dependencies `hyparquet` and `hyparquet-compressors` (zstd/gzip/brotli/lz4),
+ * loaded on first use.
  */
 import type { Column } from '../dataset.js';
 import { StnmfError } from '../errors.js';
@@ -11,29 +11,12 @@ import { badFile } from './util.js';
 /** Column-wise contents of a parquet file: name -> values (numbers, strings, bigints...). */
 export type ParquetColumns = Map<string, unknown[]>;
 
-async function load(mod: string): Promise<Record<string, unknown> | undefined> {
-  try {
-    // A computed specifier keeps tsc from requiring the optional package at build time.
-    return (await import(mod)) as Record<string, unknown>;
-  } catch {
-    return undefined;
-  }
-}
-
 /** Reads every column of a parquet file. */
 export async function readParquetColumns(path: string): Promise<ParquetColumns> {
-  const hp = await load('hyparquet');
-  if (!hp) {
-    throw new StnmfError(
-      'BAD_FILE',
-      `${path}: reading parquet needs the optional npm package 'hyparquet' (npm install hyparquet hyparquet-compressors), or use the CSV copy of this table`,
-    );
-  }
-  const hc = await load('hyparquet-compressors');
+  // Loaded on first use (dependencies of the package): the CLI's start-up stays light.
+  const { asyncBufferFromFile, parquetMetadataAsync, parquetRead } = await import('hyparquet');
+  const { compressors } = await import('hyparquet-compressors');
   type Chunk = { columnName: string; columnData: ArrayLike<unknown>; rowStart: number };
-  const asyncBufferFromFile = hp.asyncBufferFromFile as (p: string) => Promise<unknown>;
-  const parquetMetadataAsync = hp.parquetMetadataAsync as (f: unknown) => Promise<{ schema: { name: string; num_children?: number }[]; num_rows: bigint | number }>;
-  const parquetRead = hp.parquetRead as (opts: Record<string, unknown>) => Promise<void>;
   // Column chunks (not row objects): a multi-million-row positions table then costs its values,
   // not one JS object per row.
   const chunks = new Map<string, Chunk[]>();
@@ -47,7 +30,7 @@ export async function readParquetColumns(path: string): Promise<ParquetColumns> 
     await parquetRead({
       file,
       metadata: md,
-      compressors: hc?.compressors,
+      compressors,
       onChunk: (c: Chunk) => {
         let list = chunks.get(c.columnName);
         if (!list) chunks.set(c.columnName, (list = []));

@@ -6,6 +6,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { StnmfError } from '../errors.js';
+import { KEYS } from '../keys.js';
 import type { Column, Dataset } from '../dataset.js';
 import type { CategoryColumn, ExpressionByFeature, ImputedLayer, LoadedResult } from '../loaded-result.js';
 import { selectRows } from '../linalg/csr.js';
@@ -13,6 +14,8 @@ import { parseCsvText } from '../methods/multiomics/markers.js';
 import { readNpy } from './npy.js';
 import { readCoordinates } from './csv.js';
 import { readH5ad } from './h5ad.js';
+// The readers' index; it does not import this file (the package face io/entry.ts joins both).
+import { readDataset } from './index.js';
 
 export type { CategoryColumn, ExpressionByFeature, ImputedLayer, LoadedResult } from '../loaded-result.js';
 export { requireCoordinates } from '../loaded-result.js';
@@ -110,8 +113,6 @@ function subsetRows(ds: Dataset, map: Int32Array): Dataset {
 
 async function readAnyDataset(path: string): Promise<Dataset> {
   if (path.toLowerCase().endsWith('.h5ad')) return readH5ad(path);
-  // Loaded on use: io/index.ts re-exports this module, so a static import would be a cycle.
-  const { readDataset } = await import('./index.js');
   return readDataset(path);
 }
 
@@ -128,10 +129,10 @@ function categoryColumns(cols: Map<string, Column>, map?: Int32Array): CategoryC
  * SIID `X_siid` (cell x factor P), bcNMF `X_bcnmf` (target and background coefficients
  * stacked), smoothed hSNMF `X_snmf`.
  */
-export const FACTOR_KEYS = ['X_nmf', 'X_siid', 'X_bcnmf', 'X_snmf'];
+export const FACTOR_KEYS: string[] = [KEYS.nmf.obsm, KEYS.siid.obsm, KEYS.bcnmf.obsm, KEYS.snmf.obsm];
 
 /** varm keys holding the matching loadings (features x factors, i.e. Hᵀ): NMF `nmf`, bcNMF `bcnmf`, SIID `siid_Q`. */
-export const LOADING_KEYS = ['nmf', 'bcnmf', 'siid_Q'];
+export const LOADING_KEYS: string[] = [KEYS.nmf.varm, KEYS.bcnmf.varm, KEYS.siid.varm];
 
 /** Coordinate columns that clusters.csv-like tables carry beside the labels. */
 const COORDINATE_COLUMN = /^(x|y|z)(_?(um|px|centroid|location|global_px))?$/i;

@@ -12,3 +12,4 @@ export { rankSweep } from './rank.js';
 export type { RankSweepOptions, RankSweepRow } from './rank.js';
 export { kmeans } from './kmeans.js';
 export type { KMeansOptions, KMeansResult } from './kmeans.js';
+export { attachNmf } from './attach.js';

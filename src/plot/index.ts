@@ -21,3 +21,4 @@ import type { Scene } from './scene.js';
 export function sceneToPng(scene: Scene, options: RasterOptions = {}): Uint8Array {
   return encodePng(rasterize(scene, options), { title: scene.title });
 }
+export { topFeatures, type FactorLoadings } from './top-features.js';

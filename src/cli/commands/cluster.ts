@@ -3,8 +3,7 @@
  * Leiden (G2), writing `obs.leiden` and `obsp.connectivities` into result.h5ad.
  */
 import { writeH5ad } from '../../io/h5ad.js';
-import { graphToCsr, umapConnectivities } from '../../spatial/index.js';
-import { leiden } from '../../graph/index.js';
+import { attachLeiden, leidenClusters } from '../../methods/leiden/index.js';
 import { StnmfError } from '../../errors.js';
 import type { Command } from '../command.js';
 import { finishRun, withRun } from '../command.js';
@@ -30,20 +29,16 @@ export const clusterCommand: Command = {
   async run(args, ctx) {
     const f = args.flags;
     const { dataset: ds, record } = await loadInput('cluster', args.positionals[0], f, ctx);
-    const emb = obsmMatrix(ds, f.use as string);
+    obsmMatrix(ds, f.use as string); // fails early, naming --use, when the embedding is missing
     const k = f.neighbors as number;
     if (k < 2 || k > ds.X.rows) throw new StnmfError('USAGE', `stnmf cluster: --neighbors must be from 2 to the number of observations (${ds.X.rows}); got ${k}`);
     if (!((f.resolution as number) > 0)) throw new StnmfError('USAGE', `stnmf cluster: --resolution must be > 0; got ${f.resolution}`);
     const out = await RunOutput.open(f.out as string);
     await withRun(out, async () => {
       const t0 = performance.now();
-      const graph = umapConnectivities(emb.data, emb.cols, { nNeighbors: k });
-      const res = leiden(graph, { resolution: f.resolution as number, nIterations: f.iterations as number, seed: f.seed as number, signal: ctx.signal });
+      const res = leidenClusters(ds, { use: f.use as string, neighbors: k, resolution: f.resolution as number, iterations: f.iterations as number, seed: f.seed as number, signal: ctx.signal });
       const seconds = (performance.now() - t0) / 1000;
-      const categories = Array.from({ length: res.nClusters }, (_, c) => String(c));
-      ds.obs.columns.set('leiden', { kind: 'category', codes: res.membership, categories });
-      ds.obsp.connectivities = graphToCsr(graph);
-      ds.uns.leiden = { params: { resolution: f.resolution, n_iterations: f.iterations, random_state: f.seed, use_rep: f.use, n_neighbors: k } };
+      attachLeiden(ds, res);
       await writeH5ad(out.path('result.h5ad'), ds);
       await out.writeText('clusters.csv', 'obs_name,leiden\n' + ds.obs.index.map((id, i) => `${id},${res.membership[i]}`).join('\n') + '\n');
       await finishRun(

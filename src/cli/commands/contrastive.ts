@@ -8,25 +8,22 @@
  * Orientation: observations are rows. The original code (and its demo tables) stores features
  * x samples; pass `--features-in-rows` for such tables and they are transposed on reading.
  */
-import { join } from 'node:path';
-import { writeFile } from 'node:fs/promises';
 import type { Dataset } from '../../dataset.js';
-import { frame, makeDataset } from '../../dataset.js';
+import { frame } from '../../dataset.js';
 import { StnmfError } from '../../errors.js';
 import { readCsvDataset } from '../../io/csv.js';
 import { writeH5ad } from '../../io/h5ad.js';
 import { readDataset } from '../../io/index.js';
 import { writeNpy } from '../../io/npy.js';
 import { createKernels } from '../../linalg/backend.js';
-import type { Csr } from '../../linalg/csr.js';
 import { transposeCsr } from '../../linalg/csr.js';
 import type { Dense } from '../../linalg/dense.js';
-import { contrastiveNmf, targetNmfBaseline, topFeatures, type ContrastiveNmfResult } from '../../methods/contrastive/index.js';
 import { adjustedRandIndex } from '../../metrics/index.js';
 import { kmeans } from '../../nmf/index.js';
 import { simulateContrastive } from '../../simulate/contrastive.js';
 import { applySelection, splitByWhere } from '../../io/select/index.js';
 import type { FlagValue } from '../args.js';
+import { contrastiveNmf, contrastiveToDataset, topFeatures } from '../../methods/contrastive/index.js';
 import type { Command, CommandContext } from '../command.js';
 import { selectionFromFlags } from '../input-flags.js';
 import { inputFlags, loadInput } from '../input.js';
@@ -71,60 +68,6 @@ async function loadSides(f: Record<string, FlagValue>, ctx: CommandContext): Pro
   const t = await loadInput('contrastive', f.target as string, f, ctx, { prefix: 'target-', flag: '--target' });
   const b = await loadInput('contrastive', f.background as string, f, ctx, { prefix: 'background-', flag: '--background' });
   return { t: t.dataset, b: b.dataset, inputs: { target: t.record, background: b.record } };
-}
-
-function stackRows(a: Csr, b: Csr): Csr {
-  const na = a.indptr[a.rows], nb = b.indptr[b.rows];
-  const indptr = new Int32Array(a.rows + b.rows + 1);
-  indptr.set(a.indptr.subarray(0, a.rows + 1));
-  for (let i = 1; i <= b.rows; i++) indptr[a.rows + i] = na + b.indptr[i];
-  const indices = new Int32Array(na + nb), data = new Float32Array(na + nb);
-  indices.set(a.indices.subarray(0, na));
-  indices.set(b.indices.subarray(0, nb), na);
-  data.set(a.data.subarray(0, na));
-  data.set(b.data.subarray(0, nb), na);
-  return { rows: a.rows + b.rows, cols: a.cols, indptr, indices, data };
-}
-
-/** The AnnData view of a run: both groups stacked, coefficients in obsm, basis in varm. */
-function resultDataset(t: Dataset, b: Dataset, r: ContrastiveNmfResult, features: string[]): Dataset {
-  const keep = (ds: Dataset): Csr => {
-    if (ds.X.cols === features.length && ds.var.index.every((f, j) => f === features[j])) return ds.X;
-    const pos = new Map(ds.var.index.map((f, j) => [f, j] as const));
-    const cols = features.map((f) => pos.get(f)!);
-    const map = new Int32Array(ds.X.cols).fill(-1);
-    cols.forEach((c, j) => (map[c] = j));
-    const rows: number[] = [], ci: number[] = [], v: number[] = [];
-    for (let i = 0; i < ds.X.rows; i++) for (let q = ds.X.indptr[i]; q < ds.X.indptr[i + 1]; q++) if (map[ds.X.indices[q]] >= 0) {
-      rows.push(i); ci.push(map[ds.X.indices[q]]); v.push(ds.X.data[q]);
-    }
-    const indptr = new Int32Array(ds.X.rows + 1);
-    for (const i of rows) indptr[i + 1]++;
-    for (let i = 0; i < ds.X.rows; i++) indptr[i + 1] += indptr[i];
-    // Entries were visited row by row, so they are already in CSR order.
-    return { rows: ds.X.rows, cols: features.length, indptr, indices: Int32Array.from(ci), data: Float32Array.from(v) };
-  };
-  const X = stackRows(keep(t), keep(b));
-  const names = [...t.obs.index.map((s) => `target:${s}`), ...b.obs.index.map((s) => `background:${s}`)];
-  const d = makeDataset(X, names, features, { platform: 'stnmf-contrastive', source: `${t.meta.source} | ${b.meta.source}` });
-  const n = X.rows, k = r.basis.rows, p = features.length;
-  d.obs = frame(names, { group: { kind: 'category', codes: Int32Array.from({ length: n }, (_, i) => (i < t.X.rows ? 0 : 1)), categories: ['target', 'background'] } });
-  const coef = new Float32Array(n * k);
-  coef.set(r.hTarget.data, 0);
-  coef.set(r.hBackground.data, t.X.rows * k);
-  d.obsm.X_bcnmf = { rows: n, cols: k, data: coef };
-  const st = t.obsm.spatial, sb = b.obsm.spatial;
-  if (st && sb) {
-    const xy = new Float64Array(n * 2);
-    xy.set(st.data, 0);
-    xy.set(sb.data, t.X.rows * 2);
-    d.obsm.spatial = { rows: n, cols: 2, data: xy };
-  }
-  const basisT = new Float32Array(p * k);
-  for (let t2 = 0; t2 < k; t2++) for (let j = 0; j < p; j++) basisT[j * k + t2] = r.basis.data[t2 * p + j];
-  d.varm.bcnmf = { rows: p, cols: k, data: basisT };
-  d.uns.bcnmf = { enrichment: Float64Array.from(r.enrichment), objective: r.objective, alpha: r.alphaEffective, loss: String(r.parameters.loss), rank: k };
-  return d;
 }
 
 export const contrastiveCommand: Command = {
@@ -201,7 +144,7 @@ export const contrastiveCommand: Command = {
         'factor,enrichment_log2,target_mean,background_mean\n' +
           Array.from(r.enrichmentOrder).map((k) => `${factorName(k)},${r.enrichment[k]},${r.targetMean[k]},${r.backgroundMean[k]}`).join('\n') + '\n',
       );
-      await writeH5ad(out.path('result.h5ad'), resultDataset(t, b, r, features));
+      await writeH5ad(out.path('result.h5ad'), contrastiveToDataset(t, b, r, features));
       const top = f.top as number;
       await finishRun(
         out,
@@ -238,42 +181,3 @@ export const contrastiveCommand: Command = {
     }, kernels);
   },
 };
-
-/**
- * The `stnmf demo` step for bcNMF: simulated target/background counts with two target-only
- * programs (`simulateContrastive`, 300 + 200 cells, 150 genes), Poisson bcNMF with K = 2,
- * α = 1 (perSample), 150 sweeps, and plain NMF of the target for comparison; writes the factors
- * and summary.json into `outDir` and returns the key figures (ARI of KMeans(2) on the target
- * coefficients against the planted groups, for both methods).
- */
-export async function demoContrastive(outDir: string, ctx: CommandContext): Promise<Record<string, unknown>> {
-  const sim = simulateContrastive({ nTarget: 300, nBackground: 200, features: 150, seed: 0 });
-  const kernels = await createKernels();
-  try {
-    const t0 = performance.now();
-    const r = await contrastiveNmf(sim.target, sim.background, { rank: 2, alpha: 1, alphaScale: 'perSample', loss: 'poisson', maxIter: 150, seed: 0, kernels, signal: ctx.signal });
-    const seconds = (performance.now() - t0) / 1000;
-    const plain = await targetNmfBaseline(sim.target, { rank: 2, loss: 'poisson', maxIter: 150, seed: 0, kernels, signal: ctx.signal });
-    const ari = (h: Dense) => adjustedRandIndex(kmeans(h.data, h.rows, h.cols, { k: 2, seed: 0 }).labels, sim.targetGroup);
-    writeNpy(join(outDir, 'basis.npy'), r.basis);
-    writeNpy(join(outDir, 'H_target.npy'), r.hTarget);
-    writeNpy(join(outDir, 'H_background.npy'), r.hBackground);
-    const summary = {
-      objective: r.objective,
-      iterations: r.iterations,
-      nTarget: sim.target.X.rows,
-      nBackground: sim.background.X.rows,
-      nFeatures: sim.target.X.cols,
-      rank: 2,
-      aribcNMF: ari(r.hTarget),
-      ariPlainNmf: ari(plain.hTarget),
-      enrichmentLog2: Array.from(r.enrichment),
-      backend: kernels.name,
-      seconds,
-    };
-    await writeFile(join(outDir, 'summary.json'), JSON.stringify(summary, jsonReplacer, 2) + '\n');
-    return summary;
-  } finally {
-    kernels.dispose();
-  }
-}

@@ -1,16 +1,12 @@
 /**
  * `stnmf hsnmf`: spatially smoothed NMF and hybrid-graph Leiden clustering (SNMF / hSNMF,
  * methods-spec M1) with the reference's evaluation; `--sweep` runs the rank x resolution grid
- * and marks the Pareto front. Also `demoHsnmf`, the hSNMF step of `stnmf demo`.
+ * and marks the Pareto front. Writers in src/cli/outputs/hsnmf.ts; the demo step in
+ * src/cli/demo-steps.ts.
  */
-import { readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import type { Column, Dataset } from '../../dataset.js';
 import { StnmfError } from '../../errors.js';
-import { writeH5ad } from '../../io/h5ad.js';
-import { writeNpy } from '../../io/npy.js';
-import { sceneToPng, spatialScatter } from '../../plot/index.js';
-import { transposeDense } from '../../linalg/dense.js';
 import { createKernels } from '../../linalg/index.js';
 import {
   evaluateHsnmf,
@@ -19,18 +15,16 @@ import {
   metricsCsv,
   sweepCsv,
   type EvaluateOptions,
-  type HsnmfMetrics,
   type HsnmfMode,
   type HsnmfOptions,
-  type HsnmfResult,
 } from '../../methods/snmf/index.js';
 import { parseGmt, type GeneSet } from '../../metrics/index.js';
-import { simulateSpatialCounts } from '../../simulate/index.js';
-import type { Command, CommandContext } from '../command.js';
+import type { Command } from '../command.js';
 import { finishRun, withRun } from '../command.js';
 import { inputFlags, loadInput } from '../input.js';
 import { storedFactors } from '../obs-matrix.js';
-import { jsonReplacer, RunOutput } from '../output.js';
+import { RunOutput } from '../output.js';
+import { summaryOf, writeRunFiles } from '../outputs/hsnmf.js';
 
 function numberList(flag: string, v: unknown): number[] | undefined {
   if (v === undefined) return undefined;
@@ -52,94 +46,6 @@ function obsLabels(ds: Dataset, name: string): string[] {
     else out[i] = String(c.values[i]);
   }
   return out;
-}
-
-/** The summary.json figures of one run (the keys the issue names, plus context). */
-export function summaryOf(m: HsnmfMetrics, r: HsnmfResult, seconds: number): Record<string, unknown> {
-  return {
-    chaos: m.chaos,
-    pas: m.pas,
-    moransI: m.moransI,
-    silhouette: m.silhouette,
-    daviesBouldin: m.daviesBouldin,
-    cmc: m.cmc,
-    nClusters: m.nClusters,
-    seconds,
-    mode: r.mode,
-    rank: m.rank,
-    resolution: m.resolution,
-    nCells: m.nCells,
-    moransIUnsmoothed: m.moransIRaw,
-    adjHybrid: m.adjHybrid,
-    enrich: m.enrich,
-    ari: m.ari,
-    nmi: m.nmi,
-    leidenQuality: r.quality,
-    nmfIterations: r.snmf.nmf?.iterations,
-    nmfConverged: r.snmf.nmf?.converged,
-  };
-}
-
-/** Writes the per-run files: clusters, markers, enrichment, factors and result.h5ad. */
-async function writeRunFiles(
-  path: (name: string) => string,
-  ds: Dataset,
-  r: HsnmfResult,
-  markerNames: string[][] | undefined,
-  method: string[] | undefined,
-  terms: ReturnType<typeof evaluateHsnmf>['enrichTerms'],
-): Promise<string[]> {
-  const written: string[] = [];
-  const n = ds.X.rows;
-  const xy = r.snmf.graphs.coordsUm;
-  const lines = ['cell_id,x_um,y_um,hsnmf'];
-  for (let i = 0; i < n; i++) lines.push(`${csvField(ds.obs.index[i])},${xy[2 * i]},${xy[2 * i + 1]},${r.labels[i]}`);
-  await writeFile(path('clusters.csv'), lines.join('\n') + '\n');
-  written.push('clusters.csv');
-  // The domains on the tissue (coordinates in µm): what a biologist looks at first.
-  const x = new Float64Array(n), y = new Float64Array(n);
-  for (let i = 0; i < n; i++) (x[i] = xy[2 * i]), (y[i] = xy[2 * i + 1]);
-  const names = Array.from({ length: r.nClusters }, (_, c) => String(c));
-  const scene = spatialScatter({ x, y, categories: { codes: r.labels, names }, unit: 'um', title: `hSNMF domains (${r.parameters.mode})`, colorLabel: 'hsnmf' });
-  await writeFile(path('clusters.png'), sceneToPng(scene, { pixelRatio: 1.5 }));
-  written.push('clusters.png');
-  if (markerNames) {
-    const ml = ['cluster,n_cells,method,markers'];
-    const sizes = new Int32Array(r.nClusters);
-    for (const l of r.labels) sizes[l]++;
-    markerNames.forEach((g, c) => ml.push(`${c},${sizes[c]},${method?.[c] ?? ''},${csvField(g.join(';'))}`));
-    await writeFile(path('markers.csv'), ml.join('\n') + '\n');
-    written.push('markers.csv');
-  }
-  if (terms) {
-    const el = ['cluster,term,overlap,set_size,p_value,adjusted_p,genes'];
-    terms.forEach((t, c) => t.forEach((x) => el.push(`${c},${csvField(x.name)},${x.overlap},${x.setSize},${x.pValue},${x.adjustedP},${csvField(x.genes.join(';'))}`)));
-    await writeFile(path('enrichment.csv'), el.join('\n') + '\n');
-    written.push('enrichment.csv');
-  }
-  writeNpy(path('X_nmf.npy'), r.snmf.W0);
-  writeNpy(path('X_snmf.npy'), r.snmf.Ws);
-  writeNpy(path('H.npy'), r.snmf.H);
-  written.push('X_nmf.npy', 'X_snmf.npy', 'H.npy');
-  {
-    const k = r.snmf.W0.cols;
-    const Ht = transposeDense(r.snmf.H).data;
-    const cats = Array.from({ length: r.nClusters }, (_, c) => String(c));
-    const out: Dataset = {
-      ...ds,
-      obs: { index: ds.obs.index, columns: new Map([...ds.obs.columns, ['hsnmf', { kind: 'category', codes: r.labels, categories: cats } as Column]]) },
-      obsm: { ...ds.obsm, X_nmf: r.snmf.W0, X_snmf: r.snmf.Ws },
-      varm: { ...ds.varm, nmf: { rows: ds.X.cols, cols: k, data: Ht } },
-      uns: { ...ds.uns, hsnmf: JSON.parse(JSON.stringify(r.parameters, jsonReplacer)) },
-    };
-    await writeH5ad(path('result.h5ad'), out);
-    written.push('result.h5ad');
-  }
-  return written;
-}
-
-function csvField(s: string): string {
-  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
 export const hsnmfCommand: Command = {
@@ -270,31 +176,3 @@ export const hsnmfCommand: Command = {
     }, kernels);
   },
 };
-
-/**
- * The hSNMF step of `stnmf demo`: a simulated 2 mm slide (3,000 cells, 120 genes, 6 banded
- * domains, coordinates in µm), hSNMF with the reference defaults at rank 6, and the same in
- * `feature` mode for comparison. Writes clusters.csv, metrics.csv (both modes) and
- * summary.json into `outDir`; returns the key figures.
- */
-export async function demoHsnmf(outDir: string, ctx: CommandContext): Promise<Record<string, unknown>> {
-  const sim = simulateSpatialCounts({ cells: 3000, genes: 120, programs: 6, seed: 0 });
-  const ds = sim.dataset;
-  const kernels = await createKernels();
-  try {
-    const t0 = performance.now();
-    const hybrid = await hsnmf(ds, { rank: 6, kernels, signal: ctx.signal, nmf: { maxIter: 200 } });
-    const feature = await hsnmf(ds, { rank: 6, mode: 'feature', snmfResult: hybrid.snmf, signal: ctx.signal });
-    const seconds = (performance.now() - t0) / 1000;
-    const truth = Array.from(sim.domain);
-    const mh = evaluateHsnmf(hybrid, { referenceLabels: truth, geneNames: ds.var.index, minClusterSize: 50 });
-    const mf = evaluateHsnmf(feature, { referenceLabels: truth, geneNames: ds.var.index, minClusterSize: 50 });
-    await writeFile(join(outDir, 'metrics.csv'), metricsCsv([mh.metrics, mf.metrics]));
-    await writeRunFiles((name) => join(outDir, name), ds, hybrid, mh.markerNames, mh.markers?.method, undefined);
-    const summary = { ...summaryOf(mh.metrics, hybrid, seconds), feature: { chaos: mf.metrics.chaos, pas: mf.metrics.pas, ari: mf.metrics.ari, nClusters: mf.metrics.nClusters } };
-    await writeFile(join(outDir, 'summary.json'), JSON.stringify(summary, jsonReplacer, 2) + '\n');
-    return summary;
-  } finally {
-    kernels.dispose();
-  }
-}

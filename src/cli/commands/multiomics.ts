@@ -6,29 +6,21 @@
  * summary.json and run.json.
  */
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { writeFile } from 'node:fs/promises';
-import type { Column, CoordinateUnit, Dataset } from '../../dataset.js';
-import { frame } from '../../dataset.js';
+import type { Dataset } from '../../dataset.js';
 import { StnmfError } from '../../errors.js';
 import { readDataset } from '../../io/index.js';
 import { readCsvDataset } from '../../io/csv.js';
-import { writeH5ad } from '../../io/h5ad.js';
-import { writeNpy } from '../../io/npy.js';
 import { createKernels } from '../../linalg/backend.js';
-import { selectCols, type Csr } from '../../linalg/csr.js';
-import { transposeDense } from '../../linalg/dense.js';
 import {
-  assignmentAccuracy,
-  hstackCsr,
   parseCsvText,
   parseMarkerTable,
   runSpatialMultiOmics,
+  toModality,
+  scoreLabelsAgainstTruth,
   type MarkerTable,
-  type MatchBy,
   type ModalityTable,
+  type MatchBy,
   type MultiOmicsOptions,
-  type MultiOmicsResult,
   type Normalization,
 } from '../../methods/multiomics/index.js';
 import { adjustedRandIndex } from '../../metrics/index.js';
@@ -39,6 +31,7 @@ import { inputFlags, loadInput, type LoadedInput } from '../input.js';
 import { finishRun, withRun } from '../command.js';
 import { jsonReplacer, RunOutput } from '../output.js';
 import { factorName, factorNames } from '../../keys.js';
+import { writeMultiOmicsOutputs } from '../outputs/multiomics.js';
 
 /** Spot-level transcript platforms: protein cells are binned into their spots (M3.3). */
 const SPOT_PLATFORMS = new Set(['visium', 'slide-seq', 'stereo-seq']);
@@ -64,189 +57,6 @@ async function readModality(path: string, flags: Record<string, FlagValue>, pref
   });
 }
 
-/**
- * The method's view of a Dataset. Coordinates come from `obsm.spatial`, else from feature columns
- * named x/y (a `cell_id,x,y,features…` table read as a plain matrix), which are then removed from
- * the features. Coordinates are converted to µm when their scale is known (µm coordinates, or
- * µm per unit from the reader or `--tx-microns-per-unit`); `inMicrons` says whether they were.
- */
-export function toModality(ds: Dataset, name: string): { table: ModalityTable; note?: string; inMicrons: boolean; unit: string } {
-  let X: Csr = ds.X;
-  let features = ds.var.index.slice();
-  let x: Float64Array | undefined;
-  let y: Float64Array | undefined;
-  let note: string | undefined;
-  const sp = ds.obsm.spatial;
-  if (sp && sp.cols >= 2) {
-    x = Float64Array.from({ length: sp.rows }, (_, i) => sp.data[i * sp.cols]);
-    y = Float64Array.from({ length: sp.rows }, (_, i) => sp.data[i * sp.cols + 1]);
-  } else {
-    const lower = features.map((f) => f.toLowerCase());
-    const ix = lower.findIndex((f) => f === 'x' || f === 'x_centroid' || f === 'centroidx');
-    const iy = lower.findIndex((f) => f === 'y' || f === 'y_centroid' || f === 'centroidy');
-    if (ix >= 0 && iy >= 0) {
-      const dense = (j: number) => {
-        const out = new Float64Array(X.rows);
-        for (let i = 0; i < X.rows; i++) {
-          for (let p = X.indptr[i]; p < X.indptr[i + 1]; p++) if (X.indices[p] === j) out[i] = X.data[p];
-        }
-        return out;
-      };
-      x = dense(ix);
-      y = dense(iy);
-      const keep = features.map((_, j) => j).filter((j) => j !== ix && j !== iy);
-      X = selectCols(X, keep);
-      features = keep.map((j) => features[j]);
-      note = `${name}: columns '${ds.var.index[ix]}', '${ds.var.index[iy]}' used as coordinates`;
-    }
-  }
-  const unit = ds.meta.coordinateUnit ?? 'unknown';
-  const scale = ds.meta.micronsPerUnit ?? (unit === 'um' ? 1 : undefined);
-  if (x && y && scale !== undefined && scale !== 1) {
-    for (let i = 0; i < x.length; i++) (x[i] *= scale), (y[i] *= scale);
-    note = `${note ? note + '; ' : ''}${name}: coordinates scaled to µm (${scale} µm per ${unit})`;
-  }
-  return { table: { ids: ds.obs.index, features, X, x, y, name }, note, inMicrons: scale !== undefined, unit };
-}
-
-const csvField = (s: string | number): string => {
-  const t = typeof s === 'number' ? (Number.isNaN(s) ? 'NaN' : Number.isFinite(s) ? String(s) : s > 0 ? 'inf' : '-inf') : s;
-  return /[",\n\r]/.test(t) ? `"${t.replace(/"/g, '""')}"` : t;
-};
-const csvLine = (fields: (string | number)[]) => fields.map(csvField).join(',');
-
-/** Writes every output file of a run into `dir` (through `path(name)`). */
-export async function writeMultiOmicsOutputs(r: MultiOmicsResult, path: (name: string) => string, h5ad: boolean, coords: CoordinateFrame = {}): Promise<void> {
-  const T = r.coded.categories.length;
-  const cats = r.coded.categories;
-  const lines = ['cell_id,x,y,cell_type'];
-  r.ids.forEach((id, i) => lines.push(csvLine([id, r.x[i], r.y[i], r.labels[i]])));
-  await writeFile(path('shared_labels.csv'), lines.join('\n') + '\n');
-
-  const nA = new Float64Array(T);
-  for (const c of r.coded.codes) nA[c]++;
-  const c = r.colocalization;
-  const e = r.enrichment;
-  const co = [
-    'cell_type_A,cell_type_B,n_A,n_B,edges,expected_edges,neighbor_ratio_literal,edge_enrichment_ratio,log2_edge_enrichment,standardized_neighbor_excess,nhood_count,nhood_perm_mean,nhood_perm_sd,nhood_z,nhood_p',
-  ];
-  for (let a = 0; a < T; a++) {
-    for (let b = 0; b < T; b++) {
-      const o = a * T + b;
-      co.push(
-        csvLine([
-          cats[a], cats[b], nA[a], nA[b], c.edges[o], c.expectedEdges[o], c.neighborRatioLiteral[o], c.edgeEnrichmentRatio[o],
-          c.log2EdgeEnrichment[o], c.standardizedNeighborExcess[o],
-          e ? e.count[o] : NaN, e ? e.permMean[o] : NaN, e ? e.permSd[o] : NaN, e ? e.zscore[o] : NaN, e ? e.pValue[o] : NaN,
-        ]),
-      );
-    }
-  }
-  await writeFile(path('co_localization.csv'), co.join('\n') + '\n');
-
-  if (r.coOccurrence) {
-    const q = r.coOccurrence;
-    const out = ['cell_type_A,cell_type_B,distance_low,distance_high,ratio,pairs'];
-    for (let a = 0; a < T; a++) {
-      for (let b = 0; b < T; b++) {
-        for (let s = 0; s < q.nBins; s++) {
-          const o = (a * T + b) * q.nBins + s;
-          out.push(csvLine([cats[a], cats[b], q.thresholds[s], q.thresholds[s + 1], q.ratio[o], q.counts[o]]));
-        }
-      }
-    }
-    await writeFile(path('co_occurrence.csv'), out.join('\n') + '\n');
-  }
-
-  const niche = [csvLine(['cell_id', 'niche_type', 'n_neighbors', ...cats.map((t) => `frac_${t}`)])];
-  r.ids.forEach((id, i) => {
-    const fr: number[] = [];
-    for (let t = 0; t < T; t++) fr.push(r.niches.fractions[i * T + t]);
-    niche.push(csvLine([id, r.niches.niche[i] >= 0 ? cats[r.niches.niche[i]] : 'none', r.niches.nNeighbors[i], ...fr]));
-  });
-  await writeFile(path('niche_composition.csv'), niche.join('\n') + '\n');
-
-  const fa = ['factor,cell_type,score,gene_score,protein_score,n_cells,top_genes,top_proteins'];
-  const perFactor = new Int32Array(r.W.cols);
-  for (const f of r.factor) if (f >= 0) perFactor[f]++;
-  for (const f of r.annotation.factors) {
-    fa.push(
-      csvLine([
-        factorName(f.factor), f.cellType, f.score, f.geneScore, f.proteinScore, perFactor[f.factor],
-        f.topGenes.map((j) => r.transcriptFeatures[j]).join(';'), f.topProteins.map((j) => r.proteinFeatures[j]).join(';'),
-      ]),
-    );
-  }
-  await writeFile(path('factor_annotation.csv'), fa.join('\n') + '\n');
-
-  writeNpy(path('W.npy'), r.W);
-  writeNpy(path('H_transcript.npy'), r.Htranscript);
-  writeNpy(path('H_protein.npy'), r.Hprotein);
-  await writeFile(path('obs_names.txt'), r.ids.join('\n') + '\n');
-  await writeFile(path('transcript_features.txt'), r.transcriptFeatures.join('\n') + (r.transcriptFeatures.length ? '\n' : ''));
-  await writeFile(path('protein_features.txt'), r.proteinFeatures.join('\n') + (r.proteinFeatures.length ? '\n' : ''));
-
-  if (h5ad) await writeH5ad(path('result.h5ad'), resultDataset(r, coords));
-}
-
-/** Unit of the aligned coordinates (those of the transcript slide when given, else the protein slide). */
-export interface CoordinateFrame {
-  coordinateUnit?: CoordinateUnit;
-  micronsPerUnit?: number;
-}
-
-/** The run as an AnnData-shaped Dataset: X = [transcripts | proteins] raw, obs labels, obsm X_nmf/spatial, varm nmf = Hᵀ. */
-export function resultDataset(r: MultiOmicsResult, coords: CoordinateFrame = {}): Dataset {
-  const n = r.ids.length;
-  const k = r.W.cols;
-  const X = hstackCsr([r.Xtranscript, r.Xprotein].filter((b) => b.cols > 0));
-  const names = [...r.transcriptFeatures, ...r.proteinFeatures];
-  const cat = (values: string[]): Column => {
-    const categories = [...new Set(values)].sort();
-    const idx = new Map(categories.map((c, i) => [c, i]));
-    return { kind: 'category', codes: Int32Array.from(values, (v) => idx.get(v)!), categories };
-  };
-  const hvgMask = new Uint8Array(names.length);
-  for (const j of r.hvg) hvgMask[j] = 1;
-  for (let j = r.transcriptFeatures.length; j < names.length; j++) hvgMask[j] = 1;
-  const Ht = transposeDense(r.Htranscript);
-  const Hp = transposeDense(r.Hprotein);
-  const varm = new Float32Array(names.length * k);
-  varm.set(Ht.data, 0);
-  varm.set(Hp.data, Ht.data.length);
-  const spatial = new Float64Array(2 * n);
-  for (let i = 0; i < n; i++) (spatial[2 * i] = r.x[i]), (spatial[2 * i + 1] = r.y[i]);
-  const cats = r.coded.categories;
-  return {
-    X,
-    obs: frame(r.ids, {
-      cell_type: cat(r.labels),
-      niche_type: cat(Array.from(r.niches.niche, (t) => (t >= 0 ? cats[t] : 'none'))),
-      nmf_factor: { kind: 'category', codes: Int32Array.from(r.factor), categories: factorNames(k) },
-    }),
-    var: frame(names, {
-      modality: cat([...r.transcriptFeatures.map(() => 'transcript'), ...r.proteinFeatures.map(() => 'protein')]),
-      nmf_used: { kind: 'bool', values: hvgMask },
-    }),
-    obsm: { spatial: { rows: n, cols: 2, data: spatial }, X_nmf: { rows: n, cols: k, data: r.W.data } },
-    varm: { nmf: { rows: names.length, cols: k, data: varm } },
-    obsp: {},
-    layers: {},
-    uns: {
-      multiomics: {
-        factor_cell_type: r.annotation.factors.map((f) => f.cellType),
-        factor_score: Float64Array.from(r.annotation.factors, (f) => f.score),
-        block_scale_transcript: r.blockScale.transcript,
-        block_scale_protein: r.blockScale.protein,
-        nmf_loss: r.nmf.loss,
-        nmf_iterations: r.nmf.iterations,
-      },
-    },
-    // Recording the unit keeps plots from labelling pixel coordinates (CODEX, IMC) as µm.
-    meta: { platform: 'stnmf-multiomics', source: '(stnmf multiomics)', filtered: [], coordinateUnit: coords.coordinateUnit, micronsPerUnit: coords.micronsPerUnit },
-  };
-}
-
 /** Reads `cell_id,cell_type` (header required; first two columns used). */
 async function readTruth(path: string): Promise<Map<string, string>> {
   let text: string;
@@ -269,18 +79,6 @@ function obsColumn(ds: Dataset | null, name: string): string[] | undefined {
   if (c.kind === 'category') return Array.from(c.codes, (k) => (k >= 0 ? c.categories[k] : ''));
   if (c.kind === 'number') return Array.from(c.values, String);
   return Array.from(c.values, (v) => (v ? 'true' : 'false'));
-}
-
-/** Accuracy (M3.9) and ARI of the labels against a truth map, over the observations it covers. */
-export function scoreAgainstTruth(r: MultiOmicsResult, truth: ReadonlyMap<string, string>): Record<string, unknown> {
-  const acc = assignmentAccuracy(r.ids, r.labels, truth);
-  const t: string[] = [];
-  const p: string[] = [];
-  r.ids.forEach((id, i) => {
-    const v = truth.get(id);
-    if (v !== undefined) (t.push(v), p.push(r.labels[i]));
-  });
-  return { accuracy: acc.accuracy, ari: t.length ? adjustedRandIndex(t, p) : NaN, nScored: acc.n, recall: acc.recall, typesRecovered: acc.typesRecovered };
 }
 
 /** Default niche / co-localization radius in µm (methods-spec M3.12: 50). */
@@ -408,7 +206,7 @@ export const multiomicsCommand: Command = {
           const vals = obsColumn(src, col)!;
           truth = new Map(src.obs.index.map((id, i) => [id, vals[i]]));
         }
-        truthScores = scoreAgainstTruth(r, truth);
+        truthScores = scoreLabelsAgainstTruth(r, truth);
         if ((truthScores.nScored as number) === 0) ctx.log('stnmf multiomics: warning: no observation id appears in the truth table');
       }
       const labelCounts: Record<string, number> = {};
@@ -447,32 +245,3 @@ export const multiomicsCommand: Command = {
     }, kernels);
   },
 };
-
-/**
- * `stnmf demo` step: the M3.9 benchmark (200 cells, 4 types, k = 4) through the whole pipeline,
- * written into `outDir`, in a few seconds.
- */
-export async function demoMultiomics(outDir: string, ctx: CommandContext): Promise<Record<string, unknown>> {
-  const sim = simulateMultiOmics({ seed: 0 });
-  const markers: MarkerTable = {
-    types: sim.types,
-    markers: sim.types.map((t) => sim.markers.filter((m) => m.cellType === t).map((m) => ({ feature: m.feature, modality: m.modality }))),
-  };
-  const kernels = await createKernels();
-  try {
-    const t0 = performance.now();
-    const r = await runSpatialMultiOmics(
-      { ...sim.transcripts, name: 'simulated transcripts' },
-      { ...sim.proteins, name: 'simulated proteins' },
-      markers,
-      { nFactors: 4, radius: 50, seed: 42, kernels, signal: ctx.signal, nPerms: 1000 },
-    );
-    await writeMultiOmicsOutputs(r, (name) => join(outDir, name), false);
-    const truth = new Map(sim.transcripts.ids.map((id, i) => [id, sim.types[sim.truth[i]]]));
-    const summary = { ...scoreAgainstTruth(r, truth), nObs: r.ids.length, nFactors: 4, factorTypes: r.annotation.factors.map((a) => a.cellType), seconds: (performance.now() - t0) / 1000 };
-    await writeFile(join(outDir, 'summary.json'), JSON.stringify(summary, jsonReplacer, 2) + '\n');
-    return summary;
-  } finally {
-    kernels.dispose();
-  }
-}

@@ -5,9 +5,8 @@
 import { StnmfError } from '../../errors.js';
 import { writeH5ad } from '../../io/h5ad.js';
 import { writeNpy } from '../../io/npy.js';
-import { transposeDense } from '../../linalg/dense.js';
 import { createKernels } from '../../linalg/backend.js';
-import { nmf, type NmfInit, type NmfLoss, type NmfSolver } from '../../nmf/index.js';
+import { attachNmf, nmf, type NmfInit, type NmfLoss, type NmfSolver } from '../../nmf/index.js';
 import type { Command } from '../command.js';
 import { finishRun, withRun } from '../command.js';
 import { inputFlags, loadFactor, loadInput } from '../input.js';
@@ -74,9 +73,7 @@ export const nmfCommand: Command = {
       await out.writeText('obs_names.txt', ds.obs.index.join('\n') + '\n');
       await out.writeText('var_names.txt', ds.var.index.join('\n') + '\n');
       // result.h5ad: the input with W as obsm['X_nmf'] and Hᵀ as varm['nmf'] (scanpy names).
-      ds.obsm.X_nmf = result.W;
-      ds.varm.nmf = transposeDense(result.H);
-      ds.uns.nmf = { params: { ...result.parameters }, loss: result.loss, iterations: result.iterations, converged: result.converged };
+      attachNmf(ds, result);
       await writeH5ad(out.path('result.h5ad'), ds);
       await out.writeText('history.csv', 'iteration,loss,seconds\n' + result.history.map((h) => `${h.iteration},${h.loss},${h.seconds}`).join('\n') + '\n');
       const p = result.parameters;

@@ -2,24 +2,20 @@
  * `stnmf siid`: joint imputation and deconvolution of a single-cell slide and a spot slide
  * (methods-spec M2). Writes result.h5ad (cells x modelled genes; layers `imputed` and, with a
  * holdout, `holdout`), proportions.csv (spot x factor), holdout_r2.csv (gene, R², fold and the
- * baselines), summary.json and run.json. Also `demoSiid` for `stnmf demo`.
+ * baselines), summary.json and run.json (writers in src/cli/outputs/siid.ts; the demo step in
+ * src/cli/demo-steps.ts).
  */
 import { readFileSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { Dataset } from '../../dataset.js';
 import { StnmfError } from '../../errors.js';
-import { writeCsv } from '../../io/csv.js';
-import { writeH5ad } from '../../io/h5ad.js';
 import { npyToFloat64, readNpy } from '../../io/npy.js';
-import { resolveSiidOptions, runSiid, siidToDataset, type SiidOptions, type SiidRun } from '../../methods/siid/index.js';
-import { simulateSiid } from '../../simulate/index.js';
-import type { Command, CommandContext } from '../command.js';
+import { resolveSiidOptions, runSiid, type SiidOptions } from '../../methods/siid/index.js';
+import type { Command } from '../command.js';
 import { finishRun, withRun } from '../command.js';
 import { inputFlags, loadInput } from '../input.js';
-import { RunOutput, jsonReplacer } from '../output.js';
+import { RunOutput } from '../output.js';
 import type { FlagValue } from '../args.js';
-import { factorNames } from '../../keys.js';
+import { writeOutputs } from '../outputs/siid.js';
 
 export const siidCommand: Command = {
   name: 'siid',
@@ -152,47 +148,4 @@ function readTruth(spec: string, cells: Dataset): string[] {
   if (labels.length === cells.X.rows + 1) labels = labels.slice(1);
   if (labels.length !== cells.X.rows) throw new StnmfError('BAD_FILE', `${spec} (--truth): ${labels.length} labels, expected one per cell (${cells.X.rows})`);
   return labels;
-}
-
-/** Writes result.h5ad, proportions.csv and holdout_r2.csv. */
-export async function writeOutputs(r: SiidRun, cells: Dataset, spots: Dataset, path: (name: string) => string): Promise<void> {
-  const { prepared, fit, holdout } = r;
-  const p = prepared.problem;
-  const h = fit.h;
-  const gX = p.panelCols.length;
-  const ds = siidToDataset(r, cells);
-  await writeH5ad(path('result.h5ad'), ds);
-  // Spot proportions (model π_s), spot names of the input.
-  writeCsv(path('proportions.csv'), {
-    matrix: { rows: p.m, cols: h, data: r.proportions },
-    rowNames: Array.from(prepared.spotRows, (s) => spots.obs.index[s]),
-    colNames: factorNames(h),
-    indexName: 'spot',
-  });
-  if (holdout) {
-    const lines = ['gene,r2,fold,baseline_A,baseline_B,baseline_C,baseline_D'];
-    const b = holdout.baselines!;
-    const fmt = (x: number) => (Number.isFinite(x) ? String(x) : 'NaN');
-    for (let j = 0; j < gX; j++) {
-      lines.push([csvSafe(prepared.panelGenes[j]), fmt(holdout.siid.r2[j]), holdout.fold[j], fmt(b.A.r2[j]), fmt(b.B.r2[j]), fmt(b.C.r2[j]), fmt(b.D.r2[j])].join(','));
-    }
-    await writeFile(path('holdout_r2.csv'), lines.join('\n') + '\n');
-  }
-}
-
-function csvSafe(s: string): string {
-  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
-/**
- * `stnmf demo` step: SIID on a small checkerboard simulation (1500 cells, 120 of 400 genes,
- * 6 types), 5-fold holdout and the full fit; writes the outputs of `stnmf siid` into outDir.
- */
-export async function demoSiid(outDir: string, ctx: CommandContext): Promise<Record<string, unknown>> {
-  const sim = simulateSiid({ nCells: 1500, nGenes: 400, nPanel: 120, types: 6, grid: 6, extent: 1200, seed: 0 });
-  const truth = Array.from(sim.types, (t) => `type${t}`);
-  const r = await runSiid(sim.cells, sim.spots, undefined, { rank: 6, visiumGenes: 'all', imputeGenes: [], restarts: 2, maxIter: 80 }, 5, 0, ctx, truth);
-  await writeOutputs(r, sim.cells, sim.spots, (name) => join(outDir, name));
-  await writeFile(join(outDir, 'summary.json'), JSON.stringify(r.summary, jsonReplacer, 2) + '\n');
-  return r.summary;
 }

@@ -11,7 +11,7 @@ import { makeDataset } from '../../dataset.js';
 import { pseudoVisium, simulateSiid } from '../../simulate/index.js';
 import { readDataset } from '../../io/index.js';
 import type { FlagSpec, FlagValue } from '../args.js';
-import type { Command, CommandContext, Generator } from '../command.js';
+import type { Command, Generator } from '../command.js';
 import { finishRun, withRun } from '../command.js';
 import { RunOutput } from '../output.js';
 import { simulateMultiomicsGenerator } from './simulate-multiomics.js';

@@ -14,3 +14,4 @@ export type {
 export { contrastiveNmf, alignFeatures, enrichmentScores, topFeatures, targetNmfBaseline } from './contrastive.js';
 export type { AlignedInputs, TargetNmfBaselineOptions } from './contrastive.js';
 export { EPS_FROBENIUS, EPS_POISSON, FACTOR_FLOOR } from './solver.js';
+export { contrastiveToDataset } from './dataset.js';

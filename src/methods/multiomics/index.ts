@@ -57,3 +57,5 @@ export {
   type CoOccurrenceOptions,
   type NeighborLists,
 } from './colocalization.js';
+export { multiomicsToDataset, scoreLabelsAgainstTruth, type CoordinateFrame } from './dataset.js';
+export { toModality, multiOmics, type MultiOmicsDatasetOptions } from './modality.js';

@@ -4,6 +4,7 @@
  * Layer 2 (no Node imports): `stnmf siid` and `stnmf demo` call this and write the files.
  */
 import { makeDataset, type Dataset } from '../../dataset.js';
+import { KEYS } from '../../keys.js';
 import { createKernels } from '../../linalg/backend.js';
 import { csrFromCoo } from '../../linalg/csr.js';
 import { cellClusters, imputeGenes, siidFit, spotProportions, type SiidFit, type SiidOptions } from './siid.js';
@@ -162,27 +163,27 @@ export function siidToDataset(r: SiidRun, cells: Dataset): Dataset {
     v.push(p.AX.data[q]);
   }
   const ds = makeDataset(csrFromCoo(p.n, nOut, ri, ci, v), [...cells.obs.index], outGenes, { platform: 'stnmf-siid', source: cells.meta.source, coordinateUnit: cells.meta.coordinateUnit });
-  ds.layers.imputed = { rows: p.n, cols: nOut, data: imputed.data };
+  ds.layers[KEYS.siid.layer] = { rows: p.n, cols: nOut, data: imputed.data };
   if (holdout?.predictions) {
     const hp = new Float32Array(p.n * nOut);
     for (let i = 0; i < p.n; i++) for (let j = 0; j < gX; j++) hp[i * nOut + j] = holdout.predictions[i * gX + j];
     ds.layers.holdout = { rows: p.n, cols: nOut, data: hp };
   }
-  if (cells.obsm.spatial) ds.obsm.spatial = cells.obsm.spatial;
-  ds.obsm.X_siid = { rows: p.n, cols: h, data: Float32Array.from(fit.params.P) };
+  if (cells.obsm.spatial) ds.obsm[KEYS.spatial.obsm] = cells.obsm.spatial;
+  ds.obsm[KEYS.siid.obsm] = { rows: p.n, cols: h, data: Float32Array.from(fit.params.P) };
   const Qv = new Float32Array(nOut * h);
   geneIdx.forEach((g, j) => {
     for (let k = 0; k < h; k++) Qv[j * h + k] = fit.params.Qt[g * h + k];
   });
-  ds.varm.siid_Q = { rows: nOut, cols: h, data: Qv };
+  ds.varm[KEYS.siid.varm] = { rows: nOut, cols: h, data: Qv };
   const clusters = cellClusters(fit);
-  ds.obs.columns.set('siid_cluster', { kind: 'category', codes: clusters, categories: factorNames(h) });
+  ds.obs.columns.set(KEYS.siid.obs, { kind: 'category', codes: clusters, categories: factorNames(h) });
   ds.obs.columns.set('siid_N', { kind: 'number', values: Float64Array.from(fit.params.N) });
   ds.obs.columns.set('siid_spot', { kind: 'number', values: Int32Array.from(prepared.cellSpot, (s) => (s >= 0 ? prepared.spotRows[s] : -1)) });
   const inPanel = new Uint8Array(nOut);
   for (let j = 0; j < gX; j++) inPanel[j] = 1;
   ds.var.columns.set('in_panel', { kind: 'bool', values: inPanel });
   ds.var.columns.set('platform_scaling', { kind: 'number', values: Float64Array.from(geneIdx, (g) => fit.params.phi[g]) });
-  ds.uns.siid = { objective: fit.objective, rank: h, solver: fit.solver, holdoutR2: holdout?.siid.mean ?? null };
+  ds.uns[KEYS.siid.uns] = { objective: fit.objective, rank: h, solver: fit.solver, holdoutR2: holdout?.siid.mean ?? null };
   return ds;
 }

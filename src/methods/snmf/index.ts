@@ -11,3 +11,4 @@ export { diffusionSmooth, type SmoothOptions, type FactorMatrix } from './smooth
 export { logNormalize } from './normalize.js';
 export { evaluateHsnmf, adjacencyScore, reconstructionScores, metricsCsv, METRIC_COLUMNS, type EvaluateOptions, type HsnmfMetrics } from './evaluate.js';
 export { hsnmfSweep, paretoFront, sweepCsv, type SweepOptions, type SweepResult } from './sweep.js';
+export { attachHsnmf } from './dataset.js';

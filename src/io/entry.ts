@@ -1,0 +1,8 @@
+/**
+ * `stnmf/io`, the package face of io: every reader and writer of `./index.ts`, plus reading a
+ * finished result folder back (`readResult`) and writing in-memory file trees (`writeStore`).
+ * Kept apart from `./index.ts` because `result.ts` builds on the readers there.
+ */
+export * from './index.js';
+export { readResult, requireCoordinates, FACTOR_KEYS, LOADING_KEYS, type LoadOptions, type LoadedResult, type CategoryColumn, type ExpressionByFeature, type ImputedLayer } from './result.js';
+export { writeStore } from './store.js';
