@@ -96,7 +96,9 @@ export async function readMatrixTable(path: string, opts: MatrixTableOptions = {
     const xy = namedXY(names, true);
     for (let j = first; j < fieldCount; j++) {
       const n = names[j];
-      const text = head.slice(isHeader ? 1 : 0).some((r) => r[j] !== undefined && r[j] !== '' && r[j] !== 'NA' && !isNumeric(r[j]));
+      // A text column: every scanned row non-numeric (one odd value is a data error, reported as such).
+      const rows = head.slice(isHeader ? 1 : 0);
+      const text = rows.length >= 3 && rows.every((r) => r[j] !== undefined && r[j] !== '' && r[j] !== 'NA' && !isNumeric(r[j]));
       if ((xy && (j === xy[0] || j === xy[1])) || OBS_ATTRIBUTE.test(n) || text) sideIdx.push(j);
     }
   }
@@ -367,6 +369,10 @@ export async function readCsvDataset(path: string, opts: CsvDatasetOptions = {})
   for (const [k, v] of t.side) {
     if (obsRows && sideXY && (k === [...t.side.keys()][sideXY[0]] || k === [...t.side.keys()][sideXY[1]])) continue;
     if (!sideFrame.columns.has(k)) sideFrame.columns.set(k, columnFromStrings(v));
+  }
+  const textCols = [...t.side.keys()].filter((k) => !attrCols.includes(k));
+  if (textCols.length > 0) {
+    d.meta.filtered.push({ axis: 'features', what: textCols.join(', '), count: textCols.length, why: `text columns, not numbers: kept in ${obsRows ? 'obs' : 'var'}` });
   }
   if (sideXY && obsRows && !coords) {
     const keys = [...t.side.keys()];

@@ -182,8 +182,10 @@ export function inferUnits(d: Dataset): void {
     return;
   }
   if (lat?.kind === 'square' && Math.abs(lat.spacing - 1) < 0.1 && n <= 1007) {
-    d.meta.micronsPerUnit = ST_PITCH_UM / lat.spacing;
-    record(d, 'st-lattice', `positions form a square lattice of spot units (spacing ${fmt(lat.spacing)}, ${n} spots), taken as the ST array's 200 µm pitch (--microns-per-unit overrides)`);
+    // Spot units: one unit is one array step by definition; the measured spacing is only the
+    // evidence (nearest neighbours of jittered spot-detection positions come out slightly short).
+    d.meta.micronsPerUnit = ST_PITCH_UM;
+    record(d, 'st-lattice', `positions form a square lattice in spot units (nearest-neighbour spacing ${fmt(lat.spacing)}, ${n} spots), taken as the ST array's 200 µm pitch: 200 µm per unit (--microns-per-unit overrides)`);
     return;
   }
   record(d, 'unknown', `µm per ${d.meta.coordinateUnit && d.meta.coordinateUnit !== 'unknown' ? d.meta.coordinateUnit : 'coordinate unit'} is unknown; set it with --microns-per-unit (or --coordinate-unit um)`);
