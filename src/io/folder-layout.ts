@@ -64,7 +64,7 @@ export function findTableFolder(dir: string): TableFolder | undefined {
   // The positions table of a matrix: same folder, preferring the one that shares its stem.
   const posOf = (m: string) => {
     const near = pos.filter((p) => dirOf(p) === dirOf(m));
-    return near.find((p) => stem(m) !== '' && p.split('/').pop()!.startsWith(stem(m))) ?? (near.length === 1 ? near[0] : undefined);
+    return near.find((p) => stem(m) !== '' && p.split('/').pop()!.startsWith(stem(m))) ?? (near.length === 1 ? near[0] : undefined) ?? (matrices.length === 1 && pos.length === 1 ? pos[0] : undefined);
   };
   const example = (m: string) => `stnmf info ${m}${posOf(m) ? ` --coords ${posOf(m)}` : ''}`;
   matrices.sort((a, b) => Number(posOf(b) !== undefined) - Number(posOf(a) !== undefined));
