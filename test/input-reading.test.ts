@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -219,4 +219,26 @@ test('orientation evidence: barcodes as genes look transposed; contradictory evi
   assert.equal(contra.orientation, undefined);
   const ens = decideOrientation({ rowNames: ['ENSMUSG00000051951', 'ENSMUSG00000089699'], colNames: ['c1', 'c2'], nRows: 2, nCols: 2 });
   assert.equal(ens.orientation, 'var-rows');
+});
+
+test('MCMICRO project folder: quantification/*.csv is read; DNA_*, Hoechst*, DAPI* stay out of X unless --all-features', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'stnmf-input-mcmicro-'));
+  try {
+    mkdirSync(join(dir, 'quantification'));
+    writeFileSync(join(dir, 'markers.csv'), 'channel_number,cycle,marker_name\n1,1,DNA_1\n2,1,CD3\n3,2,DNA_2\n4,2,DNAJB1\n5,3,DAPI_3\n6,3,Hoechst_4\n');
+    writeFileSync(
+      join(dir, 'quantification', 'sample--unmicst_cell.csv'),
+      'CellID,DNA_1,CD3,DNA_2,DNAJB1,DAPI_3,Hoechst_4,X_centroid,Y_centroid,Area\n1,900,12.5,880,3,700,650,10.5,-4,300\n2,950,0,870,1.5,710,640,20,8,310\n',
+    );
+    const o = await info(dir);
+    assert.equal(o.platform, 'mcmicro');
+    assert.equal(o.nVars, 2); // CD3 and DNAJB1 (a protein, not a DNA stain)
+    assert.deepEqual(o.filtered.map((f) => [f.what, f.count]), [['DNA_1, DNA_2, DAPI_3, Hoechst_4', 4]]);
+    assert.equal((await info(dir, '--all-features')).nVars, 6);
+    assert.equal(o.extent!.yMin, -4);
+    writeFileSync(join(dir, 'quantification', 'sample--unmicst_nuclei.csv'), 'CellID,CD3,X_centroid,Y_centroid\n1,2,3,4\n');
+    assert.match(await refused(dir), /2 quantification tables .*pass one, e\.g\. stnmf info .*sample--unmicst_cell\.csv/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
