@@ -47,17 +47,17 @@ test('stnmf info (text) on Visium and CODEX names the platform, unit and filter 
   assert.equal(v.status, 0, v.stderr);
   assert.match(v.stdout, /^platform: +visium \(Space Ranger folder/m);
   assert.match(v.stdout, /^shape: +2,695 observations x 100 features$/m);
-  assert.match(v.stdout, /^coordinates: +px_fullres; x .* \(1 px_fullres = 0\.6147 µm\)$/m);
+  assert.match(v.stdout, /^coordinates: +px_fullres; x .* \(1 px_fullres = 0\.726\d µm\)$/m);
   const c = stnmf('info', shared('codex-crc-reg009/imaging_data.csv'));
   assert.equal(c.status, 0, c.stderr);
   assert.match(c.stdout, /^shape: +2,434 observations x 56 features$/m);
   assert.match(c.stdout, /^feature types: Protein 56$/m);
   assert.match(c.stdout, /^ {2}2 features \(HOECHST1, DRAQ5\): nuclear stain/m);
-  // A text matrix without coordinates: the orientation guess is stated, and --orientation fixes it.
+  // A text matrix without coordinates: the orientation is decided on evidence and stated.
   const seq = shared('seqfish-mouse-hippocampus/mmc6_counts.csv');
   const guess = stnmf('info', seq);
   assert.equal(guess.status, 0, guess.stderr);
-  assert.match(guess.stdout, /^note: +orientation obs-rows \(rows = observations\): assumed .*--orientation/m);
+  assert.match(guess.stdout, /^note: +orientation var-rows \(columns = observations, moderate\): row names look like gene symbols/m);
   const given = stnmf('info', seq, '--orientation', 'var-rows', '--json');
   assert.equal(given.status, 0, given.stderr);
   const g = JSON.parse(given.stdout);

@@ -70,7 +70,7 @@ test('bad inputs: missing columns, unmatched barcodes, duplicate features, negat
       return p;
     };
     const counts = w('counts.csv', ',g1,g2,g1\nc1,1,0,2\nc2,0,3,1\n');
-    await expectErr(readDataset(counts), /counts\.csv: column names \(features\): duplicate name "g1"/);
+    await expectErr(readDataset(counts), /counts\.csv: column names \(header\): duplicate name "g1"/);
     const neg = w('neg.csv', ',g1,g2\nc1,1,-2\nc2,0,3\n');
     await expectErr(readDataset(neg), /neg\.csv: values: expected non-negative values, found -2/);
     const frac = w('frac.csv', ',g1,g2\nc1,1,2.5\nc2,0,3\n');

@@ -11,6 +11,9 @@ import type { Csr } from '../linalg/csr.js';
 import { transposeCsr } from '../linalg/csr.js';
 import type { Dense } from '../linalg/dense.js';
 import { openAtomic, type WriteOptions } from './atomic.js';
+import { basename } from 'node:path';
+import type { Orientation } from './input-options.js';
+import { decideOrientation, OBS_ID_HEADER, VAR_ID_HEADER } from './orientation.js';
 import { forEachRecord, isNumeric, num, readSmallTable, unquote, type Delimiter } from './text.js';
 import { badFile, badInput, CsrBuilder, matchIds, q, requireUnique } from './util.js';
 
@@ -24,6 +27,13 @@ export interface MatrixTable {
   /** Smallest value seen (0 when all stored values are positive). */
   min: number;
   delimiter: Delimiter;
+  /** Header text of the label column (`''` for an empty corner or R layout), when there is one. */
+  idHeader?: string;
+  /**
+   * Columns kept out of X, by header (one string per row): named per-row attributes (x/y,
+   * in_tissue, array_row, ...) and columns holding text. Only read with a header.
+   */
+  side: Map<string, string[]>;
 }
 
 /** Options of {@link readMatrixTable}. */
@@ -31,72 +41,119 @@ export interface MatrixTableOptions {
   delimiter?: Delimiter;
   /** Whether the first record is a header; default: detected (non-numeric fields or an empty corner). */
   header?: boolean;
-  /** Whether the first column holds row labels; default: detected (non-numeric first field). */
+  /** Whether the first column holds row labels; default: detected (non-numeric first field, or an id header such as `cell_id`). */
   rowNames?: boolean;
+  /** Keep every column in X, even named attributes and text columns (default false). */
+  noSideColumns?: boolean;
+}
+
+/** Header texts that mark the first column as ids whatever its values (pandas `Unnamed: 0`, R `X`, `index`). */
+const ID_HEADER = /^(unnamed: ?0|index|rownames|row\.names|x1|\.\.\.1)$/i;
+/** Per-observation attributes that are never features, recognised in a matrix header. */
+const OBS_ATTRIBUTE = /^(in_tissue|array_row|array_col|fov|z|cell_area|nucleus_area|area|cell_size|total_counts|transcript_counts|n_counts|n_genes|n_genes_by_counts|ncount_rna|nfeature_rna|numi|leiden|louvain|seurat_clusters|sample|batch|slice|region)$/i;
+
+/** Index of the x and y columns named in a header, or undefined (both or neither). */
+function namedXY(h: string[], strict: boolean): [number, number] | undefined {
+  const xr = strict ? MATRIX_X_NAMES : X_NAMES;
+  const yr = strict ? MATRIX_Y_NAMES : Y_NAMES;
+  const xi = h.findIndex((n) => xr.test(n));
+  const yi = h.findIndex((n) => yr.test(n));
+  return xi >= 0 && yi >= 0 ? [xi, yi] : undefined;
 }
 
 /**
  * Streams a numeric matrix table. Header and row-label column are detected unless given; an R
- * style header with one field fewer than the data rows (no corner cell) is accepted. Row labels
- * in single or double quotes are unquoted.
+ * style header with one field fewer than the data rows (no corner cell) is accepted; a first
+ * header cell naming ids (`cell_id`, `barcode`, `gene`, `Unnamed: 0`, ...) marks the label
+ * column even when the ids are integers (pandas `to_csv`). Named per-row attributes (x/y
+ * columns, in_tissue, array_row, ...) and text columns are kept out of X in `side`, so a
+ * coordinate column is never read as counts. Row labels in single or double quotes are unquoted.
  */
 export async function readMatrixTable(path: string, opts: MatrixTableOptions = {}): Promise<MatrixTable> {
+  // Pre-scan: the header and a few records decide the layout before the stream.
+  const head: string[][] = [];
+  await forEachRecord(path, (f) => head.push(f) < 20, { delimiter: opts.delimiter });
+  const f0 = head[0];
+  const isHeader = opts.header ?? (f0[0] === '' || f0.slice(1).some((s) => s !== '' && !isNumeric(s)) || (f0.length === 1 && !isNumeric(f0[0])));
+  const header = isHeader ? f0.map(unquote) : undefined;
+  const data0 = isHeader ? head[1] : head[0];
+  if (!data0) throw badFile(path, header ? 'header only, no data rows' : 'no data rows');
+  const rLayout = header !== undefined && header.length === data0.length - 1; // R: no corner cell
+  let hasLabels = opts.rowNames;
+  if (hasLabels === undefined) {
+    hasLabels =
+      !isNumeric(data0[0]) ||
+      rLayout ||
+      (header !== undefined && (header[0] === '' || ID_HEADER.test(header[0]) || OBS_ID_HEADER.test(header[0]) || VAR_ID_HEADER.test(header[0])));
+  }
+  const first = hasLabels ? 1 : 0;
+  const fieldCount = data0.length;
+  // Header name of each record field (R layout: the header lacks the label column's cell).
+  const fieldName = (j: number): string | undefined => (header ? (rLayout ? header[j - 1] : header[j]) : undefined);
+  const sideIdx: number[] = [];
+  if (header && !opts.noSideColumns) {
+    const names = Array.from({ length: fieldCount }, (_, j) => (j < first ? '' : fieldName(j) ?? ''));
+    const xy = namedXY(names, true);
+    for (let j = first; j < fieldCount; j++) {
+      const n = names[j];
+      // A text column: every scanned row non-numeric (one odd value is a data error, reported as such).
+      const rows = head.slice(isHeader ? 1 : 0);
+      const text = rows.length >= 3 && rows.every((r) => r[j] !== undefined && r[j] !== '' && r[j] !== 'NA' && !isNumeric(r[j]));
+      if ((xy && (j === xy[0] || j === xy[1])) || OBS_ATTRIBUTE.test(n) || text) sideIdx.push(j);
+    }
+  }
+  const isSide = new Uint8Array(fieldCount);
+  for (const j of sideIdx) isSide[j] = 1;
+  const valueIdx: number[] = [];
+  for (let j = first; j < fieldCount; j++) if (!isSide[j]) valueIdx.push(j);
+  const width = valueIdx.length;
+  const side = new Map<string, string[]>(sideIdx.map((j) => [fieldName(j) ?? String(j), []]));
+  const sideCols = sideIdx.map((j) => side.get(fieldName(j) ?? String(j))!);
+
   const b = new CsrBuilder();
-  let header: string[] | undefined;
   let rowNames: string[] | undefined;
-  let hasLabels: boolean | undefined = opts.rowNames;
-  let width = -1; // value fields per record
   let integer = true;
   let min = 0;
   const res = await forEachRecord(
     path,
     (f, rec, lineNo) => {
-      if (rec === 1) {
-        const isHeader = opts.header ?? (f[0] === '' || f.slice(1).some((s) => s !== '' && !isNumeric(s)) || (f.length === 1 && !isNumeric(f[0])));
-        if (isHeader) {
-          header = f;
-          return;
-        }
-      }
-      if (hasLabels === undefined) {
-        hasLabels = !isNumeric(f[0]) || (header !== undefined && (header[0] === '' || header.length === f.length - 1));
-      }
-      const first = hasLabels ? 1 : 0;
-      if (width < 0) width = f.length - first;
-      else if (f.length - first !== width) {
+      if (rec === 1 && isHeader) return;
+      if (f.length !== fieldCount) {
         // A trailing delimiter yields one empty extra field; tolerate it.
-        if (!(f.length - first === width + 1 && f[f.length - 1] === '')) {
-          throw badFile(path, `line ${lineNo}: expected ${width + first} fields, found ${f.length}`);
+        if (!(f.length === fieldCount + 1 && f[f.length - 1] === '')) {
+          throw badFile(path, `line ${lineNo}: expected ${fieldCount} fields, found ${f.length}`);
         }
       }
       if (hasLabels) (rowNames ??= []).push(unquote(f[0]));
-      for (let j = 0; j < width; j++) {
-        const s = f[first + j];
+      for (let k = 0; k < width; k++) {
+        const s = f[valueIdx[k]];
         const v = num(s);
         if (v !== v) {
-          const col = header ? header[header.length - width + j] : `${j + 1 + first}`;
+          const col = fieldName(valueIdx[k]) ?? `${valueIdx[k] + 1}`;
           throw badInput(path, `line ${lineNo}, column ${q(col)}: expected a number, found ${q(s)}`);
         }
         if (v !== 0) {
-          b.push(j, v);
+          b.push(k, v);
           if (integer && v !== Math.round(v)) integer = false;
           if (v < min) min = v;
         }
       }
+      for (let k = 0; k < sideIdx.length; k++) sideCols[k].push(unquote(f[sideIdx[k]] ?? ''));
       b.endRow();
     },
     { delimiter: opts.delimiter },
   );
-  if (width < 0) throw badFile(path, header ? 'header only, no data rows' : 'no data rows');
   let colNames: string[] | undefined;
   if (header) {
-    if (header.length === width + (hasLabels ? 1 : 0)) colNames = header.slice(hasLabels ? 1 : 0).map(unquote);
-    else if (header.length === width) colNames = header.map(unquote);
-    else if (header.length === width + 1 + (hasLabels ? 1 : 0) && header[header.length - 1] === '') {
-      colNames = header.slice(hasLabels ? 1 : 0, -1).map(unquote);
-    } else throw badFile(path, `header has ${header.length} fields but data rows have ${width} values${hasLabels ? ' plus a label' : ''}`);
+    const expected = rLayout ? fieldCount - 1 : fieldCount;
+    const trailing = header.length === expected + 1 && header[header.length - 1] === '';
+    if (header.length !== expected && !trailing) {
+      throw badFile(path, `header has ${header.length} fields but data rows have ${fieldCount - first} values${hasLabels ? ' plus a label' : ''}`);
+    }
+    colNames = valueIdx.map((j) => fieldName(j)!);
   }
-  return { rowNames, colNames, X: b.build(width), integer, min, delimiter: res.delimiter };
+  const idHeader = hasLabels && header ? (rLayout ? '' : header[0]) : undefined;
+  return { rowNames, colNames, X: b.build(width), integer, min, delimiter: res.delimiter, idHeader, side };
 }
 
 /** A coordinate table: optional labels, x and y, and any further columns. */
@@ -108,17 +165,34 @@ export interface CoordTable {
   extra: Map<string, Column>;
   xName: string;
   yName: string;
+  /** Unit stated by the column names (`x_um`, `pxl_col_in_fullres`, `x_global_px`), else undefined. */
+  unitHint?: CoordinateUnit;
 }
 
-const LABEL_NAMES = /^(|barcode|barcodes|spot|spots|cell|cells|cell_id|cellid|cell_ids|id|object|entityid|index|bead|beads|name)$/i;
-const X_NAMES = /^(x|xcoord|x_coord|x_centroid|center_x|centroid_x|centerx|imagecol|pxl_col_in_fullres|global_x|x_global_px|centerx_global_px|x_location|pos_x|col|coord_x)$/i;
-const Y_NAMES = /^(y|ycoord|y_coord|y_centroid|center_y|centroid_y|centery|imagerow|pxl_row_in_fullres|global_y|y_global_px|centery_global_px|y_location|pos_y|row|coord_y)$/i;
+const LABEL_NAMES = /^(|barcode|barcodes|spot|spots|cell|cells|cell_id|cellid|cell_ids|cell_name|id|object|entityid|index|bead|beads|name|unnamed: ?0)$/i;
+const X_CORE = 'x|xcoord|x_coord|x_centroid|center_x|centroid_x|centerx|imagecol|pxl_col_in_fullres|global_x|x_global_px|centerx_global_px|x_location|pos_x|coord_x|sdimx|x_um|x_px|spatial_x|x_position';
+const Y_CORE = 'y|ycoord|y_coord|y_centroid|center_y|centroid_y|centery|imagerow|pxl_row_in_fullres|global_y|y_global_px|centery_global_px|y_location|pos_y|coord_y|sdimy|y_um|y_px|spatial_y|y_position';
+const X_NAMES = new RegExp(`^(${X_CORE}|col)$`, 'i');
+const Y_NAMES = new RegExp(`^(${Y_CORE}|row)$`, 'i');
+// In a count matrix header a bare `row`/`col` could be anything; only the specific names count.
+const MATRIX_X_NAMES = new RegExp(`^(${X_CORE})$`, 'i');
+const MATRIX_Y_NAMES = new RegExp(`^(${Y_CORE})$`, 'i');
+
+/** The unit a coordinate column's name states (`_um`, `µm`, `micron` → um; `px`, `pxl`, `pixel`, `image` → px). */
+export function unitFromColumnName(name: string): CoordinateUnit | undefined {
+  if (/(^|_)um$|µm|micron/i.test(name)) return 'um';
+  if (/(^|_)px$|_px_|pxl|pixel|^image(col|row)$/i.test(name)) return 'px';
+  return undefined;
+}
 
 /**
  * Reads a coordinates table. Columns are chosen by name when there is a header (label:
- * `barcode`, `spot`, `cell`, `ID`, empty corner...; x: `x`, `xcoord`, `x_centroid`, `center_x`,
- * `imagecol`...), otherwise label = first column if it is not numeric and x, y = the next two
- * numeric columns.
+ * `barcode`, `spot`, `cell_id`, empty corner...; x: `x`, `x_centroid`, `sdimx`, `center_x`,
+ * `imagecol`, `pxl_col_in_fullres`...). Without a name match, x and y are taken by position only
+ * when they are the only two numeric columns: a header-less Space Ranger positions list
+ * (barcode, in_tissue, array_row, array_col, pxl_row, pxl_col) is recognised as such, and any
+ * other table with more numeric columns is refused rather than reading `in_tissue`/`array_row`
+ * as x/y. Coordinates may be negative or zero. Repeated labels are an error.
  */
 export async function readCoordinates(path: string, opts: { delimiter?: Delimiter; x?: string; y?: string; label?: string } = {}): Promise<CoordTable> {
   const first = await readSmallTable(path, { delimiter: opts.delimiter, header: false });
@@ -128,12 +202,20 @@ export async function readCoordinates(path: string, opts: { delimiter?: Delimite
   // Header when the first row has more non-numeric fields than the second (or an empty corner).
   const nonNum = (r: string[]) => r.filter((s) => !isNumeric(s)).length;
   const isHeader = r0[0] === '' || (rows0.length > 1 ? nonNum(r0) > nonNum(rows0[1]) : nonNum(r0) === r0.length);
-  const header = isHeader ? r0.map(unquote) : undefined;
+  let header = isHeader ? r0.map(unquote) : undefined;
   const rows = header ? rows0.slice(1) : rows0;
   if (rows.length === 0) throw badFile(path, 'header only, no rows');
   const ncol = Math.max(...rows.map((r) => r.length));
-  const names = header ?? Array.from({ length: ncol }, (_, i) => `column_${i + 1}`);
+  // R's write.csv header lacks the row-name column's cell.
+  if (header && header.length === ncol - 1) header = [''].concat(header);
   const numericCol = (j: number) => rows.every((r) => r[j] !== undefined && isNumeric(r[j]));
+  let names = header ?? Array.from({ length: ncol }, (_, i) => `column_${i + 1}`);
+  let unitHint: CoordinateUnit | undefined;
+  if (!header && ncol === 6 && !numericCol(0) && [1, 2, 3, 4, 5].every(numericCol) && rows.every((r) => r[1] === '0' || r[1] === '1')) {
+    // Space Ranger < 2.0 tissue_positions_list.csv (formats.md §1.3).
+    names = ['barcode', 'in_tissue', 'array_row', 'array_col', 'pxl_row_in_fullres', 'pxl_col_in_fullres'];
+    header = names;
+  }
   const find = (re: RegExp, given?: string) => {
     if (given !== undefined) {
       const j = names.indexOf(given);
@@ -153,8 +235,11 @@ export async function readCoordinates(path: string, opts: { delimiter?: Delimite
     if (numeric.length < 2) {
       throw badFile(path, `missing columns: expected x and y coordinates (by name or two numeric columns), found columns ${names.join(', ')}`);
     }
+    if (numeric.length > 2) {
+      throw badFile(path, `cannot tell which columns hold x and y: ${numeric.length} numeric columns (${numeric.map((j) => names[j]).join(', ')}) and none named x/y, x_centroid/y_centroid, sdimx/sdimy, pxl_col_in_fullres/pxl_row_in_fullres...; rename the coordinate columns x and y`);
+    }
     [xi, yi] = [numeric[0], numeric[1]];
-  }
+  } else unitHint = unitFromColumnName(names[xi]) ?? unitFromColumnName(names[yi]);
   const n = rows.length;
   const x = new Float64Array(n);
   const y = new Float64Array(n);
@@ -162,16 +247,17 @@ export async function readCoordinates(path: string, opts: { delimiter?: Delimite
     x[i] = num(rows[i][xi] ?? '');
     y[i] = num(rows[i][yi] ?? '');
     if (!Number.isFinite(x[i]) || !Number.isFinite(y[i])) {
-      throw badInput(path, `row ${i + 1 + (header ? 1 : 0)}: columns ${q(names[xi])}/${q(names[yi])}: expected numbers, found ${q(rows[i][xi])}, ${q(rows[i][yi])}`);
+      throw badInput(path, `row ${i + 1 + (isHeader ? 1 : 0)}: columns ${q(names[xi])}/${q(names[yi])}: expected numbers, found ${q(rows[i][xi])}, ${q(rows[i][yi])}`);
     }
   }
   const labels = li >= 0 ? rows.map((r) => unquote(r[li])) : undefined;
+  if (labels) requireUnique(path, `column ${q(names[li] || '(first)')} (observation ids)`, labels);
   const extra = new Map<string, Column>();
   for (let j = 0; j < ncol; j++) {
     if (j === li || j === xi || j === yi) continue;
     extra.set(names[j], columnFromStrings(rows.map((r) => unquote(r[j] ?? ''))));
   }
-  return { labels, x, y, extra, xName: names[xi], yName: names[yi] };
+  return { labels, x, y, extra, xName: names[xi], yName: names[yi], unitHint };
 }
 
 /** A typed column from text: numbers when every value parses (empty = NaN), else strings. */
@@ -192,11 +278,11 @@ export function columnFromStrings(values: string[]): Column {
 
 /** Options of {@link readCsvDataset}. */
 export interface CsvDatasetOptions extends MatrixTableOptions {
-  /** `obs-rows`: observations are rows (Python convention); `var-rows`: features are rows (10x/R). Default: decided from the coordinates file, else `obs-rows`. */
-  orientation?: 'obs-rows' | 'var-rows';
-  /** Coordinates file joined by label (or by order when it has no labels). */
+  /** `obs-rows`: observations are rows (Python convention); `var-rows`: features are rows (10x/R). Default: decided on evidence ({@link decideOrientation}) or refused. */
+  orientation?: Orientation;
+  /** Coordinates file joined by id (or by row order when neither side has ids). */
   coords?: string;
-  /** Unit of the coordinates (default `unknown`). */
+  /** Unit of the coordinates (default: what the coordinate column names state, else `unknown`). */
   coordinateUnit?: CoordinateUnit;
   /** Micrometres per coordinate unit, when known. */
   micronsPerUnit?: number;
@@ -206,49 +292,66 @@ export interface CsvDatasetOptions extends MatrixTableOptions {
   counts?: boolean;
   /** Platform name recorded in meta (default `csv`). */
   platform?: string;
+  /** Feature names of another input, used as orientation evidence (siid, multiomics). */
+  otherFeatures?: readonly string[];
 }
+
+/** How a matrix's observations got their coordinates, recorded in `uns.reader.id_join`. */
+export type IdJoin = 'id' | 'row-order' | 'same-table' | 'none';
 
 /**
  * Reads a delimited matrix (+ optional coordinates and annotation tables) as a Dataset.
- * Orientation is reported in `uns.reader`: with a coordinates file the side whose labels (or
- * count) match the coordinates is taken as observations.
+ * Orientation: `opts.orientation`, else decided on evidence (names, id header, positions ids,
+ * named attribute columns) and refused with a one-line error when the evidence is weak or
+ * contradictory. `uns.reader` records `orientation`, `confidence`, `reason` (the evidence),
+ * `id_join` and its `join_reason`.
  */
 export async function readCsvDataset(path: string, opts: CsvDatasetOptions = {}): Promise<Dataset> {
   const t = await readMatrixTable(path, opts);
   if (t.min < 0) throw badInput(path, `values: expected non-negative values, found ${t.min}`);
   if (opts.counts && !t.integer) throw badInput(path, 'values: expected integer counts, found non-integer values');
+  // Names on either axis become obs or var names: repeats are an error whichever way it is read.
+  if (t.rowNames) requireUnique(path, 'row names (first column)', t.rowNames);
+  if (t.colNames) requireUnique(path, 'column names (header)', t.colNames);
   const coords = opts.coords ? await readCoordinates(opts.coords) : undefined;
+  const sideXY = namedXY([...t.side.keys()], true);
+  const attrCols = [...t.side.keys()].filter((k, j) => OBS_ATTRIBUTE.test(k) || (sideXY !== undefined && (j === sideXY[0] || j === sideXY[1])));
   let orientation = opts.orientation;
-  let reason = 'given';
+  let reason = `given (--orientation ${orientation})`;
+  let confidence = 'given';
   if (!orientation) {
-    if (coords?.labels && (t.rowNames || t.colNames)) {
-      const set = new Set(coords.labels);
-      const hitR = (t.rowNames ?? []).filter((s) => set.has(s)).length;
-      const hitC = (t.colNames ?? []).filter((s) => set.has(s)).length;
-      orientation = hitC > hitR ? 'var-rows' : 'obs-rows';
-      reason = `coordinate labels match ${Math.max(hitR, hitC)} ${hitC > hitR ? 'column' : 'row'} names`;
-    } else if (coords) {
-      const n = coords.x.length;
-      if (n === t.X.rows && n !== t.X.cols) orientation = 'obs-rows';
-      else if (n === t.X.cols && n !== t.X.rows) orientation = 'var-rows';
-      else if (n === t.X.rows) orientation = 'obs-rows';
-      else {
-        throw badInput(opts.coords!, `has ${n} rows but the matrix ${path} is ${t.X.rows} x ${t.X.cols}; cannot match observations`);
-      }
-      reason = `coordinates have ${n} rows = number of matrix ${orientation === 'obs-rows' ? 'rows' : 'columns'}`;
-    } else {
-      orientation = 'obs-rows';
-      reason = 'assumed (no coordinates to decide; pass orientation to override)';
+    const dec = decideOrientation({
+      rowNames: t.rowNames,
+      colNames: t.colNames,
+      nRows: t.X.rows,
+      nCols: t.X.cols,
+      idHeader: t.idHeader,
+      obsIds: coords?.labels,
+      obsIdsFrom: opts.coords ? basename(opts.coords) : undefined,
+      obsCount: coords && !coords.labels ? coords.x.length : undefined,
+      obsAttributeColumns: attrCols,
+      otherFeatures: opts.otherFeatures,
+    });
+    if (!dec.orientation) {
+      const looked = dec.reasons.join('; ');
+      throw badInput(
+        path,
+        `cannot tell whether rows are observations or features (${dec.confidence} evidence: ${looked}); pass --orientation obs-rows (one row per cell/spot) or --orientation var-rows (one row per gene)`,
+      );
     }
+    orientation = dec.orientation;
+    confidence = dec.confidence;
+    reason = dec.reasons.join('; ');
   }
-  const X = orientation === 'obs-rows' ? t.X : transposeCsr(t.X);
-  let obsNames = orientation === 'obs-rows' ? t.rowNames : t.colNames;
-  let varNames = orientation === 'obs-rows' ? t.colNames : t.rowNames;
-  if (!obsNames) obsNames = coords?.labels && coords.labels.length === X.rows ? coords.labels : Array.from({ length: X.rows }, (_, i) => String(i));
+  const obsRows = orientation === 'obs-rows';
+  const X = obsRows ? t.X : transposeCsr(t.X);
+  let obsNames = obsRows ? t.rowNames : t.colNames;
+  const obsHaveIds = obsNames !== undefined;
+  let varNames = obsRows ? t.colNames : t.rowNames;
+  if (!obsNames) {
+    obsNames = coords?.labels && coords.labels.length === X.rows ? coords.labels : Array.from({ length: X.rows }, (_, i) => String(i));
+  }
   varNames ??= Array.from({ length: X.cols }, (_, i) => `feature_${i + 1}`);
-  requireUnique(path, orientation === 'obs-rows' ? 'column names (features)' : 'row names (features)', varNames);
-  requireUnique(path, orientation === 'obs-rows' ? 'row names (observations)' : 'column names (observations)', obsNames);
-
   const d: Dataset = {
     X,
     obs: frame(obsNames),
@@ -257,18 +360,75 @@ export async function readCsvDataset(path: string, opts: CsvDatasetOptions = {})
     varm: {},
     obsp: {},
     layers: {},
-    uns: { reader: { format: 'delimited', orientation, reason, delimiter: t.delimiter } },
+    uns: { reader: { format: 'delimited', orientation, confidence, reason, delimiter: t.delimiter, id_join: 'none' as IdJoin } },
     meta: { platform: opts.platform ?? 'csv', source: path, filtered: [] },
   };
-  if (coords && opts.coords) attachCoordinates(d, coords, opts.coords, path, opts.coordinateUnit ?? 'unknown', opts.micronsPerUnit);
+  const reader = d.uns.reader as Record<string, unknown>;
+  // Side columns (named attributes, text) belong to whichever axis the rows are.
+  const sideFrame = obsRows ? d.obs : d.var;
+  for (const [k, v] of t.side) {
+    if (obsRows && sideXY && (k === [...t.side.keys()][sideXY[0]] || k === [...t.side.keys()][sideXY[1]])) continue;
+    if (!sideFrame.columns.has(k)) sideFrame.columns.set(k, columnFromStrings(v));
+  }
+  const textCols = [...t.side.keys()].filter((k) => !attrCols.includes(k));
+  if (textCols.length > 0) {
+    d.meta.filtered.push({ axis: 'features', what: textCols.join(', '), count: textCols.length, why: `text columns, not numbers: kept in ${obsRows ? 'obs' : 'var'}` });
+  }
+  if (sideXY && obsRows && !coords) {
+    const keys = [...t.side.keys()];
+    const xName = keys[sideXY[0]];
+    const yName = keys[sideXY[1]];
+    const own: CoordTable = { labels: undefined, x: parseCoords(path, xName, t.side.get(xName)!), y: parseCoords(path, yName, t.side.get(yName)!), extra: new Map(), xName, yName, unitHint: unitFromColumnName(xName) ?? unitFromColumnName(yName) };
+    attachCoordinates(d, own, path, path, opts.coordinateUnit ?? own.unitHint ?? 'unknown', opts.micronsPerUnit);
+    reader.id_join = 'same-table';
+    reader.join_reason = `coordinates from the matrix's own columns ${q(xName)}/${q(yName)}`;
+  }
+  if (coords && opts.coords) {
+    if (coords.labels && obsHaveIds) {
+      reader.id_join = 'id';
+      reader.join_reason = `positions joined by id (${basename(opts.coords)} column of ids)`;
+    } else {
+      if (coords.x.length !== X.rows) {
+        throw badInput(opts.coords, `has ${coords.x.length} rows and ${coords.labels ? 'the matrix has no observation ids' : 'no id column'}, so it must match ${path} row for row, but the matrix has ${X.rows} observations`);
+      }
+      reader.id_join = 'row-order';
+      reader.join_reason = coords.labels ? `the matrix has no observation ids: names and positions taken from ${basename(opts.coords)} in row order` : `${basename(opts.coords)} has no id column: joined in row order`;
+      if (!coords.labels) checkSpotIds(opts.coords, obsNames, coords);
+      coords.labels = undefined;
+    }
+    attachCoordinates(d, coords, opts.coords, path, opts.coordinateUnit ?? coords.unitHint ?? 'unknown', opts.micronsPerUnit);
+  }
   for (const a of opts.annotations ?? []) await attachAnnotations(d, a);
   return d;
+}
+
+function parseCoords(path: string, name: string, vals: string[]): Float64Array {
+  const out = new Float64Array(vals.length);
+  for (let i = 0; i < vals.length; i++) {
+    out[i] = num(vals[i]);
+    if (!Number.isFinite(out[i])) throw badInput(path, `row ${i + 1}, column ${q(name)}: expected a coordinate, found ${q(vals[i])}`);
+  }
+  return out;
+}
+
+/**
+ * ST spot ids encode the position (`13.064x6.086`): when a positions table without ids is joined
+ * by row order, the ids must agree with it, else the row orders differ.
+ */
+function checkSpotIds(coordPath: string, names: readonly string[], c: CoordTable): void {
+  if (!names.every((s) => /^\d+(\.\d+)?x\d+(\.\d+)?$/.test(s))) return;
+  for (let i = 0; i < names.length; i++) {
+    const [sx, sy] = names[i].split('x').map(Number);
+    if (Math.abs(sx - c.x[i]) > 1e-3 * Math.max(1, Math.abs(sx)) || Math.abs(sy - c.y[i]) > 1e-3 * Math.max(1, Math.abs(sy))) {
+      throw badInput(coordPath, `row ${i + 1} is (${c.x[i]}, ${c.y[i]}) but the matrix's spot id in that row is ${q(names[i])}: the row orders differ; add an id column`);
+    }
+  }
 }
 
 /**
  * Joins a coordinate table to a dataset (by label when the table has labels, else by order) and
  * sets `obsm.spatial` = [x, y]; the table's other columns go to obs. Observations missing from
- * the table are an error naming both files.
+ * the table are an error naming both files. Negative and zero coordinates are legal.
  */
 export function attachCoordinates(d: Dataset, c: CoordTable, coordPath: string, matrixPath: string, unit: CoordinateUnit, micronsPerUnit?: number): void {
   const n = d.obs.index.length;
@@ -295,6 +455,7 @@ export function attachCoordinates(d: Dataset, c: CoordTable, coordPath: string, 
   }
   d.meta.coordinateUnit = unit;
   if (micronsPerUnit !== undefined) d.meta.micronsPerUnit = micronsPerUnit;
+  else if (unit === 'um') d.meta.micronsPerUnit = 1;
 }
 
 function takeByMap(c: Column, map: Int32Array): Column {

@@ -6,7 +6,10 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import type { Dataset } from '../dataset.js';
-import { readCsvDataset, type CsvDatasetOptions } from './csv.js';
+import { attachAnnotations, attachCoordinates, readCoordinates, readCsvDataset, type CsvDatasetOptions, type IdJoin } from './csv.js';
+import { findTableFolder } from './folder-layout.js';
+import type { ReaderOptions } from './input-options.js';
+import { applyUnitOptions, describeUnits, type UnitReport } from './units.js';
 import { getDataset, has, looksLikeHdf5, openH5 } from './h5.js';
 import { readH5ad } from './h5ad.js';
 import { findMexFiles, readMex } from './mex.js';
@@ -33,6 +36,9 @@ export { readH5ad, writeH5ad, type H5adWriteOptions } from './h5ad.js';
 export { readNpy, writeNpy, parseNpy, encodeNpy, npyToDense, npyToFloat64, type NpyArray, type NpyDescr } from './npy.js';
 export { writeFileAtomic, openAtomic, withAtomicPath, type WriteOptions, type AtomicWriter } from './atomic.js';
 export { checkRadius, coordinateScale } from './radius.js';
+export { requireMicrons, lengthUnitLabel, describeUnits, applyUnitOptions, inferUnits, detectLattice, scaleFromVisiumArray, VISIUM_PITCH_UM, ST_PITCH_UM, type UnitReport, type UnitSource } from './units.js';
+export { decideOrientation, looksTransposed, nameKind, type OrientationDecision, type OrientationEvidence } from './orientation.js';
+export { findTableFolder, type TableFolder } from './folder-layout.js';
 export { readCosmx, COSMX_UM_PER_PX, type CosmxOptions } from './cosmx.js';
 export { readLoom, type LoomOptions } from './loom.js';
 export { readMerscope } from './merscope.js';
@@ -67,11 +73,15 @@ export interface Detection {
   reason: string;
 }
 
-/** Options of {@link readDataset}: the platform override plus the options of the chosen reader. */
-export interface ReadOptions extends CsvDatasetOptions {
+/**
+ * Options of {@link readDataset}: the input contract's {@link ReaderOptions} (platform, coords,
+ * coordinateUnit, micronsPerUnit, orientation, allFeatures; honoured for every platform) plus
+ * the options of particular readers.
+ */
+export interface ReadOptions extends Omit<CsvDatasetOptions, 'platform' | 'coordinateUnit' | 'orientation' | 'coords' | 'micronsPerUnit'>, ReaderOptions {
   /** Skip detection and use this reader. */
   platform?: Platform;
-  /** 10x readers: keep only Gene Expression features (default true). */
+  /** 10x readers: keep only Gene Expression features (default true; `allFeatures` sets false). */
   gexOnly?: boolean;
   /** Visium: `px` (default) or `um` coordinates. */
   coordinates?: 'px' | 'um';
@@ -101,7 +111,13 @@ export async function detectPlatform(path: string): Promise<Detection> {
     const sb = findSteinbockFiles(path);
     if (sb) return { platform: 'imc', reason: `steinbock IMC folder (intensities/ + regionprops/, ${sb.length} image${sb.length > 1 ? 's' : ''})` };
     if (findMexFiles(path)) return { platform: 'mex', reason: 'Matrix Market folder (matrix.mtx + features/genes + barcodes)' };
-    throw badFile(path, 'folder not recognised: expected a Xenium, Space Ranger (Visium / Visium HD), MERSCOPE, CosMx, Slide-seq, steinbock (IMC) or MEX folder');
+    const tf = findTableFolder(path);
+    if (tf) {
+      const inner = await detectPlatform(tf.matrix);
+      const side = [tf.coords, ...tf.annotations].filter((f): f is string => f !== undefined).map((f) => f.slice(path.length).replace(/^\/+/, ''));
+      return { platform: inner.platform, reason: `${tf.kind === 'mcmicro' ? 'MCMICRO project' : 'folder of tables'}: ${tf.matrix.slice(path.length).replace(/^\/+/, '')} (${inner.reason})${side.length ? ' + ' + side.join(' + ') : ''}` };
+    }
+    throw badFile(path, 'folder not recognised: expected a Xenium, Space Ranger (Visium / Visium HD), MERSCOPE, CosMx, Slide-seq, steinbock (IMC) or MEX folder, or a folder with one matrix table (+ positions)');
   }
   if (statSync(path).size === 0) throw badFile(path, 'file is empty (0 bytes)');
   if (looksLikeHdf5(path)) {
@@ -138,41 +154,79 @@ export async function detectPlatform(path: string): Promise<Detection> {
  * `coords` for positions). `meta.platform` records the reader used.
  */
 export async function readDataset(path: string, opts: ReadOptions = {}): Promise<Dataset> {
+  // A folder of plain tables reads as its matrix + positions + metadata tables.
+  if (existsSync(path) && statSync(path).isDirectory() && (opts.platform === undefined || ['csv', 'codex', 'mibi', 'mcmicro'].includes(opts.platform))) {
+    const known = opts.platform ? undefined : await detectPlatform(path).catch(() => undefined);
+    const tf = known && !/^(folder of tables|MCMICRO project)/.test(known.reason) ? undefined : findTableFolder(path);
+    if (tf) {
+      const d = await readDataset(tf.matrix, { ...opts, coords: opts.coords ?? tf.coords, annotations: [...(opts.annotations ?? []), ...tf.annotations] });
+      d.meta.source = path;
+      return d;
+    }
+  }
   const platform = opts.platform ?? (await detectPlatform(path)).platform;
+  const gexOnly = opts.allFeatures ? false : opts.gexOnly;
+  let d: Dataset;
+  let coordsDone = false;
   switch (platform) {
     case 'xenium':
-      return readXenium(path, { gexOnly: opts.gexOnly });
+      d = await readXenium(path, { gexOnly });
+      break;
     case 'visium':
-      return readVisium(path, { gexOnly: opts.gexOnly, coordinates: opts.coordinates });
+      d = await readVisium(path, { gexOnly, coordinates: opts.coordinates });
+      break;
     case 'visium-hd':
-      return readVisiumHd(path, { gexOnly: opts.gexOnly, coordinates: opts.coordinates, binSize: opts.binSize });
+      d = await readVisiumHd(path, { gexOnly, coordinates: opts.coordinates, binSize: opts.binSize });
+      break;
     case '10x-h5':
-      return readTenxH5(path, { gexOnly: opts.gexOnly, genome: opts.genome });
+      d = await readTenxH5(path, { gexOnly, genome: opts.genome });
+      break;
     case 'mex':
-      return readMex(path, { gexOnly: opts.gexOnly });
+      d = await readMex(path, { gexOnly });
+      break;
     case 'h5ad':
-      return readH5ad(path);
+      d = await readH5ad(path);
+      break;
     case 'loom':
-      return readLoom(path, { coordinateUnit: opts.coordinateUnit === 'um' ? 'um' : 'px' });
+      d = await readLoom(path, { coordinateUnit: opts.coordinateUnit === 'um' ? 'um' : 'px' });
+      break;
     case 'cosmx':
-      return readCosmx(path, { micronsPerPixel: opts.micronsPerPixel });
+      d = await readCosmx(path, { micronsPerPixel: opts.micronsPerPixel ?? opts.micronsPerUnit });
+      break;
     case 'merscope':
-      return readMerscope(path);
+      d = await readMerscope(path);
+      break;
     case 'slide-seq':
-      return readSlideSeq(path, { micronsPerPixel: opts.micronsPerPixel });
+      d = await readSlideSeq(path, { micronsPerPixel: opts.micronsPerPixel ?? opts.micronsPerUnit });
+      break;
     case 'stereo-seq':
-      return readStereoSeq(path, { binSize: opts.binSize });
+      d = await readStereoSeq(path, { binSize: opts.binSize });
+      break;
     case 'imc':
-      return readSteinbock(path);
+      d = await readSteinbock(path);
+      break;
     case 'codex':
     case 'mibi':
     case 'mcmicro':
-      return readCellTable(path, { layout: platform });
+      d = await readCellTable(path, { layout: platform, keepNuclearStains: opts.allFeatures });
+      break;
     case 'csv':
-      return readCsvDataset(path, opts);
+      d = await readCsvDataset(path, { ...opts, platform: 'csv', micronsPerUnit: undefined, coordinateUnit: opts.coordinateUnit });
+      coordsDone = true;
+      break;
     default:
       throw badFile(path, `unknown platform ${JSON.stringify(platform)}`);
   }
+  if (opts.coords && !coordsDone) {
+    // Any reader's observations can take positions from a table, joined by id.
+    const c = await readCoordinates(opts.coords);
+    if (!c.labels && c.x.length !== d.X.rows) throw badFile(opts.coords, `has no id column and ${c.x.length} rows, but ${path} has ${d.X.rows} observations`);
+    attachCoordinates(d, c, opts.coords, path, opts.coordinateUnit ?? c.unitHint ?? 'unknown');
+    d.uns.reader = { ...((d.uns.reader as object) ?? {}), id_join: (c.labels ? 'id' : 'row-order') as IdJoin, join_reason: c.labels ? 'positions joined by id' : 'positions table has no id column: joined in row order' };
+    if (platform !== 'csv') for (const a of opts.annotations ?? []) await attachAnnotations(d, a);
+  }
+  applyUnitOptions(d, { coordinateUnit: opts.coordinateUnit, micronsPerUnit: opts.micronsPerUnit });
+  return d;
 }
 
 /** The `stnmf info` summary of a dataset (JSON keys fixed by issue 3). */
@@ -187,6 +241,12 @@ export interface DatasetInfo {
   extent: { xMin: number; xMax: number; yMin: number; yMax: number } | null;
   micronsPerUnit: number | null;
   filtered: Dataset['meta']['filtered'];
+  /** Which axis of the file held observations and on what evidence. */
+  orientation: { orientation: 'obs-rows' | 'var-rows'; confidence: string; reasons: string[] };
+  /** How observations got their positions: `id`, `row-order`, `same-table` (the matrix's own x/y columns), `reader` (the platform's layout), `none`. */
+  idJoin: { method: IdJoin | 'reader'; reason: string };
+  /** Unit, µm per unit, where the scale came from, or which flag sets it. */
+  units: UnitReport;
 }
 
 /** Summarises a dataset for `stnmf info` (platform, shape, feature types, extent, filters). */
@@ -223,6 +283,24 @@ export function describeDataset(d: Dataset): DatasetInfo {
     extent,
     micronsPerUnit: d.meta.micronsPerUnit ?? null,
     filtered: d.meta.filtered,
+    orientation: describeOrientation(d),
+    idJoin: describeJoin(d),
+    units: describeUnits(d),
   };
+}
+
+function describeOrientation(d: Dataset): DatasetInfo['orientation'] {
+  const r = d.uns.reader as { orientation?: string; confidence?: string; reason?: string } | undefined;
+  if (r?.orientation === 'obs-rows' || r?.orientation === 'var-rows') {
+    return { orientation: r.orientation, confidence: r.confidence ?? 'given', reasons: (r.reason ?? '').split('; ').filter((x) => x !== '') };
+  }
+  return { orientation: 'obs-rows', confidence: 'format', reasons: [`fixed by the ${d.meta.platform} format`] };
+}
+
+function describeJoin(d: Dataset): DatasetInfo['idJoin'] {
+  const r = d.uns.reader as { id_join?: IdJoin; join_reason?: string } | undefined;
+  if (!d.obsm.spatial) return { method: 'none', reason: 'no coordinates' };
+  if (r?.id_join && r.id_join !== 'none') return { method: r.id_join, reason: r.join_reason ?? '' };
+  return { method: 'reader', reason: `positions from the ${d.meta.platform} layout` };
 }
 export { encodeNpz, writeCsrNpz, type NpzMember } from './npz.js';

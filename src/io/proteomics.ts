@@ -11,8 +11,8 @@ import { columnFromStrings } from './csv.js';
 import { num, readSmallTable } from './text.js';
 import { badFile, badInput, CsrBuilder, makeUnique, q } from './util.js';
 
-/** Nuclear/DNA stains kept out of X (issue 3: HOECHST, DRAQ5, DAPI; MIBI dsDNA; IMC DNA1/2, Ir191/193). */
-export const NUCLEAR_STAIN = /^(hoechst\d*|draq\d+|dapi\d*|dna\d*|dsdna|ir19[13]|histone ?h3)$/i;
+/** Nuclear/DNA stains kept out of X (issue 3: HOECHST, DRAQ5, DAPI; MIBI dsDNA; IMC DNA1/2, Ir191/193; MCMICRO/CyCIF `DNA_1`, `Hoechst_2`, `DAPI_cycle3`). `--all-features` keeps them. */
+export const NUCLEAR_STAIN = /^(hoechst[\w\-.]*|draq\d+[\w\-.]*|dapi[\w\-.]*|dna([_\-.]?\d+)?([_\-.][\w\-.]*)?|dsdna|ir19[13]|histone ?h3)$/i;
 
 /** How a table's columns split into markers, coordinates and the rest. */
 interface Layout {

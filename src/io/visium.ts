@@ -17,6 +17,7 @@ import { findMexFiles, readMex } from './mex.js';
 import { readParquetColumns } from './parquet.js';
 import { readTenxH5 } from './tenx-h5.js';
 import { forEachRecord } from './text.js';
+import { scaleFromVisiumArray } from './units.js';
 import { badFile, badInput, matchIds, q, takeFrame } from './util.js';
 
 /** Options of {@link readVisium}. */
@@ -31,8 +32,12 @@ export interface VisiumOptions {
   gexOnly?: boolean;
 }
 
-/** Space Ranger's spot diameter on standard Visium (formats.md §1.3). */
-const SPOT_DIAMETER_UM = 55;
+/**
+ * The diameter `spot_diameter_fullres` spans: Space Ranger defines it as "a theoretical 65 µm
+ * spot" (the physical spots are 55 µm). 55 µm made distances 1.18x short; the lattice fit below
+ * (100 µm pitch) gives 0.7264 µm/px on visium-mouse-brain-seurat, = 65 / 89.47.
+ */
+const SPOT_DIAMETER_FULLRES_UM = 65;
 
 /** The Space Ranger `outs` folder inside `dir` (dir itself, or dir/outs), or undefined. */
 export function findVisiumRoot(dir: string): string | undefined {
@@ -142,12 +147,16 @@ export async function readVisium(dir: string, opts: VisiumOptions = {}): Promise
       throw badFile(sfPath, 'not valid JSON');
     }
   }
+  // µm per pixel: stated (HD), else the array lattice's 100 µm pitch, else the spot diameter.
+  const allXY = new Float64Array(2 * pos.barcode.length);
+  for (let i = 0; i < pos.barcode.length; i++) (allXY[2 * i] = pos.pxlCol[i]), (allXY[2 * i + 1] = pos.pxlRow[i]);
   const umPerPx =
     typeof scalefactors.microns_per_pixel === 'number'
       ? scalefactors.microns_per_pixel
-      : typeof scalefactors.spot_diameter_fullres === 'number' && scalefactors.spot_diameter_fullres > 0
-        ? SPOT_DIAMETER_UM / scalefactors.spot_diameter_fullres
-        : undefined;
+      : scaleFromVisiumArray(allXY, pos.arrayRow, pos.arrayCol) ??
+        (typeof scalefactors.spot_diameter_fullres === 'number' && scalefactors.spot_diameter_fullres > 0
+          ? SPOT_DIAMETER_FULLRES_UM / scalefactors.spot_diameter_fullres
+          : undefined);
   const toUm = opts.coordinates === 'um';
   if (toUm && umPerPx === undefined) throw badFile(sfPath, "cannot convert to µm: no 'microns_per_pixel' or 'spot_diameter_fullres'");
   const f = toUm ? umPerPx! : 1;

@@ -4,37 +4,19 @@
  */
 import { stat } from 'node:fs/promises';
 import { StnmfError } from '../../errors.js';
-import { describeDataset, detectPlatform, readDataset, type DatasetInfo, type Platform, type ReadOptions } from '../../io/index.js';
+import { describeDataset, detectPlatform, readDataset, type DatasetInfo, type ReadOptions } from '../../io/index.js';
 import type { Command } from '../command.js';
 import type { FlagSpec, ParsedArgs } from '../args.js';
+import { readerFlags, readerOptionsFromFlags } from '../reader-flags.js';
 
-/** Platforms accepted by `--platform` (the readers of `readDataset`). */
-export const PLATFORMS: readonly Platform[] = [
-  'xenium', 'visium', 'visium-hd', '10x-h5', 'mex', 'h5ad', 'loom', 'csv', 'codex', 'mibi', 'mcmicro', 'imc', 'cosmx', 'merscope', 'slide-seq', 'stereo-seq',
-];
+export { PLATFORMS } from '../reader-flags.js';
 
-/** Flags shared by `info` and `convert` that steer reading. */
-export const READ_FLAGS: Record<string, FlagSpec> = {
-  platform: { type: 'string', choices: PLATFORMS, help: 'skip detection and use this reader' },
-  coords: { type: 'string', help: 'coordinates table for a CSV/TSV matrix (joined by label, else by row order)' },
-  'coordinate-unit': { type: 'string', choices: ['um', 'px', 'unknown'], help: 'unit of --coords (default unknown)' },
-  orientation: { type: 'string', choices: ['obs-rows', 'var-rows'], help: 'CSV/TSV matrix: obs-rows = one row per cell/spot, var-rows = one row per gene (default: decided from --coords, else obs-rows)' },
-  'all-features': { type: 'boolean', help: '10x inputs: keep every feature type in X (default: Gene Expression only)' },
-  'bin-size': { type: 'int', help: 'Visium HD bin in µm (default 8); Stereo-seq GEM bin in DNBs (default 50)' },
-  'microns-per-pixel': { type: 'number', help: 'µm per pixel: CosMx (default 0.12), Slide-seq (no default)' },
-};
+/** Flags shared by `info` and `convert` that steer reading (see src/cli/reader-flags.ts). */
+export const READ_FLAGS: Record<string, FlagSpec> = readerFlags();
 
 /** Read options from the shared flags. */
 export function readOptions(f: ParsedArgs['flags']): ReadOptions {
-  const o: ReadOptions = {};
-  if (f.platform !== undefined) o.platform = f.platform as Platform;
-  if (f.coords !== undefined) o.coords = f.coords as string;
-  if (f['coordinate-unit'] !== undefined) o.coordinateUnit = f['coordinate-unit'] as 'um' | 'px' | 'unknown';
-  if (f.orientation !== undefined) o.orientation = f.orientation as 'obs-rows' | 'var-rows';
-  if (f['all-features']) o.gexOnly = false;
-  if (f['bin-size'] !== undefined) o.binSize = f['bin-size'] as number;
-  if (f['microns-per-pixel'] !== undefined) o.micronsPerPixel = f['microns-per-pixel'] as number;
-  return o;
+  return readerOptionsFromFlags(f);
 }
 
 /** Checks the single input path exists; a missing path is BAD_FILE (exit 3). */
@@ -58,11 +40,13 @@ export async function describePath(input: string, opts: ReadOptions): Promise<In
   const detected = opts.platform ? `given (--platform ${opts.platform})` : (await detectPlatform(input)).reason;
   const ds = await readDataset(input, opts);
   const notes: string[] = [];
-  // Text matrices: say which side was taken as observations, since it may have been a guess.
-  const r = ds.uns.reader as { orientation?: string; reason?: string } | undefined;
-  if (r?.orientation) notes.push(`orientation ${r.orientation} (${r.orientation === 'obs-rows' ? 'rows' : 'columns'} = observations): ${(r.reason ?? '').replace('pass orientation', 'pass --orientation')}`);
+  const info = describeDataset(ds);
+  const o = info.orientation;
+  if (o.confidence !== 'format') notes.push(`orientation ${o.orientation} (${o.orientation === 'obs-rows' ? 'rows' : 'columns'} = observations, ${o.confidence}): ${o.reasons.join('; ')}`);
+  if (info.idJoin.method === 'row-order') notes.push(`positions joined by row order: ${info.idJoin.reason}`);
   if (ds.obsm.spatial === undefined) notes.push('no coordinates (text matrices take them with --coords)');
-  return { path: input, detected, ...describeDataset(ds), notes };
+  else notes.push(`scale: ${info.units.note}`);
+  return { path: input, detected, ...info, notes };
 }
 
 function n(v: number): string {
