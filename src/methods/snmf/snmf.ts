@@ -6,7 +6,7 @@
  * Layer 2 (methods): no Node APIs.
  */
 import type { Dataset } from '../../dataset.js';
-import { StnmfError, throwIfAborted } from '../../errors.js';
+import { checkpoint, StnmfError } from '../../errors.js';
 import type { Csr, Dense, Kernels } from '../../linalg/index.js';
 import { nmf, type NmfOptions } from '../../nmf/index.js';
 import { checkPoints, knnQuery, type NeighborGraph } from '../../spatial/index.js';
@@ -235,7 +235,7 @@ export async function snmf(dataset: Dataset, options: SnmfOptions = {}): Promise
   progress?.({ stage: 'graphs', done: 0, total: 1 });
   const g = buildSpatialGraphs(coords.xy, { ...d, weightCap: options.weightCap }, coords);
   progress?.({ stage: 'graphs', done: 1, total: 1, detail: `${g.hybrid.indptr[n] / 2} edges` });
-  throwIfAborted(options.signal, 'snmf');
+  await checkpoint(options.signal, 'snmf');
 
   let W0: Dense;
   let H: Dense;
@@ -268,7 +268,7 @@ export async function snmf(dataset: Dataset, options: SnmfOptions = {}): Promise
     H = res.H;
     nmfInfo = { loss: res.loss, iterations: res.iterations, converged: res.converged, seconds: (Date.now() - t0) / 1000 };
   }
-  throwIfAborted(options.signal, 'snmf');
+  await checkpoint(options.signal, 'snmf');
 
   // Smooth the float64 view of W0 when the caller gave float64 factors (parity), else W0 itself.
   const source = options.factors?.W ?? W0;
