@@ -20,8 +20,8 @@ export const READ_FLAGS: Record<string, FlagSpec> = {
   'coordinate-unit': { type: 'string', choices: ['um', 'px', 'unknown'], help: 'unit of --coords (default unknown)' },
   orientation: { type: 'string', choices: ['obs-rows', 'var-rows'], help: 'CSV/TSV matrix: obs-rows = one row per cell/spot, var-rows = one row per gene (default: decided from --coords, else obs-rows)' },
   'all-features': { type: 'boolean', help: '10x inputs: keep every feature type in X (default: Gene Expression only)' },
-  'bin-size': { type: 'int', help: 'Visium HD bin in µm (default 8); Stereo-seq GEM bin in DNBs (default 50)' },
-  'microns-per-pixel': { type: 'number', help: 'µm per pixel: CosMx (default 0.12), Slide-seq (no default)' },
+  'bin-size': { type: 'int', min: 1, help: 'Visium HD bin in µm (default 8); Stereo-seq GEM bin in DNBs (default 50)' },
+  'microns-per-pixel': { type: 'number', exclusiveMin: 0, help: 'µm per pixel: CosMx (default 0.12), Slide-seq (no default)' },
 };
 
 /** Read options from the shared flags. */

@@ -715,7 +715,7 @@ export const viewCommand: Command = {
   usage: 'stnmf view <DIR|file.h5ad> [--port P] [--coords FILE] [--data FILE]',
   examples: ['stnmf view results/nmf-k8', 'stnmf view results/nmf-k8 --port 8080', 'stnmf view out/ --coords cells.csv.gz --data cell_feature_matrix.h5'],
   flags: {
-    port: { type: 'int', help: 'port on 127.0.0.1; 0 picks a free port', default: 0 },
+    port: { type: 'int', min: 0, max: 65535, help: 'port on 127.0.0.1; 0 picks a free port', default: 0 },
     coords: { type: 'string', help: 'coordinates (CSV id,x,y or a dataset) when the folder has none' },
     data: { type: 'string', help: 'count data (.h5/.h5ad) for colouring by gene when the folder has no result.h5ad' },
   },
