@@ -12,8 +12,9 @@ import { readH5ad } from './h5ad.js';
 import { findMexFiles, readMex } from './mex.js';
 import { detectCellTable, readCellTable } from './proteomics.js';
 import { readTenxH5 } from './tenx-h5.js';
-import { forEachRecord } from './text.js';
+import { forEachRecord, requireRegularFile } from './text.js';
 import { badFile } from './util.js';
+import { validateDataset } from './validate.js';
 import { findVisiumHdBins, findVisiumRoot, readVisium, readVisiumHd } from './visium.js';
 import { findXeniumFiles, readXenium } from './xenium.js';
 import { findCosmxFiles, isCosmxHeader, readCosmx } from './cosmx.js';
@@ -103,7 +104,7 @@ export async function detectPlatform(path: string): Promise<Detection> {
     if (findMexFiles(path)) return { platform: 'mex', reason: 'Matrix Market folder (matrix.mtx + features/genes + barcodes)' };
     throw badFile(path, 'folder not recognised: expected a Xenium, Space Ranger (Visium / Visium HD), MERSCOPE, CosMx, Slide-seq, steinbock (IMC) or MEX folder');
   }
-  if (statSync(path).size === 0) throw badFile(path, 'file is empty (0 bytes)');
+  if (requireRegularFile(path) === 0) throw badFile(path, 'file is empty (0 bytes)');
   if (looksLikeHdf5(path)) {
     const f = await openH5(path);
     try {
@@ -138,6 +139,11 @@ export async function detectPlatform(path: string): Promise<Detection> {
  * `coords` for positions). `meta.platform` records the reader used.
  */
 export async function readDataset(path: string, opts: ReadOptions = {}): Promise<Dataset> {
+  // One boundary check for every format (validate.ts): structure, finiteness, names, row counts.
+  return validateDataset(path, await readByPlatform(path, opts));
+}
+
+async function readByPlatform(path: string, opts: ReadOptions): Promise<Dataset> {
   const platform = opts.platform ?? (await detectPlatform(path)).platform;
   switch (platform) {
     case 'xenium':
