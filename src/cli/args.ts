@@ -25,6 +25,13 @@ export interface FlagSpec {
   max?: number;
   /** Value a number flag must be strictly greater than (e.g. 0 for a positive length). */
   exclusiveMin?: number;
+  /**
+   * The value names an input: `file` must be a regular file, `dataset` a regular file or a
+   * folder. Checked before the command runs, so a FIFO or device never blocks a reader.
+   */
+  input?: 'file' | 'dataset';
+  /** Values starting with this prefix are not paths (e.g. `obs:` for a column reference). */
+  notPathPrefix?: string;
 }
 
 /** Parsed flags and positionals. */

@@ -9,8 +9,10 @@
  * unwound after {@link FORCE_EXIT_MS}, the staging folders are removed here and the process
  * exits anyway, so Ctrl-C always takes effect within a second.
  */
+import { statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { StnmfError } from '../errors.js';
+import { requireRegularFile } from '../io/text.js';
 import { VERSION } from '../version.js';
 import { formatHelp, parseArgs } from './args.js';
 import type { Command, CommandContext } from './command.js';
@@ -135,6 +137,28 @@ function capThreads(cmd: Command, flags: Record<string, unknown>): void {
   }
 }
 
+/**
+ * Refuses input-path flags (declared `input` in the flag spec) that are missing or not regular
+ * files: a FIFO given to --w0 or --markers would otherwise block the reader forever.
+ */
+function checkInputPaths(cmd: Command, flags: Record<string, unknown>): void {
+  for (const [name, spec] of Object.entries(cmd.flags)) {
+    const v = flags[name];
+    if (!spec.input || typeof v !== 'string') continue;
+    if (spec.notPathPrefix && v.startsWith(spec.notPathPrefix)) continue;
+    if (spec.input === 'dataset') {
+      let dir = false;
+      try {
+        dir = statSync(v).isDirectory();
+      } catch {
+        dir = false;
+      }
+      if (dir) continue;
+    }
+    requireRegularFile(v, `${v} (--${name})`);
+  }
+}
+
 /** Runs the CLI with `argv` (without node and script); returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
@@ -159,6 +183,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     const args = parseArgs(cmd.name, rest, cmd.flags);
     capThreads(cmd, args.flags);
+    checkInputPaths(cmd, args.flags);
     await cmd.run(args, ctx);
     return 0;
   } catch (e) {

@@ -111,8 +111,8 @@ export const contrastiveCommand: Command = {
     'stnmf contrastive --target tumour.h5ad --background normal.h5ad --rank 10 --alpha 1 --loss poisson --intersect --batch-size 4096 --out bcnmf',
   ],
   flags: {
-    target: { type: 'string', required: true, help: 'target data set (any readable format; observations x features unless --features-in-rows)' },
-    background: { type: 'string', required: true, help: 'background data set with the same features' },
+    target: { type: 'string', input: 'dataset', required: true, help: 'target data set (any readable format; observations x features unless --features-in-rows)' },
+    background: { type: 'string', input: 'dataset', required: true, help: 'background data set with the same features' },
     'features-in-rows': { type: 'boolean', help: 'delimited tables store features as rows and observations as columns (the bcNMF demo layout)' },
     rank: { type: 'int', min: 1, short: 'k', required: true, help: 'number of factors K' },
     alpha: { type: 'number', min: 0, required: true, help: 'contrastive weight α >= 0 (0 = plain NMF of the target)' },

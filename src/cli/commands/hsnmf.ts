@@ -171,7 +171,7 @@ export const hsnmfCommand: Command = {
     'max-iter': { type: 'int', min: 1, default: 500, help: 'NMF iterations (hSNMF: 500)' },
     tol: { type: 'number', min: 0, default: 1e-4, help: 'NMF tolerance' },
     seed: { type: 'int', min: 0, default: 0, help: 'seed of NMF, Leiden and the silhouette subsample' },
-    gmt: { type: 'string', help: 'gene sets (GMT) for the marker over-representation score' },
+    gmt: { type: 'string', input: 'file', help: 'gene sets (GMT) for the marker over-representation score' },
     'min-cluster-size': { type: 'int', min: 1, default: 100, help: 'clusters with fewer cells get top-mean fallback markers' },
     subsample: { type: 'int', min: 1, default: 10000, help: 'cells in the stratified silhouette/DBI subsample' },
     labels: { type: 'string', help: 'obs column with reference labels (ARI, NMI)' },

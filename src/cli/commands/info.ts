@@ -16,7 +16,7 @@ export const PLATFORMS: readonly Platform[] = [
 /** Flags shared by `info` and `convert` that steer reading. */
 export const READ_FLAGS: Record<string, FlagSpec> = {
   platform: { type: 'string', choices: PLATFORMS, help: 'skip detection and use this reader' },
-  coords: { type: 'string', help: 'coordinates table for a CSV/TSV matrix (joined by label, else by row order)' },
+  coords: { type: 'string', input: 'dataset', help: 'coordinates table for a CSV/TSV matrix (joined by label, else by row order)' },
   'coordinate-unit': { type: 'string', choices: ['um', 'px', 'unknown'], help: 'unit of --coords (default unknown)' },
   orientation: { type: 'string', choices: ['obs-rows', 'var-rows'], help: 'CSV/TSV matrix: obs-rows = one row per cell/spot, var-rows = one row per gene (default: decided from --coords, else obs-rows)' },
   'all-features': { type: 'boolean', help: '10x inputs: keep every feature type in X (default: Gene Expression only)' },

@@ -88,7 +88,7 @@ const pseudoVisiumGenerator: Generator = {
   name: 'pseudo-visium',
   summary: 'turn a real single-cell slide (µm coordinates) into a Visium-like spot slide: cells.h5ad + spots.h5ad',
   flags: {
-    from: { type: 'string', help: 'the single-cell slide, any format stnmf reads (required)' },
+    from: { type: 'string', input: 'dataset', help: 'the single-cell slide, any format stnmf reads (required)' },
     'spot-diameter': { type: 'number', exclusiveMin: 0, default: 55, help: 'spot diameter in µm (Visium: 55)' },
     spacing: { type: 'number', exclusiveMin: 0, default: 100, help: 'centre-to-centre spot distance in µm (Visium: 100)' },
   },

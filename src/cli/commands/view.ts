@@ -716,8 +716,8 @@ export const viewCommand: Command = {
   examples: ['stnmf view results/nmf-k8', 'stnmf view results/nmf-k8 --port 8080', 'stnmf view out/ --coords cells.csv.gz --data cell_feature_matrix.h5'],
   flags: {
     port: { type: 'int', min: 0, max: 65535, help: 'port on 127.0.0.1; 0 picks a free port', default: 0 },
-    coords: { type: 'string', help: 'coordinates (CSV id,x,y or a dataset) when the folder has none' },
-    data: { type: 'string', help: 'count data (.h5/.h5ad) for colouring by gene when the folder has no result.h5ad' },
+    coords: { type: 'string', input: 'dataset', help: 'coordinates (CSV id,x,y or a dataset) when the folder has none' },
+    data: { type: 'string', input: 'dataset', help: 'count data (.h5/.h5ad) for colouring by gene when the folder has no result.h5ad' },
   },
   async run(args: ParsedArgs, ctx: CommandContext): Promise<void> {
     const target = args.positionals[0];
