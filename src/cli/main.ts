@@ -9,7 +9,8 @@
  * unwound after {@link FORCE_EXIT_MS}, the staging folders are removed here and the process
  * exits anyway, so Ctrl-C always takes effect within a second.
  */
-import { statSync } from 'node:fs';
+import { realpathSync, statSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { availableParallelism } from 'node:os';
 import { StnmfError } from '../errors.js';
 import { requireRegularFile } from '../io/text.js';
@@ -141,7 +142,13 @@ function capThreads(cmd: Command, flags: Record<string, unknown>): void {
  * Refuses input-path flags (declared `input` in the flag spec) that are missing or not regular
  * files: a FIFO given to --w0 or --markers would otherwise block the reader forever.
  */
-function checkInputPaths(cmd: Command, flags: Record<string, unknown>): void {
+function checkInputPaths(cmd: Command, flags: Record<string, unknown>, positionals: string[]): void {
+  // Positionals are input paths or subcommand names; either way a FIFO, device or socket there
+  // can only hang or mislead the reader (`stnmf view /dev/zero`).
+  for (const p of positionals) {
+    const st = statSync(p, { throwIfNoEntry: false });
+    if (st && !st.isFile() && !st.isDirectory()) requireRegularFile(p);
+  }
   for (const [name, spec] of Object.entries(cmd.flags)) {
     const v = flags[name];
     if (!spec.input || typeof v !== 'string') continue;
@@ -183,7 +190,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     const args = parseArgs(cmd.name, rest, cmd.flags);
     capThreads(cmd, args.flags);
-    checkInputPaths(cmd, args.flags);
+    checkInputPaths(cmd, args.flags, args.positionals);
     await cmd.run(args, ctx);
     return 0;
   } catch (e) {
@@ -212,12 +219,24 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (e) => {
-    safeWrite(process.stderr, `stnmf: internal error: ${(e as Error).message}\n`);
-    process.exitCode = 1;
-  },
-);
+/** True when this module is the process entry (`stnmf …`, `node main.js …`), not imported. */
+function isEntry(): boolean {
+  if (!process.argv[1]) return false;
+  try {
+    return realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (isEntry()) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e) => {
+      safeWrite(process.stderr, `stnmf: internal error: ${(e as Error).message}\n`);
+      process.exitCode = 1;
+    },
+  );
+}
