@@ -9,7 +9,8 @@
  * unwound after {@link FORCE_EXIT_MS}, the staging folders are removed here and the process
  * exits anyway, so Ctrl-C always takes effect within a second.
  */
-import { realpathSync, statSync } from 'node:fs';
+import { accessSync, constants, realpathSync, statfsSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { availableParallelism } from 'node:os';
 import { StnmfError } from '../errors.js';
@@ -101,6 +102,27 @@ function topHelp(): string {
   ].join('\n');
 }
 
+/**
+ * Why a write under `target` failed when the library only says so in an HDF5 error stack: the
+ * file system is full, or read-only, else a plain "HDF5 could not write the file".
+ */
+function diagnoseWrite(target: string): string {
+  for (let d = dirname(target); ; d = dirname(d)) {
+    try {
+      const st = statfsSync(d);
+      if (st.bavail * st.bsize < 1 << 20) return 'the disk is full (ENOSPC)';
+      try {
+        accessSync(d, constants.W_OK);
+      } catch {
+        return 'the folder is not writable (read-only file system or no permission)';
+      }
+      return 'HDF5 could not write the file';
+    } catch {
+      if (dirname(d) === d) return 'HDF5 could not write the file';
+    }
+  }
+}
+
 /** `max-iter` → `maxIter`. */
 function camel(flag: string): string {
   return flag.replace(/-([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
@@ -117,6 +139,7 @@ export function userMessage(cmd: Command, message: string): string {
   m = m.replace(prefix, '');
   m = RunOutput.userPaths(m);
   m = m.replace(/\bENOSPC: no space left on device(, \w+)?/g, 'the disk is full (ENOSPC)');
+  m = m.replace(/^(.*?): write failed \(HDF5-DIAG[^)]*\)+:?\)?/, (_all, target: string) => `${target}: write failed (${diagnoseWrite(target)})`);
   m = m.replace(/\bEROFS: read-only file system(, \w+)?/g, 'the file system is read-only (EROFS)');
   m = m.replace(/\bEACCES: permission denied(, \w+)?/g, 'permission denied (EACCES)');
   for (const flag of Object.keys(cmd.flags)) {
@@ -187,8 +210,10 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const ctx = makeContext(cmd);
+  let outFlag: unknown;
   try {
     const args = parseArgs(cmd.name, rest, cmd.flags);
+    outFlag = args.flags.out;
     capThreads(cmd, args.flags);
     checkInputPaths(cmd, args.flags, args.positionals);
     await cmd.run(args, ctx);
@@ -207,7 +232,8 @@ export async function main(argv: string[]): Promise<number> {
     const why = writeErrnoReason(err?.code);
     if (why) {
       // A write that failed outside the staged writers (a plot or report library writing directly).
-      safeWrite(process.stderr, `stnmf ${cmd.name}: error: cannot write the results: ${why} (${userMessage(cmd, err.message)})\n`);
+      const where = typeof outFlag === 'string' ? `--out ${outFlag}: ` : '';
+      safeWrite(process.stderr, `stnmf ${cmd.name}: error: ${where}cannot write the results: ${why} (${err.code})\n`);
       return 4;
     }
     safeWrite(

@@ -55,14 +55,14 @@ function baseArgs(cmd: string, P: Record<string, string>, out: string): string[]
     case 'nmf':
       return [P.csv, '--rank', '2', '--out', out];
     case 'convert':
-      return [P.csv, '--out', out];
+      return [P.csv, '--out', `${out}.h5ad`];
     case 'cluster':
     case 'hsnmf':
       return [P.h5ad, '--out', out];
     case 'metrics':
       return [P.h5ad, '--radius', '10', '--out', out];
     case 'siid':
-      return ['--cells', P.simCells, '--spots', P.simSpots, '--out', out];
+      return ['--cells', P.simCells, '--spots', P.simSpots, '--rank', '2', '--out', out];
     case 'multiomics':
       return ['--tx', P.csv, '--markers', P.markers, '--out', out];
     case 'contrastive':
@@ -191,7 +191,7 @@ export function buildCases(P: Record<string, string>, work: string, opts: { tmpf
   // Mapping entries that are not spot indices.
   for (const key of ['mapping-fraction', 'mapping-range']) {
     const out = outDir();
-    cases.push({ name: `siid --mapping ${key}`, args: ['siid', '--cells', P.simCells, '--spots', P.simSpots, '--mapping', P[key], '--out', out], code: 3, names: P[key].split('/').pop(), out });
+    cases.push({ name: `siid --mapping ${key}`, args: ['siid', '--cells', P.simCells, '--spots', P.simSpots, '--rank', '2', '--mapping', P[key], '--out', out], code: 3, names: P[key].split('/').pop(), out });
   }
 
   // 4. Outputs: pseudo file systems, a file where a folder goes, unwritable places.
@@ -237,7 +237,7 @@ export function buildCases(P: Record<string, string>, work: string, opts: { tmpf
   const signalRuns: [string, string[], RegExp][] = [
     ['nmf', ['nmf', P.csv, '--rank', '2', ...long], /nmf restart/],
     ['hsnmf', ['hsnmf', P.simCells, '--rank', '2', ...long], /read /],
-    ['siid', ['siid', '--cells', P.simCells, '--spots', P.simSpots, '--rank', '2', '--holdout-folds', '0', '--restarts', '1', '--tol', '0', '--max-iter', '100000000'], /siid|sweep|restart/],
+    ['siid', ['siid', '--cells', P.simCells, '--spots', P.simSpots, '--rank', '2', '--holdout-folds', '0', '--restarts', '1', '--max-iter', '100000000'], /read .* as/],
     ['contrastive', ['contrastive', '--target', P.csv, '--background', P.csv2, '--rank', '2', '--alpha', '1', ...long], /contrastive|sweep|iteration|read/],
   ];
   for (const [name, args, after] of signalRuns) {

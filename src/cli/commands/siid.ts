@@ -150,6 +150,10 @@ function readMapping(path: string, n: number): Int32Array {
     }
   }
   if (vals.length !== n) throw new StnmfError('BAD_FILE', `${path} (--mapping): ${vals.length} entries, expected one spot index per cell (${n})`);
+  // Int32Array.from would truncate 1.5 to 1 without a word.
+  vals.forEach((v, i) => {
+    if (!Number.isInteger(v) || v < -1) throw new StnmfError('BAD_INPUT', `${path} (--mapping): entry ${i + 1} is ${v}; expected a spot index (a whole number ≥ 0) or -1 for none`);
+  });
   return Int32Array.from(vals);
 }
 

@@ -193,6 +193,17 @@ function constantWeights(g: NeighborGraph, w: number): NeighborGraph {
 
 /** The matrix SNMF factorises, after validation. */
 export function snmfInput(dataset: Dataset, o: SnmfOptions): { X: Csr; normalization: string } {
+  if (o.layer === undefined) {
+    // log1p of a negative count is NaN, which NMF would report as "NaN" without saying where it came from.
+    const { indptr, indices, data } = dataset.X;
+    for (let i = 0; i < dataset.X.rows; i++) {
+      for (let q = indptr[i]; q < indptr[i + 1]; q++) {
+        if (!(data[q] >= 0) || data[q] === Infinity) {
+          throw new StnmfError('BAD_INPUT', `${dataset.meta.source}: X: value at row ${i}, column ${indices[q]} is ${data[q]}; hSNMF needs finite non-negative counts`);
+        }
+      }
+    }
+  }
   if (o.layer !== undefined) {
     const L = dataset.layers[o.layer];
     if (!L) throw new StnmfError('BAD_OPTION', `snmf: layer '${o.layer}' not found (layers: ${Object.keys(dataset.layers).join(', ') || 'none'})`);
