@@ -110,16 +110,16 @@ function convert(command: string, name: string, s: FlagSpec, raw: string): strin
 
 /** The allowed range of a numeric flag in words (`≥ 1`, `in [0, 1]`, `> 0`), or ''. */
 export function rangeText(s: FlagSpec): string {
-  const lo = s.exclusiveMin !== undefined ? `> ${s.exclusiveMin}` : s.min !== undefined ? `≥ ${s.min}` : '';
+  const lo = s.exclusiveMin !== undefined ? `> ${s.exclusiveMin}` : s.min !== undefined ? `>= ${s.min}` : '';
   if (s.max === undefined) return lo;
   if (s.min !== undefined && s.exclusiveMin === undefined) return `in [${s.min}, ${s.max}]`;
-  return lo ? `${lo} and ≤ ${s.max}` : `≤ ${s.max}`;
+  return lo ? `${lo} and <= ${s.max}` : `<= ${s.max}`;
 }
 
 function checkRange(name: string, s: FlagSpec, v: number, raw: string): void {
   const low = (s.min !== undefined && v < s.min) || (s.exclusiveMin !== undefined && !(v > s.exclusiveMin));
   const high = s.max !== undefined && v > s.max;
-  if (low || high) throw new StnmfError('USAGE', `--${name} must be ${rangeText(s)}, got '${raw}'`);
+  if (low || high) throw new StnmfError('USAGE', `--${name} must be ${rangeText(s)}, got ${raw}`);
 }
 
 /** Help text for a command from its spec. */

@@ -136,7 +136,7 @@ export function checkFiniteCsr(file: string, field: string, a: Csr): void {
     if (v >= -MAX_ABS_VALUE && v <= MAX_ABS_VALUE) continue;
     const at = `row ${rowOf(a.indptr, p)}, column ${a.indices[p]}`;
     if (Number.isNaN(v) || !Number.isFinite(v)) throw badInput(file, `${field}: value at ${at} is ${v}; expected finite numbers`);
-    throw badInput(file, `${field}: value at ${at} is ${v}, beyond ±${MAX_ABS_VALUE} where float32 products overflow; rescale the data`);
+    throw badInput(file, `${field}: value at ${at} is ${v}, beyond ±1e15, where float32 products overflow; rescale the data`);
   }
 }
 

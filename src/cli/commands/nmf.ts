@@ -22,7 +22,7 @@ export const nmfCommand: Command = {
     'stnmf nmf data.h5ad --rank 10 --solver hals --restarts 5 --seed 1 --out nmf-out --json',
   ],
   flags: {
-    rank: { type: 'int', min: 1, short: 'k', help: 'number of factors k', required: true },
+    rank: { type: 'int', short: 'k', help: 'number of factors k (checked by the library: 1 ≤ k ≤ min(n, p))', required: true },
     loss: { type: 'string', choices: ['frobenius', 'poisson'], default: 'frobenius', help: 'frobenius = ½‖X−WH‖² (scikit-learn default), poisson = generalised KL' },
     solver: { type: 'string', choices: ['mu', 'hals'], help: 'mu (multiplicative updates) or hals (coordinate descent, Frobenius only); default hals for frobenius, mu for poisson' },
     init: { type: 'string', choices: ['nndsvda', 'nndsvd', 'nndsvdar', 'random'], help: 'initialisation (default nndsvda, or custom with --w0/--h0)' },

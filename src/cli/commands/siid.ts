@@ -74,7 +74,7 @@ export const siidCommand: Command = {
     if (args.positionals.length) throw new StnmfError('USAGE', `stnmf siid: unexpected argument '${args.positionals[0]}' (inputs go with --cells and --spots)`);
     const cells = await loadDataset('siid', f.cells as string, ctx);
     const spots = await loadDataset('siid', f.spots as string, ctx);
-    const mapping = f.mapping ? readMapping(f.mapping as string, cells.X.rows) : undefined;
+    const mapping = f.mapping ? readMapping(f.mapping as string, cells.X.rows, spots.X.rows) : undefined;
     const options = optionsFromFlags(f);
     const truth = f.truth ? readTruth(f.truth as string, cells) : undefined;
     const out = await RunOutput.open(f.out as string);
@@ -133,7 +133,7 @@ function optionsFromFlags(f: Record<string, string | number | boolean | undefine
   };
 }
 
-function readMapping(path: string, n: number): Int32Array {
+function readMapping(path: string, n: number, nSpots: number): Int32Array {
   let vals: number[];
   if (path.endsWith('.npy')) vals = Array.from(npyToFloat64(readNpy(path), path).data);
   else {
@@ -152,7 +152,9 @@ function readMapping(path: string, n: number): Int32Array {
   if (vals.length !== n) throw new StnmfError('BAD_FILE', `${path} (--mapping): ${vals.length} entries, expected one spot index per cell (${n})`);
   // Int32Array.from would truncate 1.5 to 1 without a word.
   vals.forEach((v, i) => {
-    if (!Number.isInteger(v) || v < -1) throw new StnmfError('BAD_INPUT', `${path} (--mapping): entry ${i + 1} is ${v}; expected a spot index (a whole number ≥ 0) or -1 for none`);
+    if (!Number.isInteger(v) || v < -1 || v >= nSpots) {
+      throw new StnmfError('BAD_INPUT', `${path} (--mapping): entry ${i + 1} is ${v}; expected a spot index (a whole number from 0 to ${nSpots - 1}) or -1 for none`);
+    }
   });
   return Int32Array.from(vals);
 }
