@@ -44,3 +44,28 @@ export class StnmfError extends Error {
 export function throwIfAborted(signal: AbortSignal | undefined, what: string): void {
   if (signal?.aborted) throw new StnmfError('ABORTED', `${what}: aborted by the caller`);
 }
+
+/** Milliseconds between yields of {@link checkpoint}: short enough that Ctrl-C lands within 0.1 s. */
+const YIELD_EVERY_MS = 50;
+let lastYieldAt = 0;
+
+function now(): number {
+  return typeof performance !== 'undefined' ? performance.now() : Date.now();
+}
+
+/**
+ * Cancellation point for long loops: throws `StnmfError('ABORTED')` when `signal` has fired, and
+ * when more than ~50 ms have passed since the last yield, lets the event loop run first (a
+ * `setTimeout(0)` macrotask, available in browsers and Node) so that signal handlers, abort
+ * events and UI events get their turn. A compute loop that never yields never sees its signal
+ * fire, because the handler that aborts it cannot run. Call it as `await checkpoint(signal, 'nmf')`
+ * at the head of every iteration; between yields it costs one clock read.
+ */
+export async function checkpoint(signal: AbortSignal | undefined, what: string): Promise<void> {
+  throwIfAborted(signal, what);
+  const t = now();
+  if (t - lastYieldAt < YIELD_EVERY_MS) return;
+  await new Promise<void>((resolve) => setTimeout(resolve, 0));
+  lastYieldAt = now();
+  throwIfAborted(signal, what);
+}

@@ -157,3 +157,100 @@ test('stnmf view prints the URL and serves on 127.0.0.1 (CLI)', async (t) => {
   child.kill('SIGINT');
   assert.equal(await exited, 0);
 });
+
+// ------------------------------------------------------------- hostile requests (issue 15)
+
+/** A tiny result served from `dir`: 3 observations, 1 factor, with the given files. */
+function tinyResult(dir: string, files: Map<string, string>) {
+  return {
+    name: 'tiny',
+    root: dir,
+    files,
+    n: 3,
+    k: 1,
+    obsNames: ['a', 'b', 'c'],
+    featureNames: ['g'],
+    factorNames: ['Factor_1'],
+    x: Float64Array.of(0, 1, 2),
+    y: Float64Array.of(0, 1, 2),
+    unit: 'um',
+    W: Float32Array.of(1, 2, 3),
+    H: Float32Array.of(1),
+    clusters: [],
+    sources: {},
+  };
+}
+
+/** Status and the number of body bytes, reading at most `limit` bytes before hanging up. */
+function getHead(port: number, path: string, limit = Infinity): Promise<{ status: number; length: string | undefined; bytes: number }> {
+  return new Promise((ok, fail) => {
+    const req = request({ host: '127.0.0.1', port, path, method: 'GET', headers: { Host: `127.0.0.1:${port}` } }, (res) => {
+      let bytes = 0;
+      const done = () => ok({ status: res.statusCode ?? 0, length: res.headers['content-length'], bytes });
+      res.on('data', (c: Buffer) => {
+        bytes += c.length;
+        if (bytes >= limit) {
+          req.destroy();
+          done();
+        }
+      });
+      res.on('end', done);
+    });
+    req.on('error', (e: NodeJS.ErrnoException) => (e.code === 'ECONNRESET' ? undefined : fail(e)));
+    req.end();
+  });
+}
+
+test('server: symlinks out of the folder, dangling links and FIFOs get 404; a 2.5 GB file streams; 400 requests all answered', async (t) => {
+  if (!existsSync(`${webRoot()}index.html`)) assert.fail(`viewer app not built at ${webRoot()}: run 'node scripts/build-web.mjs'`);
+  const { mkdtempSync, writeFileSync, symlinkSync, rmSync } = await import('node:fs');
+  const { execFileSync } = await import('node:child_process');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const dir = mkdtempSync(join(tmpdir(), 'stnmf-view-hostile-'));
+  const outside = mkdtempSync(join(tmpdir(), 'stnmf-view-outside-'));
+  t.after(() => {
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(outside, { recursive: true, force: true });
+  });
+  writeFileSync(join(dir, 'ok.txt'), 'hello\n');
+  writeFileSync(join(outside, 'secret.json'), '{"secret":1}\n');
+  symlinkSync(join(outside, 'secret.json'), join(dir, 'passwd.json'));
+  symlinkSync(join(dir, 'ok.txt'), join(dir, 'inside-link.txt'));
+  symlinkSync(join(dir, 'missing'), join(dir, 'dangling.txt'));
+  execFileSync('mkfifo', [join(dir, 'fifo.bin')]);
+  // Sparse: no disk blocks, but 2.5 GB as far as stat and readFile are concerned (> 2 GiB limit).
+  execFileSync('truncate', ['-s', '2500M', join(dir, 'big.bin')]);
+  const names = ['ok.txt', 'passwd.json', 'inside-link.txt', 'dangling.txt', 'fifo.bin', 'big.bin'];
+  const r = tinyResult(dir, new Map(names.map((n) => [n, join(dir, n)])));
+  const srv = await startViewServer(r, 0);
+  t.after(() => srv.close());
+  const port = srv.port;
+
+  assert.equal((await get(port, '/files/ok.txt')).body.toString(), 'hello\n');
+  assert.equal((await get(port, '/files/passwd.json')).status, 404, 'symlink to a file outside the folder');
+  assert.equal((await get(port, '/files/inside-link.txt')).status, 200, 'symlink inside the folder');
+  assert.equal((await get(port, '/files/dangling.txt')).status, 404, 'dangling symlink');
+  assert.equal((await get(port, '/files/fifo.bin')).status, 404, 'FIFO');
+
+  const big = await getHead(port, '/files/big.bin', 4 << 20);
+  assert.equal(big.status, 200);
+  assert.equal(big.length, String(2500 * 1024 * 1024), 'the full size is announced, the body streamed');
+  assert.ok(big.bytes >= 4 << 20);
+  assert.equal((await get(port, '/api/meta.json')).status, 200, 'server alive after the big file');
+
+  // 400 requests, 4 at a time, a mix of good and hostile paths: every one gets an answer.
+  const paths = ['/api/meta.json', '/files/ok.txt', '/files/passwd.json', '/files/%2e%2e', '/api/W.bin', '/nope', '/files/dangling.txt', '/'];
+  let answered = 0;
+  let next = 0;
+  const worker = async () => {
+    while (next < 400) {
+      const path = paths[next++ % paths.length];
+      const res = await get(port, path);
+      assert.ok([200, 404].includes(res.status), `${path}: ${res.status}`);
+      answered++;
+    }
+  };
+  await Promise.all([worker(), worker(), worker(), worker()]);
+  assert.equal(answered, 400);
+});

@@ -21,6 +21,19 @@ export interface FlagSpec {
   required?: boolean;
   /** Repeatable (`--obs-meta a.csv --obs-meta b.csv`): the value comes back as string[] in order. */
   array?: boolean;
+  /** Smallest allowed value of a number/int flag (inclusive). */
+  min?: number;
+  /** Largest allowed value of a number/int flag (inclusive). */
+  max?: number;
+  /** Value a number flag must be strictly greater than (e.g. 0 for a positive length). */
+  exclusiveMin?: number;
+  /**
+   * The value names an input: `file` must be a regular file, `dataset` a regular file or a
+   * folder. Checked before the command runs, so a FIFO or device never blocks a reader.
+   */
+  input?: 'file' | 'dataset';
+  /** Values starting with this prefix are not paths (e.g. `obs:` for a column reference). */
+  notPathPrefix?: string;
 }
 
 /** A parsed flag value: string[] for `array` flags. */
@@ -56,22 +69,22 @@ export function parseArgs(command: string, argv: string[], spec: Record<string, 
       inline = eq >= 0 ? a.slice(eq + 1) : undefined;
     } else if (a.startsWith('-') && a.length > 1 && !/^-\d/.test(a)) {
       name = byShort.get(a.slice(1));
-      if (!name) throw new StnmfError('USAGE', `stnmf ${command}: unknown option '${a}' (see 'stnmf ${command} --help')`);
+      if (!name) throw new StnmfError('USAGE', `unknown option '${a}' (see 'stnmf ${command} --help')`);
     } else {
       positionals.push(a);
       continue;
     }
     const s = spec[name];
-    if (!s) throw new StnmfError('USAGE', `stnmf ${command}: unknown option '--${name}' (see 'stnmf ${command} --help')`);
+    if (!s) throw new StnmfError('USAGE', `unknown option '--${name}' (see 'stnmf ${command} --help')`);
     if (s.type === 'boolean') {
       if (inline !== undefined && inline !== 'true' && inline !== 'false') {
-        throw new StnmfError('USAGE', `stnmf ${command}: --${name} is a switch and takes no value, got '${inline}'`);
+        throw new StnmfError('USAGE', `--${name} is a switch and takes no value, got '${inline}'`);
       }
       flags[name] = inline === undefined ? true : inline === 'true';
       continue;
     }
     const raw = inline ?? argv[++i];
-    if (raw === undefined) throw new StnmfError('USAGE', `stnmf ${command}: --${name} needs a value`);
+    if (raw === undefined) throw new StnmfError('USAGE', `--${name} needs a value`);
     if (s.array) {
       const v = convert(command, name, s, raw);
       const prev = flags[name];
@@ -80,24 +93,42 @@ export function parseArgs(command: string, argv: string[], spec: Record<string, 
   }
   for (const [name, s] of Object.entries(spec)) {
     if (flags[name] === undefined) {
-      if (s.required) throw new StnmfError('USAGE', `stnmf ${command}: --${name} is required (${s.help})`);
+      if (s.required) throw new StnmfError('USAGE', `--${name} is required (${s.help})`);
       if (s.default !== undefined) flags[name] = s.array ? [String(s.default)] : s.default;
     }
   }
   return { flags, positionals };
 }
 
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
 function convert(command: string, name: string, s: FlagSpec, raw: string): string | number {
   if (s.type === 'string') {
     if (s.choices && !s.choices.includes(raw)) {
-      throw new StnmfError('USAGE', `stnmf ${command}: --${name} must be one of ${s.choices.join(', ')}; got '${raw}'`);
+      throw new StnmfError('USAGE', `--${name} must be one of ${s.choices.join(', ')}; got '${raw}'`);
     }
     return raw;
   }
-  const v = Number(raw);
-  if (raw.trim() === '' || !Number.isFinite(v)) throw new StnmfError('USAGE', `stnmf ${command}: --${name} needs a number, got '${raw}'`);
-  if (s.type === 'int' && !Number.isInteger(v)) throw new StnmfError('USAGE', `stnmf ${command}: --${name} needs a whole number, got '${raw}'`);
+  // Decimal notation only: Number() would also take '0x1F', '0b1', '' and ' 1 '.
+  const v = DECIMAL.test(raw) ? Number(raw) : NaN;
+  if (!Number.isFinite(v)) throw new StnmfError('USAGE', `--${name} needs a number, got '${raw}'`);
+  if (s.type === 'int' && !Number.isInteger(v)) throw new StnmfError('USAGE', `--${name} needs a whole number, got '${raw}'`);
+  checkRange(name, s, v, raw);
   return v;
+}
+
+/** The allowed range of a numeric flag in words (`≥ 1`, `in [0, 1]`, `> 0`), or ''. */
+export function rangeText(s: FlagSpec): string {
+  const lo = s.exclusiveMin !== undefined ? `> ${s.exclusiveMin}` : s.min !== undefined ? `>= ${s.min}` : '';
+  if (s.max === undefined) return lo;
+  if (s.min !== undefined && s.exclusiveMin === undefined) return `in [${s.min}, ${s.max}]`;
+  return lo ? `${lo} and <= ${s.max}` : `<= ${s.max}`;
+}
+
+function checkRange(name: string, s: FlagSpec, v: number, raw: string): void {
+  const low = (s.min !== undefined && v < s.min) || (s.exclusiveMin !== undefined && !(v > s.exclusiveMin));
+  const high = s.max !== undefined && v > s.max;
+  if (low || high) throw new StnmfError('USAGE', `--${name} must be ${rangeText(s)}, got ${raw}`);
 }
 
 /** Help text for a command from its spec. */
@@ -108,7 +139,9 @@ export function formatHelp(command: string, usage: string, summary: string, spec
   for (const [name, s] of Object.entries(spec)) {
     const flag = `${s.short ? `-${s.short}, ` : '    '}--${name}${s.type === 'boolean' ? '' : ` <${s.choices ? s.choices.join('|') : s.type}>`}${s.array ? ' ...' : ''}`;
     const def = s.default !== undefined ? ` (default ${s.default})` : s.required ? ' (required)' : '';
-    lines.push(`  ${flag.padEnd(40)} ${s.help}${def}`);
+    const range = rangeText(s);
+    const help = range ? `${s.help}; ${range}` : s.help;
+    lines.push(`  ${flag.padEnd(40)} ${help}${def}`);
   }
   void command;
   return lines.join('\n');

@@ -96,5 +96,11 @@ export function loadFactor(flag: string, path: string, rows: number, cols: numbe
   if (d.rows !== rows || d.cols !== cols) {
     throw new StnmfError('BAD_INPUT', `${path} (--${flag}): expected shape ${rows} x ${cols}, found ${d.rows} x ${d.cols}`);
   }
+  for (let q = 0; q < d.data.length; q++) {
+    const v = d.data[q];
+    if (!(v >= 0) || v === Infinity) {
+      throw new StnmfError('BAD_INPUT', `${path} (--${flag}): entry (${Math.floor(q / cols)}, ${q % cols}) is ${v}; factors must be finite and non-negative`);
+    }
+  }
   return d;
 }

@@ -24,7 +24,7 @@ export function readerFlags(prefix?: string): Record<string, FlagSpec> {
   const of = prefix ? ` (input --${prefix})` : '';
   return {
     [name(prefix, 'platform')]: { type: 'string', choices: PLATFORMS, help: `skip detection and use this reader${of}` },
-    [name(prefix, 'coords')]: { type: 'string', help: `positions table joined by observation id (by row order only when neither side has ids)${of}` },
+    [name(prefix, 'coords')]: { type: 'string', input: 'dataset', help: `positions table joined by observation id (by row order only when neither side has ids)${of}` },
     [name(prefix, 'coordinate-unit')]: { type: 'string', choices: ['um', 'px'], help: `unit of the coordinates, overriding what the reader reports${of}` },
     [name(prefix, 'microns-per-unit')]: { type: 'number', help: `micrometres per coordinate unit (e.g. 0.2125 for Xenium morphology pixels); required by radius-based steps when the reader does not know it${of}` },
     [name(prefix, 'orientation')]: { type: 'string', choices: ['obs-rows', 'var-rows'], help: `delimited matrix: obs-rows = one row per cell/spot, var-rows = one row per gene (default: decided on evidence, else refused)${of}` },

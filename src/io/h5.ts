@@ -6,13 +6,20 @@
  * Node-only (layer: io).
  */
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
-import h5wasm from 'h5wasm/node';
+import { requireRegularFile } from './text.js';
+import type H5wasmModule from 'h5wasm/node';
 import type { Dataset as H5Dataset, Group as H5Group, File as H5File } from 'h5wasm/node';
 import { StnmfError } from '../errors.js';
 
 export type { H5Dataset, H5Group, H5File };
 
 let ready: Promise<void> | undefined;
+/**
+ * The h5wasm module, loaded on first use: importing it compiles the HDF5 library (~0.5 s), which
+ * every CLI start paid even for `--help` or a usage error. Set by {@link h5Ready}; every function
+ * below that touches it runs after `openH5`/`createH5`, which await it.
+ */
+let h5wasm: typeof H5wasmModule;
 
 /** The parts of the h5wasm Emscripten module the hyperslab reader uses. */
 interface H5Module {
@@ -25,7 +32,9 @@ let h5Module: H5Module | undefined;
 
 /** Loads the h5wasm module once and makes HDF5 errors throw instead of printing to stderr. */
 export function h5Ready(): Promise<void> {
-  ready ??= h5wasm.ready.then((m) => {
+  ready ??= import('h5wasm/node').then(async (mod) => {
+    h5wasm = mod.default;
+    const m = await h5wasm.ready;
     // Without this the C library prints a multi-line HDF5-DIAG trace for every failed call.
     m.activate_throwing_error_handler();
     h5Module = m as unknown as H5Module;
@@ -40,6 +49,7 @@ const SIGNATURE = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
 export function looksLikeHdf5(path: string): boolean {
   let fd: number | undefined;
   try {
+    if (!statSync(path).isFile()) return false; // a FIFO would block the open below
     fd = openSync(path, 'r');
     const size = statSync(path).size;
     const buf = Buffer.alloc(8);
@@ -68,12 +78,7 @@ function h5Reason(e: unknown): string {
  * the common mistakes give a plain message; a truncated file fails in HDF5's superblock check.
  */
 export async function openH5(path: string): Promise<H5File> {
-  let size: number;
-  try {
-    size = statSync(path).size;
-  } catch {
-    throw new StnmfError('BAD_FILE', `${path}: file not found`);
-  }
+  const size = requireRegularFile(path);
   if (size === 0) throw new StnmfError('BAD_FILE', `${path}: file is empty (0 bytes), expected an HDF5 file`);
   if (!looksLikeHdf5(path)) {
     throw new StnmfError('BAD_FILE', `${path}: not an HDF5 file (no HDF5 signature in the first bytes)`);

@@ -41,6 +41,7 @@ import {
   type H5Group,
 } from './h5.js';
 import { badFile, q } from './util.js';
+import { canonicalizeCsr, validateDataset } from './validate.js';
 
 /** Options of {@link writeH5ad}. */
 export interface H5adWriteOptions extends WriteOptions {
@@ -329,9 +330,9 @@ export async function readH5ad(path: string): Promise<Dataset> {
     if (!has(f, 'obs') || !has(f, 'var')) throw badFile(path, `missing ${has(f, 'obs') ? "'var'" : "'obs'"}: not an AnnData file`);
     const obs = r.frame(f, 'obs');
     const vr = r.frame(f, 'var');
-    let X: Csr;
-    if (has(f, 'X')) X = r.matrixAsCsr(f, 'X');
-    else X = { rows: obs.index.length, cols: vr.index.length, indptr: new Int32Array(obs.index.length + 1), indices: new Int32Array(0), data: new Float32Array(0) };
+    // anndata allows X = None; treating it as all zeros would factorise nothing without a word.
+    if (!has(f, 'X')) throw badFile(path, "no 'X' matrix (anndata X = None); stnmf reads the counts from X: write them there");
+    const X = r.matrixAsCsr(f, 'X');
     if (X.rows !== obs.index.length || X.cols !== vr.index.length) {
       throw badFile(path, `X is ${X.rows} x ${X.cols} but obs has ${obs.index.length} and var ${vr.index.length} rows`);
     }
@@ -350,7 +351,7 @@ export async function readH5ad(path: string): Promise<Dataset> {
     for (const k of r.consumedUns) delete d.uns[k];
     restoreMeta(d);
     if (r.skipped.length > 0) d.uns.stnmf_skipped = r.skipped;
-    return d;
+    return validateDataset(path, d);
   } finally {
     f.close();
   }
@@ -597,13 +598,14 @@ class Reader {
       const shapeAttr = readAttr(e, 'shape') ?? readAttr(e, 'h5sparse_shape');
       if ((t === 'csr_matrix' || t === 'csc_matrix') && Array.isArray(shapeAttr)) {
         const [r, c] = (shapeAttr as number[]).map(Number);
+        if (!(Number.isInteger(r) && r >= 0 && Number.isInteger(c) && c >= 0)) throw badFile(this.path, `${where}: invalid shape attribute (${(shapeAttr as unknown[]).join(', ')})`);
         // Hyperslab reads converted as they arrive: no whole-array copy of the stored type (issue 16).
         const data = readFloat32(this.path, needDataset(this.path, e, 'data'));
         const indices = readInt32(this.path, needDataset(this.path, e, 'indices'));
         const indptr = readInt32(this.path, needDataset(this.path, e, 'indptr'));
-        const m: Csr = t === 'csr_matrix' ? { rows: r, cols: c, indptr, indices, data } : transposeCsr({ rows: c, cols: r, indptr, indices, data });
-        if (m.indptr.length !== m.rows + 1) throw badFile(this.path, `${where}: indptr has ${m.indptr.length} entries for ${m.rows} rows`);
-        return m;
+        // Structure is checked in the stored orientation, before a CSC transpose could index out of range.
+        const stored = canonicalizeCsr(this.path, where, t === 'csr_matrix' ? { rows: r, cols: c, indptr, indices, data } : { rows: c, cols: r, indptr, indices, data });
+        return t === 'csr_matrix' ? stored : transposeCsr(stored);
       }
       throw badFile(this.path, `${where}: unsupported matrix encoding ${q(t ?? 'none')}`);
     }

@@ -5,6 +5,7 @@
  * the matching reader; `detectPlatform(path)` says what it found and why, for `stnmf info`.
  */
 import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Dataset } from '../dataset.js';
 import { attachAnnotations, attachCoordinates, readCoordinates, readCsvDataset, type CsvDatasetOptions, type IdJoin } from './csv.js';
 import { findTableFolder } from './folder-layout.js';
@@ -15,8 +16,9 @@ import { readH5ad } from './h5ad.js';
 import { findMexFiles, readMex } from './mex.js';
 import { detectCellTable, readCellTable } from './proteomics.js';
 import { readTenxH5 } from './tenx-h5.js';
-import { forEachRecord } from './text.js';
+import { forEachRecord, requireRegularFile } from './text.js';
 import { badFile } from './util.js';
+import { validateDataset } from './validate.js';
 import { findVisiumHdBins, findVisiumRoot, readVisium, readVisiumHd } from './visium.js';
 import { findXeniumFiles, readXenium } from './xenium.js';
 import { findCosmxFiles, isCosmxHeader, readCosmx } from './cosmx.js';
@@ -119,7 +121,7 @@ export async function detectPlatform(path: string): Promise<Detection> {
     }
     throw badFile(path, 'folder not recognised: expected a Xenium, Space Ranger (Visium / Visium HD), MERSCOPE, CosMx, Slide-seq, steinbock (IMC) or MEX folder, or a folder with one matrix table (+ positions)');
   }
-  if (statSync(path).size === 0) throw badFile(path, 'file is empty (0 bytes)');
+  if (requireRegularFile(path) === 0) throw badFile(path, 'file is empty (0 bytes)');
   if (looksLikeHdf5(path)) {
     const f = await openH5(path);
     try {
@@ -154,15 +156,25 @@ export async function detectPlatform(path: string): Promise<Detection> {
  * `coords` for positions). `meta.platform` records the reader used.
  */
 export async function readDataset(path: string, opts: ReadOptions = {}): Promise<Dataset> {
+  // One boundary check for every format (validate.ts): structure, finiteness, names, row counts.
+  return validateDataset(path, await readByPlatform(path, opts));
+}
+
+async function readByPlatform(path: string, opts: ReadOptions): Promise<Dataset> {
   // A folder of plain tables reads as its matrix + positions + metadata tables.
   if (existsSync(path) && statSync(path).isDirectory() && (opts.platform === undefined || ['csv', 'codex', 'mibi', 'mcmicro'].includes(opts.platform))) {
     const known = opts.platform ? undefined : await detectPlatform(path).catch(() => undefined);
     const tf = known && !/^(folder of tables|MCMICRO project)/.test(known.reason) ? undefined : findTableFolder(path);
     if (tf) {
-      const d = await readDataset(tf.matrix, { ...opts, coords: opts.coords ?? tf.coords, annotations: [...(opts.annotations ?? []), ...tf.annotations] });
+      const d = await readByPlatform(tf.matrix, { ...opts, coords: opts.coords ?? tf.coords, annotations: [...(opts.annotations ?? []), ...tf.annotations] });
       d.meta.source = path;
       return d;
     }
+  }
+  // A result folder of a previous stnmf command reads as its result.h5ad (results chain).
+  if (opts.platform === undefined && existsSync(path) && statSync(path).isDirectory() && existsSync(join(path, 'result.h5ad'))) {
+    const known = await detectPlatform(path).catch(() => undefined);
+    if (!known) return readH5ad(join(path, 'result.h5ad'));
   }
   const platform = opts.platform ?? (await detectPlatform(path)).platform;
   const gexOnly = opts.allFeatures ? false : opts.gexOnly;

@@ -5,6 +5,7 @@
  * byte (numpy >= 1.24 header spacing), so round trips are exact.
  */
 import { readFileSync } from 'node:fs';
+import { requireRegularFile } from './text.js';
 import type { Dense } from '../linalg/dense.js';
 import type { NumMatrix } from '../dataset.js';
 import { writeFileAtomic, type WriteOptions } from './atomic.js';
@@ -117,6 +118,7 @@ function fortranToC(src: NpyData, shape: number[]): NpyData {
 /** Reads a `.npy` file. */
 export function readNpy(path: string): NpyArray {
   let bytes: Uint8Array;
+  requireRegularFile(path);
   try {
     bytes = readFileSync(path);
   } catch {

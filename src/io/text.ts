@@ -13,6 +13,7 @@ import { badFile } from './util.js';
 export function isGzip(path: string): boolean {
   let fd: number | undefined;
   try {
+    requireRegularFile(path); // a FIFO would block the open below
     fd = openSync(path, 'r');
     const b = Buffer.alloc(2);
     return readSync(fd, b, 0, 2, 0) === 2 && b[0] === 0x1f && b[1] === 0x8b;
@@ -23,13 +24,30 @@ export function isGzip(path: string): boolean {
   }
 }
 
-/** Size in bytes, or a BAD_FILE error for a missing file. */
-export function fileSize(path: string): number {
+/**
+ * Size in bytes of a regular file (symlinks followed), after refusing what would hang or
+ * mislead a reader: a FIFO (open blocks until a writer appears), a device (/dev/zero never
+ * ends), a socket, or a folder where a file is expected. Every file-open helper of src/io
+ * (forEachLine, isGzip, readNpy, openH5) goes through here, so no caller needs its own check.
+ * @param label  how the file is named in messages (default the path; e.g. `W0.npy (--w0)`)
+ * @throws StnmfError('BAD_FILE') naming the file
+ */
+export function requireRegularFile(path: string, label: string = path): number {
+  let st;
   try {
-    return statSync(path).size;
-  } catch {
-    throw badFile(path, 'file not found');
+    st = statSync(path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw badFile(label, code === 'EACCES' ? 'permission denied' : code === 'ENOTDIR' || code === 'ENOENT' ? 'file not found' : `cannot read (${code ?? String(e)})`);
   }
+  if (st.isFile()) return st.size;
+  const kind = st.isDirectory() ? 'a folder' : st.isFIFO() ? 'a FIFO (named pipe)' : st.isCharacterDevice() || st.isBlockDevice() ? 'a device' : st.isSocket() ? 'a socket' : 'a special file';
+  throw badFile(label, `not a regular file (${kind}); expected a file`);
+}
+
+/** Size in bytes, or a BAD_FILE error for a missing or non-regular file. */
+export function fileSize(path: string): number {
+  return requireRegularFile(path);
 }
 
 /**
@@ -206,19 +224,29 @@ export async function readSmallTable(
   return { header, rows };
 }
 
-/** Parses a decimal number field; empty, `NA` and non-numbers give NaN. */
+/**
+ * Decimal notation (optional sign, fraction, exponent, surrounding blanks). `Number()` alone also
+ * reads `0x1F` as 31, `0b1`, `0o7` and blank strings as 0: none of those is a number in a table.
+ */
+const DECIMAL = /^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$/;
+
+/**
+ * Parses a decimal number field; empty, `NA`, hexadecimal and other non-numbers give NaN.
+ * `Infinity`/`-Infinity` and overflowing decimals (`1e999`) give ±Infinity, which the boundary
+ * check (validate.ts) then reports with the file and position.
+ */
 export function num(s: string): number {
   if (s === '0') return 0;
-  if (s === '' || s === 'NA' || s === 'NaN' || s === 'nan') return NaN;
-  const v = Number(s);
-  return v;
+  if (DECIMAL.test(s)) return Number(s);
+  const t = s.trim();
+  if (t === 'Infinity' || t === '+Infinity' || t === 'inf' || t === 'Inf') return Infinity;
+  if (t === '-Infinity' || t === '-inf' || t === '-Inf') return -Infinity;
+  return NaN;
 }
 
-/** True when the field reads as a finite number. */
+/** True when the field reads as a finite decimal number. */
 export function isNumeric(s: string): boolean {
-  if (s === '') return false;
-  const v = Number(s);
-  return Number.isFinite(v);
+  return DECIMAL.test(s) && Number.isFinite(Number(s));
 }
 
 /** Strips one layer of surrounding single or double quotes (`'Tal1'` in seqFISH tables). */

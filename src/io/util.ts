@@ -4,27 +4,8 @@
  */
 import type { Csr } from '../linalg/csr.js';
 import type { Column, Dataset, FilterRecord, Frame } from '../dataset.js';
-import { StnmfError } from '../errors.js';
-
-/** A `BAD_FILE` error: `<file>: <message>` on one line. */
-export function badFile(file: string, message: string): StnmfError {
-  return new StnmfError('BAD_FILE', `${file}: ${oneLine(message)}`);
-}
-
-/** A `BAD_INPUT` error (valid file, invalid values): `<file>: <message>`. */
-export function badInput(file: string, message: string): StnmfError {
-  return new StnmfError('BAD_INPUT', `${file}: ${oneLine(message)}`);
-}
-
-function oneLine(s: string): string {
-  return s.replace(/\s*\n\s*/g, ' ');
-}
-
-/** Quotes a value for an error message, shortened to stay on one readable line. */
-export function q(v: unknown): string {
-  const s = String(v);
-  return JSON.stringify(s.length > 60 ? s.slice(0, 57) + '...' : s);
-}
+export { badFile, badInput, canonicalizeCsr, checkCounts, q, requireUnique } from './validate.js';
+import { q } from './validate.js';
 
 /**
  * Makes labels unique the way anndata's `var_names_make_unique` does: the first occurrence
@@ -66,80 +47,6 @@ export function makeUnique(names: string[]): { names: string[]; renamed: number 
     renamed++;
   }
   return { names: out, renamed };
-}
-
-/** Throws BAD_INPUT naming the first repeated label when `names` are not unique. */
-export function requireUnique(file: string, field: string, names: string[]): void {
-  const seen = new Map<string, number>();
-  for (let i = 0; i < names.length; i++) {
-    const prev = seen.get(names[i]);
-    if (prev !== undefined) {
-      throw badInput(file, `${field}: duplicate name ${q(names[i])} (entries ${prev + 1} and ${i + 1}); names must be unique`);
-    }
-    seen.set(names[i], i);
-  }
-}
-
-/**
- * Validates CSR structure (indptr monotone from 0 to nnz, indices in range) and puts every row in
- * canonical form: sorted column indices, duplicates summed. Rows already sorted cost one scan.
- */
-export function canonicalizeCsr(file: string, field: string, a: Csr): Csr {
-  const { rows, cols, indptr, indices, data } = a;
-  if (indptr.length !== rows + 1) throw badFile(file, `${field}: indptr has length ${indptr.length}, expected ${rows + 1}`);
-  if (indptr[0] !== 0) throw badFile(file, `${field}: indptr[0] is ${indptr[0]}, expected 0`);
-  if (indptr[rows] !== indices.length || indices.length !== data.length) {
-    throw badFile(file, `${field}: indptr ends at ${indptr[rows]} but there are ${indices.length} indices and ${data.length} values`);
-  }
-  let sorted = true;
-  for (let i = 0; i < rows; i++) {
-    const s = indptr[i];
-    const e = indptr[i + 1];
-    if (e < s) throw badFile(file, `${field}: indptr decreases at position ${i + 1}`);
-    let last = -1;
-    for (let p = s; p < e; p++) {
-      const c = indices[p];
-      if (c < 0 || c >= cols) throw badFile(file, `${field}: index ${c} out of range [0, ${cols}) at entry ${p}`);
-      if (c <= last) sorted = false;
-      last = c;
-    }
-  }
-  if (sorted) return a;
-  const outPtr = new Int32Array(rows + 1);
-  const outIdx = new Int32Array(indices.length);
-  const outVal = new Float32Array(indices.length);
-  let q = 0;
-  const order: number[] = [];
-  for (let i = 0; i < rows; i++) {
-    order.length = 0;
-    for (let p = indptr[i]; p < indptr[i + 1]; p++) order.push(p);
-    order.sort((x, y) => indices[x] - indices[y]);
-    let last = -1;
-    for (const p of order) {
-      if (indices[p] === last) outVal[q - 1] += data[p];
-      else {
-        outIdx[q] = indices[p];
-        outVal[q] = data[p];
-        last = indices[p];
-        q++;
-      }
-    }
-    outPtr[i + 1] = q;
-  }
-  return { rows, cols, indptr: outPtr, indices: outIdx.slice(0, q), data: outVal.slice(0, q) };
-}
-
-/** Checks that stored values are finite, non-negative and (when `integer`) whole numbers. */
-export function checkCounts(file: string, field: string, data: ArrayLike<number>, integer: boolean): void {
-  for (let p = 0; p < data.length; p++) {
-    const v = data[p];
-    if (!(v >= 0) || !Number.isFinite(v)) {
-      throw badInput(file, `${field}: expected non-negative counts, found ${v} at entry ${p + 1}`);
-    }
-    if (integer && v !== Math.round(v)) {
-      throw badInput(file, `${field}: expected integer counts, found ${v} at entry ${p + 1}`);
-    }
-  }
 }
 
 /** `Negative Control Probe` -> `negative_control_probe`. */

@@ -2,7 +2,7 @@
  * `nmf(X, options)`: the NMF engine every method builds on. X ≈ W·H with X n x p (cells x
  * genes, dense or CSR), W n x k, H k x p — scikit-learn's orientation and parameter names.
  */
-import { StnmfError, throwIfAborted } from '../errors.js';
+import { checkpoint, StnmfError } from '../errors.js';
 import type { Csr } from '../linalg/csr.js';
 import { csrFromDense } from '../linalg/csr.js';
 import type { Dense } from '../linalg/dense.js';
@@ -117,6 +117,7 @@ export async function nmf(X: Csr | Dense, options: NmfOptions): Promise<NmfResul
   const n = X.rows, p = X.cols;
   validateMatrix(X, isCsr);
   const o = resolveOptions(options, n, p);
+  await checkpoint(options.signal, 'nmf');
   const kernels = options.kernels ?? (await createKernels({ threads: options.threads }));
   const ownKernels = !options.kernels;
   const csr = isCsr ? (X as Csr) : csrFromDense(X as Dense);
@@ -129,7 +130,7 @@ export async function nmf(X: Csr | Dense, options: NmfOptions): Promise<NmfResul
     for (let r = 0; r < o.restarts; r++) {
       const init: NmfInit = r === 0 || o.init === 'custom' || o.init === 'random' ? o.init : 'random';
       const seed = r === 0 ? o.seed : rng.fork(r).nextUint32();
-      const run = runOnce(kernels, data, o, init, seed, r, options);
+      const run = await runOnce(kernels, data, o, init, seed, r, options);
       restartLosses.push(run.loss);
       if (!best || run.loss < best.loss) {
         best = run;
@@ -154,7 +155,7 @@ export async function nmf(X: Csr | Dense, options: NmfOptions): Promise<NmfResul
     if (ownKernels) kernels.dispose();
   }
 
-  function runOnce(
+  async function runOnce(
     k: Kernels,
     d: DataPair,
     opt: ResolvedOptions,
@@ -162,7 +163,7 @@ export async function nmf(X: Csr | Dense, options: NmfOptions): Promise<NmfResul
     seed: number,
     restart: number,
     user: NmfOptions,
-  ): RunOutcome {
+  ): Promise<RunOutcome> {
     const rank = opt.rank;
     const W: Dense = { rows: n, cols: rank, data: k.allocF32(n * rank) };
     const Ht: Dense = { rows: p, cols: rank, data: k.allocF32(p * rank) };
@@ -179,6 +180,7 @@ export async function nmf(X: Csr | Dense, options: NmfOptions): Promise<NmfResul
       } else {
         initializeFactors(k, d, init, W, Ht, seed);
       }
+      await checkpoint(user.signal, 'nmf');
       const initSeconds = (performance.now() - i0) / 1000;
       const lossScratch = { a: scratch.gramA, b: scratch.gramB };
       const history: NmfHistoryPoint[] = [];
@@ -201,7 +203,7 @@ export async function nmf(X: Csr | Dense, options: NmfOptions): Promise<NmfResul
       let lastLoss = initLoss;
       let lastLossIteration = 0;
       while (iteration < opt.maxIter) {
-        throwIfAborted(user.signal, 'nmf');
+        await checkpoint(user.signal, 'nmf');
         iteration++;
         let stop = false;
         if (opt.solver === 'hals') {

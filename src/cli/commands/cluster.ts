@@ -18,10 +18,10 @@ export const clusterCommand: Command = {
   examples: ['stnmf cluster nmf-out/result.h5ad --use X_nmf --neighbors 15 --resolution 1 --out clusters'],
   flags: {
     use: { type: 'string', default: 'X_nmf', help: 'obsm key of the embedding' },
-    neighbors: { type: 'int', default: 15, help: 'neighbours per cell including itself (scanpy n_neighbors)' },
-    resolution: { type: 'number', default: 1, help: 'RB-configuration resolution (scanpy default)' },
+    neighbors: { type: 'int', min: 1, default: 15, help: 'neighbours per cell including itself (scanpy n_neighbors)' },
+    resolution: { type: 'number', exclusiveMin: 0, default: 1, help: 'RB-configuration resolution (scanpy default)' },
     iterations: { type: 'int', default: 2, help: 'Leiden iterations; negative = until stable (scanpy/leidenalg default 2)' },
-    seed: { type: 'int', default: 0, help: 'random seed' },
+    seed: { type: 'int', min: 0, default: 0, help: 'random seed' },
     out: { type: 'string', short: 'o', required: true, help: 'output folder' },
     json: { type: 'boolean', help: 'also print summary.json to stdout' },
     ...inputFlags(),

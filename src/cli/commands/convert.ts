@@ -20,7 +20,7 @@ export const convertCommand: Command = {
     ...READ_FLAGS,
     out: { type: 'string', short: 'o', required: true, help: 'output .h5ad file' },
     force: { type: 'boolean', help: 'replace an existing output file' },
-    gzip: { type: 'int', help: 'gzip level 1-9 for large arrays (default none: faster to write and read)' },
+    gzip: { type: 'int', min: 1, max: 9, help: 'gzip level 1-9 for large arrays (default none: faster to write and read)' },
     json: { type: 'boolean', help: 'print a JSON summary of what was written' },
   },
   async run(args, ctx) {

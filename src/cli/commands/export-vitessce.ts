@@ -24,8 +24,8 @@ export const exportVitessceCommand: Command = {
   flags: {
     out: { type: 'string', short: 'o', help: 'output folder', required: true },
     'base-url': { type: 'string', help: 'URL the output folder will be served from (used in vitessce.json)', default: 'http://localhost:8000' },
-    coords: { type: 'string', help: 'coordinates (CSV id,x,y or a dataset) when the folder has none' },
-    data: { type: 'string', help: 'count data (.h5/.h5ad) to include as X (genes)' },
+    coords: { type: 'string', input: 'dataset', help: 'coordinates (CSV id,x,y or a dataset) when the folder has none' },
+    data: { type: 'string', input: 'dataset', help: 'count data (.h5/.h5ad) to include as X (genes)' },
     json: { type: 'boolean', help: 'print the summary as JSON on stdout' },
   },
   async run(args: ParsedArgs, ctx: CommandContext): Promise<void> {

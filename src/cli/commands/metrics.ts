@@ -20,10 +20,10 @@ export const metricsCommand: Command = {
   flags: {
     labels: { type: 'string', default: 'leiden', help: 'obs column with the cluster labels' },
     use: { type: 'string', default: 'X_nmf', help: "obsm key of the embedding (silhouette, Davies–Bouldin, Moran's I per column)" },
-    radius: { type: 'number', required: true, help: "radius of the spatial graph for Moran's I / Geary's C, in coordinate units (µm for Xenium)" },
+    radius: { type: 'number', exclusiveMin: 0, required: true, help: "radius of the spatial graph for Moran's I / Geary's C, in coordinate units (µm for Xenium)" },
     truth: { type: 'string', help: 'obs column with reference labels for ARI and NMI' },
-    'sample-size': { type: 'int', default: 10000, help: 'silhouette/Davies–Bouldin subsample (hSNMF: 10,000, stratified); 0 = all cells' },
-    seed: { type: 'int', default: 0, help: 'subsample seed' },
+    'sample-size': { type: 'int', min: 0, default: 10000, help: 'silhouette/Davies–Bouldin subsample (hSNMF: 10,000, stratified); 0 = all cells' },
+    seed: { type: 'int', min: 0, default: 0, help: 'subsample seed' },
     out: { type: 'string', short: 'o', required: true, help: 'output folder' },
     json: { type: 'boolean', help: 'also print summary.json to stdout' },
     ...inputFlags(),

@@ -291,9 +291,9 @@ export const plotCommand: Command = {
     format: { type: 'string', help: 'file format', choices: ['png', 'svg', 'both'], default: 'png' },
     gene: { type: 'string', help: 'comma-separated features to map (measured counts when available, else imputed: the imputed layer or W·H)' },
     imputed: { type: 'string', help: 'comma-separated genes to map from the imputed layer (SIID) or W·H, even when measured' },
-    scale: { type: 'number', help: 'PNG pixels per figure unit (2 for high-DPI)', default: 2 },
-    coords: { type: 'string', help: 'coordinates (CSV id,x,y or a dataset) when the folder has none' },
-    data: { type: 'string', help: 'count data (.h5/.h5ad) for measured gene maps' },
+    scale: { type: 'number', exclusiveMin: 0, help: 'PNG pixels per figure unit (2 for high-DPI)', default: 2 },
+    coords: { type: 'string', input: 'dataset', help: 'coordinates (CSV id,x,y or a dataset) when the folder has none' },
+    data: { type: 'string', input: 'dataset', help: 'count data (.h5/.h5ad) for measured gene maps' },
     json: { type: 'boolean', help: 'print the summary as JSON on stdout' },
   },
   async run(args: ParsedArgs, ctx: CommandContext): Promise<void> {

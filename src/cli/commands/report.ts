@@ -79,8 +79,8 @@ export const reportCommand: Command = {
   examples: ['stnmf report results/nmf-k8', 'stnmf report results/nmf-k8 --coords cells.csv.gz'],
   flags: {
     'no-figures': { type: 'boolean', help: 'skip drawing figures from W/H (faster for huge results)' },
-    coords: { type: 'string', help: 'coordinates (CSV id,x,y or a dataset) when the folder has none' },
-    data: { type: 'string', help: 'count data (.h5/.h5ad), used for gene-level figures' },
+    coords: { type: 'string', input: 'dataset', help: 'coordinates (CSV id,x,y or a dataset) when the folder has none' },
+    data: { type: 'string', input: 'dataset', help: 'count data (.h5/.h5ad), used for gene-level figures' },
     json: { type: 'boolean', help: 'print a JSON summary on stdout' },
   },
   async run(args: ParsedArgs, ctx: CommandContext): Promise<void> {

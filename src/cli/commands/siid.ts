@@ -27,28 +27,28 @@ export const siidCommand: Command = {
     'stnmf siid --cells cells.h5ad --spots spots.h5ad --visium-genes all --impute Gad1,Slc17a7 --holdout-folds 0 --out siid-out',
   ],
   flags: {
-    cells: { type: 'string', required: true, help: 'single-cell slide (Xenium-like), any format stnmf reads' },
-    spots: { type: 'string', required: true, help: 'spot slide (Visium-like), any format stnmf reads; its genes must include the cell panel' },
-    rank: { type: 'int', short: 'k', default: 20, help: 'latent factors h (paper: 20 breast, 40 colorectal)' },
-    'holdout-folds': { type: 'int', default: 10, help: 'k-fold gene holdout over the panel (0 = skip; paper: 10)' },
-    'fold-seed': { type: 'int', default: 0, help: 'seed of the gene folds' },
+    cells: { type: 'string', input: 'dataset', required: true, help: 'single-cell slide (Xenium-like), any format stnmf reads' },
+    spots: { type: 'string', input: 'dataset', required: true, help: 'spot slide (Visium-like), any format stnmf reads; its genes must include the cell panel' },
+    rank: { type: 'int', min: 1, short: 'k', default: 20, help: 'latent factors h (paper: 20 breast, 40 colorectal)' },
+    'holdout-folds': { type: 'int', min: 0, default: 10, help: 'k-fold gene holdout over the panel (0 = skip; paper: 10)' },
+    'fold-seed': { type: 'int', min: 0, default: 0, help: 'seed of the gene folds' },
     solver: { type: 'string', choices: ['mu', 'adam'], default: 'mu', help: 'mu = ECM multiplicative updates (fast); adam = paper parity' },
     'entropy-lambda': { type: 'number', default: 0, help: 'entropy schedule λ, ω = exp(epoch/λ) (0 = off, the library default: on the pseudo-Visium pair of the Xenium slide, λ = 1000 (the paper) gave 10-fold holdout R² 0.274 against 0.416 without; paper: 1000 imputation, 500 deconvolution)' },
     'entropy-reduction': { type: 'string', choices: ['sum', 'meanOverCells'], default: 'sum', help: 'entropy summed over cells (paper) or averaged (public code)' },
     'entropy-schedule': { type: 'string', choices: ['continuous', 'step100'], default: 'continuous', help: 'ω every epoch (paper) or every 100 epochs (public code)' },
-    'max-iter': { type: 'int', help: 'sweeps (mu, default 100) or epochs (adam, default 5000)' },
-    restarts: { type: 'int', default: 3, help: 'random restarts; the lowest objective is kept (paper: 3)' },
-    'restart-screening': { type: 'int', help: 'mu: sweeps after which only the best restart continues (default 20; 0 = run all to the end)' },
-    'learning-rate': { type: 'number', default: 0.05, help: 'adam learning rate (paper 0.05)' },
-    seed: { type: 'int', default: 0, help: 'random seed' },
-    threads: { type: 'int', help: 'threads of the fused passes (default: all cores)' },
-    'mapping-distance': { type: 'number', default: 100, help: 'map each cell to its nearest spot within this distance (µm)' },
-    mapping: { type: 'string', help: 'given mapping instead: .npy or text file with the spot index of every cell (-1 = none)' },
+    'max-iter': { type: 'int', min: 1, help: 'sweeps (mu, default 100) or epochs (adam, default 5000)' },
+    restarts: { type: 'int', min: 1, default: 3, help: 'random restarts; the lowest objective is kept (paper: 3)' },
+    'restart-screening': { type: 'int', min: 0, help: 'mu: sweeps after which only the best restart continues (default 20; 0 = run all to the end)' },
+    'learning-rate': { type: 'number', exclusiveMin: 0, default: 0.05, help: 'adam learning rate (paper 0.05)' },
+    seed: { type: 'int', min: 0, default: 0, help: 'random seed' },
+    threads: { type: 'int', min: 1, help: 'threads of the fused passes (default: all cores)' },
+    'mapping-distance': { type: 'number', exclusiveMin: 0, default: 100, help: 'map each cell to its nearest spot within this distance (µm)' },
+    mapping: { type: 'string', input: 'file', help: 'given mapping instead: .npy or text file with the spot index of every cell (-1 = none)' },
     intersect: { type: 'boolean', help: 'drop cell genes missing from the spot slide instead of failing' },
     'visium-genes': { type: 'string', choices: ['panel', 'all'], default: 'panel', help: 'spot genes modelled: the cell panel (+ --impute) or all' },
     impute: { type: 'string', help: 'comma-separated spot genes to impute (added to the model and to result.h5ad)' },
     'no-platform-scaling': { type: 'boolean', help: 'turn off the per-gene platform factor φ' },
-    truth: { type: 'string', help: "true cell types for ARI / JS: 'obs:<column>' of the cells, or a text/CSV file with one label per cell" },
+    truth: { type: 'string', input: 'file', notPathPrefix: 'obs:', help: "true cell types for ARI / JS: 'obs:<column>' of the cells, or a text/CSV file with one label per cell" },
     out: { type: 'string', short: 'o', required: true, help: 'output folder' },
     json: { type: 'boolean', help: 'also print summary.json to stdout' },
     ...inputFlags('cells-'),
@@ -61,7 +61,7 @@ export const siidCommand: Command = {
     const spotsIn = await loadInput('siid', f.spots as string, f, ctx, { prefix: 'spots-', flag: '--spots' });
     const cells = cellsIn.dataset;
     const spots = spotsIn.dataset;
-    const mapping = f.mapping ? readMapping(f.mapping as string, cells.X.rows) : undefined;
+    const mapping = f.mapping ? readMapping(f.mapping as string, cells.X.rows, spots.X.rows) : undefined;
     const options = optionsFromFlags(f);
     const truth = f.truth ? readTruth(f.truth as string, cells) : undefined;
     const out = await RunOutput.open(f.out as string);
@@ -115,7 +115,7 @@ function optionsFromFlags(f: Record<string, FlagValue>): SiidOptions {
   };
 }
 
-function readMapping(path: string, n: number): Int32Array {
+function readMapping(path: string, n: number, nSpots: number): Int32Array {
   let vals: number[];
   if (path.endsWith('.npy')) vals = Array.from(npyToFloat64(readNpy(path), path).data);
   else {
@@ -132,6 +132,12 @@ function readMapping(path: string, n: number): Int32Array {
     }
   }
   if (vals.length !== n) throw new StnmfError('BAD_FILE', `${path} (--mapping): ${vals.length} entries, expected one spot index per cell (${n})`);
+  // Int32Array.from would truncate 1.5 to 1 without a word.
+  vals.forEach((v, i) => {
+    if (!Number.isInteger(v) || v < -1 || v >= nSpots) {
+      throw new StnmfError('BAD_INPUT', `${path} (--mapping): entry ${i + 1} is ${v}; expected a spot index (a whole number from 0 to ${nSpots - 1}) or -1 for none`);
+    }
+  });
   return Int32Array.from(vals);
 }
 

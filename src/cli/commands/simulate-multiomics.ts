@@ -11,10 +11,10 @@ import type { Generator } from '../command.js';
 
 /** Flags of the multiomics generator (besides --seed, --out and --json, which every generator gets). */
 export const simulateMultiomicsFlags: Record<string, FlagSpec> = {
-  cells: { type: 'int', default: 200, help: 'number of cells (M3.9: 200; types assigned round-robin)' },
-  genes: { type: 'int', default: 500, help: 'number of genes (M3.9: 500)' },
-  proteins: { type: 'int', default: 10, help: 'number of proteins (M3.9: 10)' },
-  'spatial-sd': { type: 'number', default: 60, help: 'SD of cell positions around their type centre, px (M3.9: 60)' },
+  cells: { type: 'int', min: 1, default: 200, help: 'number of cells (M3.9: 200; types assigned round-robin)' },
+  genes: { type: 'int', min: 1, default: 500, help: 'number of genes (M3.9: 500)' },
+  proteins: { type: 'int', min: 1, default: 10, help: 'number of proteins (M3.9: 10)' },
+  'spatial-sd': { type: 'number', exclusiveMin: 0, default: 60, help: 'SD of cell positions around their type centre, px (M3.9: 60)' },
 };
 
 function tableCsv(ids: string[], x: Float64Array, y: Float64Array, features: string[], X: Csr): string {

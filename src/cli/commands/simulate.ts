@@ -20,7 +20,7 @@ import { simulateCountsGenerator } from './simulate-counts.js';
 export type { Generator } from '../command.js';
 
 const COMMON: Record<string, FlagSpec> = {
-  seed: { type: 'int', default: 0, help: 'random seed' },
+  seed: { type: 'int', min: 0, default: 0, help: 'random seed' },
   out: { type: 'string', short: 'o', required: true, help: 'output folder' },
   json: { type: 'boolean', help: 'also print summary.json to stdout' },
 };
@@ -29,16 +29,16 @@ const siidGenerator: Generator = {
   name: 'siid',
   summary: 'checkerboard Xenium/Visium pair with known cell types and spot proportions (methods-spec M2.9)',
   flags: {
-    cells: { type: 'int', default: 4000, help: 'cells' },
-    genes: { type: 'int', default: 1000, help: 'genes on the spot slide (G_V)' },
-    panel: { type: 'int', default: 300, help: 'panel genes measured on the cells (G_X)' },
-    types: { type: 'int', default: 8, help: 'cell types h' },
-    grid: { type: 'int', default: 10, help: 'checkerboard squares per side l' },
-    extent: { type: 'number', default: 2000, help: 'tissue side in µm' },
-    coverage: { type: 'number', default: 1, help: 'coverage ρ scaling every library size' },
-    'mean-count': { type: 'number', default: 500, help: 'median library size over all genes' },
-    'count-sdlog': { type: 'number', default: 0.3, help: 'log-normal sd of library sizes' },
-    'dirichlet-alpha': { type: 'number', default: 0.3, help: 'Dirichlet concentration of the type profiles' },
+    cells: { type: 'int', min: 1, default: 4000, help: 'cells' },
+    genes: { type: 'int', min: 1, default: 1000, help: 'genes on the spot slide (G_V)' },
+    panel: { type: 'int', min: 1, default: 300, help: 'panel genes measured on the cells (G_X)' },
+    types: { type: 'int', min: 1, default: 8, help: 'cell types h' },
+    grid: { type: 'int', min: 1, default: 10, help: 'checkerboard squares per side l' },
+    extent: { type: 'number', exclusiveMin: 0, default: 2000, help: 'tissue side in µm' },
+    coverage: { type: 'number', exclusiveMin: 0, default: 1, help: 'coverage ρ scaling every library size' },
+    'mean-count': { type: 'number', exclusiveMin: 0, default: 500, help: 'median library size over all genes' },
+    'count-sdlog': { type: 'number', min: 0, default: 0.3, help: 'log-normal sd of library sizes' },
+    'dirichlet-alpha': { type: 'number', exclusiveMin: 0, default: 0.3, help: 'Dirichlet concentration of the type profiles' },
   },
   async run(f, out) {
     const sim = simulateSiid({
@@ -81,9 +81,9 @@ const pseudoVisiumGenerator: Generator = {
   name: 'pseudo-visium',
   summary: 'turn a real single-cell slide (µm coordinates) into a Visium-like spot slide: cells.h5ad + spots.h5ad',
   flags: {
-    from: { type: 'string', help: 'the single-cell slide, any format stnmf reads (required)' },
-    'spot-diameter': { type: 'number', default: 55, help: 'spot diameter in µm (Visium: 55)' },
-    spacing: { type: 'number', default: 100, help: 'centre-to-centre spot distance in µm (Visium: 100)' },
+    from: { type: 'string', input: 'dataset', help: 'the single-cell slide, any format stnmf reads (required)' },
+    'spot-diameter': { type: 'number', exclusiveMin: 0, default: 55, help: 'spot diameter in µm (Visium: 55)' },
+    spacing: { type: 'number', exclusiveMin: 0, default: 100, help: 'centre-to-centre spot distance in µm (Visium: 100)' },
   },
   async run(f, out, ctx) {
     const from = f.from as string | undefined;

@@ -8,8 +8,8 @@
  * The result is read by src/io/result.ts's `readResult`.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { extname, join } from 'node:path';
+import { createReadStream, existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { basename, dirname, extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command, CommandContext } from '../command.js';
 import type { ParsedArgs } from '../args.js';
@@ -40,8 +40,9 @@ function listFiles(dir: string, prefix = '', out = new Map<string, string>()): M
   for (const name of readdirSync(dir)) {
     const p = join(dir, name);
     const rel = prefix ? `${prefix}/${name}` : name;
-    if (statSync(p).isDirectory()) listFiles(p, rel, out);
-    else out.set(rel, p);
+    const st = statSync(p, { throwIfNoEntry: false });
+    if (st?.isDirectory()) listFiles(p, rel, out);
+    else if (st?.isFile()) out.set(rel, p);
   }
   return out;
 }
@@ -72,6 +73,32 @@ export interface ViewServer {
   url: string;
   port: number;
   close(): Promise<void>;
+}
+
+/** The real path of `p`, or undefined when it cannot be resolved. */
+function realOrUndefined(p: string): string | undefined {
+  try {
+    return realpathSync(p);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The real path and size of `path` when it resolves (symlinks followed) to a regular file inside
+ * folder `inside` (a real path); undefined for dangling links, FIFOs, devices, folders and
+ * anything outside.
+ */
+function regularFileInside(path: string, inside: string | undefined): { real: string; size: number } | undefined {
+  if (!inside) return undefined;
+  const real = realOrUndefined(path);
+  if (!real || (real !== inside && !real.startsWith(inside.endsWith(sep) ? inside : inside + sep))) return undefined;
+  try {
+    const st = statSync(real);
+    return st.isFile() ? { real, size: st.size } : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function f32Bytes(a: Float32Array | Int32Array): Buffer {
@@ -148,22 +175,41 @@ export async function startViewServer(r: LoadedResult, port = 0, appDir = webRoo
   };
 
   let boundPort = 0;
-  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+  // Files are served only when their real path (symlinks resolved) is a regular file inside the
+  // result folder (or the app folder): a symlink to /etc/passwd placed in the folder gets 404.
+  const rootReal = realOrUndefined(r.root);
+  const appReal = realOrUndefined(appDir);
+  const handle = (req: IncomingMessage, res: ServerResponse): void => {
+    const headers = (type: string): Record<string, string> => ({
+      'Content-Type': type,
+      'Cache-Control': 'no-store',
+      'X-Content-Type-Options': 'nosniff',
+      'Cross-Origin-Resource-Policy': 'same-origin',
+    });
     const send = (status: number, body: Buffer | string, type = 'text/plain; charset=utf-8'): void => {
-      res.writeHead(status, {
-        'Content-Type': type,
-        'Cache-Control': 'no-store',
-        'X-Content-Type-Options': 'nosniff',
-        'Cross-Origin-Resource-Policy': 'same-origin',
-      });
+      res.writeHead(status, headers(type));
       res.end(req.method === 'HEAD' ? undefined : body);
     };
     const notFound = (): void => send(404, 'not found\n');
+    // Streams a file (no readFile: a 2.5 GB file would exceed Buffer limits and memory).
+    const sendFile = (path: string, inside: string | undefined): void => {
+      const st = regularFileInside(path, inside);
+      if (!st) return notFound();
+      res.writeHead(200, { ...headers(MIME[extname(path).toLowerCase()] ?? 'application/octet-stream'), 'Content-Length': String(st.size) });
+      if (req.method === 'HEAD') {
+        res.end();
+        return;
+      }
+      const stream = createReadStream(st.real);
+      stream.on('error', () => res.destroy());
+      res.on('close', () => stream.destroy());
+      stream.pipe(res);
+    };
     const host = (req.headers.host ?? '').toLowerCase();
     if (host !== `127.0.0.1:${boundPort}` && host !== `localhost:${boundPort}`) return notFound();
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(405, 'method not allowed\n');
     const raw = (req.url ?? '/').split('?')[0];
-    if (raw === '/') return send(200, readFileSync(join(appDir, 'index.html')), MIME['.html']);
+    if (raw === '/') return sendFile(join(appDir, 'index.html'), appReal);
     const segs = safeSegments(raw);
     if (!segs) return notFound();
     if (segs[0] === 'api' && segs.length === 2) {
@@ -181,13 +227,25 @@ export async function startViewServer(r: LoadedResult, port = 0, appDir = webRoo
     if (segs[0] === 'files' && segs.length === 2) {
       const path = r.files.get(segs[1]);
       if (!path) return notFound();
-      return send(200, readFileSync(path), MIME[extname(path).toLowerCase()] ?? 'application/octet-stream');
+      return sendFile(path, rootReal);
     }
     const rel = segs.join('/');
     const file = app.get(rel);
-    if (file) return send(200, readFileSync(file), MIME[extname(file).toLowerCase()] ?? 'application/octet-stream');
+    if (file) return sendFile(file, appReal);
     return notFound();
+  };
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    // One bad request never takes the server down: any error becomes a 500 for that request.
+    try {
+      handle(req, res);
+    } catch {
+      if (!res.headersSent) {
+        res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' });
+        res.end('internal error\n');
+      } else res.destroy();
+    }
   });
+  server.on('clientError', (_e, socket) => socket.destroy());
   await new Promise<void>((ok, fail) => {
     server.once('error', (e: NodeJS.ErrnoException) =>
       fail(new StnmfError('USAGE', `--port ${port}: cannot listen on 127.0.0.1 (${e.code ?? e.message})`)),
@@ -213,15 +271,17 @@ export const viewCommand: Command = {
   usage: 'stnmf view <DIR|file.h5ad> [--port P] [--coords FILE] [--data FILE]',
   examples: ['stnmf view results/nmf-k8', 'stnmf view results/nmf-k8 --port 8080', 'stnmf view out/ --coords cells.csv.gz --data cell_feature_matrix.h5'],
   flags: {
-    port: { type: 'int', help: 'port on 127.0.0.1; 0 picks a free port', default: 0 },
-    coords: { type: 'string', help: 'coordinates (CSV id,x,y or a dataset) when the folder has none' },
-    data: { type: 'string', help: 'count data (.h5/.h5ad) for colouring by gene when the folder has no result.h5ad' },
+    port: { type: 'int', min: 0, max: 65535, help: 'port on 127.0.0.1; 0 picks a free port', default: 0 },
+    coords: { type: 'string', input: 'dataset', help: 'coordinates (CSV id,x,y or a dataset) when the folder has none' },
+    data: { type: 'string', input: 'dataset', help: 'count data (.h5/.h5ad) for colouring by gene when the folder has no result.h5ad' },
   },
   async run(args: ParsedArgs, ctx: CommandContext): Promise<void> {
     const target = args.positionals[0];
     if (!target || args.positionals.length > 1) throw new StnmfError('USAGE', `give one result folder or .h5ad file (got ${args.positionals.length})`);
     const port = Number(args.flags.port ?? 0);
-    if (port < 0 || port > 65535) throw new StnmfError('USAGE', `--port must be 0–65535, got ${port}`);
+    // A FIFO or /dev/zero would hang or crash the folder scan: only folders and regular files.
+    const st = statSync(target, { throwIfNoEntry: false });
+    if (st && !st.isDirectory() && !st.isFile()) throw new StnmfError('BAD_FILE', `${target}: not a regular file or folder; expected a result folder or an .h5ad file`);
     const r = await readResult(target, { coords: args.flags.coords as string | undefined, data: args.flags.data as string | undefined });
     const srv = await startViewServer(r, port);
     ctx.print(srv.url);

@@ -125,7 +125,7 @@ export async function contrastiveNmf(
     uniformInit(W, tSide.A, bSide.A, o.seed);
   }
 
-  const out = runEngine({
+  const out = await runEngine({
     target: tSide,
     background: bSide,
     W,

@@ -22,7 +22,7 @@ import { csrFromDense, selectRows, transposeCsr } from '../../linalg/csr.js';
 import type { Dense } from '../../linalg/dense.js';
 import type { Kernels } from '../../linalg/kernels.js';
 import { Rng } from '../../linalg/rng.js';
-import { StnmfError, throwIfAborted } from '../../errors.js';
+import { checkpoint, StnmfError } from '../../errors.js';
 import type { ContrastiveHistoryEntry, ContrastiveProgress, ResolvedOptions } from './model.js';
 import { isCsr } from './model.js';
 
@@ -172,7 +172,7 @@ function dot(a: Float32Array, b: Float32Array): number {
 }
 
 /** Runs the sweeps; updates `input.W`, `input.target.A`, `input.background.A` in place. */
-export function runEngine(input: EngineInput): EngineOutput {
+export async function runEngine(input: EngineInput): Promise<EngineOutput> {
   const { target, background, W, p, k, alphaEffective: a, options: o, kernels: K } = input;
   const frob = o.loss === 'frobenius';
   const eps = frob ? EPS_FROBENIUS : EPS_POISSON;
@@ -331,7 +331,7 @@ export function runEngine(input: EngineInput): EngineOutput {
   let lastJ = NaN;
   try {
   for (; it < o.maxIter; it++) {
-    throwIfAborted(input.signal, 'contrastiveNmf');
+    await checkpoint(input.signal, 'contrastiveNmf');
     const evalNow = it % o.evalEvery === 0;
     prepareW();
     const tx = halfSweep(target, stats[0], evalNow, true);

@@ -4,6 +4,7 @@
  * training panel, with the closed-form gradients of M2.5 (no autograd). One epoch is one
  * E-step (two fused passes) plus O((n + m + G)·h) work.
  */
+import { checkpoint } from '../../errors.js';
 import type { ProblemStats, SiidParams, SiidProblem } from './model.js';
 import { eStep, factorSums, makeWork, objectiveParts, omegaAt, releaseWork, type Work } from './model.js';
 import type { SiidFit, SiidOptions } from './types.js';
@@ -220,9 +221,8 @@ async function adamLoop(
     if (withValue) {
       history.push([t, v]);
       progress(t, v);
-      if (t % 500 === 0) await new Promise((r) => setTimeout(r, 0));
-      if (o.signal?.aborted) break;
     }
+    await checkpoint(o.signal, 'siid');
     b1t *= b1;
     b2t *= b2;
     const end = o.platformScaling ? L.length : L.psi;

@@ -4,7 +4,7 @@
  * spot slide linked by Γ, with restarts keeping the lowest objective; `imputeGenes`,
  * `spotProportions` and `cellClusters` read the derived results (M2.7).
  */
-import { StnmfError, throwIfAborted } from '../../errors.js';
+import { checkpoint, StnmfError, throwIfAborted } from '../../errors.js';
 import { Rng } from '../../linalg/rng.js';
 import { createKernels } from '../../linalg/backend.js';
 import type { Kernels } from '../../linalg/kernels.js';
@@ -169,9 +169,8 @@ async function ecmLoop(
     if (it % 10 === 0) {
       history.push([it, F]);
       o.onProgress?.({ restart, restarts: o.restarts, iteration: it, maxIter: T, objective: F });
-      if (it % 50 === 0) await yieldToEventLoop();
-      throwIfAborted(o.signal, 'siid');
     }
+    await checkpoint(o.signal, 'siid');
     if (!Number.isFinite(F)) throw new StnmfError('BAD_INPUT', `siid: the objective became ${F} at sweep ${it} (restart ${restart}); the data may contain a spot or cell the model cannot fit`);
     fHist.push(F);
     if (!entropyOn && fHist.length > 10 && fHist[fHist.length - 11] - F < o.tol * Math.abs(F)) {
@@ -266,10 +265,6 @@ export function finalObjective(p: SiidProblem, st: ProblemStats, x: SiidParams, 
   eStep(p, x, w, true);
   const parts = objectiveParts(p, st, x, w);
   return { objective: parts.lossX + parts.lossV + omegaEff * parts.entropy, ...parts };
-}
-
-function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, 0));
 }
 
 /**

@@ -8,7 +8,7 @@
  * Layer 2 (methods): no Node APIs.
  */
 import type { Dataset } from '../../dataset.js';
-import { StnmfError, throwIfAborted } from '../../errors.js';
+import { checkpoint, StnmfError } from '../../errors.js';
 import { leiden, type Graph } from '../../graph/index.js';
 import { umapConnectivities, type NeighborGraph } from '../../spatial/index.js';
 import { maxScaled, mixAdjacency, rowStochastic, symmetrizeSum, type SparseSquare } from './adjacency.js';
@@ -130,7 +130,7 @@ export async function hsnmf(dataset: Dataset, options: HsnmfOptions = {}): Promi
   const t0 = Date.now();
   const s = options.snmfResult ?? (await snmf(dataset, options));
   const t1 = Date.now();
-  throwIfAborted(options.signal, 'hsnmf');
+  await checkpoint(options.signal, 'hsnmf');
   options.onProgress?.({ stage: 'features', done: 0, total: 1 });
   const conn = options.featureGraph ?? featureGraph(s, p.nNeighbors);
   const { adjacency, resolution } = clusteringAdjacency(s, conn, p);
@@ -138,7 +138,7 @@ export async function hsnmf(dataset: Dataset, options: HsnmfOptions = {}): Promi
   // with checked weights, so Leiden skips its own symmetry check.
   const g = symmetrizeSum(adjacency);
   const t2 = Date.now();
-  throwIfAborted(options.signal, 'hsnmf');
+  await checkpoint(options.signal, 'hsnmf');
   options.onProgress?.({ stage: 'leiden', done: 0, total: 1 });
   const res = leiden(g, { resolution, objective: 'rb', nIterations: p.leidenIterations, seed: p.seed, signal: options.signal, validate: false });
   const t3 = Date.now();

@@ -6,7 +6,7 @@
  * Layer 2 (methods): no Node APIs.
  */
 import type { Dataset } from '../../dataset.js';
-import { StnmfError, throwIfAborted } from '../../errors.js';
+import { checkpoint, StnmfError } from '../../errors.js';
 import type { Csr, Dense, Kernels } from '../../linalg/index.js';
 import { nmf, type NmfOptions } from '../../nmf/index.js';
 import { checkPoints, knnQuery, type NeighborGraph } from '../../spatial/index.js';
@@ -200,6 +200,17 @@ function constantWeights(g: NeighborGraph, w: number): NeighborGraph {
 
 /** The matrix SNMF factorises, after validation. */
 export function snmfInput(dataset: Dataset, o: SnmfOptions): { X: Csr; normalization: string } {
+  if (o.layer === undefined) {
+    // log1p of a negative count is NaN, which NMF would report as "NaN" without saying where it came from.
+    const { indptr, indices, data } = dataset.X;
+    for (let i = 0; i < dataset.X.rows; i++) {
+      for (let q = indptr[i]; q < indptr[i + 1]; q++) {
+        if (!(data[q] >= 0) || data[q] === Infinity) {
+          throw new StnmfError('BAD_INPUT', `${dataset.meta.source}: X: value at row ${i}, column ${indices[q]} is ${data[q]}; hSNMF needs finite non-negative counts`);
+        }
+      }
+    }
+  }
   if (o.layer !== undefined) {
     const L = dataset.layers[o.layer];
     if (!L) throw new StnmfError('BAD_OPTION', `snmf: layer '${o.layer}' not found (layers: ${Object.keys(dataset.layers).join(', ') || 'none'})`);
@@ -242,7 +253,7 @@ export async function snmf(dataset: Dataset, options: SnmfOptions = {}): Promise
   progress?.({ stage: 'graphs', done: 0, total: 1 });
   const g = buildSpatialGraphs(coords.xy, { ...d, weightCap: options.weightCap }, coords);
   progress?.({ stage: 'graphs', done: 1, total: 1, detail: `${g.hybrid.indptr[n] / 2} edges` });
-  throwIfAborted(options.signal, 'snmf');
+  await checkpoint(options.signal, 'snmf');
 
   let W0: Dense;
   let H: Dense;
@@ -275,7 +286,7 @@ export async function snmf(dataset: Dataset, options: SnmfOptions = {}): Promise
     H = res.H;
     nmfInfo = { loss: res.loss, iterations: res.iterations, converged: res.converged, seconds: (Date.now() - t0) / 1000 };
   }
-  throwIfAborted(options.signal, 'snmf');
+  await checkpoint(options.signal, 'snmf');
 
   // Smooth the float64 view of W0 when the caller gave float64 factors (parity), else W0 itself.
   const source = options.factors?.W ?? W0;

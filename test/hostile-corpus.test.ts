@@ -1,0 +1,221 @@
+/**
+ * The hostile-input corpus (issue 15): several hundred `stnmf` invocations with damaged files,
+ * absurd options, non-regular files, unwritable outputs, closed pipes and signals, generated at
+ * test time (test/hostile/). Each case runs under a timeout, two at a time, and must end with its
+ * exit code, one error line naming the file or flag, and no output or staging folder left behind.
+ * The summary line counts the failure classes; every count must be 0.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildCases, type Case } from './hostile/cases.js';
+import { CLI, cliSync, makeInputs } from './hostile/inputs.js';
+
+const BATCH = new URL('./hostile/batch.js', import.meta.url).pathname;
+const XENIUM = new URL('../../../shared/data/xenium-mouse-brain', import.meta.url).pathname;
+
+interface Outcome {
+  code: number | null;
+  signal: string | null;
+  stdout: string;
+  stderr: string;
+  hung: boolean;
+  signalToExitMs?: number;
+}
+
+function run(c: Case, cwd: string, script: string[] = [CLI, ...c.args]): Promise<Outcome> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, script, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    let hung = false;
+    let signalAt: number | undefined;
+    let signalTimer: NodeJS.Timeout | undefined;
+    if (c.closeStdout) child.stdout.destroy();
+    else child.stdout.on('data', (d: Buffer) => (stdout += d));
+    if (c.closeStderr) child.stderr.destroy();
+    else
+      child.stderr.on('data', (d: Buffer) => {
+        stderr += d;
+        if (c.signal && signalTimer === undefined && (!c.signalAfter || c.signalAfter.test(stderr))) {
+          signalTimer = setTimeout(() => {
+            signalAt = Date.now();
+            child.kill(c.signal);
+          }, c.signalDelayMs ?? 0);
+        }
+      });
+    const timer = setTimeout(() => {
+      hung = true;
+      child.kill('SIGKILL');
+    }, c.timeoutMs ?? 30000);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      if (signalTimer) clearTimeout(signalTimer);
+      resolve({ code, signal, stdout, stderr, hung, signalToExitMs: signalAt !== undefined ? Date.now() - signalAt : undefined });
+    });
+  });
+}
+
+/** Problems of one outcome: [class, description] pairs. */
+function judge(c: Case, o: Outcome, existedBefore: boolean): [string, string][] {
+  const bad: [string, string][] = [];
+  const lines = o.stderr.split('\n').filter((l) => l.trim() !== '');
+  if (o.hung) return [['hang', `no exit within ${c.timeoutMs ?? 30000} ms`]];
+  if (o.code === null || o.code === 1 || /internal error|FATAL ERROR|    at /.test(o.stderr)) {
+    bad.push(['crash', `code ${o.code} signal ${o.signal}: ${lines.slice(-2).join(' | ')}`]);
+  } else if (o.code !== c.code) {
+    bad.push([o.code === 0 ? 'silently wrong' : 'wrong exit code', `expected ${c.code}, got ${o.code}: ${lines.slice(-1).join('')}`]);
+  }
+  if (c.code !== 0 && !c.closeStderr && bad.length === 0) {
+    const errs = lines.filter((l) => / error: |interrupted by/.test(l));
+    if (errs.length !== 1) bad.push(['message', `expected one error line, got ${errs.length}: ${lines.slice(-3).join(' | ')}`]);
+    else {
+      const e = errs[0];
+      if (/stnmf [\w-]+: error: stnmf/.test(e)) bad.push(['message', `command name twice: ${e}`]);
+      if (/HDF5-DIAG|\.stnmf-partial-/.test(o.stderr)) bad.push(['message', `internal detail in: ${e}`]);
+      if (c.names && !e.includes(c.names)) bad.push(['message', `error line does not name ${c.names}: ${e}`]);
+    }
+  }
+  if (c.signal && o.signalToExitMs !== undefined && o.signalToExitMs > (c.signalDeadlineMs ?? 1000)) {
+    bad.push(['wrong exit code', `exit ${o.signalToExitMs} ms after ${c.signal} (limit ${c.signalDeadlineMs ?? 1000} ms)`]);
+  }
+  if (c.signal && o.signalToExitMs === undefined) bad.push(['wrong exit code', 'the signal was never sent (no progress seen)']);
+  const problem = c.check?.(o);
+  if (problem && bad.length === 0) bad.push(['message', problem]);
+  if (c.out) {
+    const left = existsSync(c.out);
+    if (c.code !== 0 && left && !existedBefore) bad.push(['leftover', `${c.out} exists after a failed run`]);
+    if (left && statIsDir(c.out)) {
+      const staging = readdirSync(c.out).filter((n) => n.startsWith('.stnmf-partial-'));
+      if (staging.length) bad.push(['leftover', `staging folder ${staging[0]} in ${c.out}`]);
+      if (c.code === 0 && !existsSync(join(c.out, 'summary.json'))) bad.push(['silently wrong', `${c.out} lacks summary.json`]);
+    }
+  }
+  return bad;
+}
+
+function statIsDir(p: string): boolean {
+  try {
+    return readdirSync(p) !== undefined;
+  } catch {
+    return false;
+  }
+}
+
+/** Mounts a tiny tmpfs (full disk) and a read-only one when we may (root on Linux); else undefined. */
+function mounts(work: string): { tmpfs?: string; rofs?: string; cleanup: () => void } {
+  const tmpfs = join(work, 'full');
+  const rofs = join(work, 'ro');
+  mkdirSync(tmpfs);
+  mkdirSync(rofs);
+  const ok1 = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=16k', 'tmpfs', tmpfs]).status === 0;
+  const ok2 = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=1m,ro', 'tmpfs', rofs]).status === 0;
+  if (ok1) writeFileSync(join(tmpfs, 'filler'), Buffer.alloc(12 * 1024)); // leave ~4 kB
+  return {
+    tmpfs: ok1 ? tmpfs : undefined,
+    rofs: ok2 ? rofs : undefined,
+    cleanup: () => {
+      if (ok1) spawnSync('umount', [tmpfs]);
+      if (ok2) spawnSync('umount', [rofs]);
+    },
+  };
+}
+
+test('hostile corpus: every case ends with its exit code, one named error line, no leftovers, no hang', { timeout: 900000 }, async (t) => {
+  const t0 = Date.now();
+  const work = mkdtempSync(join(tmpdir(), 'stnmf-hostile-'));
+  const m = mounts(work);
+  t.after(() => {
+    m.cleanup();
+    rmSync(work, { recursive: true, force: true });
+  });
+  const P = await makeInputs(work);
+  // A tiny simulated slide pair (SIID, hSNMF) and a result folder (plot, report, view, export).
+  cliSync(work, 'simulate', 'siid', '--cells', '60', '--genes', '30', '--panel', '15', '--types', '3', '--grid', '3', '--out', join(work, 'sim'));
+  P.simCells = join(work, 'sim', 'cells.h5ad');
+  P.simSpots = join(work, 'sim', 'spots.h5ad');
+  P.result = join(work, 'result');
+  cliSync(work, 'nmf', P.simCells, '--rank', '2', '--max-iter', '5', '--out', P.result);
+  if (existsSync(XENIUM)) P.xenium = XENIUM;
+  const cases = buildCases(P, work, m);
+
+  // Multi-process cases.
+  const special: { name: string; run: () => Promise<[string, string][]> }[] = [
+    {
+      name: 'a SIGKILLed run leaves a staging folder; the next run removes it',
+      run: async () => {
+        const out = join(work, 'stale');
+        mkdirSync(join(out, '.stnmf-partial-999999-1'), { recursive: true });
+        writeFileSync(join(out, '.stnmf-partial-999999-1', 'W.npy'), 'half');
+        const o = await run({ name: 'stale', args: ['nmf', P.csv, '--rank', '2', '--out', out], code: 0 }, work);
+        const left = readdirSync(out).filter((n) => n.startsWith('.stnmf-partial'));
+        return o.code !== 0 ? [['wrong exit code', `exit ${o.code}`]] : left.length ? [['leftover', `stale ${left[0]} not removed`]] : [];
+      },
+    },
+    {
+      name: 'two concurrent writers to one --out both finish; the folder holds one complete result',
+      run: async () => {
+        const out = join(work, 'concurrent');
+        const c: Case = { name: 'w', args: ['nmf', P.csv, '--rank', '2', '--out', out], code: 0 };
+        const [a, b] = await Promise.all([run(c, work), run(c, work)]);
+        const bad: [string, string][] = [];
+        if (a.code !== 0 || b.code !== 0) bad.push(['wrong exit code', `exits ${a.code}, ${b.code}: ${a.stderr.slice(-200)} ${b.stderr.slice(-200)}`]);
+        const names = readdirSync(out);
+        if (names.some((n) => n.startsWith('.'))) bad.push(['leftover', `hidden files: ${names.filter((n) => n.startsWith('.')).join(' ')}`]);
+        for (const f of ['W.npy', 'H.npy', 'result.h5ad', 'summary.json', 'run.json']) if (!names.includes(f)) bad.push(['silently wrong', `${f} missing`]);
+        return bad;
+      },
+    },
+  ];
+
+  const counts: Record<string, number> = { 'silently wrong': 0, hang: 0, crash: 0, 'wrong exit code': 0, leftover: 0, message: 0 };
+  const failures: string[] = [];
+  const record = (name: string, bad: [string, string][]) => {
+    for (const [cls, why] of bad) {
+      counts[cls]++;
+      failures.push(`${cls}: ${name}: ${why}`);
+    }
+  };
+  // Signal cases need the CPU to themselves to meet their deadline: they run after the rest, one at a time.
+  const batched = cases.filter((c) => c.batch && !c.signal);
+  const normal = cases.filter((c) => !c.batch && !c.signal);
+  const timed = cases.filter((c) => c.signal);
+  let next = 0;
+  const worker = async () => {
+    while (next < normal.length) {
+      const c = normal[next++];
+      const existed = c.out ? existsSync(c.out) : false;
+      record(c.name, judge(c, await run(c, work), existed));
+    }
+  };
+  // One in-process batch of the cheap cases beside one spawning worker; then both spawn.
+  const batch = async () => {
+    const casesFile = join(work, 'batch-cases.json');
+    const resultsFile = join(work, 'batch-results.json');
+    writeFileSync(casesFile, JSON.stringify(batched.map((c) => c.args)));
+    const o = await run({ name: 'batch', args: [], code: 0, timeoutMs: 120000 }, work, [BATCH, casesFile, resultsFile]);
+    if (o.hung || !existsSync(resultsFile)) {
+      for (const c of batched) record(c.name, [['hang', `batch runner: ${o.hung ? 'timed out' : 'no results'} ${o.stderr.slice(-300)}`]]);
+    } else {
+      const res = JSON.parse(readFileSync(resultsFile, 'utf8')) as { code: number; stdout: string; stderr: string }[];
+      batched.forEach((c, i) => record(c.name, judge(c, { ...res[i], signal: null, hung: false }, false)));
+    }
+    await worker();
+  };
+  await Promise.all([batch(), worker()]);
+  for (const s of special) record(s.name, await s.run());
+  for (const c of timed) record(c.name, judge(c, await run(c, work), false));
+
+  const total = cases.length + special.length;
+  const seconds = ((Date.now() - t0) / 1000).toFixed(1);
+  console.log(
+    `hostile corpus: ${total} cases, ${counts['silently wrong']} silently wrong, ${counts.hang} hangs, ${counts.crash} crashes, ` +
+      `${counts['wrong exit code']} wrong exit codes, ${counts.leftover} leftover folders, ${counts.message} bad messages (${seconds} s${m.tmpfs ? '' : ', no tmpfs: full-disk cases skipped'})`,
+  );
+  for (const f of failures) console.log('  ' + f);
+  assert.ok(total >= 300, `only ${total} cases`);
+  assert.deepEqual(failures, []);
+});

@@ -1,0 +1,265 @@
+/**
+ * The hostile-input corpus: every case is one `stnmf` invocation with the exit code it must end
+ * with, what its one error line must name, and the output folder that must not be left behind.
+ * Classes: absurd option values for every numeric and choice flag of every command (generated
+ * from the flag declarations, so a new flag is covered the day it is declared), unknown options,
+ * non-regular files for every input-path flag and positional, damaged files of every reader
+ * format, malformed h5ad, pseudo-file-system and unwritable outputs, full disk, closed pipes,
+ * stale staging folders, concurrent writers and signals.
+ */
+import { join } from 'node:path';
+import type { FlagSpec } from '../../src/cli/args.js';
+import { COMMANDS } from '../../src/cli/commands/index.js';
+
+/** One corpus case. */
+export interface Case {
+  name: string;
+  args: string[];
+  /** Expected exit code; for signal cases 130/143. */
+  code: number;
+  /** Text the error line must contain (a file name or a flag), when the case fails on purpose. */
+  names?: string;
+  /** Output folder/file the case must not leave behind (or, for code 0, must leave complete). */
+  out?: string;
+  /** Send this signal once stderr has printed `signalAfter` (or after `signalDelayMs`). */
+  signal?: 'SIGINT' | 'SIGTERM';
+  signalAfter?: RegExp;
+  signalDelayMs?: number;
+  /** Max ms from the signal to the exit. */
+  signalDeadlineMs?: number;
+  /** Close our end of stdout/stderr right away (EPIPE for the child). */
+  closeStdout?: boolean;
+  closeStderr?: boolean;
+  /** Extra check after the run; returns a problem description or undefined. */
+  check?: (r: { stdout: string; stderr: string }) => string | undefined;
+  /** Per-case timeout (ms). */
+  timeoutMs?: number;
+  /** Cheap case (fails in option or path checks): run in-process by batch.ts instead of spawned. */
+  batch?: boolean;
+}
+
+/** Values outside a numeric flag's declared range, plus malformed numbers (rotated per flag). */
+function badNumbers(spec: FlagSpec, k: number): string[] {
+  const out: string[] = [];
+  if (spec.exclusiveMin !== undefined) out.push(String(spec.exclusiveMin));
+  else if (spec.min !== undefined) out.push(String(spec.min - 1));
+  if (spec.max !== undefined) out.push(String(spec.max + 1));
+  const malformed = ['abc', '0x1F', '1e999', spec.type === 'int' ? '1.5' : 'NaN', ''];
+  out.push(malformed[k % malformed.length]);
+  return out;
+}
+
+/** Base arguments that satisfy each command's required flags (the bad value is appended). */
+function baseArgs(cmd: string, P: Record<string, string>, out: string): string[] {
+  switch (cmd) {
+    case 'nmf':
+      return [P.csv, '--rank', '2', '--out', out];
+    case 'convert':
+      return [P.csv, '--out', `${out}.h5ad`];
+    case 'cluster':
+    case 'hsnmf':
+      return [P.h5ad, '--out', out];
+    case 'metrics':
+      return [P.h5ad, '--radius', '10', '--out', out];
+    case 'siid':
+      return ['--cells', P.simCells, '--spots', P.simSpots, '--rank', '2', '--out', out];
+    case 'multiomics':
+      return ['--tx', P.csv, '--markers', P.markers, '--out', out];
+    case 'contrastive':
+      return ['--target', P.csv, '--background', P.csv2, '--rank', '2', '--alpha', '1', '--out', out];
+    case 'simulate':
+      return ['siid', '--out', out];
+    case 'export-vitessce':
+      return [P.result, '--out', out];
+    case 'plot':
+      return [P.result, '--out', out];
+    case 'report':
+    case 'view':
+      return [P.result];
+    case 'info':
+      return [P.csv];
+    default:
+      return ['--out', out];
+  }
+}
+
+/** Builds every case; `P` holds the generated inputs (inputs.ts) and `work` the scratch folder. */
+export function buildCases(P: Record<string, string>, work: string, opts: { tmpfs?: string; rofs?: string }): Case[] {
+  const cases: Case[] = [];
+  let serial = 0;
+  const outDir = () => join(work, `out-${++serial}`);
+
+  // 1. Option values: every numeric flag out of range / malformed, every choice flag, unknown options.
+  for (const cmd of COMMANDS) {
+    let k = 0;
+    for (const [flag, spec] of Object.entries(cmd.flags)) {
+      if (spec.type === 'int' || spec.type === 'number') {
+        for (const v of badNumbers(spec, k++)) {
+          const out = outDir();
+          cases.push({ name: `${cmd.name} --${flag} ${JSON.stringify(v)}`, args: [cmd.name, ...baseArgs(cmd.name, P, out), `--${flag}=${v}`], code: 2, names: `--${flag}`, out, batch: true });
+        }
+      } else if (spec.choices) {
+        const out = outDir();
+        cases.push({ name: `${cmd.name} --${flag} bogus`, args: [cmd.name, ...baseArgs(cmd.name, P, out), `--${flag}`, 'bogus'], code: 2, names: `--${flag}`, out, batch: true });
+      } else if (spec.type === 'boolean') {
+        if (k++ % 2 === 0) {
+          const out = outDir();
+          cases.push({ name: `${cmd.name} --${flag}=maybe`, args: [cmd.name, ...baseArgs(cmd.name, P, out), `--${flag}=maybe`], code: 2, names: `--${flag}`, out, batch: true });
+        }
+      }
+    }
+    const out = outDir();
+    cases.push({ name: `${cmd.name} unknown option`, args: [cmd.name, ...baseArgs(cmd.name, P, out), '--no-such-option', '1'], code: 2, names: '--no-such-option', out, batch: true });
+    // 2. Non-regular files for every input-path flag.
+    for (const [flag, spec] of Object.entries(cmd.flags)) {
+      if (!spec.input) continue;
+      const targets: [string, string, RegExp][] = [
+        ['fifo', P.fifo, /not a regular file/],
+        ['/dev/zero', '/dev/zero', /not a regular file/],
+        ['missing', P.missing, /not found|no such/],
+      ];
+      if (spec.input === 'file') targets.push(['folder', P.folder, /not a regular file/]);
+      for (const [what, path, re] of targets) {
+        const o = outDir();
+        const base = baseArgs(cmd.name, P, o);
+        cases.push({
+          name: `${cmd.name} --${flag} ${what}`,
+          args: [cmd.name, ...base, `--${flag}`, path],
+          code: 3,
+          names: `--${flag}`,
+          out: o,
+          batch: true,
+          check: (r) => (re.test(r.stderr) ? undefined : `stderr does not match ${re}`),
+        });
+      }
+    }
+  }
+  // Non-regular positionals.
+  for (const cmd of ['info', 'convert', 'nmf', 'cluster', 'metrics', 'hsnmf', 'plot', 'report', 'view', 'export-vitessce']) {
+    for (const [what, path] of [['fifo', P.fifo], ['/dev/zero', '/dev/zero'], ['missing', P.missing]]) {
+      const out = outDir();
+      const base = baseArgs(cmd, P, out).slice(1);
+      cases.push({ name: `${cmd} <${what}>`, args: [cmd, path, ...base], code: 3, names: what === 'missing' ? 'does-not-exist' : path.split('/').pop(), out, batch: what !== 'missing' });
+    }
+  }
+
+  // 3. Damaged files of every format, read by `info` (detection + reader) and by `nmf` (no output left).
+  const damaged: [string, string, number][] = [
+    ['csv-ragged', 'ragged.csv', 3],
+    ['csv-nan', 'nan.csv', 3],
+    ['csv-inf', 'inf.csv', 3],
+    ['csv-1e999', 'overflow.csv', 3],
+    ['csv-hex', 'hex.csv', 3],
+    ['csv-dup-rows', 'duprows.csv', 3],
+    ['csv-dup-cols', 'dupcols.csv', 3],
+    ['csv-empty', 'empty.csv', 3],
+    ['csv-header-only', 'header.csv', 3],
+    ['csv-binary', 'binary.csv', 3],
+    ['gz-truncated', 'truncated.csv.gz', 3],
+    ['gz-garbage', 'garbage.csv.gz', 3],
+    ['h5-truncated', 'truncated.h5ad', 3],
+    ['h5-random', 'random.h5', 3],
+    ['h5-signature-garbage', 'siggarbage.h5ad', 3],
+    ['h5-empty', 'empty.h5ad', 3],
+    ['mex-index', 'mex-index', 3],
+    ['mex-header', 'mex-header', 3],
+    ['mex-count', 'mex-count', 3],
+    ['xenium-bad', 'xenium-bad', 3],
+    ['parquet-garbage', 'cells.parquet', 3],
+  ];
+  for (const k of Object.keys(P).filter((k) => k.startsWith('h5ad-'))) damaged.push([k, P[k].split('/').pop()!, 3]);
+  for (const [key, file, code] of damaged) {
+    cases.push({ name: `info ${key}`, args: ['info', P[key]], code, names: file });
+    const out = outDir();
+    cases.push({ name: `nmf ${key}`, args: ['nmf', P[key], '--rank', '2', '--out', out], code, names: file, out });
+  }
+  // Values fine for a reader but not for NMF: negative counts, named by file.
+  for (const key of ['csv-negative']) {
+    const out = outDir();
+    cases.push({ name: `nmf ${key}`, args: ['nmf', P[key], '--rank', '2', '--out', out], code: 3, out });
+  }
+  // convert must not write Infinity into an h5ad.
+  for (const key of ['csv-inf', 'csv-1e999']) {
+    const out = join(work, `conv-${++serial}.h5ad`);
+    cases.push({ name: `convert ${key}`, args: ['convert', P[key], '--out', out], code: 3, names: P[key].split('/').pop(), out });
+  }
+  // Damaged factor files.
+  for (const key of ['w0-shape', 'w0-nan', 'w0-negative', 'w0-truncated', 'w0-magic', 'w0-header', 'w0-empty']) {
+    const out = outDir();
+    cases.push({ name: `nmf --w0 ${key}`, args: ['nmf', P.csv, '--rank', '2', '--w0', P[key], '--h0', P['h0-ok'], '--out', out], code: 3, names: P[key].split('/').pop(), out });
+  }
+  // Mapping entries that are not spot indices.
+  for (const key of ['mapping-fraction', 'mapping-range']) {
+    const out = outDir();
+    cases.push({ name: `siid --mapping ${key}`, args: ['siid', '--cells', P.simCells, '--spots', P.simSpots, '--rank', '2', '--mapping', P[key], '--out', out], code: 3, names: P[key].split('/').pop(), out });
+  }
+
+  // 4. Outputs: pseudo file systems, a file where a folder goes, unwritable places.
+  for (const [what, path] of [['/proc/x', '/proc/stnmf-x'], ['/proc/self', '/proc/self'], ['/sys/x', '/sys/stnmf-x'], ['/dev/null/x', '/dev/null/x'], ['a file', P.fileAsOut]]) {
+    for (const cmd of ['nmf', 'simulate', 'hsnmf']) {
+      const args = cmd === 'nmf' ? ['nmf', P.csv, '--rank', '2', '--out', path] : cmd === 'simulate' ? ['simulate', 'siid', '--cells', '20', '--out', path] : ['hsnmf', P.h5ad, '--out', path];
+      cases.push({ name: `${cmd} --out ${what}`, args, code: 4, names: path, timeoutMs: 20000 });
+    }
+  }
+  if (opts.tmpfs) {
+    const full = opts.tmpfs;
+    cases.push({ name: 'nmf on a full disk', args: ['nmf', P.csv, '--rank', '2', '--out', join(full, 'nmf')], code: 4, names: join(full, 'nmf'), out: join(full, 'nmf'), check: (r) => (/disk is full/.test(r.stderr) ? undefined : 'message does not say the disk is full') });
+    cases.push({ name: 'simulate on a full disk', args: ['simulate', 'siid', '--cells', '400', '--out', join(full, 'sim')], code: 4, names: join(full, 'sim'), out: join(full, 'sim') });
+    cases.push({ name: 'plot on a full disk', args: ['plot', P.result, '--out', join(full, 'fig')], code: 4, names: join(full, 'fig'), out: join(full, 'fig') });
+    cases.push({ name: 'export-vitessce on a full disk', args: ['export-vitessce', P.result, '--out', join(full, 'vit')], code: 4, names: join(full, 'vit'), out: join(full, 'vit') });
+    cases.push({ name: 'convert on a full disk', args: ['convert', P.csv, '--out', join(full, 'c.h5ad')], code: 4, names: 'c.h5ad', out: join(full, 'c.h5ad') });
+  }
+  if (opts.rofs) {
+    cases.push({ name: 'nmf on a read-only file system', args: ['nmf', P.csv, '--rank', '2', '--out', join(opts.rofs, 'nmf')], code: 4, names: join(opts.rofs, 'nmf') });
+    cases.push({ name: 'convert on a read-only file system', args: ['convert', P.csv, '--out', join(opts.rofs, 'c.h5ad')], code: 4, names: 'c.h5ad' });
+  }
+
+  // 5. Closed pipes do not change the outcome; threads are capped.
+  {
+    const out = outDir();
+    cases.push({ name: 'nmf --json with stdout closed', args: ['nmf', P.csv, '--rank', '2', '--json', '--out', out], code: 0, out, closeStdout: true });
+    const out2 = outDir();
+    cases.push({ name: 'nmf with stderr closed', args: ['nmf', P.csv, '--rank', '2', '--out', out2], code: 0, out: out2, closeStderr: true });
+    const out3 = outDir();
+    cases.push({ name: 'nmf with both closed', args: ['nmf', P.csv, '--rank', '2', '--json', '--out', out3], code: 0, out: out3, closeStdout: true, closeStderr: true });
+    const out4 = outDir();
+    cases.push({
+      name: 'nmf --threads 1000 is capped',
+      args: ['nmf', P.csv, '--rank', '2', '--threads', '1000', '--out', out4],
+      code: 0,
+      out: out4,
+      check: (r) => (/warning: --threads 1000 .*using \d+/.test(r.stderr) ? undefined : 'no --threads warning'),
+    });
+  }
+
+  // 6. Signals: the run stops within a second, exits 130/143 and leaves no folder.
+  const long = ['--tol', '0', '--max-iter', '100000000'];
+  const signalRuns: [string, string[], RegExp][] = [
+    ['nmf', ['nmf', P.csv, '--rank', '2', ...long], /nmf restart/],
+    ['hsnmf', ['hsnmf', P.simCells, '--rank', '2', ...long], /hsnmf nmf \d/],
+    ['siid', ['siid', '--cells', P.simCells, '--spots', P.simSpots, '--rank', '2', '--holdout-folds', '0', '--restarts', '1', '--max-iter', '100000000'], /restart 1\/1 \d/],
+    ['contrastive', ['contrastive', '--target', P.csv, '--background', P.csv2, '--rank', '2', '--alpha', '1', ...long], /bcNMF sweeps/],
+  ];
+  for (const [name, args, after] of signalRuns) {
+    for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+      const out = outDir();
+      cases.push({ name: `${name} ${sig}`, args: [...args, '--out', out], code: sig === 'SIGINT' ? 130 : 143, out, signal: sig, signalAfter: after, signalDelayMs: 700, signalDeadlineMs: 1000, timeoutMs: 60000, names: sig });
+    }
+  }
+  if (P.xenium) {
+    const out = outDir();
+    cases.push({
+      name: 'nmf Xenium 3000 iterations SIGINT',
+      args: ['nmf', P.xenium, '--rank', '10', '--max-iter', '3000', '--tol', '0', '--out', out],
+      code: 130,
+      out,
+      signal: 'SIGINT',
+      signalAfter: /nmf restart/,
+      signalDelayMs: 500,
+      signalDeadlineMs: 1000,
+      timeoutMs: 90000,
+      names: 'SIGINT',
+    });
+  }
+  return cases;
+}
