@@ -7,6 +7,7 @@
  * `pts_rest` as genes x groups data frames, and `params`. Node-only (io layer).
  */
 import type { Dataset, Frame } from '../dataset.js';
+import type { Csr } from '../linalg/csr.js';
 import { KEYS } from '../keys.js';
 import { StnmfError } from '../errors.js';
 import { markersCsv, rankGenesGroups, type RankGenesOptions, type RankGenesResult } from '../metrics/rank-genes.js';
@@ -40,13 +41,20 @@ export function rankGenesUns(r: RankGenesResult, geneNames: string[]): Record<st
   };
 }
 
+/** Options of {@link writeMarkerOutputs}. */
+export interface MarkerOutputOptions extends RankGenesOptions {
+  /** Rank only features `[start, end)` (one modality of a stacked matrix). Default all. */
+  columns?: [number, number];
+}
+
 /**
  * Marker statistics of the groups in obs column `key` (categorical, or integer codes in a numeric
  * column) on `ds.X` (counts; log1p-median normalised unless `options.normalize` says otherwise):
  * writes `markersCsvPath` and sets `ds.uns.rank_genes_groups` (call before writing result.h5ad).
- * @throws StnmfError('BAD_INPUT') when the column is missing or has fewer than two usable groups
+ * Returns undefined and writes nothing when fewer than two groups have ≥ 2 cells (no test exists).
+ * @throws StnmfError('BAD_INPUT') when the column is missing or not group labels
  */
-export function writeMarkerOutputs(markersCsvPath: string, ds: Dataset, key: string, options: RankGenesOptions = {}): RankGenesResult {
+export function writeMarkerOutputs(markersCsvPath: string, ds: Dataset, key: string, options: MarkerOutputOptions = {}): RankGenesResult | undefined {
   const col = ds.obs.columns.get(key);
   if (!col) throw new StnmfError('BAD_INPUT', `markers: obs has no column ${key}`);
   let codes: ArrayLike<number>;
@@ -66,8 +74,30 @@ export function writeMarkerOutputs(markersCsvPath: string, ds: Dataset, key: str
   } else {
     throw new StnmfError('BAD_INPUT', `markers: obs column ${key} is ${col.kind}; expected categorical group labels`);
   }
-  const r = rankGenesGroups(ds.X, codes, categories, { groupby: key, ...options });
-  writeFileAtomic(markersCsvPath, markersCsv(r, ds.var.index));
-  ds.uns[KEYS.rankGenes.uns] = rankGenesUns(r, ds.var.index);
+  const sizes = new Int32Array(categories.length);
+  for (let i = 0; i < codes.length; i++) if (codes[i] >= 0) sizes[codes[i]]++;
+  if (sizes.filter((s) => s >= 2).length < 2) return undefined;
+  const [start, end] = options.columns ?? [0, ds.X.cols];
+  const X = start === 0 && end === ds.X.cols ? ds.X : columnSlice(ds.X, start, end);
+  const names = ds.var.index.slice(start, end);
+  const r = rankGenesGroups(X, codes, categories, { groupby: key, ...options });
+  writeFileAtomic(markersCsvPath, markersCsv(r, names));
+  ds.uns[KEYS.rankGenes.uns] = rankGenesUns(r, names);
   return r;
+}
+
+/** Columns [start, end) of a CSR matrix, renumbered from 0. */
+function columnSlice(X: Csr, start: number, end: number): Csr {
+  if (!(start >= 0 && end <= X.cols && start < end)) throw new StnmfError('BAD_OPTION', `markers: column range [${start}, ${end}) outside 0..${X.cols}`);
+  const indptr = new Int32Array(X.rows + 1);
+  const idx: number[] = [];
+  const val: number[] = [];
+  for (let i = 0; i < X.rows; i++) {
+    for (let q = X.indptr[i]; q < X.indptr[i + 1]; q++) {
+      const j = X.indices[q];
+      if (j >= start && j < end) (idx.push(j - start), val.push(X.data[q]));
+    }
+    indptr[i + 1] = idx.length;
+  }
+  return { rows: X.rows, cols: end - start, indptr, indices: Int32Array.from(idx), data: Float32Array.from(val) };
 }

@@ -3,6 +3,7 @@
  * Leiden (G2), writing `obs.leiden` and `obsp.connectivities` into result.h5ad.
  */
 import { writeH5ad } from '../../io/h5ad.js';
+import { writeMarkerOutputs } from '../../io/markers-output.js';
 import { graphToCsr, umapConnectivities } from '../../spatial/index.js';
 import { leiden } from '../../graph/index.js';
 import { StnmfError } from '../../errors.js';
@@ -43,6 +44,7 @@ export const clusterCommand: Command = {
       ds.obs.columns.set('leiden', { kind: 'category', codes: res.membership, categories });
       ds.obsp.connectivities = graphToCsr(graph);
       ds.uns.leiden = { params: { resolution: f.resolution, n_iterations: f.iterations, random_state: f.seed, use_rep: f.use, n_neighbors: k } };
+      writeMarkerOutputs(out.path('markers.csv'), ds, 'leiden');
       await writeH5ad(out.path('result.h5ad'), ds);
       await out.writeText('clusters.csv', 'obs_name,leiden\n' + ds.obs.index.map((id, i) => `${id},${res.membership[i]}`).join('\n') + '\n');
       await finishRun(

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { Column, Dataset } from '../../dataset.js';
 import { StnmfError } from '../../errors.js';
 import { writeH5ad } from '../../io/h5ad.js';
+import { writeMarkerOutputs } from '../../io/markers-output.js';
 import { writeNpy } from '../../io/npy.js';
 import { sceneToPng, spatialScatter } from '../../plot/index.js';
 import { transposeDense } from '../../linalg/dense.js';
@@ -107,8 +108,8 @@ async function writeRunFiles(
     const sizes = new Int32Array(r.nClusters);
     for (const l of r.labels) sizes[l]++;
     markerNames.forEach((g, c) => ml.push(`${c},${sizes[c]},${method?.[c] ?? ''},${csvField(g.join(';'))}`));
-    await writeFile(path('markers.csv'), ml.join('\n') + '\n');
-    written.push('markers.csv');
+    await writeFile(path('markers_top5.csv'), ml.join('\n') + '\n');
+    written.push('markers_top5.csv');
   }
   if (terms) {
     const el = ['cluster,term,overlap,set_size,p_value,adjusted_p,genes'];
@@ -131,6 +132,7 @@ async function writeRunFiles(
       varm: { ...ds.varm, nmf: { rows: ds.X.cols, cols: k, data: Ht } },
       uns: { ...ds.uns, hsnmf: JSON.parse(JSON.stringify(r.parameters, jsonReplacer)) },
     };
+    if (writeMarkerOutputs(path('markers.csv'), out, 'hsnmf')) written.push('markers.csv');
     await writeH5ad(path('result.h5ad'), out);
     written.push('result.h5ad');
   }

@@ -14,6 +14,7 @@ import { StnmfError } from '../../errors.js';
 import { readDataset } from '../../io/index.js';
 import { readCsvDataset } from '../../io/csv.js';
 import { writeH5ad } from '../../io/h5ad.js';
+import { writeMarkerOutputs } from '../../io/markers-output.js';
 import { writeNpy } from '../../io/npy.js';
 import { createKernels } from '../../linalg/backend.js';
 import { selectCols, type Csr } from '../../linalg/csr.js';
@@ -182,7 +183,7 @@ export async function writeMultiOmicsOutputs(r: MultiOmicsResult, path: (name: s
   await writeFile(path('transcript_features.txt'), r.transcriptFeatures.join('\n') + (r.transcriptFeatures.length ? '\n' : ''));
   await writeFile(path('protein_features.txt'), r.proteinFeatures.join('\n') + (r.proteinFeatures.length ? '\n' : ''));
 
-  if (h5ad) await writeH5ad(path('result.h5ad'), resultDataset(r, coords));
+  if (h5ad) { const rd = resultDataset(r, coords); if (r.transcriptFeatures.length) writeMarkerOutputs(path('markers.csv'), rd, 'cell_type', { columns: [0, r.transcriptFeatures.length], layer: 'transcripts' }); await writeH5ad(path('result.h5ad'), rd); }
 }
 
 /** Unit of the aligned coordinates (those of the transcript slide when given, else the protein slide). */
