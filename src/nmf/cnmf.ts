@@ -227,9 +227,10 @@ export function spectraCorrelation(spectra: Float64Array[]): Float64Array {
 /**
  * cNMF's `--scale-genes` preprocessing as specified for stnmf: counts normalised to the median
  * cell total, then each gene divided by its standard deviation (ddof 1, scanpy's
- * `pp.scale(zero_center=False)`; genes with zero variance are left as they are). Returns a new CSR.
+ * `pp.scale(zero_center=False)`; genes with zero variance are left as they are). Returns the
+ * scaled CSR and each gene's factor (1/sd), so spectra can be mapped back to count space.
  */
-export function scaleGenes(X: Csr): Csr {
+export function scaleGenes(X: Csr): { X: Csr; geneScale: Float64Array } {
   const n = X.rows, p = X.cols;
   const totals = new Float64Array(n);
   for (let i = 0; i < n; i++) for (let q = X.indptr[i]; q < X.indptr[i + 1]; q++) totals[i] += X.data[q];
@@ -254,7 +255,7 @@ export function scaleGenes(X: Csr): Csr {
   }
   const out = new Float32Array(data.length);
   for (let q = 0; q < data.length; q++) out[q] = data[q] * inv[X.indices[q]];
-  return { rows: n, cols: p, indptr: X.indptr, indices: X.indices, data: out };
+  return { X: { rows: n, cols: p, indptr: X.indptr, indices: X.indices, data: out }, geneScale: inv };
 }
 
 /**

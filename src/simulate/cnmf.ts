@@ -22,13 +22,17 @@ export interface CnmfSimOptions {
   identities?: number;
   /** Activity programs. Default 2. */
   activities?: number;
-  /** Probability that a cell runs an activity program. Default 0.3. */
+  /** Probability that a cell runs an activity program. Default 0.5. */
   activityFraction?: number;
-  /** Usage of the activity program in a cell that runs one: uniform in [min, max]. Default [0.1, 0.7]. */
+  /** Usage of the activity program in a cell that runs one: uniform in [min, max]. Default [0.3, 0.8]. */
   activityUsage?: [number, number];
-  /** Fraction of genes each program up-regulates. Default 0.1. */
+  /** Log-normal sd of the shared base means. Default 0.5. */
+  baseSdlog?: number;
+  /** Fraction of genes each program up-regulates (disjoint sets). Default 0.1. */
   deFraction?: number;
-  /** Mean and sd of the log2 fold changes. Default 2 and 0.5. */
+  /** Log2 fold change of activity programs' genes (they are used by fewer cells, at partial usage). Default deLog2Mean + 1. */
+  activityLog2Mean?: number;
+  /** Mean and sd of the log2 fold changes. Default 2 and 0.25. */
   deLog2Mean?: number;
   deLog2Sd?: number;
   /** Median library size. Default 1500; log-normal sd 0.3. */
@@ -58,24 +62,27 @@ export function simulateCnmf(o: CnmfSimOptions = {}): CnmfSimulation {
   const n = o.cells ?? 2000, p = o.genes ?? 500, T = o.identities ?? 5, A = o.activities ?? 2;
   const K = T + A;
   if (!(n >= 1 && p >= 2 && T >= 1 && A >= 0)) throw new StnmfError('BAD_OPTION', `simulateCnmf: need cells ≥ 1, genes ≥ 2, identities ≥ 1, activities ≥ 0`);
-  const frac = o.activityFraction ?? 0.3;
-  const [umin, umax] = o.activityUsage ?? [0.1, 0.7];
-  const de = o.deFraction ?? 0.1, lm = o.deLog2Mean ?? 2, ls = o.deLog2Sd ?? 0.5;
+  const frac = o.activityFraction ?? 0.5;
+  const [umin, umax] = o.activityUsage ?? [0.3, 0.8];
+  const de = o.deFraction ?? 0.1, lm = o.deLog2Mean ?? 2, ls = o.deLog2Sd ?? 0.25;
   const lib = o.libSize ?? 1500;
   const phi = o.dispersion ?? 0.1;
   const rng = new Rng(o.seed ?? 0);
   const base = new Float64Array(p);
-  for (let j = 0; j < p; j++) base[j] = Math.exp(rng.normal() * 1.0);
+  for (let j = 0; j < p; j++) base[j] = Math.exp(rng.normal() * (o.baseSdlog ?? 0.5));
   const programs: Dense = { rows: K, cols: p, data: new Float32Array(K * p) };
   const nDe = Math.max(1, Math.round(de * p));
+  if (nDe * K > p) throw new StnmfError('BAD_OPTION', `simulateCnmf: ${K} programs x ${nDe} up-regulated genes exceed ${p} genes; lower deFraction`);
+  // Disjoint gene sets (one shuffle, cut in K blocks): programs are equally distinct, so a rank
+  // below the truth has no single best way to merge them (what makes stability peak at the truth).
+  const perm = Array.from({ length: p }, (_, j) => j);
+  for (let a = p - 1; a > 0; a--) {
+    const b = Math.floor(rng.uniform() * (a + 1));
+    [perm[a], perm[b]] = [perm[b], perm[a]];
+  }
   for (let t = 0; t < K; t++) {
     const prof = Float64Array.from(base);
-    const genes = Array.from({ length: p }, (_, j) => j);
-    for (let a = 0; a < nDe; a++) {
-      const b = a + Math.floor(rng.uniform() * (p - a));
-      [genes[a], genes[b]] = [genes[b], genes[a]];
-      prof[genes[a]] *= Math.pow(2, lm + ls * rng.normal());
-    }
+    for (let a = 0; a < nDe; a++) prof[perm[t * nDe + a]] *= Math.pow(2, (t < T ? lm : (o.activityLog2Mean ?? lm + 1)) + ls * rng.normal());
     let s = 0;
     for (let j = 0; j < p; j++) s += prof[j];
     for (let j = 0; j < p; j++) programs.data[t * p + j] = prof[j] / s;

@@ -74,7 +74,7 @@ export const consensusCommand: Command = {
     if (threads < 1) throw new StnmfError('USAGE', `stnmf consensus: --threads must be ≥ 1; got ${threads}`);
     const ds = await loadDataset('consensus', input, ctx);
     for (const k of ranks) if (k > Math.min(ds.X.rows, ds.X.cols)) throw new StnmfError('USAGE', `stnmf consensus: rank ${k} exceeds min(observations, features) = ${Math.min(ds.X.rows, ds.X.cols)}`);
-    const X = f['scale-genes'] ? scaleGenes(ds.X) : ds.X;
+    const X = f['scale-genes'] ? scaleGenes(ds.X).X : ds.X;
     const fit: Omit<CnmfFitOptions, 'kernels' | 'signal'> = { loss: f.loss as NmfLoss, solver: f.solver as NmfSolver, maxIter: f['max-iter'] as number, tol: f.tol as number };
     if (fit.solver === 'hals' && fit.loss === 'poisson') throw new StnmfError('USAGE', 'stnmf consensus: --solver hals minimises the Frobenius loss only; use --solver mu with --loss poisson');
     const plan = replicatePlan(ranks, R, f.seed as number);
