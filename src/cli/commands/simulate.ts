@@ -15,6 +15,7 @@ import type { Command, CommandContext } from '../command.js';
 import { finishRun } from '../command.js';
 import { RunOutput } from '../output.js';
 import { simulateMultiomicsGenerator } from './simulate-multiomics.js';
+import { simulateCnmfGenerator } from './simulate-cnmf.js';
 
 /** One simulator reachable as `stnmf simulate <name>`. */
 export interface Generator {
@@ -106,7 +107,7 @@ const pseudoVisiumGenerator: Generator = {
 };
 
 /** The registered generators. */
-export const GENERATORS: Generator[] = [siidGenerator, simulateMultiomicsGenerator, pseudoVisiumGenerator];
+export const GENERATORS: Generator[] = [siidGenerator, simulateMultiomicsGenerator, pseudoVisiumGenerator, simulateCnmfGenerator];
 
 /**
  * Flags of every generator, without defaults, so the top-level parser accepts them; `run`
