@@ -17,7 +17,7 @@ export function kSelectionPlot(o: { ks: number[]; stability: number[]; error: nu
     xLabel: 'k (number of programs)',
     series: [
       { name: 'Stability (silhouette)', values: o.stability },
-      { name: o.errorLabel ?? 'Error (refit ‖X − WH‖²)', values: o.error },
+      { name: o.errorLabel ?? 'Error (refit sum of squared residuals)', values: o.error },
     ],
     chosen: o.chosen,
     title: o.title ?? 'cNMF k selection',
@@ -49,7 +49,7 @@ export function densityHistogram(o: { density: ArrayLike<number>; threshold: num
   prims.push({ t: 'line', x1: box.x, y1: box.y + box.h, x2: box.x + box.w, y2: box.y + box.h, stroke: AXIS, width: 1 });
   prims.push({ t: 'line', x1: box.x, y1: box.y, x2: box.x, y2: box.y + box.h, stroke: AXIS, width: 1 });
   prims.push({ t: 'line', x1: sx(o.threshold), y1: box.y, x2: sx(o.threshold), y2: box.y + box.h, stroke: '#d62728', width: 1.5, dash: 4 });
-  prims.push({ t: 'text', x: sx(o.threshold) + 4, y: box.y + 8, text: `threshold ${o.threshold}`, size: fs * 0.85, fill: '#d62728' });
+  prims.push({ t: 'text', x: sx(o.threshold) - 4, y: box.y + 8, text: `threshold ${o.threshold}`, size: fs * 0.85, anchor: 'end', fill: '#d62728' });
   prims.push({ t: 'text', x: box.x + box.w / 2, y: box.y + box.h + fs * 2.4, text: 'mean distance to nearest neighbours', size: fs * 0.9, anchor: 'middle', fill: INK });
   prims.push({ t: 'text', x: 14, y: box.y + box.h / 2, text: 'spectra', size: fs * 0.9, anchor: 'middle', rotate: -90, fill: INK });
   return { width: W, height: H, title: o.title, prims };

@@ -127,7 +127,7 @@ export const consensusCommand: Command = {
       for (const r of rows) lines.push([r.k, r.stability, r.error, r.filteredStability, r.filteredError, r.kept, r.total, f['density-threshold'], f['local-neighborhood']].join(','));
       await out.writeText('k_selection.csv', lines.join('\n') + '\n');
       const best = rows.reduce((a, b) => (b.stability > a.stability ? b : a));
-      const errorLabel = fit.loss === 'poisson' ? 'Error (refit KL divergence)' : 'Error (refit ‖X − WH‖²)';
+      const errorLabel = fit.loss === 'poisson' ? 'Error (refit KL divergence)' : 'Error (refit sum of squared residuals)';
       await out.writeBytes('k_selection.png', sceneToPng(kSelectionPlot({ ks: rows.map((r) => r.k), stability: rows.map((r) => r.stability), error: rows.map((r) => r.error), errorLabel, chosen: best.k })));
       for (const k of ranks) await rm(join(dir, `consensus_k${k}`), { recursive: true, force: true }); // commit renames folders, which needs the old ones gone
       const seconds = (performance.now() - t0) / 1000;
