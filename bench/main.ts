@@ -9,7 +9,9 @@
  *   siid         SIID vs the PyTorch reference on the checkerboard simulation
  *   contrastive  one bcNMF sweep vs one plain NMF sweep
  *   io           read throughput and streaming CSV memory
+ *   consensus    cNMF's 100 replicate fits (5 ranks x 20) vs scikit-learn's, one thread each
  */
+import { runConsensusBench } from './consensus.js';
 import { runContrastiveBench } from './contrastive.js';
 import { runGraphBench } from './graph.js';
 import { runHsnmfBench } from './hsnmf.js';
@@ -29,6 +31,7 @@ const BENCHES: Record<string, () => Promise<unknown>> = {
   siid: () => runSiidBench(),
   contrastive: () => runContrastiveBench(),
   io: () => runIoBench(),
+  consensus: () => runConsensusBench(),
 };
 
 const names = process.argv.slice(2).filter((a) => !a.startsWith('-'));

@@ -23,6 +23,10 @@ export const KEYS = {
   bcnmf: { obsm: 'X_bcnmf', varm: 'bcnmf', obs: 'group', uns: 'bcnmf' },
   /** Leiden clustering (`stnmf cluster`), scanpy's names. */
   leiden: { obs: 'leiden', obsp: 'connectivities', uns: 'leiden' },
+  /** Consensus NMF (`stnmf consensus`): refitted usages and consensus spectra under plain NMF's names, parameters under cnmf. */
+  consensus: { obsm: 'X_nmf', varm: 'nmf', obs: 'cnmf_program', uns: 'cnmf' },
+  /** Marker statistics, scanpy's `rank_genes_groups` key. */
+  rankGenes: { uns: 'rank_genes_groups' },
   /** Spatial coordinates, squidpy's name. */
   spatial: { obsm: 'spatial' },
 } as const;

@@ -49,6 +49,24 @@ export interface H5adWriteOptions extends WriteOptions {
   gzip?: number;
 }
 
+/**
+ * A numpy record array for `uns` (anndata's `rec-array` encoding, an HDF5 compound dataset), as
+ * scanpy's `rank_genes_groups` stores names/scores/pvals: one named field per column, all of
+ * `length` rows. String fields are written as fixed-length strings (n = longest value in bytes;
+ * h5wasm cannot put variable-length strings inside a compound), ASCII-tagged when every value
+ * is ASCII, which anndata reads back as numpy `U<n>` (non-ASCII values are tagged UTF-8, which
+ * anndata 0.8 cannot decode inside a record array); float fields keep their width (`Float32Array` → `<f4`, `Float64Array` → `<f8`).
+ */
+export interface H5adRecArray {
+  recArray: { name: string; values: Float32Array | Float64Array | Int32Array | string[] }[];
+  length: number;
+}
+
+/** True for an {@link H5adRecArray}. */
+export function isRecArray(v: unknown): v is H5adRecArray {
+  return typeof v === 'object' && v !== null && Array.isArray((v as H5adRecArray).recArray) && typeof (v as H5adRecArray).length === 'number';
+}
+
 type Attrs = Record<string, string | number | string[] | Int32Array | BigInt64Array | Float64Array>;
 
 function setAttrs(obj: H5Group | H5Dataset, attrs: Attrs): void {
@@ -259,6 +277,34 @@ class Writer {
     }
   }
 
+  /** An anndata `rec-array`: one compound dataset with a member per field (see {@link H5adRecArray}). */
+  recArray(g: H5Group, name: string, r: H5adRecArray): void {
+    const dtype: [string, string][] = [];
+    const data = new Map<string, unknown>();
+    const utf8 = new TextEncoder();
+    for (const f of r.recArray) {
+      checkKey(this.path, `uns ${name} field`, f.name);
+      if (f.values.length !== r.length) throw new StnmfError('BAD_INPUT', `${this.path}: uns ${q(name)} field ${q(f.name)} has ${f.values.length} values, expected ${r.length}`);
+      if (Array.isArray(f.values)) {
+        let width = 1;
+        let ascii = true;
+        for (const s of f.values) {
+          width = Math.max(width, utf8.encode(s).length);
+          if (!/^[\x00-\x7f]*$/.test(s)) ascii = false;
+        }
+        // ASCII-tagged (`A`) when possible: anndata converts those to numpy U<n>; it re-decodes
+        // UTF-8-tagged fixed-length fields after that conversion and fails (anndata 0.8).
+        dtype.push([f.name, `${ascii ? 'A' : 'S'}${width}`]);
+      } else {
+        dtype.push([f.name, f.values instanceof Float32Array ? '<f' : f.values instanceof Float64Array ? '<d' : '<i']);
+      }
+      data.set(f.name, f.values);
+    }
+    if (r.length === 0 || dtype.length === 0) throw new StnmfError('BAD_INPUT', `${this.path}: uns ${q(name)}: an empty record array has no h5ad encoding here`);
+    const d = g.create_dataset({ name, data, shape: [r.length], dtype } as never);
+    setAttrs(d, enc('rec-array', '0.2.0'));
+  }
+
   unsDict(g: H5Group, name: string, obj: Record<string, unknown>): void {
     const sub = this.dict(g, name);
     for (const [k, v] of Object.entries(obj)) {
@@ -291,6 +337,10 @@ class Writer {
         // Mixed lists have no h5ad encoding; store as a dict keyed by position.
         this.unsDict(g, k, Object.fromEntries(v.map((x, i) => [String(i), x])));
       }
+    } else if (isRecArray(v)) {
+      this.recArray(g, k, v);
+    } else if (isFrame(v)) {
+      this.frame(g, k, v);
     } else if (isNumMatrix(v)) {
       this.matrix(g, k, v, 'uns');
     } else if (isCsr(v)) {
@@ -299,6 +349,11 @@ class Writer {
       this.unsDict(g, k, v as Record<string, unknown>);
     }
   }
+}
+
+function isFrame(v: unknown): v is Frame {
+  const o = v as Frame;
+  return typeof o === 'object' && o !== null && Array.isArray(o.index) && o.columns instanceof Map;
 }
 
 function isNumMatrix(v: unknown): v is NumMatrix {

@@ -150,7 +150,8 @@ export function unitNorm(v: Float32Array): Float64Array {
   return out;
 }
 
-function pairwiseDistances(x: Float64Array[]): Float64Array {
+/** Euclidean distances between all pairs of rows, m x m row-major (float64). */
+export function pairwiseDistances(x: Float64Array[]): Float64Array {
   const m = x.length, d = new Float64Array(m * m);
   for (let a = 0; a < m; a++) {
     for (let b = a + 1; b < m; b++) {
@@ -170,7 +171,7 @@ function pairwiseDistances(x: Float64Array[]): Float64Array {
  * Mean silhouette (Rousseeuw 1987) of `labels` over the points `members` with a precomputed
  * distance matrix; singleton clusters score 0 (scikit-learn's convention).
  */
-function silhouette(dist: Float64Array, m: number, members: number[], labels: Int32Array, k: number): number {
+export function silhouette(dist: Float64Array, m: number, members: number[], labels: Int32Array, k: number): number {
   const size = new Int32Array(k);
   for (let i = 0; i < members.length; i++) size[labels[i]]++;
   let total = 0;
@@ -189,7 +190,8 @@ function silhouette(dist: Float64Array, m: number, members: number[], labels: In
   return total / members.length;
 }
 
-function median(v: number[]): number {
+/** Median of v (sorts v in place); the mean of the two middle values for even lengths (numpy). */
+export function median(v: number[]): number {
   v.sort((a, b) => a - b);
   const h = v.length >> 1;
   return v.length % 2 ? v[h] : 0.5 * (v[h - 1] + v[h]);

@@ -17,7 +17,8 @@ const NNDSVD_ZERO = 1e-6;
 
 /**
  * Fills W and Ht for the given scheme. `mean` is mean(X) over all n·p entries.
- * NNDSVD's randomized SVD and the random draws use `seed`.
+ * NNDSVD's randomized SVD and the random draws use `seed`. `perturb` > 0 then multiplies every
+ * entry by exp(perturb · N(0, 1)) (seeded; used for restarts). Default 0.
  */
 export function initializeFactors(
   kernels: Kernels,
@@ -26,7 +27,18 @@ export function initializeFactors(
   W: Dense,
   Ht: Dense,
   seed: number,
+  perturb = 0,
 ): void {
+  fillFactors(kernels, data, init, W, Ht, seed);
+  if (perturb > 0) {
+    // Restarts: every entry times a seeded log-normal factor, so a start keeps its basin's
+    // shape (and its non-zeros, which multiplicative updates need) but runs a different path.
+    const rng = new Rng(seed ^ 0x5bd1e995);
+    for (const a of [W.data, Ht.data]) for (let q = 0; q < a.length; q++) a[q] *= Math.exp(perturb * rng.normal());
+  }
+}
+
+function fillFactors(kernels: Kernels, data: DataPair, init: Exclude<NmfInit, 'custom'>, W: Dense, Ht: Dense, seed: number): void {
   const n = W.rows, p = Ht.rows, k = W.cols;
   const mean = data.sum / (n * p);
   const rng = new Rng(seed);

@@ -45,11 +45,15 @@ export interface NmfOptions {
   /** Default `hals` for Frobenius (scikit-learn's default `cd`), `mu` for Poisson (the only choice). */
   solver?: NmfSolver;
   /**
-   * Default `nndsvda` (scikit-learn ≥ 1.1 when k ≤ min(n, p)), or `custom` when W0/H0 are given.
-   * Note (G1.5): zeros of plain `nndsvd` never move under multiplicative updates; it is allowed,
-   * as in scikit-learn, but `nndsvda`/`nndsvdar` suit MU better.
-   * With `restarts > 1`, restarts after the first use `random` unless the init is `random` or
-   * `custom`, because NNDSVD is (nearly) deterministic and would repeat itself.
+   * Default per solver: `nndsvd` for HALS (the Frobenius default) — on sparse counts it ends below
+   * NNDSVDa's final loss and below scikit-learn's and RcppML's (docs/defaults-evidence.md) —
+   * and `nndsvda` for MU (scikit-learn's default; zeros of plain `nndsvd` never move under
+   * multiplicative updates, G1.5). `custom` when W0/H0 are given.
+   * With `restarts > 1`, restarts after the first use their own seed and, unless the init is
+   * `random` or `custom`, start near the first run's basin but not on it, so a restart can beat
+   * the first run (random starts ended worse on every real set tried): HALS from `nndsvdar` (a
+   * fresh randomized-SVD sketch, zeros filled with small random values), MU from the same init
+   * with every entry times exp(0.3·N(0, 1)).
    */
   init?: NmfInit;
   /** Initial W (n x k) for `init: 'custom'`. */
@@ -128,9 +132,13 @@ export async function nmf(X: Csr | Dense, options: NmfOptions): Promise<NmfResul
     let bestRestart = 0;
     const rng = new Rng(o.seed);
     for (let r = 0; r < o.restarts; r++) {
-      const init: NmfInit = r === 0 || o.init === 'custom' || o.init === 'random' ? o.init : 'random';
+      // Restarts (see `init`): HALS from NNDSVDar, MU from the same init perturbed (MU cannot
+      // move NNDSVDar's near-zeros far enough; measured in docs/defaults-evidence.md).
+      const fresh = r === 0 || o.init === 'custom' || o.init === 'random';
+      const init: NmfInit = fresh || o.solver === 'mu' ? o.init : 'nndsvdar';
+      const perturb = fresh || o.solver === 'hals' ? 0 : RESTART_PERTURBATION;
       const seed = r === 0 ? o.seed : rng.fork(r).nextUint32();
-      const run = await runOnce(kernels, data, o, init, seed, r, options);
+      const run = await runOnce(kernels, data, o, init, seed, r, options, perturb);
       restartLosses.push(run.loss);
       if (!best || run.loss < best.loss) {
         best = run;
@@ -163,6 +171,7 @@ export async function nmf(X: Csr | Dense, options: NmfOptions): Promise<NmfResul
     seed: number,
     restart: number,
     user: NmfOptions,
+    perturb: number,
   ): Promise<RunOutcome> {
     const rank = opt.rank;
     const W: Dense = { rows: n, cols: rank, data: k.allocF32(n * rank) };
@@ -178,7 +187,7 @@ export async function nmf(X: Csr | Dense, options: NmfOptions): Promise<NmfResul
         W.data.set(user.W0!.data);
         Ht.data.set(transposeDense(user.H0!).data);
       } else {
-        initializeFactors(k, d, init, W, Ht, seed);
+        initializeFactors(k, d, init, W, Ht, seed, perturb);
       }
       await checkpoint(user.signal, 'nmf');
       const initSeconds = (performance.now() - i0) / 1000;
@@ -249,6 +258,9 @@ export async function nmf(X: Csr | Dense, options: NmfOptions): Promise<NmfResul
   }
 }
 
+/** Log-normal sd of the restart perturbation of MU starts. */
+const RESTART_PERTURBATION = 0.3;
+
 interface RunOutcome {
   W: Dense;
   Ht: Dense;
@@ -291,7 +303,7 @@ function resolveOptions(options: NmfOptions, n: number, p: number): ResolvedOpti
     if (options.W0) checkFactor('W0', options.W0, n, rank);
   }
   const hasCustom = options.W0 !== undefined || options.H0 !== undefined;
-  const init = options.init ?? (hasCustom ? 'custom' : 'nndsvda');
+  const init = options.init ?? (hasCustom ? 'custom' : solver === 'hals' ? 'nndsvd' : 'nndsvda');
   if (!['random', 'nndsvd', 'nndsvda', 'nndsvdar', 'custom'].includes(init)) {
     throw new StnmfError('BAD_OPTION', `init: must be one of random, nndsvd, nndsvda, nndsvdar, custom; got ${String(init)}`);
   }

@@ -6,3 +6,4 @@ export type { SiidSimOptions, SiidSimulation, PseudoVisiumOptions, PseudoVisium 
 export { simulateContrastive } from './contrastive.js';
 export type { ContrastiveSimOptions, ContrastiveSim } from './contrastive.js';
 export { simulateMultiOmics, type MultiOmicsSimOptions, type MultiOmicsSim } from './multiomics.js';
+export { simulateCnmf, matchPrograms, type CnmfSimOptions, type CnmfSimulation } from './cnmf.js';

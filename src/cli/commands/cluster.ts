@@ -4,6 +4,7 @@
  */
 import { writeH5ad } from '../../io/h5ad.js';
 import { attachLeiden, leidenClusters } from '../../methods/leiden/index.js';
+import { writeMarkerOutputs } from '../../io/markers-output.js';
 import { StnmfError } from '../../errors.js';
 import type { Command } from '../command.js';
 import { finishRun, withRun } from '../command.js';
@@ -39,6 +40,7 @@ export const clusterCommand: Command = {
       const res = leidenClusters(ds, { use: f.use as string, neighbors: k, resolution: f.resolution as number, iterations: f.iterations as number, seed: f.seed as number, signal: ctx.signal });
       const seconds = (performance.now() - t0) / 1000;
       attachLeiden(ds, res);
+      writeMarkerOutputs(out.path('markers.csv'), ds, 'leiden');
       await writeH5ad(out.path('result.h5ad'), ds);
       await out.writeText('clusters.csv', 'obs_name,leiden\n' + ds.obs.index.map((id, i) => `${id},${res.membership[i]}`).join('\n') + '\n');
       await finishRun(

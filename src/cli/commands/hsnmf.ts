@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import type { Column, Dataset } from '../../dataset.js';
 import { StnmfError } from '../../errors.js';
 import { createKernels } from '../../linalg/index.js';
+import { writeMarkerOutputs } from '../../io/markers-output.js';
 import {
   evaluateHsnmf,
   hsnmf,

@@ -4,6 +4,7 @@
  */
 import type { Command } from '../command.js';
 import { clusterCommand } from './cluster.js';
+import { consensusCommand } from './consensus.js';
 import { contrastiveCommand } from './contrastive.js';
 import { convertCommand } from './convert.js';
 import { demoCommand } from './demo.js';
@@ -24,6 +25,7 @@ export const COMMANDS: Command[] = [
   infoCommand,
   convertCommand,
   nmfCommand,
+  consensusCommand,
   clusterCommand,
   metricsCommand,
   hsnmfCommand,

@@ -16,6 +16,7 @@ import { finishRun, withRun } from '../command.js';
 import { RunOutput } from '../output.js';
 import { simulateMultiomicsGenerator } from './simulate-multiomics.js';
 import { simulateCountsGenerator } from './simulate-counts.js';
+import { simulateCnmfGenerator } from './simulate-cnmf.js';
 
 export type { Generator } from '../command.js';
 
@@ -99,7 +100,7 @@ const pseudoVisiumGenerator: Generator = {
 };
 
 /** The registered generators. */
-export const GENERATORS: Generator[] = [siidGenerator, simulateMultiomicsGenerator, pseudoVisiumGenerator, simulateCountsGenerator];
+export const GENERATORS: Generator[] = [siidGenerator, simulateMultiomicsGenerator, pseudoVisiumGenerator, simulateCountsGenerator, simulateCnmfGenerator];
 
 /**
  * Flags of every generator, without defaults, so the top-level parser accepts them; `run`

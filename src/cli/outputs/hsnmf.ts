@@ -5,6 +5,7 @@
 import { writeFile } from 'node:fs/promises';
 import type { Dataset } from '../../dataset.js';
 import { writeH5ad } from '../../io/h5ad.js';
+import { writeMarkerOutputs } from '../../io/markers-output.js';
 import { writeNpy } from '../../io/npy.js';
 import { attachHsnmf, type evaluateHsnmf, type HsnmfMetrics, type HsnmfResult } from '../../methods/snmf/index.js';
 import { sceneToPng, spatialScatter } from '../../plot/index.js';
@@ -63,8 +64,8 @@ export async function writeRunFiles(
     const sizes = new Int32Array(r.nClusters);
     for (const l of r.labels) sizes[l]++;
     markerNames.forEach((g, c) => ml.push(`${c},${sizes[c]},${method?.[c] ?? ''},${csvField(g.join(';'))}`));
-    await writeFile(path('markers.csv'), ml.join('\n') + '\n');
-    written.push('markers.csv');
+    await writeFile(path('markers_top5.csv'), ml.join('\n') + '\n');
+    written.push('markers_top5.csv');
   }
   if (terms) {
     const el = ['cluster,term,overlap,set_size,p_value,adjusted_p,genes'];
@@ -79,6 +80,7 @@ export async function writeRunFiles(
   {
     // A shallow copy: the input Dataset stays as it was read.
     const out = attachHsnmf({ ...ds, obs: { index: ds.obs.index, columns: new Map(ds.obs.columns) }, obsm: { ...ds.obsm }, varm: { ...ds.varm }, uns: { ...ds.uns } }, r);
+    if (writeMarkerOutputs(path('markers.csv'), out, 'hsnmf')) written.push('markers.csv');
     await writeH5ad(path('result.h5ad'), out);
     written.push('result.h5ad');
   }

@@ -5,6 +5,7 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { writeH5ad } from '../../io/h5ad.js';
+import { writeMarkerOutputs } from '../../io/markers-output.js';
 import { writeNpy } from '../../io/npy.js';
 import { multiomicsToDataset, type CoordinateFrame, type MultiOmicsResult } from '../../methods/multiomics/index.js';
 import { factorName } from '../../keys.js';
@@ -86,5 +87,10 @@ export async function writeMultiOmicsOutputs(r: MultiOmicsResult, path: (name: s
   await writeFile(path('transcript_features.txt'), r.transcriptFeatures.join('\n') + (r.transcriptFeatures.length ? '\n' : ''));
   await writeFile(path('protein_features.txt'), r.proteinFeatures.join('\n') + (r.proteinFeatures.length ? '\n' : ''));
 
-  if (h5ad) await writeH5ad(path('result.h5ad'), multiomicsToDataset(r, coords));
+  if (h5ad) {
+    const rd = multiomicsToDataset(r, coords);
+    // Marker statistics of the labels over the transcript columns (proteins are intensities).
+    if (r.transcriptFeatures.length) writeMarkerOutputs(path('markers.csv'), rd, 'cell_type', { columns: [0, r.transcriptFeatures.length], layer: 'transcripts' });
+    await writeH5ad(path('result.h5ad'), rd);
+  }
 }
