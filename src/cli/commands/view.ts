@@ -23,6 +23,7 @@ import { readTenxH5 } from '../../io/tenx-h5.js';
 import { parseCsv } from '../../plot/report.js';
 import { topFeatureIndices } from '../../plot/charts.js';
 import { categoryColor } from '../../plot/color.js';
+import { factorNames as factorNamesOf } from '../../keys.js';
 
 /** A categorical annotation of the observations (clusters, cell types). */
 export interface CategoryColumn {
@@ -69,6 +70,8 @@ export interface LoadedResult {
   x?: Float64Array;
   y?: Float64Array;
   unit: string;
+  /** Micrometres per coordinate unit when the data or the run says (pixel coordinates with a known pixel size); undefined = not known. */
+  micronsPerUnit?: number;
   /** n x k factor usage (W), row-major. */
   W: Float32Array;
   /** k x p loadings (H), row-major; undefined when neither H.npy nor varm is present. */
@@ -394,6 +397,7 @@ export async function loadResult(target: string, opts: LoadOptions = {}): Promis
   let x: Float64Array | undefined;
   let y: Float64Array | undefined;
   let unit = 'um';
+  let micronsPerUnit: number | undefined;
   const setCoords = (xs: ArrayLike<number>, ys: ArrayLike<number>, ids: string[] | undefined, from: string): void => {
     if (ids && ids.length === xs.length) {
       const pos = new Map<string, number>();
@@ -419,6 +423,7 @@ export async function loadResult(target: string, opts: LoadOptions = {}): Promis
       `${h5adPath}:obsm/spatial`,
     );
     unit = h5ad.meta.coordinateUnit ?? 'um';
+    micronsPerUnit = h5ad.meta.micronsPerUnit;
   }
   const coordFile = opts.coords ?? (x ? undefined : (files.get('spatial.csv') ?? files.get('coords.csv') ?? files.get('coordinates.csv')));
   if (coordFile && !x) {
@@ -428,6 +433,7 @@ export async function loadResult(target: string, opts: LoadOptions = {}): Promis
       if (!s) throw new StnmfError('BAD_INPUT', `${coordFile}: has no spatial coordinates (obsm.spatial)`);
       setCoords(Float64Array.from({ length: s.rows }, (_, i) => s.data[i * s.cols]), Float64Array.from({ length: s.rows }, (_, i) => s.data[i * s.cols + 1]), ds.obs.index, coordFile);
       unit = ds.meta.coordinateUnit ?? unit;
+      micronsPerUnit = ds.meta.micronsPerUnit ?? micronsPerUnit;
     } else {
       const c = await readCoordinates(coordFile);
       setCoords(c.x, c.y, c.labels, coordFile);
@@ -447,6 +453,7 @@ export async function loadResult(target: string, opts: LoadOptions = {}): Promis
             const s = ds.obsm.spatial;
             setCoords(Float64Array.from({ length: s.rows }, (_, i) => s.data[i * s.cols]), Float64Array.from({ length: s.rows }, (_, i) => s.data[i * s.cols + 1]), ds.obs.index, c);
             unit = ds.meta.coordinateUnit ?? unit;
+            micronsPerUnit = ds.meta.micronsPerUnit ?? micronsPerUnit;
           }
         }
       } catch {
@@ -488,8 +495,11 @@ export async function loadResult(target: string, opts: LoadOptions = {}): Promis
   }
   if (featureNames.length === 0 && expression && expression.names.length === p) featureNames = expression.names;
 
-  const factorNames = Array.from({ length: k }, (_, f) => `Factor ${f + 1}`);
-  return { name: basename(abs), root, files, n, k, obsNames, featureNames, factorNames, x, y, unit, W, H, clusters, expression, imputed, summary, run, sources };
+  // A scale the run was given (--microns-per-unit) when the data carried none.
+  const runScale = ((run?.parameters ?? {}) as Record<string, unknown>).micronsPerUnit;
+  if (micronsPerUnit === undefined && typeof runScale === 'number' && runScale > 0) micronsPerUnit = runScale;
+  const factorNames = factorNamesOf(k);
+  return { name: basename(abs), root, files, n, k, obsNames, featureNames, factorNames, x, y, unit, micronsPerUnit, W, H, clusters, expression, imputed, summary, run, sources };
 }
 
 /** A layer as a dense row-major float32 array. */
