@@ -218,7 +218,7 @@ export function factorGrid(o: FactorGridOptions): Scene {
   const aspect = aspectOf(o.x, o.y);
   const ph = Math.max(80, Math.round((pw - 8) * aspect));
   const headH = o.topFeatures ? fs * 3 : fs * 1.8;
-  const barH = fs * 2.2;
+  const barH = fs * 3.2;
   const cellH = headH + ph + barH;
   const topH = o.title ? fs * 2.4 : 4;
   const width = cols * pw;
@@ -227,7 +227,6 @@ export function factorGrid(o: FactorGridOptions): Scene {
   drawTitle(prims, o.title, fs * 1.05, width);
   const v = new Float32Array(n);
   const unit = lengthUnit(o.unit, o.micronsPerUnit);
-  const table = (map: (t: number) => [number, number, number]): Uint8Array => colormapTable(map);
   cols0.forEach((f, slot) => {
     const cx = (slot % cols) * pw;
     const cy = topH + Math.floor(slot / cols) * cellH;
@@ -242,24 +241,21 @@ export function factorGrid(o: FactorGridOptions): Scene {
     const missing = parseHex(MISSING_COLOR);
     const coordPerPx = drawScatter(prims, box, o.x, o.y, (i) => scaleColor(scale, vals[i]) ?? missing, order, o.pointRadius);
     if (slot === 0) scaleBar(prims, box, coordPerPx, unit, fs * 0.85);
-    // A thin horizontal colour bar: "<quantity>  lo [bar] hi", hi marked when clipped.
+    // A thin horizontal colour bar "lo [bar] hi" (hi marked when clipped), the quantity centred under it.
     const by = cy + headH + ph + fs * 0.5;
     const lfs = fs * 0.8;
     const loText = formatNumber(scale.lo);
     const hiText = scale.clipHigh ?? formatNumber(scale.hi);
-    const fixed = textWidth(loText, lfs) + textWidth(hiText, lfs) + 16;
-    const bw = Math.max(30, Math.min(pw * 0.4, pw - 16 - fixed - textWidth(o.quantity, lfs) - 8));
-    const qText = fitText(o.quantity, lfs, pw - 16 - fixed - bw - 8);
-    const total = textWidth(qText, lfs) + 8 + fixed + bw;
-    let xx = cx + Math.max(6, (pw - total) / 2);
-    prims.push({ t: 'text', x: xx, y: by + fs * 0.25, text: qText, size: lfs, bold: true, fill: MUTED });
-    xx += textWidth(qText, lfs) + 8;
+    const fixed = textWidth(loText, lfs) + textWidth(hiText, lfs) + 8;
+    const bw = Math.max(30, Math.min(pw * 0.45, pw - 16 - fixed));
+    let xx = cx + Math.max(6, (pw - fixed - bw) / 2);
     prims.push({ t: 'text', x: xx, y: by + fs * 0.25, text: loText, size: lfs, fill: MUTED });
     xx += textWidth(loText, lfs) + 4;
-    const t = table(scale.map);
+    const t = colormapTable(scale.map);
     prims.push({ t: 'image', x: xx, y: by, w: bw, h: fs * 0.5, cols: 64, rows: 1, rgba: Uint8Array.from({ length: 256 }, (_, j) => t[4 * Math.round(((j >> 2) / 63) * 255) + (j & 3)]), role: 'colorbar', label: o.quantity });
     xx += bw + 4;
     prims.push({ t: 'text', x: xx, y: by + fs * 0.25, text: hiText, size: lfs, fill: MUTED });
+    prims.push({ t: 'text', x: cx + pw / 2, y: by + fs * 1.45, text: fitText(o.quantity, lfs, pw - 12), size: lfs, anchor: 'middle', fill: MUTED });
   });
   return { width, height, title: o.title, prims };
 }

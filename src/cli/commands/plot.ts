@@ -195,8 +195,11 @@ export interface PlotOptions {
  * {@link tableFigures} of its folder. Without coordinates only the non-spatial figures are made
  * (see {@link spatialSkipNote}).
  */
-export function standardFigures(r: LoadedResult, genesOrOptions: string[] | PlotOptions = [], imputedGenes: string[] = []): NamedFigure[] {
+export function standardFigures(r0: LoadedResult, genesOrOptions: string[] | PlotOptions = [], imputedGenes: string[] = []): NamedFigure[] {
   const o: PlotOptions = Array.isArray(genesOrOptions) ? { genes: genesOrOptions, imputed: imputedGenes } : genesOrOptions;
+  // SIID's argmax column names factors F0, F1 … (0-based): figures show the run's factor names.
+  const clusters = r0.clusters.map((c) => (c.categories.length > 0 && c.categories.every((s) => /^F\d+$/.test(s)) ? { ...c, categories: c.categories.map((s) => factorName(Number(s.slice(1)))) } : c));
+  const r: LoadedResult = { ...r0, clusters };
   return [...factorFigures(r, o), ...markerFigures(r, o), ...neighbourhoodFigures(r, o), ...tableFigures(r.files, o, r)];
 }
 
@@ -207,7 +210,7 @@ export const FACTOR_FILES = ['W.npy', 'result.h5ad', 'H_target.npy'];
 export function usageQuantity(r: LoadedResult): { quantity: string; what: string } {
   const src = r.sources.W ?? '';
   if (src.endsWith('obsm/X_snmf')) return { quantity: 'smoothed usage (X_snmf)', what: 'smoothed factor usage (X_snmf, hSNMF)' };
-  if (src.endsWith('obsm/X_nmf')) return { quantity: 'usage (X_nmf)', what: 'raw factor usage (X_nmf, unsmoothed)' };
+  if (src.endsWith('obsm/X_nmf')) return r.run?.command === 'hsnmf' || r.files.has('X_snmf.npy') ? { quantity: 'raw usage (X_nmf)', what: 'raw factor usage (X_nmf, before smoothing)' } : { quantity: 'usage (X_nmf)', what: 'factor usage (X_nmf)' };
   if (src.endsWith('obsm/X_siid')) return { quantity: 'usage (X_siid)', what: 'SIID type usage (X_siid)' };
   if (src.endsWith('obsm/X_bcnmf') || src.endsWith('H_target.npy')) return { quantity: 'coefficient', what: 'coefficient on the contrastive basis (bcNMF)' };
   return { quantity: 'usage (W)', what: 'factor usage (W)' };
@@ -246,7 +249,7 @@ function factorFigures(r: LoadedResult, o: PlotOptions): NamedFigure[] {
     if (one && !(o.factor! >= 0 && o.factor! < r.k)) throw new StnmfError('BAD_OPTION', `--factor ${o.factor! + 1}: the result has factors ${factorName(0)}..${factorName(r.k - 1)} (give 1..${r.k})`);
     out.push({
       name: one ? `factor-${o.factor! + 1}` : 'factors',
-      caption: `${uq.what} per observation${one ? ` of ${r.factorNames[o.factor!]}` : `, each of the ${r.k} factors on its own scale (${limits})`}; grey = below the lower limit is never used, values above the upper limit take the top colour (marked ≥); top features by loading under each title${enr ? '; log2 T/B = log2 of the mean usage in the target over the background (enrichment.csv)' : ''}.`,
+      caption: `${uq.what} per observation${one ? ` of ${r.factorNames[o.factor!]}` : `, each of the ${r.k} factors on its own colour scale (${limits})`}; values above the upper limit take the top colour (the colour bar marks it ≥); high values drawn on top; top features by loading under each title${enr ? '; log2 T/B = log2 of the mean usage in the target over the background (enrichment.csv)' : ''}.`,
       scene: factorGrid({
         x, y, W: { rows: r.n, cols: r.k, data: r.W }, names, topFeatures: r.H ? tops : undefined, only: one ? [o.factor!] : undefined, quantity: uq.quantity,
         scale: scaleOf(o), sortByValue: o.sortOrder, pointRadius: o.size, panelWidth: one ? 560 : undefined, unit: r.unit, micronsPerUnit: r.micronsPerUnit,
