@@ -265,3 +265,28 @@ test('co-occurrence curves carry the ratios of co_occurrence.csv (stnmf demo mul
   }
   assert.ok(checked > 100, `${checked}`);
 });
+
+test('real data (Xenium mouse brain NMF, k 6, 20 iterations): no text overlaps, every factor map has a µm scale bar and titled colour bars', async () => {
+  const out = mkdtempSync(join(tmpdir(), 'stnmf-plot-xenium-'));
+  try {
+    execFileSync(process.execPath, [MAIN, 'nmf', fileURLToPathSafe(shared('xenium-mouse-brain/')), '--rank', '6', '--max-iter', '20', '--out', out], { stdio: 'pipe' });
+    const r = await loadResult(out);
+    const figs = standardFigures(r, { genes: ['Gfap'] });
+    for (const f of figs) {
+      assert.deepEqual(textOverlaps(f.scene).map(([a, b]) => `${a.text} | ${b.text}`), [], f.name);
+      checkFactorNames(f.scene, r.k, f.name);
+    }
+    const factors = figs.find((f) => f.name === 'factors');
+    assert.ok(factors);
+    assert.equal(scaleBarOf(factors.scene).unit, 'µm');
+    assert.equal(factors.scene.prims.filter((p) => p.t === 'image' && p.role === 'colorbar' && p.label === 'usage (X_nmf)').length, r.k);
+    const gene = figs.find((f) => f.name === 'gene-Gfap');
+    assert.ok(gene && sceneToSvg(gene.scene).includes('>Gfap: counts<'));
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+});
+
+function fileURLToPathSafe(u: URL): string {
+  return decodeURIComponent(u.pathname);
+}

@@ -36,7 +36,8 @@ import {
   type Scene,
 } from '../../plot/index.js';
 import { coOccurrence, neighborhoodEnrichment, radiusNeighbors } from '../../methods/multiomics/colocalization.js';
-import { factorIndex, factorName } from '../../keys.js';
+import { factorIndex, factorName, KEYS } from '../../keys.js';
+import { readNpy } from '../../io/npy.js';
 import { loadResult, topFeatures, type ImputedLayer, type LoadedResult } from './view.js';
 
 /** One figure: file stem, caption and scene. */
@@ -257,6 +258,18 @@ function factorFigures(r: LoadedResult, o: PlotOptions): NamedFigure[] {
       }),
     });
   }
+  // hSNMF: the smoothed usages the domains come from, beside the raw ones.
+  const smoothPath = r.files.get('X_snmf.npy');
+  if (x && y && smoothPath && (r.sources.W ?? '').endsWith('X_nmf') && o.factor === undefined) {
+    const a = readNpy(smoothPath);
+    if (a.shape.length === 2 && a.shape[0] === r.n && a.shape[1] === r.k) {
+      out.push({
+        name: 'factors-smoothed',
+        caption: `Smoothed factor usage (X_snmf.npy: the raw usages diffused over the hybrid graph, from which hSNMF's domains are clustered), each factor on its own colour scale (${limits}).`,
+        scene: factorGrid({ x, y, W: { rows: r.n, cols: r.k, data: Float32Array.from(a.data as ArrayLike<number>) }, names: r.factorNames, topFeatures: r.H ? tops : undefined, quantity: 'smoothed usage (X_snmf)', scale: scaleOf(o), sortByValue: o.sortOrder, pointRadius: o.size, unit: r.unit, micronsPerUnit: r.micronsPerUnit, title: `${r.name}: smoothed factor usage (X_snmf)` }),
+      });
+    }
+  }
   if (r.H && r.featureNames.length > 0) {
     const p = r.H.length / r.k;
     out.push({
@@ -313,8 +326,9 @@ function categoryColumn(r: LoadedResult, name: string, flag: string): LoadedResu
 function markerFigures(r: LoadedResult, o: PlotOptions): NamedFigure[] {
   const e = r.expression;
   if (!e || r.clusters.length === 0) return [];
-  const col = o.groupby ? categoryColumn(r, o.groupby, '--groupby') : r.clusters[0];
-  if (col.categories.length < 2 || col.categories.length > 60) return [];
+  // bcNMF's target/background `group` is the design, not a grouping of cell types: only on request.
+  const col = o.groupby ? categoryColumn(r, o.groupby, '--groupby') : r.clusters.find((c) => c.name !== KEYS.bcnmf.obs);
+  if (!col || col.categories.length < 2 || col.categories.length > 60) return [];
   const fromFactors = [...new Set(topFeatures(r, 3).flat().map((g) => g.name))];
   const genes = (o.genes && o.genes.length ? o.genes : fromFactors).filter((g) => e.names.includes(g)).slice(0, 40);
   if (genes.length === 0) return [];
