@@ -436,7 +436,8 @@ export function tableFigures(files: Map<string, string>, o: PlotOptions = {}, re
     const t = props.header.length - 1;
     const data = new Float32Array(props.rows.length * t);
     props.rows.forEach((row, i) => row.forEach((v, c) => (data[i * t + c] = Number.isFinite(v) ? v : 0)));
-    const typeNames = props.header.slice(1);
+    // SIID writes factor columns F0, F1 … (0-based): figures use the run's factor names.
+    const typeNames = props.header.slice(1).map((h) => (/^F\d+$/.test(h) ? factorName(Number(h.slice(1))) : h));
     out.push({
       name: 'composition',
       caption: 'Estimated composition of each spot (proportions.csv), spots grouped by their dominant type.',
