@@ -54,6 +54,8 @@ export interface LoadedResult {
   x?: Float64Array;
   y?: Float64Array;
   unit: string;
+  /** Micrometres per coordinate unit when the data or the run says (pixel coordinates with a known pixel size); undefined = not known. */
+  micronsPerUnit?: number;
   /** n x k factor usage (W), row-major. */
   W: Float32Array;
   /** k x p loadings (H), row-major; undefined when neither H.npy nor varm is present. */

@@ -22,6 +22,7 @@ import {
   viridis,
 } from '../src/plot/index.js';
 import { decodePng, xeniumResult } from './viewer-helpers.js';
+import { factorNames } from '../src/keys.js';
 
 test('PNG encoder: random RGBA image round-trips through an independent decoder', () => {
   const width = 37;
@@ -172,7 +173,7 @@ test('factor grid has one panel per factor with its top genes; heatmap rows are 
   const r = await xeniumResult(1);
   const H = { rows: r.k, cols: r.p, data: r.H };
   const tops = Array.from({ length: r.k }, (_, f) => topFeatureIndices(H, f, 3).map((j) => r.genes[j]));
-  const grid = factorGrid({ x: r.x, y: r.y, W: { rows: r.n, cols: r.k, data: r.W }, topFeatures: tops });
+  const grid = factorGrid({ x: r.x, y: r.y, W: { rows: r.n, cols: r.k, data: r.W }, names: factorNames(r.k), quantity: 'usage', topFeatures: tops });
   assert.equal(grid.prims.filter((p) => p.t === 'points').length, r.k);
   const texts = grid.prims.filter((p) => p.t === 'text').map((p) => (p.t === 'text' ? p.text : ''));
   for (let f = 0; f < r.k; f++) assert.ok(texts.includes(tops[f].join(' ')));
@@ -182,7 +183,7 @@ test('factor grid has one panel per factor with its top genes; heatmap rows are 
     const best = Math.max(...row);
     assert.equal(r.H[f * r.p + topFeatureIndices(H, f, 1)[0]], best);
   }
-  const hm = topFeatureHeatmap({ H, featureNames: r.genes, nTop: 3 });
+  const hm = topFeatureHeatmap({ H, featureNames: r.genes, factorNames: factorNames(r.k), nTop: 3 });
   const img = hm.prims.find((p) => p.t === 'image' && p.cols === r.k);
   assert.ok(img && img.t === 'image');
   assert.equal(img.rows, new Set(tops.flat()).size);

@@ -16,6 +16,7 @@ import { readCoordinates } from './csv.js';
 import { readH5ad } from './h5ad.js';
 // The readers' index; it does not import this file (the package face io/entry.ts joins both).
 import { readDataset } from './index.js';
+import { factorNames as factorNamesOf } from '../keys.js';
 
 export type { CategoryColumn, ExpressionByFeature, ImputedLayer, LoadedResult } from '../loaded-result.js';
 export { requireCoordinates } from '../loaded-result.js';
@@ -304,6 +305,7 @@ export async function readResult(target: string, opts: LoadOptions = {}): Promis
   let x: Float64Array | undefined;
   let y: Float64Array | undefined;
   let unit = 'um';
+  let micronsPerUnit: number | undefined;
   const setCoords = (xs: ArrayLike<number>, ys: ArrayLike<number>, ids: string[] | undefined, from: string): void => {
     if (ids && ids.length === xs.length) {
       const pos = new Map<string, number>();
@@ -329,6 +331,7 @@ export async function readResult(target: string, opts: LoadOptions = {}): Promis
       `${h5adPath}:obsm/spatial`,
     );
     unit = h5ad.meta.coordinateUnit ?? 'um';
+    micronsPerUnit = h5ad.meta.micronsPerUnit;
   }
   const coordFile = opts.coords ?? (x ? undefined : (files.get('spatial.csv') ?? files.get('coords.csv') ?? files.get('coordinates.csv')));
   if (coordFile && !x) {
@@ -338,6 +341,7 @@ export async function readResult(target: string, opts: LoadOptions = {}): Promis
       if (!s) throw new StnmfError('BAD_INPUT', `${coordFile}: has no spatial coordinates (obsm.spatial)`);
       setCoords(Float64Array.from({ length: s.rows }, (_, i) => s.data[i * s.cols]), Float64Array.from({ length: s.rows }, (_, i) => s.data[i * s.cols + 1]), ds.obs.index, coordFile);
       unit = ds.meta.coordinateUnit ?? unit;
+      micronsPerUnit = ds.meta.micronsPerUnit ?? micronsPerUnit;
     } else {
       const c = await readCoordinates(coordFile);
       setCoords(c.x, c.y, c.labels, coordFile);
@@ -357,6 +361,7 @@ export async function readResult(target: string, opts: LoadOptions = {}): Promis
             const s = ds.obsm.spatial;
             setCoords(Float64Array.from({ length: s.rows }, (_, i) => s.data[i * s.cols]), Float64Array.from({ length: s.rows }, (_, i) => s.data[i * s.cols + 1]), ds.obs.index, c);
             unit = ds.meta.coordinateUnit ?? unit;
+            micronsPerUnit = ds.meta.micronsPerUnit ?? micronsPerUnit;
           }
         }
       } catch {
@@ -398,8 +403,11 @@ export async function readResult(target: string, opts: LoadOptions = {}): Promis
   }
   if (featureNames.length === 0 && expression && expression.names.length === p) featureNames = expression.names;
 
-  const factorNames = Array.from({ length: k }, (_, f) => `Factor ${f + 1}`);
-  return { name: basename(abs), root, files, n, k, obsNames, featureNames, factorNames, x, y, unit, W, H, clusters, expression, imputed, summary, run, sources };
+  // A scale the run was given (--microns-per-unit) when the data carried none.
+  const runScale = ((run?.parameters ?? {}) as Record<string, unknown>).micronsPerUnit;
+  if (micronsPerUnit === undefined && typeof runScale === 'number' && runScale > 0) micronsPerUnit = runScale;
+  const factorNames = factorNamesOf(k);
+  return { name: basename(abs), root, files, n, k, obsNames, featureNames, factorNames, x, y, unit, micronsPerUnit, W, H, clusters, expression, imputed, summary, run, sources };
 }
 
 /** A layer as a dense row-major float32 array. */

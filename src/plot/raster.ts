@@ -4,7 +4,7 @@
  * times the size (default 3) with hard-edged shapes, then box-filtered down.
  */
 import { parseHex } from './color.js';
-import { FONT_BITMAPS_BASE64, FONT_CHARS, FONT_HEIGHT, FONT_ROW_BYTES, FONT_WIDTH } from './font-data.js';
+import { type BitmapFont, FONT_LARGE, FONT_SMALL } from './font-data.js';
 import { CHAR_ADVANCE, type Prim, type Scene } from './scene.js';
 
 /** An RGBA image, 4 bytes per pixel, rows top to bottom. */
@@ -22,17 +22,33 @@ export interface RasterOptions {
   pixelRatio?: number;
 }
 
-let glyphBits: Uint8Array | undefined;
-const glyphIndex = new Map<number, number>();
+/** A decoded bitmap font: glyph bits and code point → glyph index. */
+interface LoadedFont {
+  f: BitmapFont;
+  bits: Uint8Array;
+  index: Map<number, number>;
+}
+const loaded = new Map<BitmapFont, LoadedFont>();
 
-function font(): Uint8Array {
-  if (!glyphBits) {
-    const bin = atob(FONT_BITMAPS_BASE64);
-    glyphBits = new Uint8Array(bin.length);
-    for (let i = 0; i < bin.length; i++) glyphBits[i] = bin.charCodeAt(i);
-    FONT_CHARS.forEach((c, i) => glyphIndex.set(c, i));
+/** Text below this many output pixels uses the 8x16 font: the 12x24 glyphs lose strokes when shrunk that far. */
+export const SMALL_FONT_BELOW = 11;
+
+function font(f: BitmapFont): LoadedFont {
+  let l = loaded.get(f);
+  if (!l) {
+    const bin = atob(f.bitmapsBase64);
+    const bits = new Uint8Array(bin.length);
+    for (let i = 0; i < bin.length; i++) bits[i] = bin.charCodeAt(i);
+    const index = new Map<number, number>();
+    f.chars.forEach((c, i) => index.set(c, i));
+    loaded.set(f, (l = { f, bits, index }));
   }
-  return glyphBits;
+  return l;
+}
+
+/** Whether the PNG font can draw `cp` (otherwise it draws "?"). */
+export function hasGlyph(cp: number): boolean {
+  return font(FONT_LARGE).index.has(cp) && font(FONT_SMALL).index.has(cp);
 }
 
 class Canvas {
@@ -145,8 +161,11 @@ class Canvas {
    * Text from the bitmap font, each glyph cell stretched to advance x 2·advance pixels and
    * sampled with bilinear coverage. The cell is centred on `y` (see scene.ts).
    */
-  text(x: number, y: number, s: string, size: number, anchor: string, c: [number, number, number], rotate: number, bold: boolean): void {
-    const bits = font();
+  text(x: number, y: number, s: string, size: number, anchor: string, c: [number, number, number], rotate: number, bold: boolean, outputSize: number): void {
+    const { f, bits, index: glyphIndex } = font(outputSize < SMALL_FONT_BELOW ? FONT_SMALL : FONT_LARGE);
+    const FONT_WIDTH = f.width;
+    const FONT_HEIGHT = f.height;
+    const FONT_ROW_BYTES = f.rowBytes;
     const chars = [...s];
     const adv = size * CHAR_ADVANCE;
     const cellH = adv * (FONT_HEIGHT / FONT_WIDTH);
@@ -206,7 +225,7 @@ export function rasterize(scene: Scene, options: RasterOptions = {}): RgbaImage 
   const outW = Math.max(1, Math.round(scene.width * ratio));
   const outH = Math.max(1, Math.round(scene.height * ratio));
   const cv = new Canvas(outW * ss, outH * ss, rgbOf(scene.background) ?? [255, 255, 255]);
-  for (const p of scene.prims) draw(cv, p, k);
+  for (const p of scene.prims) draw(cv, p, k, ratio);
   // Box filter down to the output size.
   const data = new Uint8Array(outW * outH * 4);
   const inv = 1 / (ss * ss);
@@ -233,7 +252,7 @@ export function rasterize(scene: Scene, options: RasterOptions = {}): RgbaImage 
   return { width: outW, height: outH, data };
 }
 
-function draw(cv: Canvas, p: Prim, k: number): void {
+function draw(cv: Canvas, p: Prim, k: number, ratio: number): void {
   switch (p.t) {
     case 'rect': {
       const f = rgbOf(p.fill);
@@ -288,7 +307,7 @@ function draw(cv: Canvas, p: Prim, k: number): void {
       return;
     }
     case 'text':
-      cv.text(p.x * k, p.y * k, p.text, p.size * k, p.anchor ?? 'start', rgbOf(p.fill) ?? [34, 34, 34], p.rotate ?? 0, Boolean(p.bold));
+      cv.text(p.x * k, p.y * k, p.text, p.size * k, p.anchor ?? 'start', rgbOf(p.fill) ?? [34, 34, 34], p.rotate ?? 0, Boolean(p.bold), p.size * ratio);
       return;
     case 'image': {
       const x0 = Math.round(p.x * k);

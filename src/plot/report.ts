@@ -5,6 +5,7 @@
  * mailed. The CLI gathers the inputs and writes the file; this module only builds the string.
  */
 import { escapeXml as esc } from './svg.js';
+import { directionArrow, metricInfo, METRICS } from './metric-glossary.js';
 
 /** A figure to embed. Give `png` bytes or `svg` text. */
 export interface ReportFigure {
@@ -36,6 +37,41 @@ export interface ReportInput {
   files?: { name: string; bytes: number }[];
   /** Notes (e.g. files that could not be read), shown as a list. */
   notes?: string[];
+  /** The plot options the figures were drawn with (shown under Figures). */
+  plotOptions?: Record<string, unknown>;
+}
+
+/** Extra one-line explanations of run keys that are not metrics (summary tiles). */
+const RUN_KEYS: Record<string, string> = {
+  seconds: 'wall-clock time of the run, s',
+  rank: 'number of factors k',
+  resolution: 'Leiden resolution',
+  nCells: 'observations used',
+  nSpots: 'spots used',
+  mode: 'graph the clustering used (hybrid = contact + radius + feature kNN)',
+  nmfIterations: 'NMF iterations run',
+  nmfConverged: 'whether NMF reached its tolerance before max-iter',
+  moransIUnsmoothed: "Moran's I of unsmoothed factor 1 (↑)",
+  iterations: 'solver iterations run',
+  objective: 'final objective value (↓)',
+};
+
+/** A summary tile: value, display name with arrow, definition and the paper's figure. */
+function tile(k: string, v: unknown): string {
+  const info = metricInfo(k === 'moransIUnsmoothed' ? 'moransIRaw' : k);
+  const name = info ? `${info.label} ${directionArrow(info.direction)}`.trim() : k;
+  const def = info?.definition ?? RUN_KEYS[k];
+  const dir = info?.direction === 'up' ? '↑ better' : info?.direction === 'down' ? '↓ better' : '';
+  return `<div class="card"><div class="v">${esc(fmtValue(v))}</div><div class="k">${esc(name)}${dir ? ` <span class="dir">${esc(dir)}</span>` : ''}</div>${def ? `<div class="d">${esc(def)}</div>` : ''}${info?.paper ? `<div class="p">paper: ${esc(info.paper)}</div>` : ''}<div class="key">${esc(k)}</div></div>`;
+}
+
+/** Provenance rows of `inputs.filtered` (FilterRecord[]) as a readable table. */
+function filteredTable(v: unknown): string | undefined {
+  if (!Array.isArray(v) || v.length === 0 || !v.every((r) => r && typeof r === 'object' && 'what' in r)) return undefined;
+  const rows = (v as { axis?: string; what?: string; count?: number; why?: string }[])
+    .map((r) => `<tr><td>${esc(String(r.axis ?? ''))}</td><td>${esc(String(r.what ?? ''))}</td><td class="num">${esc(fmtValue(r.count))}</td><td>${esc(String(r.why ?? ''))}</td></tr>`)
+    .join('');
+  return `<table class="data"><thead><tr><th>axis</th><th>removed</th><th>count</th><th>why</th></tr></thead><tbody>${rows}</tbody></table>`;
 }
 
 /** Base64 of bytes, without Buffer (runs in browsers). */
@@ -83,11 +119,20 @@ function fmtValue(v: unknown): string {
   if (v === null || v === undefined) return '—';
   if (typeof v === 'number') return Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(5)));
   if (typeof v === 'string' || typeof v === 'boolean') return String(v);
+  if (Array.isArray(v) && v.every((x) => x === null || ['number', 'string', 'boolean'].includes(typeof x))) return v.map(fmtValue).join(', ');
   return JSON.stringify(v);
 }
 
 function keyValueTable(obj: Record<string, unknown>, cls: string): string {
   const rows = Object.entries(obj).map(([k, v]) => {
+    const filtered = k === 'filtered' ? filteredTable(v) : undefined;
+    if (filtered) return `<tr><th>${esc(k)}</th><td>${filtered}</td></tr>`;
+    if (Array.isArray(v) && v.length > 0 && v.every((x) => x && typeof x === 'object' && !Array.isArray(x))) {
+      // A list of records: one table, columns = the union of their keys.
+      const cols = [...new Set(v.flatMap((x) => Object.keys(x as object)))];
+      const body = v.map((x) => `<tr>${cols.map((c) => `<td>${esc(fmtValue((x as Record<string, unknown>)[c]))}</td>`).join('')}</tr>`).join('');
+      return `<tr><th>${esc(k)}</th><td><table class="data"><thead><tr>${cols.map((c) => `<th>${esc(c)}</th>`).join('')}</tr></thead><tbody>${body}</tbody></table></td></tr>`;
+    }
     if (v && typeof v === 'object' && !Array.isArray(v)) {
       const inner = Object.entries(v as Record<string, unknown>)
         .map(([k2, v2]) => `<tr><th>${esc(k2)}</th><td>${esc(fmtValue(v2))}</td></tr>`)
@@ -136,7 +181,9 @@ table.inner th,table.inner td{padding:1px 6px}table.data{font-size:12px}table.da
 table.data td,table.data th{border-bottom:1px solid #eee}td.num{text-align:right;font-family:ui-monospace,Menlo,Consolas,monospace}
 .scroll{max-height:420px;overflow:auto;border:1px solid #e5e5e5}figure{margin:12px 0 22px}figure img,figure svg{max-width:100%;height:auto;border:1px solid #eee}
 figcaption{font-size:13px;color:#444;margin-top:4px}.cards{display:flex;flex-wrap:wrap;gap:10px}.card{border:1px solid #e2e2e2;border-radius:6px;padding:8px 12px;min-width:120px}
-.card .v{font-size:18px;font-weight:600}.card .k{font-size:12px;color:#666}`;
+.card .v{font-size:18px;font-weight:600}.card .k{font-size:13px;color:#333;font-weight:600}.card .dir{color:#2a7;font-weight:normal}
+.card{max-width:260px}.card .d{font-size:12px;color:#555;margin-top:2px}.card .p{font-size:11px;color:#836;margin-top:2px}.card .key{font-size:10px;color:#999;font-family:ui-monospace,Menlo,Consolas,monospace}
+table.gloss td,table.gloss th{font-size:12px;border-bottom:1px solid #eee}`;
 
 /** Builds the report page. */
 export function buildReport(r: ReportInput): string {
@@ -150,12 +197,30 @@ export function buildReport(r: ReportInput): string {
     const scalars = Object.entries(r.summary).filter(([, v]) => typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean');
     const rest = Object.fromEntries(Object.entries(r.summary).filter(([, v]) => !(typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean')));
     parts.push('<h2>Summary</h2>');
-    parts.push(`<div class="cards">${scalars.map(([k, v]) => `<div class="card"><div class="v">${esc(fmtValue(v))}</div><div class="k">${esc(k)}</div></div>`).join('')}</div>`);
+    parts.push('<p class="muted">↑ better = higher is better, ↓ better = lower is better; "paper" = the value the method\'s paper reports (methods-spec.md Part IV), for orientation only: data sets differ.</p>');
+    parts.push(`<div class="cards">${scalars.map(([k, v]) => tile(k, v)).join('')}</div>`);
     if (Object.keys(rest).length > 0) parts.push(keyValueTable(rest, 'kv'));
   }
   if (r.figures && r.figures.length > 0) {
     parts.push('<h2>Figures</h2>');
-    for (const f of r.figures) parts.push(figure(f));
+    const opts = Object.entries(r.plotOptions ?? {}).filter(([, v]) => v !== undefined && !(Array.isArray(v) && v.length === 0));
+    if (opts.length > 0) parts.push(`<p class="muted">Plot options: ${opts.map(([k, v]) => `${esc(k)} = ${esc(fmtValue(v))}`).join('; ')}</p>`);
+    // One figure per name: a figure drawn twice (e.g. a command's own PNG and the standard map) is shown once.
+    const seen = new Set<string>();
+    for (const f of r.figures) {
+      if (seen.has(f.name)) continue;
+      seen.add(f.name);
+      parts.push(figure(f));
+    }
+    const used = new Set<string>();
+    for (const t of r.tables ?? []) if (t.name === 'metrics.csv' || t.name === 'sweep.csv') for (const k of parseCsv(t.csv.split(/\r?\n/)[0] ?? '')[0] ?? []) if (metricInfo(k)) used.add(k);
+    for (const k of Object.keys(r.summary ?? {})) if (metricInfo(k)) used.add(k);
+    if (used.size > 0) {
+      const rows = [...used].map((k) => METRICS[k]).filter((m, i, a) => a.findIndex((q) => q.label === m.label) === i);
+      parts.push('<h3>Metric definitions</h3>', `<table class="gloss"><thead><tr><th>metric</th><th>family</th><th>better</th><th>definition</th><th>paper</th></tr></thead><tbody>${rows
+        .map((m) => `<tr><th>${esc(m.label)}</th><td>${esc(m.family)}</td><td>${m.direction === 'up' ? '↑ higher' : m.direction === 'down' ? '↓ lower' : ''}</td><td>${esc(m.definition)}</td><td>${esc(m.paper ?? '')}</td></tr>`)
+        .join('')}</tbody></table>`);
+    }
   }
   if (r.tables && r.tables.length > 0) {
     parts.push('<h2>Tables</h2>');

@@ -11,12 +11,28 @@
 /** Horizontal text alignment relative to `x`. */
 export type Anchor = 'start' | 'middle' | 'end';
 
+/**
+ * What a primitive shows, for tests and tools that read a figure back (renderers ignore it):
+ * the scale bar's label, a heatmap's values, a curve's data.
+ */
+export interface PrimMeta {
+  /** e.g. `scale-bar`, `colorbar`, `heatmap`, `curve`. */
+  role?: string;
+  label?: string;
+  /** Row-major values of a heatmap image, or the y values of a curve. */
+  values?: ArrayLike<number>;
+  /** x values of a curve. */
+  dataX?: ArrayLike<number>;
+  rowNames?: string[];
+  colNames?: string[];
+}
+
 /** A drawing primitive. Colours are `#rrggbb` strings; `none` means no fill or stroke. */
 export type Prim =
-  | { t: 'rect'; x: number; y: number; w: number; h: number; fill?: string; stroke?: string; strokeWidth?: number; opacity?: number }
+  | ({ t: 'rect'; x: number; y: number; w: number; h: number; fill?: string; stroke?: string; strokeWidth?: number; opacity?: number } & PrimMeta)
   | { t: 'line'; x1: number; y1: number; x2: number; y2: number; stroke: string; width?: number; dash?: number }
   /** A polyline (`closed` false) or polygon; `points` are x, y pairs. */
-  | { t: 'path'; points: number[]; closed?: boolean; stroke?: string; width?: number; fill?: string; opacity?: number }
+  | ({ t: 'path'; points: number[]; closed?: boolean; stroke?: string; width?: number; fill?: string; opacity?: number } & PrimMeta)
   | { t: 'circle'; cx: number; cy: number; r: number; fill: string; stroke?: string; strokeWidth?: number }
   /**
    * Many equal-sized dots (a scatter). `rgb` holds 3 bytes per point; drawn in array order,
@@ -26,7 +42,7 @@ export type Prim =
   /** Text vertically centred on `y`; `rotate` -90 reads bottom to top. */
   | { t: 'text'; x: number; y: number; text: string; size: number; anchor?: Anchor; fill?: string; rotate?: 0 | -90; bold?: boolean }
   /** An RGBA image of `cols` x `rows` pixels stretched over the box, nearest neighbour (heatmaps, colour bars). */
-  | { t: 'image'; x: number; y: number; w: number; h: number; cols: number; rows: number; rgba: Uint8Array };
+  | ({ t: 'image'; x: number; y: number; w: number; h: number; cols: number; rows: number; rgba: Uint8Array } & PrimMeta);
 
 /** A complete figure. */
 export interface Scene {
@@ -45,6 +61,48 @@ export const CHAR_ADVANCE = 0.6;
 /** Width in pixels of `text` at font `size`. */
 export function textWidth(text: string, size: number): number {
   return [...text].length * size * CHAR_ADVANCE;
+}
+
+/** An axis-aligned box in scene pixels. */
+export interface TextBox {
+  x0: number;
+  y0: number;
+  x1: number;
+  y1: number;
+  text: string;
+}
+
+/**
+ * The box a text primitive covers: its advance width (see {@link CHAR_ADVANCE}) by one font
+ * size (ascender to descender), centred on `y`, rotated with the text. Layout code and the
+ * no-overlap tests use the same box.
+ */
+export function textBox(p: Extract<Prim, { t: 'text' }>): TextBox {
+  const w = textWidth(p.text, p.size);
+  const a = p.anchor ?? 'start';
+  const u0 = a === 'middle' ? -w / 2 : a === 'end' ? -w : 0;
+  const h = p.size / 2;
+  if (p.rotate === -90) return { x0: p.x - h, x1: p.x + h, y0: p.y - u0 - w, y1: p.y - u0, text: p.text };
+  return { x0: p.x + u0, x1: p.x + u0 + w, y0: p.y - h, y1: p.y + h, text: p.text };
+}
+
+/**
+ * Pairs of text primitives of `scene` whose boxes overlap by more than `tolerance` pixels in
+ * both directions (empty texts ignored). A readable figure has none.
+ */
+export function textOverlaps(scene: Scene, tolerance = 0.5): [TextBox, TextBox][] {
+  const boxes = scene.prims.filter((p): p is Extract<Prim, { t: 'text' }> => p.t === 'text' && p.text.trim() !== '').map(textBox);
+  // Sweep over x so figures with thousands of labels stay fast.
+  boxes.sort((a, b) => a.x0 - b.x0);
+  const out: [TextBox, TextBox][] = [];
+  for (let i = 0; i < boxes.length; i++) {
+    for (let j = i + 1; j < boxes.length && boxes[j].x0 < boxes[i].x1 - tolerance; j++) {
+      const a = boxes[i];
+      const b = boxes[j];
+      if (Math.min(a.x1, b.x1) - Math.max(a.x0, b.x0) > tolerance && Math.min(a.y1, b.y1) - Math.max(a.y0, b.y0) > tolerance) out.push([a, b]);
+    }
+  }
+  return out;
 }
 
 /** Shortens `text` with an ellipsis so that it fits `maxWidth` pixels at `size`. */

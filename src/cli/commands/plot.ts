@@ -12,21 +12,34 @@ import type { ParsedArgs } from '../args.js';
 import { RunOutput } from '../output.js';
 import { StnmfError } from '../../errors.js';
 import {
+  coOccurrencePlot,
   compositionPlot,
   factorGrid,
   formatNumber,
+  groupExpression,
+  lengthUnit,
+  markerPlot,
   metricBars,
+  metricSummary,
+  nhoodEnrichmentHeatmap,
   paretoPlot,
   parseCsv,
+  parseLimit,
   sceneToPng,
   sceneToSvg,
   spatialScatter,
   sweepPlot,
   topFeatureHeatmap,
+  COLORMAP_NAMES,
+  type ColorScaleOptions,
+  type Limit,
   type Scene,
 } from '../../plot/index.js';
 import { readResult, type ImputedLayer, type LoadedResult } from '../../io/result.js';
 import { topFeatures } from '../../plot/top-features.js';
+import { coOccurrence, neighborhoodEnrichment, radiusNeighbors } from '../../methods/multiomics/colocalization.js';
+import { factorIndex, factorName, KEYS } from '../../keys.js';
+import { readNpy } from '../../io/npy.js';
 
 /** One figure: file stem, caption and scene. */
 export interface NamedFigure {
@@ -96,7 +109,7 @@ function bcnmfEnrichment(files: Map<string, string>): number[] | undefined {
   const c = t.header.indexOf('enrichment_log2') - 1;
   if (c < 0) return undefined;
   const out: number[] = [];
-  t.ids.forEach((id, i) => (out[Number(id)] = t.rows[i][c]));
+  t.ids.forEach((id, i) => (out[factorIndexOf(id)] = t.rows[i][c]));
   return out;
 }
 
@@ -149,78 +162,274 @@ function sweepFigures(path: string): NamedFigure[] {
   return out;
 }
 
+/** The plot options shared by `stnmf plot` and `stnmf report`, named as scanpy/squidpy name them. */
+export interface PlotOptions {
+  /** Genes to map (measured counts when available, else imputed). */
+  genes?: string[];
+  /** Genes to map from the imputed layer (SIID) or W·H even when measured. */
+  imputed?: string[];
+  /** Only these categories coloured in cluster maps (scanpy `groups`). */
+  groups?: string[];
+  /** Colour limits of continuous maps: numbers or percentiles (`p99`). */
+  vmin?: Limit;
+  vmax?: Limit;
+  /** Colour map of continuous maps (`viridis`, `magma`, `Reds` ...). */
+  cmap?: string;
+  /** Dot radius in pixels (scanpy `size`, here a radius). */
+  size?: number;
+  /** Category colours, in category order (scanpy `palette`). */
+  palette?: string[];
+  /** Draw only this factor (0-based index; the CLI takes Factor_N, 1-based). */
+  factor?: number;
+  /** Draw high values on top (default true; scanpy `sort_order`). */
+  sortOrder?: boolean;
+  /** Categorical obs column for the neighbourhood-enrichment heatmap and co-occurrence curves (squidpy `cluster_key`). */
+  clusterKey?: string;
+  /** Neighbour radius of the enrichment test, in coordinate units (squidpy `radius`); default 50. */
+  radius?: number;
+  /** Categorical column to group the marker dot plot and matrix plot by (scanpy `groupby`); default the first cluster column. */
+  groupby?: string;
+}
+
 /**
- * The standard figures of a loaded result: factor maps, top-feature heatmap, cluster maps and
- * gene maps, then {@link tableFigures} of its folder. Without coordinates only the non-spatial
- * figures are made (see {@link spatialSkipNote}). `imputedGenes` are mapped from the imputed
- * layer (or W·H) even when measured.
+ * The standard figures of a loaded result: factor maps, top-feature heatmap, cluster maps,
+ * gene maps, marker dot/matrix plots, neighbourhood enrichment and co-occurrence, then
+ * {@link tableFigures} of its folder. Without coordinates only the non-spatial figures are made
+ * (see {@link spatialSkipNote}).
  */
-export function standardFigures(r: LoadedResult, genes: string[] = [], imputedGenes: string[] = []): NamedFigure[] {
-  return [...factorFigures(r, genes, imputedGenes), ...tableFigures(r.files)];
+export function standardFigures(r0: LoadedResult, genesOrOptions: string[] | PlotOptions = [], imputedGenes: string[] = []): NamedFigure[] {
+  const o: PlotOptions = Array.isArray(genesOrOptions) ? { genes: genesOrOptions, imputed: imputedGenes } : genesOrOptions;
+  // SIID's argmax column names factors F0, F1 … (0-based): figures show the run's factor names.
+  const clusters = r0.clusters.map((c) => (c.categories.length > 0 && c.categories.every((s) => /^F\d+$/.test(s)) ? { ...c, categories: c.categories.map((s) => factorName(Number(s.slice(1)))) } : c));
+  const r: LoadedResult = { ...r0, clusters };
+  return [...factorFigures(r, o), ...markerFigures(r, o), ...neighbourhoodFigures(r, o), ...tableFigures(r.files, o, r)];
 }
 
 /** Output files that hold a factorisation {@link readResult} can read. */
 export const FACTOR_FILES = ['W.npy', 'result.h5ad', 'H_target.npy'];
 
-function factorFigures(r: LoadedResult, genes: string[], imputedGenes: string[]): NamedFigure[] {
+/** What the loaded usages are, from where W came: smoothed or raw usages, proportions, coefficients. */
+export function usageQuantity(r: LoadedResult): { quantity: string; what: string } {
+  const src = r.sources.W ?? '';
+  if (src.endsWith('obsm/X_snmf')) return { quantity: 'smoothed usage (X_snmf)', what: 'smoothed factor usage (X_snmf, hSNMF)' };
+  if (src.endsWith('obsm/X_nmf')) return r.run?.command === 'hsnmf' || r.files.has('X_snmf.npy') ? { quantity: 'raw usage (X_nmf)', what: 'raw factor usage (X_nmf, before smoothing)' } : { quantity: 'usage (X_nmf)', what: 'factor usage (X_nmf)' };
+  if (src.endsWith('obsm/X_siid')) return { quantity: 'usage (X_siid)', what: 'SIID type usage (X_siid)' };
+  if (src.endsWith('obsm/X_bcnmf') || src.endsWith('H_target.npy')) return { quantity: 'coefficient', what: 'coefficient on the contrastive basis (bcNMF)' };
+  return { quantity: 'usage (W)', what: 'factor usage (W)' };
+}
+
+/**
+ * What measured values are, on evidence: `counts` when every stored value is an integer,
+ * `intensity` for imaging proteomics (multi-omics protein runs, CODEX), else `value`.
+ */
+export function measuredQuantity(r: LoadedResult): string {
+  const e = r.expression;
+  if (!e) return 'value';
+  let integral = true;
+  for (let q = 0; q < e.data.length && integral; q += Math.max(1, Math.floor(e.data.length / 20000))) integral = Number.isInteger(e.data[q]);
+  if (integral) return 'counts';
+  const inputs = (r.run?.inputs ?? {}) as Record<string, unknown>;
+  if (r.run?.command === 'multiomics' || /codex|proteom|imaging/i.test(String(inputs.platform ?? ''))) return 'intensity';
+  return 'value';
+}
+
+function scaleOf(o: PlotOptions): ColorScaleOptions {
+  return { vmin: o.vmin, vmax: o.vmax, cmap: o.cmap };
+}
+
+function factorFigures(r: LoadedResult, o: PlotOptions): NamedFigure[] {
   const out: NamedFigure[] = [];
   const tops = topFeatures(r, 4).map((t) => t.map((g) => g.name));
   const { x, y } = r;
+  const uq = usageQuantity(r);
+  const limits = `${o.vmin !== undefined ? String(o.vmin) : '0'} to ${o.vmax !== undefined ? String(o.vmax) : 'p99'}`;
   if (x && y) {
     // bcNMF: each title carries the factor's target enrichment, the number users rank factors by.
     const enr = bcnmfEnrichment(r.files);
     const names = r.factorNames.map((s, f) => (enr && Number.isFinite(enr[f]) ? `${s}  log2 T/B ${enr[f] >= 0 ? '+' : ''}${formatNumber(enr[f])}` : s));
+    const one = o.factor !== undefined;
+    if (one && !(o.factor! >= 0 && o.factor! < r.k)) throw new StnmfError('BAD_OPTION', `--factor ${o.factor! + 1}: the result has factors ${factorName(0)}..${factorName(r.k - 1)} (give 1..${r.k})`);
     out.push({
-      name: 'factors',
-      caption: `Usage of each of the ${r.k} factors per observation (W), each on its own scale from 0 to its 99th percentile; top features by loading under each title${enr ? '; log2 T/B = log2 of the mean usage in the target over the background (enrichment.csv)' : ''}.`,
-      scene: factorGrid({ x, y, W: { rows: r.n, cols: r.k, data: r.W }, names, topFeatures: r.H ? tops : undefined, unit: r.unit, title: `${r.name}: factor usage` }),
+      name: one ? `factor-${o.factor! + 1}` : 'factors',
+      caption: `${uq.what} per observation${one ? ` of ${r.factorNames[o.factor!]}` : `, each of the ${r.k} factors on its own colour scale (${limits})`}; values above the upper limit take the top colour (the colour bar marks it ≥); high values drawn on top; top features by loading under each title${enr ? '; log2 T/B = log2 of the mean usage in the target over the background (enrichment.csv)' : ''}.`,
+      scene: factorGrid({
+        x, y, W: { rows: r.n, cols: r.k, data: r.W }, names, topFeatures: r.H ? tops : undefined, only: one ? [o.factor!] : undefined, quantity: uq.quantity,
+        scale: scaleOf(o), sortByValue: o.sortOrder, pointRadius: o.size, panelWidth: one ? 560 : undefined, unit: r.unit, micronsPerUnit: r.micronsPerUnit,
+        title: `${r.name}: ${uq.what}`,
+      }),
     });
+  }
+  // hSNMF: the smoothed usages the domains come from, beside the raw ones.
+  const smoothPath = r.files.get('X_snmf.npy');
+  if (x && y && smoothPath && (r.sources.W ?? '').endsWith('X_nmf') && o.factor === undefined) {
+    const a = readNpy(smoothPath);
+    if (a.shape.length === 2 && a.shape[0] === r.n && a.shape[1] === r.k) {
+      out.push({
+        name: 'factors-smoothed',
+        caption: `Smoothed factor usage (X_snmf.npy: the raw usages diffused over the hybrid graph, from which hSNMF's domains are clustered), each factor on its own colour scale (${limits}).`,
+        scene: factorGrid({ x, y, W: { rows: r.n, cols: r.k, data: Float32Array.from(a.data as ArrayLike<number>) }, names: r.factorNames, topFeatures: r.H ? tops : undefined, quantity: 'smoothed usage (X_snmf)', scale: scaleOf(o), sortByValue: o.sortOrder, pointRadius: o.size, unit: r.unit, micronsPerUnit: r.micronsPerUnit, title: `${r.name}: smoothed factor usage (X_snmf)` }),
+      });
+    }
   }
   if (r.H && r.featureNames.length > 0) {
     const p = r.H.length / r.k;
     out.push({
       name: 'top-features',
-      caption: 'Top 5 features of each factor; colour = loading divided by the feature’s largest loading across factors.',
-      scene: topFeatureHeatmap({ H: { rows: r.k, cols: p, data: r.H }, featureNames: r.featureNames, factorNames: r.factorNames.map((_, f) => `F${f + 1}`), title: 'Top features per factor' }),
+      caption: 'Top 5 features of each factor; colour = loading divided by the feature’s largest loading across factors (1 = the factor that uses it most).',
+      scene: topFeatureHeatmap({ H: { rows: r.k, cols: p, data: r.H }, featureNames: r.featureNames, factorNames: r.factorNames, title: 'Top features per factor' }),
     });
   }
   if (x && y) {
     for (const c of r.clusters) {
+      if (o.groups) for (const g of o.groups) if (!c.categories.includes(g) && r.clusters.length === 1) throw new StnmfError('BAD_OPTION', `--groups ${g}: not a category of ${c.name} (${c.categories.slice(0, 8).join(', ')}${c.categories.length > 8 ? ', …' : ''})`);
+      const groups = o.groups?.filter((g) => c.categories.includes(g));
       out.push({
         name: `clusters-${c.name.replace(/[^A-Za-z0-9_.-]+/g, '_')}`,
-        caption: `Observations coloured by ${c.name} (${c.categories.length} categories).`,
-        scene: spatialScatter({ x, y, categories: { codes: c.codes, names: c.categories }, unit: r.unit, title: `${r.name}: ${c.name}`, colorLabel: c.name }),
+        caption: `Observations coloured by ${c.name} (${c.categories.length} categories${groups && groups.length ? `; only ${groups.join(', ')} in colour, the rest grey` : ''}).`,
+        scene: spatialScatter({ x, y, categories: { codes: c.codes, names: c.categories, colors: o.palette }, groups: groups && groups.length ? groups : undefined, pointRadius: o.size, unit: r.unit, micronsPerUnit: r.micronsPerUnit, title: `${r.name}: ${c.name}`, colorLabel: c.name }),
       });
     }
+    const mq = measuredQuantity(r);
     const caption: Record<GeneSource, (g: string) => string> = {
-      counts: (g) => `Measured counts of ${g}.`,
+      counts: (g) => `Measured ${mq} of ${g}.`,
       'imputed-layer': (g) => `Imputed expression of ${g} (the result's imputed layer).`,
       imputed: (g) => `Imputed expression of ${g} (W·H).`,
     };
-    const tag: Record<GeneSource, string> = { counts: 'counts', 'imputed-layer': 'imputed', imputed: 'imputed, W·H' };
-    for (const [g, forceImputed] of [...genes.map((g) => [g, false] as const), ...imputedGenes.map((g) => [g, true] as const)]) {
+    const tag: Record<GeneSource, string> = { counts: mq, 'imputed-layer': 'imputed expression', imputed: 'imputed, W·H' };
+    for (const [g, forceImputed] of [...(o.genes ?? []).map((g) => [g, false] as const), ...(o.imputed ?? []).map((g) => [g, true] as const)]) {
       const { values, kind } = geneValues(r, g, forceImputed);
       out.push({
         name: `${forceImputed ? 'imputed' : 'gene'}-${g.replace(/[^A-Za-z0-9_.-]+/g, '_')}`,
-        caption: caption[kind](g),
-        scene: spatialScatter({ x, y, values, unit: r.unit, title: `${g} (${tag[kind]})`, colorLabel: g }),
+        caption: `${caption[kind](g)} Colour limits ${o.vmin ?? 'min'} to ${o.vmax ?? 'p99'}; high values drawn on top${o.sortOrder === false ? ' (off: file order)' : ''}.`,
+        scene: spatialScatter({ x, y, values, unit: r.unit, micronsPerUnit: r.micronsPerUnit, title: `${g} (${tag[kind]})`, colorLabel: `${g}: ${tag[kind]}`, scale: scaleOf(o), sortByValue: o.sortOrder, pointRadius: o.size }),
       });
     }
   } else {
     // Still check the names, so a typo fails the same way with or without coordinates.
-    for (const g of genes) geneValues(r, g);
-    for (const g of imputedGenes) geneValues(r, g, true);
+    for (const g of o.genes ?? []) geneValues(r, g);
+    for (const g of o.imputed ?? []) geneValues(r, g, true);
+  }
+  return out;
+}
+
+/** The category column called `name`, or a one-line error listing the columns. */
+function categoryColumn(r: LoadedResult, name: string, flag: string): LoadedResult['clusters'][number] {
+  const c = r.clusters.find((cc) => cc.name === name);
+  if (!c) throw new StnmfError('BAD_OPTION', `${flag} ${name}: not a categorical column of the result (have ${r.clusters.map((cc) => cc.name).join(', ') || 'none'})`);
+  return c;
+}
+
+/**
+ * Marker dot plot and matrix plot (scanpy `dotplot`/`matrixplot`) of the measured values per
+ * group: genes = `--gene`, else the top 3 features of every factor (marker statistics per
+ * group are a separate module; these are the factor-defining genes).
+ */
+function markerFigures(r: LoadedResult, o: PlotOptions): NamedFigure[] {
+  const e = r.expression;
+  if (!e || r.clusters.length === 0) return [];
+  // bcNMF's target/background `group` is the design, not a grouping of cell types: only on request.
+  const col = o.groupby ? categoryColumn(r, o.groupby, '--groupby') : r.clusters.find((c) => c.name !== KEYS.bcnmf.obs);
+  if (!col || col.categories.length < 2 || col.categories.length > 60) return [];
+  const fromFactors = [...new Set(topFeatures(r, 3).flat().map((g) => g.name))];
+  const genes = (o.genes && o.genes.length ? o.genes : fromFactors).filter((g) => e.names.includes(g)).slice(0, 40);
+  if (genes.length === 0) return [];
+  const values = genes.map((g) => geneValues(r, g).values);
+  const stats = groupExpression(values, genes, col.codes, col.categories);
+  const mq = measuredQuantity(r);
+  const source = o.genes && o.genes.length ? 'the --gene list' : 'the top 3 features of every factor';
+  return [
+    {
+      name: `dotplot-${col.name.replace(/[^A-Za-z0-9_.-]+/g, '_')}`,
+      caption: `Marker dot plot by ${col.name} (scanpy dotplot): colour = mean ${mq} in the group, scaled per gene to [0, 1]; dot area = fraction of the group with ${mq} > 0. Genes: ${source}.`,
+      scene: markerPlot({ stats, kind: 'dot', quantity: `mean ${mq}`, standardScale: true, title: `Markers by ${col.name}` }),
+    },
+    {
+      name: `matrixplot-${col.name.replace(/[^A-Za-z0-9_.-]+/g, '_')}`,
+      caption: `Marker matrix plot by ${col.name} (scanpy matrixplot): mean ${mq} per group and gene, unscaled. Genes: ${source}.`,
+      scene: markerPlot({ stats, kind: 'matrix', quantity: `mean ${mq}`, scale: { cmap: o.cmap }, title: `Mean ${mq} by ${col.name}` }),
+    },
+  ];
+}
+
+/**
+ * squidpy's neighbourhood enrichment (z-scores of a label-permutation test over the radius
+ * graph, `--radius`) and co-occurrence curves of a categorical column (`--cluster-key`), with
+ * the computations of the multi-omics module.
+ */
+function neighbourhoodFigures(r: LoadedResult, o: PlotOptions): NamedFigure[] {
+  if (!o.clusterKey) return [];
+  const { x, y } = r;
+  if (!x || !y) throw new StnmfError('BAD_OPTION', `--cluster-key ${o.clusterKey}: the result has no coordinates; pass --coords FILE`);
+  const col = categoryColumn(r, o.clusterKey, '--cluster-key');
+  const radius = o.radius ?? 50;
+  const unit = lengthUnit(r.unit, r.micronsPerUnit);
+  const g = radiusNeighbors(x, y, radius);
+  const labels = { codes: Int32Array.from(col.codes), categories: col.categories };
+  const ne = neighborhoodEnrichment(g, labels, { nPerms: 1000, seed: 0 });
+  const co = coOccurrence(x, y, labels, {});
+  const safe = col.name.replace(/[^A-Za-z0-9_.-]+/g, '_');
+  const radiusText = `${formatNumber(radius)} ${r.unit === 'um' ? 'µm' : unit.label === 'µm' ? `${r.unit} (${formatNumber(radius * unit.perUnit)} µm)` : unit.label}`;
+  const co_unit = r.unit === 'um' || unit.label !== 'µm' ? unit.label : r.unit;
+  return [
+    {
+      name: `nhood-enrichment-${safe}`,
+      caption: `Neighbourhood enrichment of ${col.name} (squidpy nhood_enrichment): z-score of the number of neighbour pairs (radius ${radiusText}) against 1000 label permutations; red = more neighbours than by chance, blue = fewer; rows and columns in average-linkage order.`,
+      scene: nhoodEnrichmentHeatmap({ zscore: ne.zscore, categories: col.categories, title: `Neighbourhood enrichment: ${col.name}, radius ${radiusText}` }),
+    },
+    {
+      name: `co-occurrence-${safe}`,
+      caption: `Co-occurrence of ${col.name} (squidpy co_occurrence): p(B | A within distance d) / p(B) per distance annulus; 1 = as by chance.`,
+      scene: coOccurrencePlot({ categories: co.categories, thresholds: co.thresholds, ratio: co.ratio, clusters: largestCategories(col, 4), unit: co_unit, title: `Co-occurrence: ${col.name}` }),
+    },
+  ];
+}
+
+/** The `n` most frequent categories of a column (co-occurrence panels). */
+function largestCategories(c: LoadedResult['clusters'][number], n: number): string[] {
+  const counts = new Float64Array(c.categories.length);
+  for (const v of c.codes) if (v >= 0) counts[v]++;
+  return c.categories.map((s, i) => [s, counts[i]] as const).sort((a, b) => b[1] - a[1]).slice(0, n).map(([s]) => s);
+}
+
+/** Reads co_localization.csv / co_occurrence.csv of a multi-omics folder into the heatmap and curves. */
+function colocalizationFigures(files: Map<string, string>, unit: string): NamedFigure[] {
+  const out: NamedFigure[] = [];
+  const read = (name: string): string[][] | undefined => (files.has(name) ? parseCsv(readFileSync(files.get(name) as string, 'utf8').trimEnd()) : undefined);
+  const colo = read('co_localization.csv');
+  if (colo && colo.length > 1 && colo[0].includes('nhood_z')) {
+    const [h, ...rows] = colo;
+    const za = h.indexOf('nhood_z');
+    const cats = [...new Set(rows.map((r) => r[0]))];
+    const T = cats.length;
+    const z = new Float64Array(T * T).fill(NaN);
+    for (const r of rows) z[cats.indexOf(r[0]) * T + cats.indexOf(r[1])] = r[za] === '' ? NaN : Number(r[za]);
+    if (z.some(Number.isFinite)) out.push({ name: 'nhood-enrichment', caption: 'Neighbourhood enrichment of the annotated types (co_localization.csv, nhood_z): z-score of neighbour pairs against label permutations; red = more neighbours than by chance, blue = fewer; average-linkage order.', scene: nhoodEnrichmentHeatmap({ zscore: z, categories: cats, title: 'Neighbourhood enrichment (annotated types)' }) });
+  }
+  const coo = read('co_occurrence.csv');
+  if (coo && coo.length > 1 && coo[0][0] === 'cell_type_A') {
+    const [, ...rows] = coo;
+    const cats = [...new Set(rows.map((r) => r[0]))];
+    const T = cats.length;
+    const lows = [...new Set(rows.map((r) => Number(r[2])))].sort((a, b) => a - b);
+    const highs = [...new Set(rows.map((r) => Number(r[3])))].sort((a, b) => a - b);
+    const nBins = highs.length;
+    const thresholds = [lows[0], ...highs];
+    const ratio = new Float64Array(T * T * nBins).fill(NaN);
+    for (const r of rows) ratio[(cats.indexOf(r[0]) * T + cats.indexOf(r[1])) * nBins + highs.indexOf(Number(r[3]))] = r[4] === '' ? NaN : Number(r[4]);
+    out.push({ name: 'co-occurrence', caption: 'Co-occurrence of the annotated types (co_occurrence.csv): p(B | A within the annulus) / p(B) against distance; 1 = as by chance.', scene: coOccurrencePlot({ categories: cats, thresholds, ratio, clusters: cats.slice(0, 4), unit, title: 'Co-occurrence (annotated types)' }) });
   }
   return out;
 }
 
 /**
  * Figures drawn from the tables of an output folder (`files`: name → path): spot composition
- * (proportions.csv), convergence (history.csv: `loss` or bcNMF's `objective`), bcNMF factor
- * enrichment (enrichment.csv), metric bars (metrics.csv) and hSNMF's sweep and Pareto plots
+ * and per-region composition (proportions.csv), SIID proportion maps when coordinates are
+ * known, convergence on a log axis (history.csv: `loss` or bcNMF's `objective`), bcNMF factor
+ * enrichment (enrichment.csv), the metric summary (metrics.csv), neighbourhood enrichment and
+ * co-occurrence (co_localization.csv, co_occurrence.csv) and hSNMF's sweep and Pareto plots
  * (sweep.csv). A sweep folder has only these.
  */
-export function tableFigures(files: Map<string, string>): NamedFigure[] {
+export function tableFigures(files: Map<string, string>, o: PlotOptions = {}, res?: LoadedResult): NamedFigure[] {
   const out: NamedFigure[] = [];
   const r = { files };
   const props = r.files.has('proportions.csv') ? numericTable(r.files.get('proportions.csv') as string) : undefined;
@@ -228,56 +437,153 @@ export function tableFigures(files: Map<string, string>): NamedFigure[] {
     const t = props.header.length - 1;
     const data = new Float32Array(props.rows.length * t);
     props.rows.forEach((row, i) => row.forEach((v, c) => (data[i * t + c] = Number.isFinite(v) ? v : 0)));
+    // SIID writes factor columns F0, F1 … (0-based): figures use the run's factor names.
+    const typeNames = props.header.slice(1).map((h) => (/^F\d+$/.test(h) ? factorName(Number(h.slice(1))) : h));
     out.push({
       name: 'composition',
       caption: 'Estimated composition of each spot (proportions.csv), spots grouped by their dominant type.',
-      scene: compositionPlot({ proportions: { rows: props.rows.length, cols: t, data }, typeNames: props.header.slice(1), title: 'Spot composition' }),
+      scene: compositionPlot({ proportions: { rows: props.rows.length, cols: t, data }, typeNames, title: 'Spot composition' }),
     });
+    // Per region (a categorical column of the result, e.g. a cluster column) and as maps.
+    const region = res?.clusters.find((c) => c.name === o.groupby) ?? res?.clusters[0];
+    const aligned = res && res.n === props.rows.length && res.obsNames.every((id, i) => id === props.ids[i]);
+    if (region && aligned && region.categories.length <= 60) {
+      out.push({
+        name: `composition-by-${region.name.replace(/[^A-Za-z0-9_.-]+/g, '_')}`,
+        caption: `Mean estimated composition of the spots of each ${region.name} category (proportions.csv).`,
+        scene: compositionPlot({ proportions: { rows: props.rows.length, cols: t, data }, typeNames, regions: { codes: region.codes, names: region.categories, label: region.name }, title: `Composition by ${region.name}` }),
+      });
+    }
+    if (res?.x && res.y && aligned && !(res.sources.W ?? '').endsWith('X_siid')) {
+      out.push({
+        name: 'proportions',
+        caption: 'Estimated proportion of each type per spot (proportions.csv), each on its own scale 0 to p99.',
+        scene: factorGrid({ x: res.x, y: res.y, W: { rows: props.rows.length, cols: t, data }, names: typeNames, quantity: 'proportion', scale: scaleOf(o), sortByValue: o.sortOrder, pointRadius: o.size, unit: res.unit, micronsPerUnit: res.micronsPerUnit, title: 'Spot proportions' }),
+      });
+    }
   }
   const hist = r.files.has('history.csv') ? numericTable(r.files.get('history.csv') as string) : undefined;
   // `loss` (nmf) or `objective` (bcNMF's J, which can be negative).
   const lossName = hist ? ['loss', 'objective'].find((c) => hist.header.includes(c)) : undefined;
   if (hist && lossName && hist.rows.length > 1) {
     const c = hist.header.indexOf(lossName) - 1;
+    const values = hist.rows.map((row) => row[c]);
+    const positive = values.every((v) => !Number.isFinite(v) || v > 0);
     out.push({
       name: 'convergence',
-      caption: `${lossName === 'loss' ? 'Loss' : 'Objective'} against iteration (history.csv).`,
-      scene: sweepPlot({ x: hist.ids.map(Number), xLabel: hist.header[0] || 'iteration', series: [{ name: lossName, values: hist.rows.map((row) => row[c]) }], title: 'Convergence', panelWidth: 360 }),
+      caption: `${lossName === 'loss' ? 'Loss' : 'Objective'} against iteration (history.csv)${positive ? ', log10 axis (the first iterations would flatten the rest)' : ', linear axis (the objective takes values ≤ 0)'}.`,
+      scene: sweepPlot({ x: hist.ids.map(Number), xLabel: hist.header[0] || 'iteration', series: [{ name: lossName, values }], logY: positive, yLabel: positive ? `${lossName} (log scale)` : lossName, title: 'Convergence', panelWidth: 420 }),
     });
   }
   const enr = r.files.has('enrichment.csv') ? numericTable(r.files.get('enrichment.csv') as string) : undefined;
   if (enr && enr.header[0] === 'factor' && enr.header.includes('enrichment_log2') && enr.rows.length > 0) {
     // bcNMF: how much more each factor is used in the target than in the background.
-    const order = enr.ids.map((id, i) => [Number(id), i] as const).sort((a, b) => a[0] - b[0]);
+    const order = enr.ids.map((id, i) => [factorIndexOf(id), i] as const).sort((a, b) => a[0] - b[0]);
     const pick = (name: string): number[] => order.map(([, i]) => enr.rows[i][enr.header.indexOf(name) - 1]);
     const metrics: { name: string; values: number[]; higherIsBetter?: boolean }[] = [{ name: 'log2 target / background', values: pick('enrichment_log2'), higherIsBetter: true }];
     for (const [c, label] of [['target_mean', 'mean usage, target'], ['background_mean', 'mean usage, background']]) if (enr.header.includes(c)) metrics.push({ name: label, values: pick(c) });
     out.push({
       name: 'enrichment',
-      caption: 'Target enrichment of each bcNMF factor (enrichment.csv): log2 of its mean usage in the target over the background, and the two means.',
-      scene: metricBars({ labels: order.map(([f]) => `F${f + 1}`), metrics, title: 'Factor enrichment in the target' }),
+      caption: 'Target enrichment of each bcNMF factor (enrichment.csv): log2 of its mean usage in the target over the background (↑: more target-specific), and the two means.',
+      scene: metricBars({ labels: order.map(([f]) => factorName(f)), metrics, title: 'Factor enrichment in the target' }),
     });
   }
-  const metrics = r.files.has('metrics.csv') ? numericTable(r.files.get('metrics.csv') as string) : undefined;
-  if (metrics && metrics.rows.length > 0) {
-    const cols = metrics.header.slice(1).map((name, c) => ({ name, values: metrics.rows.map((row) => row[c]) })).filter((m) => m.values.some(Number.isFinite));
-    if (cols.length > 0) {
-      out.push({ name: 'metrics', caption: 'Metrics from metrics.csv, one panel per metric.', scene: metricBars({ labels: metrics.ids, metrics: cols, title: 'Metrics' }) });
+  const metricsText = r.files.has('metrics.csv') ? parseCsv(readFileSync(r.files.get('metrics.csv') as string, 'utf8').trimEnd()) : undefined;
+  if (metricsText && metricsText.length > 1) {
+    const [head, ...body] = metricsText;
+    const mode = head.indexOf('Mode');
+    const runs = body.map((row, i) => (mode >= 0 && row[mode] ? row[mode] : body.length > 1 ? `run ${i + 1}` : ''));
+    const skip = new Set(['Rank', 'Resolution', 'Mode', 'n_cells']);
+    const metrics = head.map((key, c) => ({ key, values: body.map((row) => (row[c] === undefined || row[c] === '' ? NaN : Number(row[c]))) })).filter((m) => !skip.has(m.key) && m.values.some(Number.isFinite));
+    if (metrics.length > 0) {
+      const ctx = ['Rank', 'Resolution', 'n_cells'].map((k) => (head.includes(k) ? `${k.toLowerCase().replace('n_cells', 'cells')} ${body[0][head.indexOf(k)]}` : '')).filter(Boolean).join(', ');
+      out.push({ name: 'metrics', caption: `Metrics (metrics.csv${ctx ? `; ${ctx}` : ''}) grouped by family; ↑ = higher is better, ↓ = lower is better; see the metric definitions below.`, scene: metricSummary({ runs, metrics, title: 'Metrics' }) });
     }
   }
+  // Distances in co_occurrence.csv are in the coordinates' own unit.
+  out.push(...colocalizationFigures(files, res?.x ? (res.unit === 'um' ? 'µm' : res.unit === 'unknown' ? 'units' : res.unit) : 'coordinate units'));
   if (r.files.has('sweep.csv')) out.push(...sweepFigures(r.files.get('sweep.csv') as string));
   return out;
+}
+
+/** Factor index of a table id: `Factor_3` → 2, a bare number is 0-based (older tables). */
+function factorIndexOf(id: string): number {
+  const i = factorIndex(id);
+  return i >= 0 ? i : Number(id);
+}
+
+/** The plot-option flags `stnmf plot` and `stnmf report` share (scanpy/squidpy names). */
+export const PLOT_OPTION_FLAGS = {
+  gene: { type: 'string', help: 'comma-separated features to map (measured counts when available, else imputed: the imputed layer or W·H); also the genes of the dot/matrix plots' },
+  imputed: { type: 'string', help: 'comma-separated genes to map from the imputed layer (SIID) or W·H, even when measured' },
+  groups: { type: 'string', help: 'comma-separated categories to colour in cluster maps, the rest grey (scanpy groups)' },
+  vmin: { type: 'string', help: 'lower colour limit of continuous maps: a number or a percentile like p1 (default: minimum; 0 for usages)' },
+  vmax: { type: 'string', help: 'upper colour limit: a number or a percentile (default p99; values above take the top colour, marked ≥ on the colour bar)' },
+  cmap: { type: 'string', help: `colour map of continuous maps (${COLORMAP_NAMES.join(', ')}; default viridis)` },
+  size: { type: 'number', help: 'dot radius in pixels (default: from the density of points)' },
+  palette: { type: 'string', help: 'comma-separated category colours (#rrggbb), in category order' },
+  factor: { type: 'number', help: 'draw only factor N (1-based: Factor_N), one large map' },
+  'no-sort-order': { type: 'boolean', help: 'draw continuous maps in file order instead of high values on top (scanpy sort_order=False)' },
+  'cluster-key': { type: 'string', help: 'categorical obs column for the neighbourhood-enrichment heatmap and co-occurrence curves (squidpy cluster_key)' },
+  radius: { type: 'number', help: 'neighbour radius of the enrichment test in the coordinates’ unit (default 50)' },
+  groupby: { type: 'string', help: 'categorical column grouping the marker dot plot / matrix plot and the per-region composition (default: the first cluster column)' },
+} as const;
+
+/** {@link PlotOptions} from parsed flags, with one-line errors naming the flag. */
+export function plotOptionsFromFlags(f: Record<string, unknown>): PlotOptions {
+  const list = (v: unknown): string[] | undefined => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : undefined);
+  const limit = (name: string): Limit | undefined => {
+    const v = f[name];
+    if (v === undefined) return undefined;
+    try {
+      return parseLimit(String(v));
+    } catch (e) {
+      throw new StnmfError('BAD_OPTION', `--${name}: ${(e as Error).message}`);
+    }
+  };
+  const o: PlotOptions = { genes: list(f.gene) ?? [], imputed: list(f.imputed) ?? [], groups: list(f.groups), vmin: limit('vmin'), vmax: limit('vmax') };
+  if (f.cmap !== undefined) {
+    if (!COLORMAP_NAMES.includes(String(f.cmap))) throw new StnmfError('BAD_OPTION', `--cmap ${f.cmap}: choose one of ${COLORMAP_NAMES.join(', ')}`);
+    o.cmap = String(f.cmap);
+  }
+  if (f.size !== undefined) {
+    const v = Number(f.size);
+    if (!(v > 0 && v <= 50)) throw new StnmfError('BAD_OPTION', `--size must be a radius in pixels in (0, 50], got ${f.size}`);
+    o.size = v;
+  }
+  const pal = list(f.palette);
+  if (pal) {
+    const bad = pal.find((c) => !/^#[0-9a-fA-F]{6}$/.test(c));
+    if (bad) throw new StnmfError('BAD_OPTION', `--palette: '${bad}' is not a #rrggbb colour`);
+    o.palette = pal;
+  }
+  if (f.factor !== undefined) {
+    const v = Number(f.factor);
+    if (!(Number.isInteger(v) && v >= 1)) throw new StnmfError('BAD_OPTION', `--factor must be a factor number 1..k (Factor_N), got ${f.factor}`);
+    o.factor = v - 1;
+  }
+  if (f['no-sort-order']) o.sortOrder = false;
+  if (f['cluster-key'] !== undefined) o.clusterKey = String(f['cluster-key']);
+  if (f.radius !== undefined) {
+    const v = Number(f.radius);
+    if (!(v > 0 && Number.isFinite(v))) throw new StnmfError('BAD_OPTION', `--radius must be a distance > 0, got ${f.radius}`);
+    o.radius = v;
+  }
+  if (f.groupby !== undefined) o.groupby = String(f.groupby);
+  return o;
 }
 
 export const plotCommand: Command = {
   name: 'plot',
   summary: 'Draw the standard figures of a result folder (PNG/SVG)',
-  usage: 'stnmf plot <DIR> [--out FIGDIR] [--format png|svg|both] [--gene NAME[,NAME...]] [--imputed NAME[,NAME...]]',
+  usage: 'stnmf plot <DIR> [--out FIGDIR] [--format png|svg|both] [--gene NAME,...] [--imputed NAME,...] [--groups A,B] [--vmin V] [--vmax V|pNN] [--cmap NAME] [--size R] [--palette #hex,...] [--factor N] [--cluster-key COL --radius R] [--groupby COL]',
   examples: [
     'stnmf plot results/nmf-k8',
     'stnmf plot results/nmf-k8 --format svg --gene Gfap,Slc17a7 --out figs',
     'stnmf plot siid-out --imputed Gad1',
     'stnmf plot hsnmf-sweep',
+    'stnmf plot results/nmf-k8 --factor 3 --vmax p99.5 --cmap magma',
+    'stnmf plot codex-run --cluster-key ClusterName --radius 50',
   ],
   flags: {
     out: {
@@ -289,8 +595,7 @@ export const plotCommand: Command = {
         'without coordinates the maps are skipped with a one-line note',
     },
     format: { type: 'string', help: 'file format', choices: ['png', 'svg', 'both'], default: 'png' },
-    gene: { type: 'string', help: 'comma-separated features to map (measured counts when available, else imputed: the imputed layer or W·H)' },
-    imputed: { type: 'string', help: 'comma-separated genes to map from the imputed layer (SIID) or W·H, even when measured' },
+    ...PLOT_OPTION_FLAGS,
     scale: { type: 'number', exclusiveMin: 0, help: 'PNG pixels per figure unit (2 for high-DPI)', default: 2 },
     coords: { type: 'string', input: 'dataset', help: 'coordinates (CSV id,x,y or a dataset) when the folder has none' },
     data: { type: 'string', input: 'dataset', help: 'count data (.h5/.h5ad) for measured gene maps' },
@@ -302,9 +607,9 @@ export const plotCommand: Command = {
     if (!dir || args.positionals.length > 1) throw new StnmfError('USAGE', `give one result folder (got ${args.positionals.length})`);
     const scale = Number(args.flags.scale);
     if (!(scale > 0 && scale <= 8)) throw new StnmfError('BAD_OPTION', `--scale must be in (0, 8], got ${scale}`);
-    const list = (v: unknown): string[] => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : []);
-    const genes = list(args.flags.gene);
-    const imputed = list(args.flags.imputed);
+    const opts = plotOptionsFromFlags(args.flags);
+    const genes = opts.genes ?? [];
+    const imputed = opts.imputed ?? [];
     const root = resolve(dir);
     const folderFiles = existsSync(root) && statSync(root).isDirectory() ? filesOf(root) : undefined;
     let figs: NamedFigure[];
@@ -312,11 +617,11 @@ export const plotCommand: Command = {
     if (folderFiles && !FACTOR_FILES.some((f) => folderFiles.has(f))) {
       // A folder of tables only, e.g. `stnmf hsnmf --sweep`.
       if (genes.length + imputed.length > 0) throw new StnmfError('BAD_OPTION', `--gene/--imputed: ${dir} has no factorisation (${FACTOR_FILES.join(', ')}) to map genes from`);
-      figs = tableFigures(folderFiles);
+      figs = tableFigures(folderFiles, opts);
       if (figs.length === 0) throw new StnmfError('BAD_FILE', `${dir}: nothing to plot (no ${FACTOR_FILES.join(', ')}, and no proportions/history/enrichment/metrics/sweep CSV)`);
     } else {
       const r = await readResult(dir, { coords: args.flags.coords as string | undefined, data: args.flags.data as string | undefined });
-      figs = standardFigures(r, genes, imputed);
+      figs = standardFigures(r, opts);
       sources = r.sources;
       const note = spatialSkipNote(r);
       if (note) ctx.log(`stnmf plot: ${note}`);
@@ -339,7 +644,7 @@ export const plotCommand: Command = {
       const seconds = (Date.now() - t0) / 1000;
       await finishRun(
         out,
-        { command: 'plot', parameters: { format: fmt, gene: genes, imputed, scale }, inputs: { result: root, ...sources }, summary: { figures: written.length, files: written }, seconds },
+        { command: 'plot', parameters: { format: fmt, ...opts, factor: opts.factor === undefined ? undefined : factorName(opts.factor), scale }, inputs: { result: root, ...sources }, summary: { figures: written.length, files: written }, seconds },
         ctx,
         Boolean(args.flags.json),
       );

@@ -13,10 +13,11 @@ import { withRun } from '../command.js';
 import { StnmfError } from '../../errors.js';
 import { buildReport, sceneToPng, type ReportFigure, type ReportTable } from '../../plot/index.js';
 import { readResult } from '../../io/result.js';
-import { FACTOR_FILES, filesOf, spatialSkipNote, standardFigures, tableFigures, type NamedFigure } from './plot.js';
+import { FACTOR_FILES, filesOf, PLOT_OPTION_FLAGS, plotOptionsFromFlags, spatialSkipNote, standardFigures, tableFigures, type NamedFigure, type PlotOptions } from './plot.js';
+import { factorName } from '../../keys.js';
 
 /** Builds the report page of `dir` (no writing); notes say what could not be drawn. */
-export async function reportHtml(dir: string, opts: { coords?: string; data?: string; figures?: boolean } = {}): Promise<{ html: string; figures: number; tables: number; notes: string[] }> {
+export async function reportHtml(dir: string, opts: { coords?: string; data?: string; figures?: boolean; plot?: PlotOptions } = {}): Promise<{ html: string; figures: number; tables: number; notes: string[] }> {
   const root = resolve(dir);
   let st;
   try {
@@ -44,20 +45,29 @@ export async function reportHtml(dir: string, opts: { coords?: string; data?: st
       const r = await readResult(root, opts);
       const skipped = spatialSkipNote(r);
       if (skipped) notes.push(skipped);
-      embed(standardFigures(r));
+      embed(standardFigures(r, opts.plot ?? {}));
     } catch (e) {
       if (!(e instanceof StnmfError)) throw e;
       notes.push(`Figures from the factorisation were not drawn: ${e.message}`);
-      embed(tableFigures(filesOf(root)));
+      embed(tableFigures(filesOf(root), opts.plot ?? {}));
     }
   } else if (opts.figures !== false) {
     // Tables only (e.g. an hSNMF sweep): sweep and Pareto plots, metric bars.
-    embed(tableFigures(filesOf(root)));
+    embed(tableFigures(filesOf(root), opts.plot ?? {}));
   }
+  // Images the command wrote itself, unless a drawn figure already shows them (hsnmf's
+  // clusters.png is the clusters-hsnmf map): each figure appears once.
+  const drawn = figures.map((f) => f.name);
   for (const n of names) {
     const ext = extname(n).toLowerCase();
+    if (ext !== '.png' && ext !== '.svg') continue;
+    const stem = n.slice(0, -ext.length);
+    if (drawn.some((d) => d === stem || d.startsWith(`${stem}-`))) {
+      notes.push(`${n} is not repeated: the report draws it as ${drawn.find((d) => d === stem || d.startsWith(`${stem}-`))}`);
+      continue;
+    }
     if (ext === '.png') figures.push({ name: n, png: readFileSync(join(root, n)) });
-    else if (ext === '.svg') figures.push({ name: n, svg: readFileSync(join(root, n), 'utf8') });
+    else figures.push({ name: n, svg: readFileSync(join(root, n), 'utf8') });
   }
   const tables: ReportTable[] = names.filter((n) => extname(n).toLowerCase() === '.csv').map((n) => ({ name: n, csv: readFileSync(join(root, n), 'utf8') }));
   const html = buildReport({
@@ -68,6 +78,7 @@ export async function reportHtml(dir: string, opts: { coords?: string; data?: st
     tables,
     files: names.map((n) => ({ name: n, bytes: statSync(join(root, n)).size })),
     notes,
+    plotOptions: opts.plot ? { ...opts.plot, factor: opts.plot.factor === undefined ? undefined : factorName(opts.plot.factor) } : undefined,
   });
   return { html, figures: figures.length, tables: tables.length, notes };
 }
@@ -75,18 +86,19 @@ export async function reportHtml(dir: string, opts: { coords?: string; data?: st
 export const reportCommand: Command = {
   name: 'report',
   summary: 'Write a self-contained HTML report (report.html) into an output folder',
-  usage: 'stnmf report <DIR> [--no-figures]',
-  examples: ['stnmf report results/nmf-k8', 'stnmf report results/nmf-k8 --coords cells.csv.gz'],
+  usage: 'stnmf report <DIR> [--no-figures] [--gene NAME,...] [plot options as in stnmf plot]',
+  examples: ['stnmf report results/nmf-k8', 'stnmf report results/nmf-k8 --coords cells.csv.gz', 'stnmf report results/nmf-k8 --gene Gfap,Slc17a7 --vmax p99.5'],
   flags: {
     'no-figures': { type: 'boolean', help: 'skip drawing figures from W/H (faster for huge results)' },
     coords: { type: 'string', input: 'dataset', help: 'coordinates (CSV id,x,y or a dataset) when the folder has none' },
     data: { type: 'string', input: 'dataset', help: 'count data (.h5/.h5ad), used for gene-level figures' },
+    ...PLOT_OPTION_FLAGS,
     json: { type: 'boolean', help: 'print a JSON summary on stdout' },
   },
   async run(args: ParsedArgs, ctx: CommandContext): Promise<void> {
     const dir = args.positionals[0];
     if (!dir || args.positionals.length > 1) throw new StnmfError('USAGE', `give one output folder (got ${args.positionals.length})`);
-    const r = await reportHtml(dir, { coords: args.flags.coords as string | undefined, data: args.flags.data as string | undefined, figures: !args.flags['no-figures'] });
+    const r = await reportHtml(dir, { coords: args.flags.coords as string | undefined, data: args.flags.data as string | undefined, figures: !args.flags['no-figures'], plot: plotOptionsFromFlags(args.flags) });
     for (const n of r.notes) ctx.log(`stnmf report: note: ${n}`);
     // Staged inside the folder and renamed into place: other results there stay untouched.
     const out = await RunOutput.open(dir);

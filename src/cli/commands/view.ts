@@ -17,6 +17,7 @@ import { StnmfError } from '../../errors.js';
 import { readResult, requireCoordinates, type ExpressionByFeature, type ImputedLayer, type LoadedResult } from '../../io/result.js';
 import { topFeatures } from '../../plot/top-features.js';
 import { categoryColor } from '../../plot/color.js';
+import { factorNames as factorNamesOf } from '../../keys.js';
 
 const MIME: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
