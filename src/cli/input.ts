@@ -20,9 +20,14 @@ import type { CommandContext } from './command.js';
 import { normalizeFlags, selectionFlags, selectionFromFlags } from './input-flags.js';
 import { readerFlags, readerOptionsFromFlags } from './reader-flags.js';
 
+/** reader-flags.ts names a prefix without its dash (`cells`), input-flags.ts with it (`cells-`). */
+function readerPrefix(prefix: string): string | undefined {
+  return prefix ? prefix.replace(/-$/, '') : undefined;
+}
+
 /** The input flags of one input: reader options, then selection/QC (and `--normalize` when asked). */
 export function inputFlags(prefix = '', opts: { normalize?: boolean } = {}): Record<string, FlagSpec> {
-  return { ...readerFlags(prefix), ...selectionFlags(prefix), ...(opts.normalize ? normalizeFlags() : {}) };
+  return { ...readerFlags(readerPrefix(prefix)), ...selectionFlags(prefix), ...(opts.normalize ? normalizeFlags() : {}) };
 }
 
 /** A loaded input: the selected Dataset and what was done to get it (for summary/run.json). */
@@ -39,7 +44,7 @@ export async function inputOptionsFromFlags(flags: Record<string, FlagValue>, pr
   // --normalize belongs to the input contract only where the command declared normalizeFlags();
   // hsnmf and contrastive have a --normalize of their own meaning.
   const sel = normalize ? flags : { ...flags, normalize: undefined, 'target-sum': undefined };
-  return { ...readerOptionsFromFlags(flags, prefix), ...(await selectionFromFlags(sel, prefix)) };
+  return { ...readerOptionsFromFlags(flags, readerPrefix(prefix)), ...(await selectionFromFlags(sel, prefix)) };
 }
 
 /**

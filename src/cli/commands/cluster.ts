@@ -16,7 +16,9 @@ export const clusterCommand: Command = {
   name: 'cluster',
   summary: 'Leiden clustering on the kNN/UMAP graph of an embedding (scanpy neighbors + leiden)',
   usage: 'stnmf cluster <input> [--use X_nmf] [--neighbors 15] [--resolution 1] [--seed 0] --out DIR',
-  examples: ['stnmf cluster nmf-out/result.h5ad --use X_nmf --neighbors 15 --resolution 1 --out clusters'],
+  examples: [
+    "stnmf cluster nmf-out/ --use X_nmf --neighbors 15 --resolution 1 --out clusters",
+  ],
   flags: {
     use: { type: 'string', default: 'X_nmf', help: 'obsm key of the embedding' },
     neighbors: { type: 'int', min: 1, default: 15, help: 'neighbours per cell including itself (scanpy n_neighbors)' },

@@ -38,9 +38,10 @@ export const consensusCommand: Command = {
   summary: 'consensus NMF (cNMF) over a rank sweep: stable programs, usages and the k-selection plot',
   usage: 'stnmf consensus <input> --ranks 5:30:5 [--replicates 20] [--seed 0] [--worker-index i --total-workers n | --combine] --out DIR',
   examples: [
-    'stnmf consensus cell_feature_matrix.h5 --ranks 5:30:5 --replicates 20 --out cnmf-out',
-    'stnmf consensus data.h5ad --ranks 5,7,10 --replicates 50 --worker-index 0 --total-workers 4 --out shared/cnmf   # one of 4 machines',
-    'stnmf consensus data.h5ad --ranks 5,7,10 --replicates 50 --combine --out shared/cnmf   # after all workers',
+    "stnmf consensus xenium/ --ranks 5,7 --replicates 4 --max-iter 100 --out cnmf-out",
+    "stnmf consensus xenium/ --ranks 5 --replicates 4 --max-iter 100 --worker-index 0 --total-workers 2 --out cnmf-split   # one of 2 machines",
+    "stnmf consensus xenium/ --ranks 5 --replicates 4 --max-iter 100 --worker-index 1 --total-workers 2 --out cnmf-split",
+    "stnmf consensus xenium/ --ranks 5 --replicates 4 --max-iter 100 --combine --out cnmf-split   # after all workers",
   ],
   flags: {
     ranks: { type: 'string', required: true, help: 'ranks k: a list 5,7,10 or a range start:stop:step (stop included)' },

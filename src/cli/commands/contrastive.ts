@@ -75,8 +75,8 @@ export const contrastiveCommand: Command = {
   summary: 'background-contrastive NMF (bcNMF): factors of a target that its background lacks',
   usage: 'stnmf contrastive (--target <path> --background <path> | --input <path> --target-where EXPR --background-where EXPR) --rank K --alpha A [--loss frobenius|poisson] --out DIR',
   examples: [
-    'stnmf contrastive --target target_images.csv --background background_images.csv --features-in-rows --rank 2 --alpha 2 --max-iter 300 --out bcnmf-demo',
-    'stnmf contrastive --target tumour.h5ad --background normal.h5ad --rank 10 --alpha 1 --loss poisson --intersect --batch-size 4096 --out bcnmf',
+    "stnmf contrastive --target target_images.csv --background background_images.csv --features-in-rows --rank 2 --alpha 2 --max-iter 300 --out bcnmf-demo",
+    "stnmf contrastive --input imaging_data.csv --target-where 'ClusterName == \"CD8+ T cells\"' --background-where 'ClusterName == \"CD4+ T cells CD45RO+\"' --rank 3 --alpha 1 --out bcnmf-tcells",
   ],
   flags: {
     target: { type: 'string', help: 'target data set (any readable format); or use --input with --target-where' },

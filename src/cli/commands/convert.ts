@@ -9,15 +9,22 @@ import { StnmfError } from '../../errors.js';
 import { describeDataset, detectPlatform, readDataset, writeH5ad } from '../../io/index.js';
 import type { Command } from '../command.js';
 import { inputPath, READ_FLAGS, readOptions } from './info.js';
+import { applySelection } from '../../io/select/index.js';
+import { selectionFlags, selectionFromFlags } from '../input-flags.js';
 
 /** `stnmf convert`: any readable input to an `.h5ad` (atomic; `--force` to replace). */
 export const convertCommand: Command = {
   name: 'convert',
   summary: 'convert any readable input to AnnData .h5ad',
   usage: 'stnmf convert <path> --out file.h5ad [--force] [--gzip N]',
-  examples: ['stnmf convert xenium_outs/ --out xenium.h5ad', 'stnmf convert counts.tsv.gz --coords positions.csv --coordinate-unit um --out data.h5ad'],
+  examples: [
+    'stnmf convert xenium/ --out xenium.h5ad',
+    "stnmf convert xenium/ --where 'total_counts >= 50' --min-cells 10 --out xenium-qc.h5ad",
+    'stnmf convert olfactory-bulb/counts.csv.gz --coords olfactory-bulb/positions.csv --out mob.h5ad',
+  ],
   flags: {
     ...READ_FLAGS,
+    ...selectionFlags(),
     out: { type: 'string', short: 'o', required: true, help: 'output .h5ad file' },
     force: { type: 'boolean', help: 'replace an existing output file' },
     gzip: { type: 'int', min: 1, max: 9, help: 'gzip level 1-9 for large arrays (default none: faster to write and read)' },
@@ -35,12 +42,14 @@ export const convertCommand: Command = {
     const opts = readOptions(f);
     const t0 = performance.now();
     const detected = opts.platform ? `given (--platform ${opts.platform})` : (await detectPlatform(input)).reason;
-    const ds = await readDataset(input, opts);
+    // Selection and QC as on every command: convert is the subset tool (scanpy's adata[mask].write).
+    const { dataset: ds, steps } = await applySelection(await readDataset(input, opts), await selectionFromFlags(f), { source: input });
     ctx.log(`stnmf convert: read ${input} as ${ds.meta.platform} (${detected}): ${ds.X.rows} observations x ${ds.X.cols} features`);
     for (const r of ds.meta.filtered) ctx.log(`  kept out of X: ${r.count} ${r.axis} (${r.what}): ${r.why}`);
+    for (const st of steps) ctx.log(`  --${st.step}: removed ${st.removedObs} observations, ${st.removedVars} features → ${st.nObs} x ${st.nVars}${st.note ? ` (${st.note})` : ''}`);
     await writeH5ad(out, ds, { overwrite: Boolean(f.force), gzip });
     const seconds = (performance.now() - t0) / 1000;
     ctx.log(`stnmf convert: wrote ${out}`);
-    if (f.json) ctx.print(JSON.stringify({ out, ...describeDataset(ds), seconds }));
+    if (f.json) ctx.print(JSON.stringify({ out, ...describeDataset(ds), selection: steps, seconds }));
   },
 };

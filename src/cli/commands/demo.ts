@@ -15,7 +15,10 @@ export const demoCommand: Command = {
   name: 'demo',
   summary: 'run every method on built-in simulated data (no downloads) and write ./stnmf-demo/',
   usage: 'stnmf demo [--out DIR]',
-  examples: ['stnmf demo', 'stnmf demo --out /tmp/demo --json'],
+  examples: [
+    "stnmf demo",
+    "stnmf demo --out demo2 --json",
+  ],
   flags: {
     out: { type: 'string', short: 'o', default: 'stnmf-demo', help: 'output folder' },
     json: { type: 'boolean', help: 'also print the summary to stdout' },

@@ -20,7 +20,10 @@ export const exportVitessceCommand: Command = {
   name: 'export-vitessce',
   summary: 'Export a result as AnnData-zarr stores plus a Vitessce view config',
   usage: 'stnmf export-vitessce <DIR|file.h5ad> --out VIEWER_DIR [--base-url URL]',
-  examples: ['stnmf export-vitessce results/nmf-k8 --out vitessce/', 'stnmf export-vitessce results/nmf-k8 --out site/ --base-url https://example.org/site'],
+  examples: [
+    "stnmf export-vitessce nmf-out --out vitessce/",
+    "stnmf export-vitessce hsnmf-out --out site/ --base-url https://example.org/site",
+  ],
   flags: {
     out: { type: 'string', short: 'o', help: 'output folder', required: true },
     'base-url': { type: 'string', help: 'URL the output folder will be served from (used in vitessce.json)', default: 'http://localhost:8000' },

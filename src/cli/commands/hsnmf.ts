@@ -54,9 +54,10 @@ export const hsnmfCommand: Command = {
   summary: 'spatially smoothed NMF + hybrid spatial/feature-graph Leiden clustering (SNMF/hSNMF)',
   usage: 'stnmf hsnmf <input> [--rank 10] [--alpha 0.5] [--resolution 0.4] [--mode hybrid|spatial|feature] [--sweep] --out DIR',
   examples: [
-    'stnmf hsnmf xenium-outs/ --rank 10 --resolution 0.4 --out hsnmf-out',
-    'stnmf hsnmf data.h5ad --mode feature --gmt kegg.gmt --out hsnmf-feature',
-    'stnmf hsnmf xenium-outs/ --sweep --ranks 5,10,20 --resolutions 0.4,0.8 --out hsnmf-sweep',
+    "stnmf hsnmf xenium/ --rank 10 --resolution 0.4 --out hsnmf-out",
+    "stnmf hsnmf nmf-out/ --use X_nmf --out hsnmf-reuse",
+    "stnmf hsnmf xenium/ --mode feature --gmt gene_sets.gmt --out hsnmf-feature",
+    "stnmf hsnmf xenium/ --sweep --ranks 5,10 --resolutions 0.4,0.8 --max-iter 100 --out hsnmf-sweep",
   ],
   flags: {
     rank: { type: 'int', min: 1, short: 'k', default: 10, help: 'NMF rank k (hSNMF default 10)' },

@@ -8,6 +8,9 @@ import { describeDataset, detectPlatform, readDataset, type DatasetInfo, type Re
 import type { Command } from '../command.js';
 import type { FlagSpec, ParsedArgs } from '../args.js';
 import { readerFlags, readerOptionsFromFlags } from '../reader-flags.js';
+import type { SelectionOptions, SelectionStep } from '../../io/input-options.js';
+import { applySelection, qcSummary, type QcSummary } from '../../io/select/index.js';
+import { selectionFlags, selectionFromFlags } from '../input-flags.js';
 
 export { PLATFORMS } from '../reader-flags.js';
 
@@ -33,12 +36,13 @@ export async function inputPath(command: string, args: ParsedArgs): Promise<stri
 }
 
 /** The info record plus the input path, the detection reason and reader notes. */
-export type InfoRecord = DatasetInfo & { path: string; detected: string; notes: string[] };
+export type InfoRecord = DatasetInfo & { path: string; detected: string; notes: string[]; qc: QcSummary; selection: SelectionStep[] };
 
 /** Reads `input` and describes it. */
-export async function describePath(input: string, opts: ReadOptions): Promise<InfoRecord> {
+export async function describePath(input: string, opts: ReadOptions, selection: SelectionOptions = {}): Promise<InfoRecord> {
   const detected = opts.platform ? `given (--platform ${opts.platform})` : (await detectPlatform(input)).reason;
-  const ds = await readDataset(input, opts);
+  // The selection flags apply as in every other command, so `info` previews what a method sees.
+  const { dataset: ds, steps } = await applySelection(await readDataset(input, opts), selection, { source: input });
   const notes: string[] = [];
   const info = describeDataset(ds);
   const o = info.orientation;
@@ -46,7 +50,7 @@ export async function describePath(input: string, opts: ReadOptions): Promise<In
   if (info.idJoin.method === 'row-order') notes.push(`positions joined by row order: ${info.idJoin.reason}`);
   if (ds.obsm.spatial === undefined) notes.push('no coordinates (text matrices take them with --coords)');
   else notes.push(`scale: ${info.units.note}`);
-  return { path: input, detected, ...info, notes };
+  return { path: input, detected, ...info, notes, qc: qcSummary(ds), selection: steps };
 }
 
 function n(v: number): string {
@@ -70,6 +74,13 @@ export function formatInfo(r: InfoRecord): string {
     const scale = r.micronsPerUnit !== null && r.coordinateUnit !== 'um' ? ` (1 ${r.coordinateUnit} = ${num(r.micronsPerUnit)} µm)` : '';
     lines.push(`coordinates:   ${r.coordinateUnit}; x ${num(e.xMin)} to ${num(e.xMax)}, y ${num(e.yMin)} to ${num(e.yMax)}${scale}`);
   } else lines.push('coordinates:   none');
+  const q = r.qc;
+  const mmm = (m: { min: number; median: number; max: number }) => `min ${num(m.min)}, median ${num(m.median)}, max ${num(m.max)}`;
+  lines.push(`counts/obs:    ${mmm(q.countsPerObs)}; ${n(q.zeroCountObs)} observations with no counts`);
+  lines.push(`features/obs:  ${mmm(q.featuresPerObs)}; ${n(q.zeroCountVars)} features never detected`);
+  if (q.pctControl) lines.push(`control %:     ${mmm(q.pctControl)} (${q.pctControl.sources.join(' + ')})`);
+  lines.push(`obs columns:   ${q.obsColumns.length ? q.obsColumns.map((c) => `${c.name} (${c.kind}${c.nCategories !== undefined ? `, ${c.nCategories} values` : ''})`).join(', ') : 'none'}`);
+  for (const st of r.selection) lines.push(`selection:     --${st.step} ${JSON.stringify(st.value)}: removed ${n(st.removedObs)} observations, ${n(st.removedVars)} features → ${n(st.nObs)} x ${n(st.nVars)}`);
   for (const note of r.notes) lines.push(`note:          ${note}`);
   if (r.filtered.length === 0) lines.push('filtered:      nothing');
   else {
@@ -84,14 +95,19 @@ export const infoCommand: Command = {
   name: 'info',
   summary: 'describe an input: platform, shape, feature types, coordinates, what was filtered',
   usage: 'stnmf info <path> [--json] [--platform P] [--coords FILE]',
-  examples: ['stnmf info outs/                      # a Xenium or Space Ranger folder', 'stnmf info data.h5ad --json', 'stnmf info counts.csv.gz --coords positions.csv'],
+  examples: [
+    'stnmf info xenium/                                   # a Xenium or Space Ranger folder',
+    'stnmf info olfactory-bulb/counts.csv.gz --coords olfactory-bulb/positions.csv --json',
+    'stnmf info imaging_data.csv --microns-per-unit 0.377 --where \'ClusterName == "tumor cells"\'',
+  ],
   flags: {
     ...READ_FLAGS,
-    json: { type: 'boolean', help: 'print one JSON document (keys platform, nObs, nVars, featureTypes, coordinateUnit, extent, filtered, ...)' },
+    ...selectionFlags(),
+    json: { type: 'boolean', help: 'print one JSON document (keys platform, nObs, nVars, featureTypes, coordinateUnit, extent, filtered, qc, selection, ...)' },
   },
   async run(args, ctx) {
     const input = await inputPath('info', args);
-    const rec = await describePath(input, readOptions(args.flags));
+    const rec = await describePath(input, readOptions(args.flags), await selectionFromFlags(args.flags));
     ctx.print(args.flags.json ? JSON.stringify(rec) : formatInfo(rec));
   },
 };

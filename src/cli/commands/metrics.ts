@@ -16,7 +16,9 @@ export const metricsCommand: Command = {
   name: 'metrics',
   summary: "spatial-domain metrics of a clustering: Moran's I, Geary's C, CHAOS, PAS, silhouette, Davies–Bouldin, ARI/NMI",
   usage: 'stnmf metrics <input> --labels leiden [--use X_nmf] --radius R [--truth COLUMN] --out DIR',
-  examples: ['stnmf metrics clusters/result.h5ad --labels leiden --use X_nmf --radius 30 --out metrics'],
+  examples: [
+    "stnmf metrics clusters/ --labels leiden --use X_nmf --radius 30 --out metrics",
+  ],
   flags: {
     labels: { type: 'string', default: 'leiden', help: 'obs column with the cluster labels' },
     use: { type: 'string', default: 'X_nmf', help: "obsm key of the embedding (silhouette, Davies–Bouldin, Moran's I per column)" },

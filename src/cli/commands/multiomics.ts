@@ -105,8 +105,8 @@ export const multiomicsCommand: Command = {
   summary: 'joint NMF of spatial transcripts + proteins: factor annotation, cell types, niches, co-localization',
   usage: 'stnmf multiomics --tx <path> --prot <path> --markers markers.csv [--n-factors 15] [--radius 50] --out DIR',
   examples: [
-    'stnmf simulate multiomics --seed 0 --out sim && stnmf multiomics --tx sim/transcripts.csv --prot sim/proteins.csv --markers sim/markers.csv --truth sim/truth.csv --n-factors 4 --out mo-out',
-    'stnmf multiomics --prot imaging_data.csv --prot-platform codex --markers prior_marker_info.csv --protein-normalization minmax --annotation correlation --out codex-out',
+    "stnmf simulate multiomics --seed 0 --out mo-sim && stnmf multiomics --tx mo-sim/transcripts.csv --prot mo-sim/proteins.csv --markers mo-sim/markers.csv --truth mo-sim/truth.csv --n-factors 4 --out mo-out",
+    "stnmf multiomics --prot imaging_data.csv --prot-platform codex --prot-microns-per-unit 0.377 --markers prior_marker_info.csv --protein-normalization minmax --annotation correlation --out codex-out",
   ],
   flags: {
     tx: { type: 'string', input: 'dataset', help: 'transcript data (cells or spots x genes, raw counts); optional for a protein-only run' },

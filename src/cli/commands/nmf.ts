@@ -17,8 +17,8 @@ export const nmfCommand: Command = {
   summary: 'non-negative matrix factorization X ≈ W·H of any readable data set',
   usage: 'stnmf nmf <input> --rank K [--loss poisson|frobenius] [--solver mu|hals] --out DIR',
   examples: [
-    'stnmf nmf cell_feature_matrix.h5 --rank 20 --loss poisson --out nmf-out',
-    'stnmf nmf data.h5ad --rank 10 --solver hals --restarts 5 --seed 1 --out nmf-out --json',
+    "stnmf nmf xenium/ --rank 10 --loss poisson --max-iter 100 --out nmf-out",
+    "stnmf nmf xenium-qc.h5ad --rank 8 --normalize total-log1p --restarts 2 --seed 1 --out nmf-norm --json",
   ],
   flags: {
     rank: { type: 'int', short: 'k', help: 'number of factors k (checked by the library: 1 ≤ k ≤ min(n, p))', required: true },

@@ -578,12 +578,12 @@ export const plotCommand: Command = {
   summary: 'Draw the standard figures of a result folder (PNG/SVG)',
   usage: 'stnmf plot <DIR> [--out FIGDIR] [--format png|svg|both] [--gene NAME,...] [--imputed NAME,...] [--groups A,B] [--vmin V] [--vmax V|pNN] [--cmap NAME] [--size R] [--palette #hex,...] [--factor N] [--cluster-key COL --radius R] [--groupby COL]',
   examples: [
-    'stnmf plot results/nmf-k8',
-    'stnmf plot results/nmf-k8 --format svg --gene Gfap,Slc17a7 --out figs',
-    'stnmf plot siid-out --imputed Gad1',
-    'stnmf plot hsnmf-sweep',
-    'stnmf plot results/nmf-k8 --factor 3 --vmax p99.5 --cmap magma',
-    'stnmf plot codex-run --cluster-key ClusterName --radius 50',
+    "stnmf plot nmf-out",
+    "stnmf plot nmf-out --format svg --gene Gfap,Slc17a7 --out figs",
+    "stnmf plot siid-pv --imputed Gad1",
+    "stnmf plot hsnmf-sweep",
+    "stnmf plot nmf-out --factor 3 --vmax p99.5 --cmap magma",
+    "stnmf plot codex-out --cluster-key cell_type --radius 50",
   ],
   flags: {
     out: {

@@ -87,7 +87,11 @@ export const reportCommand: Command = {
   name: 'report',
   summary: 'Write a self-contained HTML report (report.html) into an output folder',
   usage: 'stnmf report <DIR> [--no-figures] [--gene NAME,...] [plot options as in stnmf plot]',
-  examples: ['stnmf report results/nmf-k8', 'stnmf report results/nmf-k8 --coords cells.csv.gz', 'stnmf report results/nmf-k8 --gene Gfap,Slc17a7 --vmax p99.5'],
+  examples: [
+    "stnmf report hsnmf-out",
+    "stnmf report cnmf-out/consensus_k5 --coords cells.csv.gz",
+    "stnmf report nmf-out --gene Gfap,Slc17a7 --vmax p99.5",
+  ],
   flags: {
     'no-figures': { type: 'boolean', help: 'skip drawing figures from W/H (faster for huge results)' },
     coords: { type: 'string', input: 'dataset', help: 'coordinates (CSV id,x,y or a dataset) when the folder has none' },

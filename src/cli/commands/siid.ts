@@ -22,9 +22,8 @@ export const siidCommand: Command = {
   summary: 'SIID: impute unmeasured genes of a single-cell slide and deconvolve a spot slide jointly',
   usage: 'stnmf siid --cells <path> --spots <path> [--rank 20] [--holdout-folds 10] [--solver mu|adam] [--entropy-lambda 0] --out DIR',
   examples: [
-    'stnmf siid --cells xenium/ --spots visium/ --rank 20 --out siid-out',
-    'stnmf siid --cells sim/cells.h5ad --spots sim/spots.h5ad --rank 8 --truth obs:type --entropy-lambda 0 --out siid-out --json',
-    'stnmf siid --cells cells.h5ad --spots spots.h5ad --visium-genes all --impute Gad1,Slc17a7 --holdout-folds 0 --out siid-out',
+    "stnmf siid --cells sim/cells.h5ad --spots sim/spots.h5ad --rank 4 --truth obs:type --holdout-folds 4 --out siid-sim --json",
+    "stnmf siid --cells pv/cells.h5ad --spots pv/spots.h5ad --rank 10 --holdout-folds 0 --out siid-pv",
   ],
   flags: {
     cells: { type: 'string', input: 'dataset', required: true, help: 'single-cell slide (Xenium-like), any format stnmf reads' },

@@ -124,7 +124,10 @@ export const simulateCommand: Command = {
   name: 'simulate',
   summary: `simulated data with known truth (${GENERATORS.map((g) => g.name).join(', ')})`,
   usage: `stnmf simulate <${GENERATORS.map((g) => g.name).join('|')}> [options] --out DIR`,
-  examples: ['stnmf simulate siid --out sim', 'stnmf simulate siid --cells 2000 --types 4 --grid 20 --coverage 0.5 --out sim'],
+  examples: [
+    "stnmf simulate siid --cells 2000 --types 4 --grid 20 --coverage 0.5 --out sim",
+    "stnmf simulate pseudo-visium --from xenium/ --out pv",
+  ],
   flags: unionFlags(),
   async run(args, ctx) {
     const [name, ...extra] = args.positionals;

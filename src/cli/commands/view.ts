@@ -270,7 +270,11 @@ export const viewCommand: Command = {
   name: 'view',
   summary: 'Open a result in the browser viewer (served on 127.0.0.1)',
   usage: 'stnmf view <DIR|file.h5ad> [--port P] [--coords FILE] [--data FILE]',
-  examples: ['stnmf view results/nmf-k8', 'stnmf view results/nmf-k8 --port 8080', 'stnmf view out/ --coords cells.csv.gz --data cell_feature_matrix.h5'],
+  examples: [
+    "stnmf view nmf-out",
+    "stnmf view hsnmf-out --port 0",
+    "stnmf view cnmf-out/consensus_k5 --coords cells.csv.gz --data cell_feature_matrix.h5",
+  ],
   flags: {
     port: { type: 'int', min: 0, max: 65535, help: 'port on 127.0.0.1; 0 picks a free port', default: 0 },
     coords: { type: 'string', input: 'dataset', help: 'coordinates (CSV id,x,y or a dataset) when the folder has none' },
