@@ -9,6 +9,7 @@
  *   siid         SIID vs the PyTorch reference on the checkerboard simulation
  *   contrastive  one bcNMF sweep vs one plain NMF sweep
  *   io           read throughput and streaming CSV memory
+ *   scale        1M x 5k x 200 nnz (simulate counts) vs scikit-learn mu/KL: init, s/iteration, RSS
  */
 import { runContrastiveBench } from './contrastive.js';
 import { runGraphBench } from './graph.js';
@@ -16,6 +17,7 @@ import { runHsnmfBench } from './hsnmf.js';
 import { runIoBench } from './io.js';
 import { runKernelBench } from './kernels.js';
 import { runNmfBench, runScaleBench } from './nmf.js';
+import { runScaleCaseBench } from './scale.js';
 import { runSiidBench } from './siid.js';
 
 const BENCHES: Record<string, () => Promise<unknown>> = {
@@ -29,6 +31,7 @@ const BENCHES: Record<string, () => Promise<unknown>> = {
   siid: () => runSiidBench(),
   contrastive: () => runContrastiveBench(),
   io: () => runIoBench(),
+  scale: () => runScaleCaseBench(),
 };
 
 const names = process.argv.slice(2).filter((a) => !a.startsWith('-'));
