@@ -10,6 +10,7 @@
  *   contrastive  one bcNMF sweep vs one plain NMF sweep
  *   io           read throughput and streaming CSV memory
  *   consensus    cNMF's 100 replicate fits (5 ranks x 20) vs scikit-learn's, one thread each
+ *   scale        1M x 5k x 200 nnz (simulate counts) vs scikit-learn mu/KL: init, s/iteration, RSS
  */
 import { runConsensusBench } from './consensus.js';
 import { runContrastiveBench } from './contrastive.js';
@@ -18,6 +19,7 @@ import { runHsnmfBench } from './hsnmf.js';
 import { runIoBench } from './io.js';
 import { runKernelBench } from './kernels.js';
 import { runNmfBench, runScaleBench } from './nmf.js';
+import { runScaleCaseBench } from './scale.js';
 import { runSiidBench } from './siid.js';
 
 const BENCHES: Record<string, () => Promise<unknown>> = {
@@ -32,6 +34,7 @@ const BENCHES: Record<string, () => Promise<unknown>> = {
   contrastive: () => runContrastiveBench(),
   io: () => runIoBench(),
   consensus: () => runConsensusBench(),
+  scale: () => runScaleCaseBench(),
 };
 
 const names = process.argv.slice(2).filter((a) => !a.startsWith('-'));
