@@ -150,8 +150,14 @@ function tinyDataset(n: number, p: number, spacing: number | undefined): Dataset
 
 test('bad input: no coordinates, radii giving no edges (message names the unit), rank larger than genes → StnmfError', async () => {
   await assert.rejects(snmf(tinyDataset(50, 8, undefined), { rank: 3 }), (e: unknown) => e instanceof StnmfError && e.code === 'BAD_INPUT' && /obsm\.spatial is missing/.test(e.message));
+  // Pixel coordinates without a known pixel size: refused before any graph is built (no µm default).
   await assert.rejects(
     snmf(tinyDataset(50, 8, 1000), { rank: 3 }),
+    (e: unknown) => e instanceof StnmfError && e.code === 'BAD_OPTION' && /in 'px' with no known size in µm/.test(e.message) && /--microns-per-unit/.test(e.message),
+  );
+  // A scale that makes the radii find no neighbours: the message names the unit and the spacing.
+  await assert.rejects(
+    snmf(tinyDataset(50, 8, 1000), { rank: 3, micronsPerUnit: 1 }),
     (e: unknown) => e instanceof StnmfError && e.code === 'BAD_INPUT' && /no edges/.test(e.message) && /unit 'px'/.test(e.message) && /micronsPerUnit/.test(e.message) && /1000 coordinate units/.test(e.message),
   );
   await assert.rejects(snmf(tinyDataset(50, 8, 10), { rank: 9 }), (e: unknown) => e instanceof StnmfError && e.code === 'BAD_OPTION' && /rank 9 is larger than the number of genes \(8\)/.test(e.message));

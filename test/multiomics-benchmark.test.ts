@@ -84,7 +84,7 @@ test('CLI: simulate multiomics → multiomics writes every output with the docum
     for (const f of ['transcripts.csv', 'proteins.csv', 'markers.csv', 'truth.csv']) assert.ok(existsSync(join(dir, 'sim', f)), f);
     assert.equal(readFileSync(join(dir, 'sim', 'proteins.csv'), 'utf8').split('\n')[0], 'cell_id,x,y,PROT_00,PROT_01,PROT_02,PROT_03,PROT_04,PROT_05,PROT_06,PROT_07,PROT_08,PROT_09');
     const s = join(dir, 'sim');
-    const args = ['--tx', join(s, 'transcripts.csv'), '--prot', join(s, 'proteins.csv'), '--tx-platform', 'csv', '--prot-platform', 'csv', '--markers', join(s, 'markers.csv'), '--truth', join(s, 'truth.csv'), '--n-factors', '4', '--max-iter', '150', '--n-perms', '200', '--out', join(dir, 'run')];
+    const args = ['--tx', join(s, 'transcripts.csv'), '--prot', join(s, 'proteins.csv'), '--tx-platform', 'csv', '--prot-platform', 'csv', '--markers', join(s, 'markers.csv'), '--truth', join(s, 'truth.csv'), '--n-factors', '4', '--max-iter', '150', '--n-perms', '200', '--tx-coordinate-unit', 'um', '--prot-coordinate-unit', 'um', '--out', join(dir, 'run')];
     await multiomicsCommand.run(parseArgs('multiomics', args, multiomicsCommand.flags), ctx);
     const out = join(dir, 'run');
     const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
@@ -106,7 +106,7 @@ test('CLI: simulate multiomics → multiomics writes every output with the docum
     // Bad input: a marker table naming absent features warns with the list; disjoint ids fail.
     writeFileSync(join(dir, 'markers2.csv'), readFileSync(join(s, 'markers.csv'), 'utf8') + 'T cells,GENE_X,transcript\n');
     const ctx2 = fakeCtx();
-    await multiomicsCommand.run(parseArgs('multiomics', [...args.slice(0, 10), '--markers', join(dir, 'markers2.csv'), '--n-factors', '4', '--max-iter', '50', '--n-perms', '10', '--out', join(dir, 'run2')], multiomicsCommand.flags), ctx2);
+    await multiomicsCommand.run(parseArgs('multiomics', [...args.slice(0, 10), '--markers', join(dir, 'markers2.csv'), '--n-factors', '4', '--max-iter', '50', '--n-perms', '10', '--tx-coordinate-unit', 'um', '--prot-coordinate-unit', 'um', '--out', join(dir, 'run2')], multiomicsCommand.flags), ctx2);
     assert.ok(ctx2.logs.some((l) => l.includes('warning: marker table') && l.includes('T cells: GENE_X')), ctx2.logs.join('\n'));
     await assert.rejects(
       multiomicsCommand.run(parseArgs('multiomics', [...args.slice(0, 10), '--markers', join(s, 'markers.csv'), '--n-factors', '4', '--radius', '0.001', '--out', join(dir, 'run3')], multiomicsCommand.flags), fakeCtx()),

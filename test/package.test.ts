@@ -169,7 +169,7 @@ test('npm pack → install in a fresh project → every subpath imports, each me
   cli('simulate', 'siid', '--cells', '300', '--genes', '60', '--panel', '30', '--types', '4', '--grid', '4', '--extent', '800', '--out', o('siidsim'));
   cli('siid', '--cells', join(o('siidsim'), 'cells.h5ad'), '--spots', join(o('siidsim'), 'spots.h5ad'), '--rank', '4', '--holdout-folds', '0', '--max-iter', '20', '--restarts', '1', '--entropy-lambda', '0', '--threads', '1', '--out', o('siid'));
   cli('simulate', 'multiomics', '--seed', '3', '--out', o('mosim'));
-  cli('multiomics', '--tx', join(o('mosim'), 'transcripts.csv'), '--prot', join(o('mosim'), 'proteins.csv'), '--tx-platform', 'csv', '--prot-platform', 'csv', '--markers', join(o('mosim'), 'markers.csv'), '--n-factors', '4', '--max-iter', '100', '--n-perms', '0', '--no-co-occurrence', '--threads', '1', '--out', o('mo'));
+  cli('multiomics', '--tx', join(o('mosim'), 'transcripts.csv'), '--prot', join(o('mosim'), 'proteins.csv'), '--tx-platform', 'csv', '--prot-platform', 'csv', '--markers', join(o('mosim'), 'markers.csv'), '--n-factors', '4', '--max-iter', '100', '--n-perms', '0', '--no-co-occurrence', '--threads', '1', '--tx-coordinate-unit', 'um', '--prot-coordinate-unit', 'um', '--out', o('mo'));
   cli('contrastive', '--target', 'target.h5ad', '--background', 'background.h5ad', '--rank', '2', '--alpha', '1', '--max-iter', '30', '--threads', '1', '--out', o('bc'));
 
   // (b) the library gives the CLI's numbers.

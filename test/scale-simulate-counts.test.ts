@@ -165,6 +165,6 @@ test('simulate counts rejects --nnz-per-cell above --genes with a one-line error
   const out = join(mkdtempSync(join(tmpdir(), 'stnmf-simcounts-')), 'bad.h5');
   const r = run(['simulate', 'counts', '--cells', '10', '--genes', '5', '--nnz-per-cell', '6', '--out', out]);
   assert.equal(r.status, 2);
-  assert.match(r.stderr.trim().split('\n').pop()!, /nnzPerCell must be a whole number from 1 to 5/);
+  assert.match(r.stderr.trim().split('\n').pop()!, /--nnz-per-cell must be a whole number from 1 to 5/);
   assert.ok(!existsSync(out));
 });

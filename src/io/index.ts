@@ -99,6 +99,8 @@ export interface ReadOptions extends Omit<CsvDatasetOptions, 'platform' | 'coord
 export async function detectPlatform(path: string): Promise<Detection> {
   if (!existsSync(path)) throw badFile(path, 'no such file or folder');
   if (statSync(path).isDirectory()) {
+    // The output folder of a stnmf command (results chain): its result.h5ad.
+    if (existsSync(join(path, 'result.h5ad')) && existsSync(join(path, 'run.json'))) return { platform: 'h5ad', reason: 'stnmf result folder (result.h5ad)' };
     const x = findXeniumFiles(path);
     if (x) return { platform: 'xenium', reason: `Xenium bundle (${x.kind === 'h5' ? 'cell_feature_matrix.h5' : 'cell_feature_matrix/'} + ${x.cells.split('/').pop()})` };
     const bins = findVisiumHdBins(path);
@@ -171,11 +173,6 @@ async function readByPlatform(path: string, opts: ReadOptions): Promise<Dataset>
       return d;
     }
   }
-  // A result folder of a previous stnmf command reads as its result.h5ad (results chain).
-  if (opts.platform === undefined && existsSync(path) && statSync(path).isDirectory() && existsSync(join(path, 'result.h5ad'))) {
-    const known = await detectPlatform(path).catch(() => undefined);
-    if (!known) return readH5ad(join(path, 'result.h5ad'));
-  }
   const platform = opts.platform ?? (await detectPlatform(path)).platform;
   const gexOnly = opts.allFeatures ? false : opts.gexOnly;
   let d: Dataset;
@@ -197,7 +194,7 @@ async function readByPlatform(path: string, opts: ReadOptions): Promise<Dataset>
       d = await readMex(path, { gexOnly });
       break;
     case 'h5ad':
-      d = await readH5ad(path);
+      d = await readH5ad(statSync(path).isDirectory() ? join(path, 'result.h5ad') : path);
       break;
     case 'loom':
       d = await readLoom(path, { coordinateUnit: opts.coordinateUnit === 'um' ? 'um' : 'px' });

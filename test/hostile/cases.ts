@@ -61,6 +61,8 @@ function baseArgs(cmd: string, P: Record<string, string>, out: string): string[]
       return [P.h5ad, '--out', out];
     case 'metrics':
       return [P.h5ad, '--radius', '10', '--out', out];
+    case 'consensus':
+      return [P.h5ad, '--ranks', '2', '--replicates', '2', '--out', out];
     case 'siid':
       return ['--cells', P.simCells, '--spots', P.simSpots, '--rank', '2', '--out', out];
     case 'multiomics':

@@ -105,7 +105,7 @@ export const multiomicsCommand: Command = {
   summary: 'joint NMF of spatial transcripts + proteins: factor annotation, cell types, niches, co-localization',
   usage: 'stnmf multiomics --tx <path> --prot <path> --markers markers.csv [--n-factors 15] [--radius 50] --out DIR',
   examples: [
-    "stnmf simulate multiomics --seed 0 --out mo-sim && stnmf multiomics --tx mo-sim/transcripts.csv --prot mo-sim/proteins.csv --markers mo-sim/markers.csv --truth mo-sim/truth.csv --n-factors 4 --out mo-out",
+    "stnmf simulate multiomics --seed 0 --out mo-sim && stnmf multiomics --tx mo-sim/transcripts.csv --prot mo-sim/proteins.csv --markers mo-sim/markers.csv --truth mo-sim/truth.csv --tx-coordinate-unit um --prot-coordinate-unit um --n-factors 4 --out mo-out",
     "stnmf multiomics --prot imaging_data.csv --prot-platform codex --prot-microns-per-unit 0.377 --markers prior_marker_info.csv --protein-normalization minmax --annotation correlation --out codex-out",
   ],
   flags: {
