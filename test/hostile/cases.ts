@@ -239,7 +239,7 @@ export function buildCases(P: Record<string, string>, work: string, opts: { tmpf
   const signalRuns: [string, string[], RegExp][] = [
     ['nmf', ['nmf', P.csv, '--rank', '2', ...long], /nmf restart/],
     ['hsnmf', ['hsnmf', P.simCells, '--rank', '2', ...long], /hsnmf nmf \d/],
-    ['siid', ['siid', '--cells', P.simCells, '--spots', P.simSpots, '--rank', '2', '--holdout-folds', '0', '--restarts', '1', '--max-iter', '100000000'], /restart 1\/1 \d/],
+    ['siid', ['siid', '--cells', P.simCells, '--spots', P.simSpots, '--rank', '2', '--holdout-folds', '0', '--restarts', '1', '--entropy-lambda', '1000', '--max-iter', '100000000'], /restart 1\/1 \d/],
     ['contrastive', ['contrastive', '--target', P.csv, '--background', P.csv2, '--rank', '2', '--alpha', '1', ...long], /bcNMF sweeps/],
   ];
   for (const [name, args, after] of signalRuns) {
