@@ -52,20 +52,22 @@ export function viridis(t: number): Rgb {
   return [a[0] + (b[0] - a[0]) * f, a[1] + (b[1] - a[1]) * f, a[2] + (b[2] - a[2]) * f];
 }
 
-/**
- * A 256-entry RGBA lookup table of viridis (for rasters and for the viewer's WebGL texture).
- * Entry i is the colour at i / 255.
- */
-export function viridisTable(): Uint8Array {
+/** A 256-entry RGBA table of `map` (entry i = colour at i / 255), for colour bars, rasters and the viewer's WebGL texture. */
+export function colormapTable(map: (t: number) => Rgb): Uint8Array {
   const t = new Uint8Array(256 * 4);
   for (let i = 0; i < 256; i++) {
-    const c = viridis(i / 255);
+    const c = map(i / 255);
     t[4 * i] = Math.round(c[0]);
     t[4 * i + 1] = Math.round(c[1]);
     t[4 * i + 2] = Math.round(c[2]);
     t[4 * i + 3] = 255;
   }
   return t;
+}
+
+/** The 256-entry RGBA lookup table of viridis. */
+export function viridisTable(): Uint8Array {
+  return colormapTable(viridis);
 }
 
 /** Colour of category `i` (0-based): scanpy's 20 colours, then golden-angle hues. */

@@ -45,15 +45,4 @@ export function colormap(name = 'viridis'): Colormap {
   };
 }
 
-/** A 256-entry RGBA table of `map` (entry i = colour at i / 255), for colour bars and rasters. */
-export function colormapTable(map: Colormap): Uint8Array {
-  const t = new Uint8Array(256 * 4);
-  for (let i = 0; i < 256; i++) {
-    const c = map(i / 255);
-    t[4 * i] = Math.round(c[0]);
-    t[4 * i + 1] = Math.round(c[1]);
-    t[4 * i + 2] = Math.round(c[2]);
-    t[4 * i + 3] = 255;
-  }
-  return t;
-}
+export { colormapTable } from './color.js';
