@@ -8,7 +8,7 @@ import { writeH5ad } from '../../io/h5ad.js';
 import { writeNpy } from '../../io/npy.js';
 import { transposeDense } from '../../linalg/dense.js';
 import { simulateCnmf } from '../../simulate/cnmf.js';
-import type { Generator } from './simulate.js';
+import type { Generator } from '../command.js';
 
 export const simulateCnmfGenerator: Generator = {
   name: 'cnmf',

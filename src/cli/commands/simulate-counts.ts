@@ -23,7 +23,7 @@ import { writeTenxH5, type TenxRowChunk } from '../../io/tenx-h5-write.js';
 import { simulateCounts, type CountsSimulation } from '../../simulate/counts.js';
 import type { FlagSpec } from '../args.js';
 import type { CommandContext } from '../command.js';
-import type { Generator as SimGenerator } from './simulate.js';
+import type { Generator as SimGenerator } from '../command.js';
 
 /** Flags of the counts generator (besides --seed, --out and --json). */
 export const simulateCountsFlags: Record<string, FlagSpec> = {
