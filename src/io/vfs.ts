@@ -1,0 +1,115 @@
+/**
+ * The file access every reader goes through: a small synchronous file system over paths
+ * (`stat`, `readdir`, `read` of a byte range). On Node it is the disk (`nodeVfs` in
+ * `./node-vfs.ts`, the one reader-side file with `node:fs`); in a browser worker it is the
+ * `File` objects of a drop or a directory picker (`blobVfs`, read with `FileReaderSync`, which
+ * browsers offer in workers only); in tests and in memory it is a map of byte arrays
+ * (`memoryVfs`). Readers take it as `ReadOptions.files` and never touch `node:fs` themselves,
+ * as hyparquet reads an `AsyncBuffer` everywhere and keeps Node file access in one place.
+ *
+ * Paths are `/`-separated. A folder exists when some file lies under it.
+ */
+
+/** What a path is. `fifo`/`device`/`socket`/`other` exist only on a real disk. */
+export type FileKind = 'file' | 'folder' | 'fifo' | 'device' | 'socket' | 'other';
+
+/** {@link Vfs.stat}'s answer. `size` is in bytes (0 for folders). */
+export interface FileStat {
+  kind: FileKind;
+  size: number;
+}
+
+/** A read-only synchronous file system. */
+export interface Vfs {
+  /** What the path is, or `undefined` when nothing is there (or it cannot be examined). */
+  stat(path: string): FileStat | undefined;
+  /** Names (not paths) of the entries of a folder, sorted; [] for a missing folder. */
+  readdir(path: string): string[];
+  /**
+   * Up to `length` bytes from byte `position` of a regular file (fewer at its end). Throws a
+   * plain `Error` with a system reason (e.g. `EACCES`) that callers turn into a BAD_FILE error.
+   */
+  read(path: string, position: number, length: number): Uint8Array;
+  /**
+   * The path a native reader (h5wasm's Node build) can open directly, when there is one; in a
+   * browser `undefined`, and the HDF5 layer copies the bytes into its own file system instead.
+   */
+  nativePath?(path: string): string | undefined;
+}
+
+/** Joins path parts with `/`, dropping empty parts and a trailing slash (not `..` aware). */
+export function joinPath(...parts: string[]): string {
+  const joined = parts.filter((p) => p !== '').join('/').replace(/\/{2,}/g, '/');
+  return joined.length > 1 ? joined.replace(/\/$/, '') : joined;
+}
+
+/** The last part of a `/`-separated path. */
+export function baseName(path: string): string {
+  const trimmed = path.replace(/\/+$/, '');
+  return trimmed.slice(trimmed.lastIndexOf('/') + 1);
+}
+
+/** A file system over in-memory bytes; keys are paths such as `outs/cells.csv.gz`. */
+export function memoryVfs(files: ReadonlyMap<string, Uint8Array> | Record<string, Uint8Array>): Vfs {
+  const map = files instanceof Map ? new Map(files) : new Map(Object.entries(files));
+  return treeVfs(
+    new Map([...map].map(([p, b]) => [normalize(p), b.length])),
+    (path, position, length) => map.get(path)!.subarray(position, Math.min(position + length, map.get(path)!.length)),
+  );
+}
+
+/** One file of a browser drop or picker: its path inside the dropped tree and the `File`/`Blob`. */
+export interface BlobEntry {
+  path: string;
+  blob: Blob;
+}
+
+/**
+ * A file system over browser `Blob`s (a `File` is one). Reads are synchronous through
+ * `FileReaderSync`, which exists only inside a Web Worker, so the readers run in a worker and
+ * the page stays responsive. Only the bytes asked for are read: a 2 GB transcripts table costs
+ * nothing until a reader touches it.
+ */
+export function blobVfs(entries: readonly BlobEntry[]): Vfs {
+  const byPath = new Map(entries.map((e) => [normalize(e.path), e.blob]));
+  const Reader = (globalThis as { FileReaderSync?: new () => { readAsArrayBuffer(b: Blob): ArrayBuffer } }).FileReaderSync;
+  return treeVfs(new Map([...byPath].map(([p, b]) => [p, b.size])), (path, position, length) => {
+    if (!Reader) throw new Error('FileReaderSync is not available (browser files are read inside a Web Worker)');
+    const blob = byPath.get(path)!;
+    return new Uint8Array(new Reader().readAsArrayBuffer(blob.slice(position, Math.min(position + length, blob.size))));
+  });
+}
+
+function normalize(path: string): string {
+  return joinPath(...path.split('/'));
+}
+
+/** The folder structure implied by a flat list of file paths, with `read` over it. */
+function treeVfs(sizes: Map<string, number>, readFile: (path: string, position: number, length: number) => Uint8Array): Vfs {
+  const children = new Map<string, Set<string>>();
+  for (const p of sizes.keys()) {
+    const parts = p.split('/');
+    for (let i = 0; i < parts.length; i++) {
+      const parent = parts.slice(0, i).join('/') || (p.startsWith('/') ? '/' : '');
+      if (!children.has(parent)) children.set(parent, new Set());
+      if (parts[i] !== '') children.get(parent)!.add(parts[i]);
+    }
+  }
+  return {
+    stat(path) {
+      const p = normalize(path);
+      const size = sizes.get(p);
+      if (size !== undefined) return { kind: 'file', size };
+      return children.has(p) || p === '' || p === '.' ? { kind: 'folder', size: 0 } : undefined;
+    },
+    readdir(path) {
+      const p = normalize(path);
+      return [...(children.get(p === '.' ? '' : p) ?? [])].sort();
+    },
+    read(path, position, length) {
+      const p = normalize(path);
+      if (!sizes.has(p)) throw new Error(children.has(p) ? 'EISDIR' : 'ENOENT');
+      return readFile(p, position, length);
+    },
+  };
+}

@@ -1,0 +1,45 @@
+// The byte-source file systems readers go through (src/io/vfs.ts, src/io/node-vfs.ts): the
+// in-memory tree answers stat/readdir/read the way the disk does for the same files.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { memoryVfs, joinPath, baseName } from '../src/io/vfs.js';
+import { nodeVfs } from '../src/io/node-vfs.js';
+
+const FILES: Record<string, Uint8Array> = {
+  'outs/cells.csv': new TextEncoder().encode('cell_id,x\nA,1\n'),
+  'outs/cell_feature_matrix/barcodes.tsv': new TextEncoder().encode('A\n'),
+  'outs/empty.txt': new Uint8Array(0),
+};
+
+test('memoryVfs and nodeVfs agree on the same tree', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'stnmf-vfs-'));
+  try {
+    for (const [p, b] of Object.entries(FILES)) {
+      mkdirSync(join(dir, p, '..'), { recursive: true });
+      writeFileSync(join(dir, p), b);
+    }
+    const mem = memoryVfs(FILES);
+    for (const p of ['outs', 'outs/cells.csv', 'outs/cell_feature_matrix', 'outs/empty.txt', 'outs/missing', 'nope/x']) {
+      assert.deepEqual(mem.stat(p), nodeVfs.stat(join(dir, p)), p);
+    }
+    assert.deepEqual(mem.readdir('outs'), nodeVfs.readdir(join(dir, 'outs')));
+    assert.deepEqual(mem.readdir('outs/missing'), []);
+    for (const [pos, len] of [[0, 4], [3, 100], [14, 5], [100, 3]]) {
+      assert.deepEqual([...mem.read('outs/cells.csv', pos, len)], [...nodeVfs.read(join(dir, 'outs/cells.csv'), pos, len)], `${pos}+${len}`);
+    }
+    assert.throws(() => mem.read('outs', 0, 1), /EISDIR/);
+    assert.throws(() => mem.read('outs/none', 0, 1), /ENOENT/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('path helpers', () => {
+  assert.equal(joinPath('a/', '', 'b//c/'), 'a/b/c');
+  assert.equal(joinPath('/', 'x'), '/x');
+  assert.equal(baseName('a/b/c.csv'), 'c.csv');
+  assert.equal(baseName('a/b/'), 'b');
+});
