@@ -37,6 +37,13 @@ test('memoryVfs and nodeVfs agree on the same tree', () => {
   }
 });
 
+test('memoryVfs normalises the paths it is given', () => {
+  const mem = memoryVfs({ 'a//b.csv': new Uint8Array([1, 2, 3]) });
+  assert.deepEqual(mem.stat('a/b.csv'), { kind: 'file', size: 3 });
+  assert.deepEqual([...mem.read('a/b.csv', 1, 5)], [2, 3]);
+  assert.deepEqual(mem.readdir('a'), ['b.csv']);
+});
+
 test('path helpers', () => {
   assert.equal(joinPath('a/', '', 'b//c/'), 'a/b/c');
   assert.equal(joinPath('/', 'x'), '/x');

@@ -51,11 +51,13 @@ export function baseName(path: string): string {
 
 /** A file system over in-memory bytes; keys are paths such as `outs/cells.csv.gz`. */
 export function memoryVfs(files: ReadonlyMap<string, Uint8Array> | Record<string, Uint8Array>): Vfs {
-  const map = files instanceof Map ? new Map(files) : new Map(Object.entries(files));
-  return treeVfs(
-    new Map([...map].map(([p, b]) => [normalize(p), b.length])),
-    (path, position, length) => map.get(path)!.subarray(position, Math.min(position + length, map.get(path)!.length)),
-  );
+  // Keys are normalised once, so `a//b.csv` and `a/b.csv` name the same file in stat and read.
+  const entries = files instanceof Map ? [...files] : Object.entries(files);
+  const map = new Map(entries.map(([p, b]) => [normalize(p), b]));
+  return treeVfs(new Map([...map].map(([p, b]) => [p, b.length])), (path, position, length) => {
+    const bytes = map.get(path)!;
+    return bytes.subarray(position, Math.min(position + length, bytes.length));
+  });
 }
 
 /** One file of a browser drop or picker: its path inside the dropped tree and the `File`/`Blob`. */
