@@ -42,6 +42,10 @@ test('memoryVfs normalises the paths it is given', () => {
   assert.deepEqual(mem.stat('a/b.csv'), { kind: 'file', size: 3 });
   assert.deepEqual([...mem.read('a/b.csv', 1, 5)], [2, 3]);
   assert.deepEqual(mem.readdir('a'), ['b.csv']);
+  const abs = memoryVfs({ '/root/x.csv': new Uint8Array([7]) });
+  assert.deepEqual(abs.stat('/root'), { kind: 'folder', size: 0 });
+  assert.deepEqual(abs.readdir('/root'), ['x.csv']);
+  assert.deepEqual([...abs.read('/root/x.csv', 0, 1)], [7]);
 });
 
 test('path helpers', () => {

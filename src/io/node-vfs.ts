@@ -1,5 +1,6 @@
 /**
- * The disk as a {@link Vfs}: the only reader-side file with `node:fs`. Symlinks are followed;
+ * The disk as a {@link Vfs}, meant to become the only reader-side file with `node:fs` once the
+ * readers go through `Vfs` (they do not yet). Symlinks are followed;
  * FIFOs, devices and sockets are reported as such so readers refuse them instead of blocking.
  */
 import { closeSync, openSync, readdirSync, readSync, statSync } from 'node:fs';

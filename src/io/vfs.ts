@@ -4,8 +4,9 @@
  * `./node-vfs.ts`, the one reader-side file with `node:fs`); in a browser worker it is the
  * `File` objects of a drop or a directory picker (`blobVfs`, read with `FileReaderSync`, which
  * browsers offer in workers only); in tests and in memory it is a map of byte arrays
- * (`memoryVfs`). Readers take it as `ReadOptions.files` and never touch `node:fs` themselves,
- * as hyparquet reads an `AsyncBuffer` everywhere and keeps Node file access in one place.
+ * (`memoryVfs`). The plan (issue 14) is that readers take it as `ReadOptions.files` and never
+ * touch `node:fs` themselves, as hyparquet reads an `AsyncBuffer` everywhere and keeps Node
+ * file access in one place; today the readers still open paths with `node:fs` directly.
  *
  * Paths are `/`-separated. A folder exists when some file lies under it.
  */
@@ -82,17 +83,21 @@ export function blobVfs(entries: readonly BlobEntry[]): Vfs {
   });
 }
 
+/** `a//b/` → `a/b`, `/a` → `a`: one spelling per path, applied to keys and queries alike. */
 function normalize(path: string): string {
   return joinPath(...path.split('/'));
 }
 
-/** The folder structure implied by a flat list of file paths, with `read` over it. */
+/**
+ * The folder structure implied by a flat list of file paths, with `read` over it. Paths are
+ * normalised by {@link normalize} (no leading, doubled or trailing `/`), so the root is `''`.
+ */
 function treeVfs(sizes: Map<string, number>, readFile: (path: string, position: number, length: number) => Uint8Array): Vfs {
   const children = new Map<string, Set<string>>();
   for (const p of sizes.keys()) {
     const parts = p.split('/');
     for (let i = 0; i < parts.length; i++) {
-      const parent = parts.slice(0, i).join('/') || (p.startsWith('/') ? '/' : '');
+      const parent = parts.slice(0, i).join('/');
       if (!children.has(parent)) children.set(parent, new Set());
       if (parts[i] !== '') children.get(parent)!.add(parts[i]);
     }
