@@ -8,6 +8,7 @@
  */
 import { StnmfError } from '../errors.js';
 import { BoxKDTree } from './knn-feature.js';
+import { selectOnAxis } from './select-axis.js';
 
 /** Points as a flat row-major array (`n * dim` numbers) plus their dimension. */
 export type PointArray = Float64Array | Float32Array | ArrayLike<number>;
@@ -69,61 +70,10 @@ export class KDTree {
   private build(left: number, right: number, axis: number): void {
     if (right - left <= this.nodeSize) return;
     const m = (left + right) >> 1;
-    this.select(m, left, right, axis);
+    selectOnAxis(this.ids, this.coords, this.dim, m, left, right, axis);
     const next = (axis + 1) % this.dim;
     this.build(left, m - 1, next);
     this.build(m + 1, right, next);
-  }
-
-  // Floyd–Rivest selection (as in kdbush): afterwards position k holds the k-th smallest on `axis`.
-  private select(k: number, left: number, right: number, axis: number): void {
-    const c = this.coords;
-    const d = this.dim;
-    while (right > left) {
-      if (right - left > 600) {
-        const n = right - left + 1;
-        const m = k - left + 1;
-        const z = Math.log(n);
-        const s = 0.5 * Math.exp((2 * z) / 3);
-        const sd = 0.5 * Math.sqrt((z * s * (n - s)) / n) * (m - n / 2 < 0 ? -1 : 1);
-        const newLeft = Math.max(left, Math.floor(k - (m * s) / n + sd));
-        const newRight = Math.min(right, Math.floor(k + ((n - m) * s) / n + sd));
-        this.select(k, newLeft, newRight, axis);
-      }
-      const t = c[k * d + axis];
-      let i = left;
-      let j = right;
-      this.swap(left, k);
-      if (c[right * d + axis] > t) this.swap(left, right);
-      while (i < j) {
-        this.swap(i, j);
-        i++;
-        j--;
-        while (c[i * d + axis] < t) i++;
-        while (c[j * d + axis] > t) j--;
-      }
-      if (c[left * d + axis] === t) this.swap(left, j);
-      else {
-        j++;
-        this.swap(j, right);
-      }
-      if (j <= k) left = j + 1;
-      if (k <= j) right = j - 1;
-    }
-  }
-
-  private swap(i: number, j: number): void {
-    const ids = this.ids;
-    const t = ids[i];
-    ids[i] = ids[j];
-    ids[j] = t;
-    const c = this.coords;
-    const d = this.dim;
-    for (let a = 0, p = i * d, q = j * d; a < d; a++, p++, q++) {
-      const v = c[p];
-      c[p] = c[q];
-      c[q] = v;
-    }
   }
 
   /**

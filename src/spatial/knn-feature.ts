@@ -13,6 +13,7 @@
  *
  * Layer 1 (spatial): no Node APIs.
  */
+import { selectOnAxis } from './select-axis.js';
 
 /**
  * Leaf size: 32 was fastest on the Xenium NMF factors (wall on a loaded machine, 16: 1.2 s,
@@ -116,7 +117,7 @@ export class BoxKDTree {
       // All points coincide: nothing to split, the node stays a (large) leaf.
       if (!(spread > 0)) continue;
       const m = (s + e) >> 1;
-      this.select(m, s, e - 1, axis);
+      selectOnAxis(this.ids, this.coords, this.dim, m, s, e - 1, axis);
       const l = nodes;
       nodes += 2;
       left[v] = l;
@@ -127,56 +128,6 @@ export class BoxKDTree {
       todo.push(l, depth + 1, l + 1, depth + 1);
     }
     return maxDepth;
-  }
-
-  // Floyd–Rivest-style selection (as kdtree.ts): afterwards position k holds the k-th
-  // smallest coordinate on `axis`, smaller-or-equal ones before it, larger-or-equal after.
-  private select(k: number, left: number, right: number, axis: number): void {
-    const c = this.coords;
-    const d = this.dim;
-    while (right > left) {
-      if (right - left > 600) {
-        const n = right - left + 1;
-        const m = k - left + 1;
-        const z = Math.log(n);
-        const s = 0.5 * Math.exp((2 * z) / 3);
-        const sd = 0.5 * Math.sqrt((z * s * (n - s)) / n) * (m - n / 2 < 0 ? -1 : 1);
-        this.select(k, Math.max(left, Math.floor(k - (m * s) / n + sd)), Math.min(right, Math.floor(k + ((n - m) * s) / n + sd)), axis);
-      }
-      const t = c[k * d + axis];
-      let i = left;
-      let j = right;
-      this.swap(left, k);
-      if (c[right * d + axis] > t) this.swap(left, right);
-      while (i < j) {
-        this.swap(i, j);
-        i++;
-        j--;
-        while (c[i * d + axis] < t) i++;
-        while (c[j * d + axis] > t) j--;
-      }
-      if (c[left * d + axis] === t) this.swap(left, j);
-      else {
-        j++;
-        this.swap(j, right);
-      }
-      if (j <= k) left = j + 1;
-      if (k <= j) right = j - 1;
-    }
-  }
-
-  private swap(i: number, j: number): void {
-    const ids = this.ids;
-    const t = ids[i];
-    ids[i] = ids[j];
-    ids[j] = t;
-    const c = this.coords;
-    const d = this.dim;
-    for (let a = 0, p = i * d, q = j * d; a < d; a++, p++, q++) {
-      const v = c[p];
-      c[p] = c[q];
-      c[q] = v;
-    }
   }
 
   /**
