@@ -190,38 +190,3 @@ function lloyd(X: Float64Array, n: number, d: number, k: number, C: Float64Array
   }
   return { labels, centers: C, inertia, iterations: it };
 }
-
-/**
- * Adjusted Rand index (Hubert & Arabie 1985) between two labelings of the same items; 1 for
- * identical partitions, about 0 for independent ones. Here because src/metrics had no ARI when
- * this method was written; prefer `metrics.ari` where available (same definition).
- */
-export function adjustedRandIndex(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  const n = a.length;
-  if (b.length !== n) throw new StnmfError('BAD_INPUT', `adjustedRandIndex: labelings have ${n} and ${b.length} items`);
-  const ida = new Map<number, number>(), idb = new Map<number, number>();
-  for (let i = 0; i < n; i++) {
-    if (!ida.has(a[i])) ida.set(a[i], ida.size);
-    if (!idb.has(b[i])) idb.set(b[i], idb.size);
-  }
-  const ra = ida.size, rb = idb.size;
-  const table = new Float64Array(ra * rb);
-  for (let i = 0; i < n; i++) table[ida.get(a[i])! * rb + idb.get(b[i])!]++;
-  const c2 = (x: number) => (x * (x - 1)) / 2;
-  let sumComb = 0;
-  const rowS = new Float64Array(ra), colS = new Float64Array(rb);
-  for (let r = 0; r < ra; r++) for (let c = 0; c < rb; c++) {
-    const v = table[r * rb + c];
-    sumComb += c2(v);
-    rowS[r] += v;
-    colS[c] += v;
-  }
-  let sa = 0, sb = 0;
-  for (const v of rowS) sa += c2(v);
-  for (const v of colS) sb += c2(v);
-  const expected = (sa * sb) / c2(n);
-  const maxIdx = (sa + sb) / 2;
-  // Both partitions trivial (all one cluster or all singletons): scikit-learn returns 1.
-  if (maxIdx === expected) return 1;
-  return (sumComb - expected) / (maxIdx - expected);
-}

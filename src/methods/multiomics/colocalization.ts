@@ -10,6 +10,7 @@ import { StnmfError } from '../../errors.js';
 import { radiusGraph, type NeighborGraph } from '../../spatial/index.js';
 import {
   coOccurrenceEncoded,
+  encodeLabels as encodeMetricLabels,
   neighborhoodEnrichmentEncoded,
   type AdjacencyStructure,
   type CoOccurrenceOptions as MetricsCoOccurrenceOptions,
@@ -53,11 +54,16 @@ export interface CodedLabels {
   categories: string[];
 }
 
-/** Codes string labels with categories in sorted order (the order ties resolve to, M3.7). */
+/**
+ * Codes string labels with categories in sorted order (the order ties resolve to, M3.7):
+ * `metrics.encodeLabels` with the type names as `categories`. Every cell has a type here, so an
+ * empty label (which `metrics` reads as unlabelled) is refused rather than dropped.
+ */
 export function encodeLabels(labels: readonly string[]): CodedLabels {
-  const categories = [...new Set(labels)].sort();
-  const index = new Map(categories.map((c, i) => [c, i]));
-  return { codes: Int32Array.from(labels, (l) => index.get(l)!), categories };
+  const e = encodeMetricLabels(labels, undefined, 'cell types');
+  const unlabelled = e.codes.indexOf(-1);
+  if (unlabelled >= 0) throw new StnmfError('BAD_INPUT', `cell types: cell ${unlabelled} has an empty type label`);
+  return { codes: e.codes, categories: e.values.map(String) };
 }
 
 /** Per-type counts of coded labels. */
