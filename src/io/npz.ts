@@ -4,28 +4,13 @@
  * A CSR matrix is written with scipy's keys `data`, `indices`, `indptr`, `shape` (without
  * `format`, which numpy would need as a bytes scalar; readers then assume CSR).
  */
+import { crc32 } from '../crc32.js';
 import type { Csr } from '../linalg/csr.js';
 import { writeFileAtomic, type WriteOptions } from './atomic.js';
 import { encodeNpy, type NpyData, type NpyDescr } from './npy.js';
 
 /** One member: an n-d numeric array, or the complete bytes of a `.npy` file. */
 export type NpzMember = { shape: number[]; data: NpyData; descr?: NpyDescr } | { npyBytes: Uint8Array };
-
-const CRC_TABLE = (() => {
-  const t = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    t[n] = c >>> 0;
-  }
-  return t;
-})();
-
-function crc32(bytes: Uint8Array): number {
-  let c = 0xffffffff;
-  for (let i = 0; i < bytes.length; i++) c = CRC_TABLE[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
 
 /** Encodes members (name → array; `.npy` is appended to names) as the bytes of a `.npz`. */
 export function encodeNpz(members: Record<string, NpzMember>): Uint8Array {

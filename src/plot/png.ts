@@ -4,24 +4,14 @@
  * Rows use the Sub filter, which shrinks flat plot backgrounds well at no search cost.
  */
 import { zlibSync } from 'fflate';
+import { crc32Finish, crc32Update } from '../crc32.js';
 import type { RgbaImage } from './raster.js';
 
-const CRC_TABLE = (() => {
-  const t = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    t[n] = c >>> 0;
-  }
-  return t;
-})();
-
-/** CRC-32 (ISO 3309) as used by PNG chunks. */
-export function crc32(bytes: Uint8Array, crc = 0xffffffff): number {
-  let c = crc;
-  for (let i = 0; i < bytes.length; i++) c = CRC_TABLE[(c ^ bytes[i]) & 255] ^ (c >>> 8);
-  return c >>> 0;
-}
+/**
+ * CRC-32 (ISO 3309) as used by PNG chunks: the running register without the final inversion
+ * (kept under this name for `stnmf/plot` callers; the implementation is `src/crc32.ts`).
+ */
+export const crc32 = crc32Update;
 
 function chunk(type: string, data: Uint8Array): Uint8Array {
   const out = new Uint8Array(12 + data.length);
@@ -29,7 +19,7 @@ function chunk(type: string, data: Uint8Array): Uint8Array {
   dv.setUint32(0, data.length);
   for (let i = 0; i < 4; i++) out[4 + i] = type.charCodeAt(i);
   out.set(data, 8);
-  dv.setUint32(8 + data.length, (crc32(out.subarray(4, 8 + data.length)) ^ 0xffffffff) >>> 0);
+  dv.setUint32(8 + data.length, crc32Finish(crc32Update(out.subarray(4, 8 + data.length))));
   return out;
 }
 
