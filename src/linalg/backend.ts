@@ -3,23 +3,10 @@
  * first use only, so this module loads nowhere near wasm or workers when a caller asks for `ts`.
  */
 import type { KernelOptions, Kernels } from './kernels.js';
+import { defaultThreads } from './threads.js';
 import { createTsKernels } from './ts-kernels.js';
 
-/**
- * The machine's parallelism, the default thread count (compute-notes.md §2.5): Node's
- * `os.availableParallelism()` (loaded lazily so this module stays browser-safe), else the
- * browser's `navigator.hardwareConcurrency`, else 1.
- */
-export async function defaultThreads(): Promise<number> {
-  const proc = (globalThis as { process?: { versions?: { node?: string } } }).process;
-  if (typeof proc?.versions?.node === 'string') {
-    const spec = 'node:os'; // a variable specifier keeps bundlers from pulling os into browser builds
-    const os = (await import(/* @vite-ignore */ spec)) as { availableParallelism?: () => number; cpus(): unknown[] };
-    return Math.max(1, os.availableParallelism ? os.availableParallelism() : os.cpus().length);
-  }
-  const hc = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency;
-  return typeof hc === 'number' && hc > 0 ? hc : 1;
-}
+export { defaultThreads };
 
 /**
  * Creates kernels. `backend: 'auto'` (default) takes WebAssembly SIMD when available and falls

@@ -12,6 +12,7 @@ import type { Csr } from '../csr.js';
 import type { Dense } from '../dense.js';
 import { MU_FLOOR, type Kernels, type RatioPass64 } from '../kernels.js';
 import { MODEL_FLOOR, createTsRatioPass64 } from '../ratio-pass64.js';
+import { defaultThreads } from '../threads.js';
 import { StnmfError } from '../../errors.js';
 import { WASM_BINARIES } from './binaries.generated.js';
 import { WasmHeap } from './heap.js';
@@ -161,26 +162,13 @@ export function wasmSimdAvailable(): boolean {
   return WebAssembly.validate(variantBytes('simd128', false));
 }
 
-async function machineThreads(): Promise<number> {
-  if (isNode()) {
-    try {
-      const os = await importNode<{ availableParallelism?: () => number; cpus(): unknown[] }>('os');
-      return os.availableParallelism ? os.availableParallelism() : os.cpus().length;
-    } catch {
-      return 1;
-    }
-  }
-  const hc = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency;
-  return typeof hc === 'number' && hc > 0 ? hc : 1;
-}
-
 /**
  * Creates the WebAssembly SIMD backend, or returns `undefined` when WebAssembly SIMD is not
  * available here. Await it once and reuse it; call `dispose()` to stop its workers.
  */
 export async function createWasmKernels(options: WasmKernelOptions = {}): Promise<Kernels | undefined> {
   if (!wasmSimdAvailable()) return undefined;
-  const threadsWanted = options.threads ?? (await machineThreads());
+  const threadsWanted = options.threads ?? (await defaultThreads());
   if (!Number.isInteger(threadsWanted) || threadsWanted < 1) {
     throw new StnmfError('BAD_OPTION', `kernels: option threads must be a positive integer, got ${options.threads}`);
   }
