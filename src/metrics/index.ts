@@ -42,3 +42,4 @@ export {
 export { wilcoxonScores, clusterMarkers, markerScores, type MarkerOptions, type ClusterMarkers, type MarkerScores } from './markers.js';
 export { parseGmt, overRepresentation, enrichmentScore, hypergeometricSf, benjaminiHochberg, type GeneSet, type EnrichmentTerm } from './enrichment.js';
 export { computeMetrics, type MetricsInput, type MetricsOptions, type MetricsSummary } from './summary.js';
+export { paretoOptimal } from './pareto.js';

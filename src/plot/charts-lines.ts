@@ -2,6 +2,7 @@
  * Line and point charts: parameter sweeps and convergence (optionally on a log axis), the
  * Pareto trade-off scatter, and squidpy's co-occurrence curves.
  */
+import { paretoOptimal } from '../metrics/pareto.js';
 import { categoryColor } from './color.js';
 import { legend, legendLayout } from './colorbar.js';
 import { axes, type Box, drawTitle, extent, INK } from './frame.js';
@@ -89,12 +90,8 @@ export interface ParetoOptions {
 export function paretoFront(points: { x: number; y: number }[], maximizeX = true, maximizeY = true): number[] {
   const sx = maximizeX ? 1 : -1;
   const sy = maximizeY ? 1 : -1;
-  const front: number[] = [];
-  points.forEach((p, i) => {
-    const dominated = points.some((q, j) => j !== i && sx * q.x >= sx * p.x && sy * q.y >= sy * p.y && (sx * q.x > sx * p.x || sy * q.y > sy * p.y));
-    if (!dominated && Number.isFinite(p.x) && Number.isFinite(p.y)) front.push(i);
-  });
-  return front.sort((a, b) => points[a].x - points[b].x);
+  const optimal = paretoOptimal(points.map((p) => sx * p.x), points.map((p) => sy * p.y));
+  return points.map((_, i) => i).filter((i) => optimal[i]).sort((a, b) => points[a].x - points[b].x);
 }
 
 /** Trade-off scatter (e.g. reconstruction vs spatial coherence) with the Pareto front drawn and labelled. */

@@ -9,6 +9,7 @@
  */
 import type { Dataset } from '../../dataset.js';
 import { throwIfAborted } from '../../errors.js';
+import { paretoOptimal } from '../../metrics/pareto.js';
 import { evaluateHsnmf, metricsCsv, type EvaluateOptions, type HsnmfMetrics } from './evaluate.js';
 import { featureGraph, hsnmf, hsnmfDefaults, type HsnmfOptions } from './hsnmf.js';
 import { snmf } from './snmf.js';
@@ -34,25 +35,8 @@ export interface SweepResult {
   seconds: number[];
 }
 
-/**
- * Pareto optimality with both axes maximised: a point is optimal when no other point is ≥ in
- * both and > in at least one. Points with a non-finite coordinate are never optimal and never
- * dominate.
- */
-export function paretoFront(x: ArrayLike<number>, y: ArrayLike<number>): boolean[] {
-  const n = x.length;
-  const out: boolean[] = new Array(n).fill(false);
-  for (let i = 0; i < n; i++) {
-    if (!Number.isFinite(x[i]) || !Number.isFinite(y[i])) continue;
-    let dominated = false;
-    for (let j = 0; j < n && !dominated; j++) {
-      if (j === i || !Number.isFinite(x[j]) || !Number.isFinite(y[j])) continue;
-      if (x[j] >= x[i] && y[j] >= y[i] && (x[j] > x[i] || y[j] > y[i])) dominated = true;
-    }
-    out[i] = !dominated;
-  }
-  return out;
-}
+/** Pareto optimality with both axes maximised (`metrics.paretoOptimal`, under the sweep's name). */
+export const paretoFront = paretoOptimal;
 
 /**
  * Runs hSNMF over `ranks x resolutions` in the chosen mode and evaluates every run.
