@@ -11,5 +11,6 @@ export type { ConsensusOptions, ConsensusResult } from './consensus.js';
 export { rankSweep } from './rank.js';
 export type { RankSweepOptions, RankSweepRow } from './rank.js';
 export { kmeans } from './kmeans.js';
+export { topFeatureIndices } from './top-features.js';
 export type { KMeansOptions, KMeansResult } from './kmeans.js';
 export { attachNmf } from './attach.js';

@@ -7,14 +7,9 @@ import { colorBar, colorBarHeadroom, colorBarWidth, type ColorScaleOptions, reso
 import { clusterOrder } from './cluster-order.js';
 import { drawTitle, INK, type MatrixLike } from './frame.js';
 import { fitText, type Prim, type Scene, textWidth } from './scene.js';
+import { topFeatureIndices } from '../nmf/top-features.js';
 
-/** The indices of the `nTop` largest entries of row `f` of H, largest first. */
-export function topFeatureIndices(H: MatrixLike, f: number, nTop: number): number[] {
-  const p = H.cols;
-  const idx = Array.from({ length: p }, (_, j) => j);
-  idx.sort((a, b) => H.data[f * p + b] - H.data[f * p + a] || a - b);
-  return idx.slice(0, Math.min(nTop, p));
-}
+export { topFeatureIndices };
 
 /** Options of {@link topFeatureHeatmap}. */
 export interface HeatmapOptions {

@@ -9,6 +9,7 @@ import type { Dense } from '../../linalg/dense.js';
 import type { Kernels } from '../../linalg/kernels.js';
 import { createKernels } from '../../linalg/backend.js';
 import { nmf, type NmfInit, type NmfSolver } from '../../nmf/index.js';
+import { topFeatureIndices } from '../../nmf/top-features.js';
 import { StnmfError } from '../../errors.js';
 import type { ContrastiveInput, ContrastiveNmfOptions, ContrastiveNmfResult } from './model.js';
 import { checkMatrix, describeFeatureDifference, isCsr, isDataset, resolveOptions } from './model.js';
@@ -214,9 +215,7 @@ export function enrichmentScores(
  */
 export function topFeatures(basis: Dense, factor: number, n: number, names?: string[]): { feature: string; index: number; weight: number }[] {
   const p = basis.cols;
-  const row = basis.data.subarray(factor * p, (factor + 1) * p);
-  const idx = Array.from({ length: p }, (_, j) => j).sort((a, b) => row[b] - row[a] || a - b);
-  return idx.slice(0, Math.min(n, p)).map((j) => ({ feature: names ? names[j] : String(j), index: j, weight: row[j] }));
+  return topFeatureIndices(basis, factor, n).map((j) => ({ feature: names ? names[j] : String(j), index: j, weight: basis.data[factor * p + j] }));
 }
 
 /** Options of `targetNmfBaseline`. */
