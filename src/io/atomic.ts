@@ -75,6 +75,7 @@ export function writeFileAtomic(target: string, content: Uint8Array | string | U
 export interface AtomicWriter {
   /** The final path. */
   readonly target: string;
+  /** Appends a chunk (strings as UTF-8) to the temporary file. */
   write(chunk: Uint8Array | string): void;
   /** Flushes, closes and renames the temporary file onto the target. */
   commit(): void;

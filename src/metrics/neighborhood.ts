@@ -90,7 +90,7 @@ export function shuffleInPlace(rng: Rng, a: { length: number; [i: number]: numbe
  * stored entries of a graph (weights ignored, as squidpy), then recounts under `nPerms` seeded
  * random permutations of the labels (type counts fixed, drawn with {@link shuffleInPlace}).
  * z-scores are Monte-Carlo estimates (seeded, not bit-equal to squidpy's NumPy stream).
- * @param nPerms default 1000 (squidpy). @param seed default 0.
+ * Options: `nPerms` default 1000 (squidpy), `seed` default 0.
  * @throws StnmfError when labels do not match the graph size or are missing.
  */
 export function neighborhoodEnrichment(graph: AdjacencyStructure, labels: Labels, options: NeighborhoodEnrichmentOptions = {}): NeighborhoodEnrichment {

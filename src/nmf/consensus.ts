@@ -32,6 +32,7 @@ export interface ConsensusOptions {
   seed?: number;
   kernels?: Kernels;
   threads?: number;
+  /** Called after each replicate factorisation (`run` of `runs`, 1-based). */
   onProgress?: (event: { run: number; runs: number }) => void;
   signal?: AbortSignal;
 }

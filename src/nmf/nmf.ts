@@ -84,6 +84,7 @@ export interface NmfOptions {
   threads?: number;
   /** Record the loss every this many iterations in `history`. Default 10 (scikit-learn's check interval). */
   historyEvery?: number;
+  /** Called after every iteration; `loss` is set on the iterations where it was evaluated (every `historyEvery`, and MU's convergence checks). */
   onProgress?: (event: NmfProgress) => void;
   signal?: AbortSignal;
 }

@@ -26,6 +26,7 @@ export interface RankSweepOptions {
   threads?: number;
   /** Cells sampled for the co-clustering dispersion (its matrix is m x m). Default 2000 (spec: ≤ 5,000). */
   dispersionCells?: number;
+  /** Called after each factorisation of the sweep (the rank, and replicate `run` of `runs` at that rank, 1-based). */
   onProgress?: (event: { rank: number; run: number; runs: number }) => void;
   signal?: AbortSignal;
 }

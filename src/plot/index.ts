@@ -11,7 +11,7 @@ export { rasterize, type RgbaImage, type RasterOptions } from './raster.js';
 export { encodePng, crc32, type PngOptions } from './png.js';
 export * from './charts.js';
 export * from './colormaps.js';
-export { colorBar, colorBarWidth, parseLimit, resolveScale, scaleColor, type ColorScale, type ColorScaleOptions, type Limit } from './colorbar.js';
+export { colorBar, colorBarHeadroom, colorBarWidth, parseLimit, resolveScale, scaleColor, type ColorScale, type ColorScaleOptions, type Limit } from './colorbar.js';
 export { axes, extent, logTicks, type Box } from './frame.js';
 export { lengthUnit, scaleBar, type LengthUnit, type ScaleBarInfo } from './units.js';
 export { clusterOrder } from './cluster-order.js';

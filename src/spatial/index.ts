@@ -1,5 +1,6 @@
 /** spatial: k-d trees, neighbourhood graphs, weights, UMAP connectivities, cross-dataset mapping (layer 1). */
 export { KDTree, knnQuery, checkPoints, type PointArray } from './kdtree.js';
+export { BoxKDTree } from './knn-feature.js';
 export {
   radiusGraph,
   knnGraph,

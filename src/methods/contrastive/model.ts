@@ -115,6 +115,7 @@ export interface ContrastiveNmfOptions {
   normalize?: 'l1' | 'l2' | 'none';
   /** Kernel backend. Default: `createKernels()` (WebAssembly SIMD on all cores where available), created and disposed per call. */
   kernels?: Kernels;
+  /** Called after every iteration of the solver (see {@link ContrastiveProgress}). */
   onProgress?: (e: ContrastiveProgress) => void;
   signal?: AbortSignal;
 }

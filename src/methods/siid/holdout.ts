@@ -109,6 +109,7 @@ export interface HoldoutOptions extends SiidOptions {
   baselines?: boolean;
   /** Keep the out-of-fold predictions (n x gX) in the result (default false). */
   keepPredictions?: boolean;
+  /** Called when a fold starts (`fold` is 0-based, of `folds`) and with the fold's fit progress. */
   onFold?: (fold: number, folds: number, progress?: SiidProgress) => void;
 }
 

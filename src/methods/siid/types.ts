@@ -68,6 +68,7 @@ export interface SiidOptions extends PrepareOptions {
   kernels?: Kernels;
   /** Threads when kernels are created here. Default: the machine's parallelism (compute-notes §2.5). */
   threads?: number;
+  /** Called after every iteration of the fit (see {@link SiidProgress}). */
   onProgress?: (p: SiidProgress) => void;
   signal?: AbortSignal;
 }

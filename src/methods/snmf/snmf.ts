@@ -66,6 +66,7 @@ export interface SnmfOptions {
   factors?: { W: FactorMatrix; H: FactorMatrix };
   kernels?: Kernels;
   threads?: number;
+  /** Called as the factorisation and the smoothing advance (see {@link SnmfProgress}). */
   onProgress?: (e: SnmfProgress) => void;
   signal?: AbortSignal;
 }
