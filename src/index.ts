@@ -10,3 +10,4 @@ export * from './keys.js';
 export * from './linalg/index.js';
 export * from './nmf/index.js';
 export { VERSION } from './version.js';
+export * from './warnings.js';

@@ -5,6 +5,7 @@
 import type { FlagSpec, FlagValue, ParsedArgs } from './args.js';
 import type { RunOutput } from './output.js';
 import { VERSION } from '../version.js';
+import type { StnmfWarning } from '../warnings.js';
 
 /** Where a command reports to: stdout for results, stderr for progress and warnings. */
 export interface CommandContext {
@@ -57,14 +58,20 @@ export interface RunRecord {
   /** The key figures (camelCase keys); `seconds` is added when missing. */
   summary: Record<string, unknown>;
   seconds: number;
+  /** The result's warnings: written to summary.json `warnings` and one `warning:` line each on stderr. */
+  warnings?: readonly StnmfWarning[];
 }
 
 /**
- * Writes `summary.json` and `run.json` into the staged output, commits the folder, and prints
- * the summary to stdout when `json` is set.
+ * Writes `summary.json` and `run.json` into the staged output, commits the folder, prints each
+ * warning as one `stnmf <command>: warning: …` line on stderr, and prints the summary to stdout
+ * when `json` is set.
  */
 export async function finishRun(out: RunOutput, rec: RunRecord, ctx: CommandContext, json: boolean): Promise<void> {
-  const summary = { ...rec.summary, seconds: rec.summary.seconds ?? rec.seconds };
+  const warnings = rec.warnings ?? [];
+  // The one warning channel: every computing command's summary has the list (empty when all is well).
+  const summary = { ...rec.summary, warnings: warnings.map((w) => ({ code: w.code, message: w.message })), seconds: rec.summary.seconds ?? rec.seconds };
+  for (const w of warnings) ctx.log(`stnmf ${rec.command}: warning: ${w.message}`);
   await out.writeJson('summary.json', summary);
   await out.writeJson('run.json', {
     tool: 'stnmf',

@@ -10,6 +10,7 @@ import { transposeDense } from '../linalg/dense.js';
 import type { Kernels } from '../linalg/kernels.js';
 import { createKernels } from '../linalg/backend.js';
 import { Rng } from '../linalg/rng.js';
+import { convergenceWarning, emptyFactorWarnings, zeroLineWarnings, type StnmfWarning } from '../warnings.js';
 import { prepareData, type DataPair } from './data.js';
 import { initializeFactors, type NmfInit } from './init.js';
 import { evaluateLoss, sklearnError, type NmfLoss } from './loss.js';
@@ -106,6 +107,11 @@ export interface NmfResult {
   /** Index of the kept restart and every restart's final loss. */
   bestRestart: number;
   restartLosses: number[];
+  /**
+   * What needs the user's attention (scikit-learn's `ConvergenceWarning` and more): the iteration
+   * cap reached before `tol`, factors that carry almost nothing, all-zero rows or columns of X.
+   */
+  warnings: StnmfWarning[];
   /** Resolved options (for run.json). */
   parameters: { rank: number; loss: NmfLoss; solver: NmfSolver; init: NmfInit; maxIter: number; tol: number; seed: number; restarts: number; updateH: boolean; backend: string; threads: number };
 }
@@ -147,9 +153,10 @@ export async function nmf(X: Csr | Dense, options: NmfOptions): Promise<NmfResul
       }
     }
     const b = best!;
+    const H = transposeDense(b.Ht);
     return {
       W: b.W,
-      H: transposeDense(b.Ht),
+      H,
       loss: b.loss,
       iterations: b.iterations,
       converged: b.converged,
@@ -157,6 +164,7 @@ export async function nmf(X: Csr | Dense, options: NmfOptions): Promise<NmfResul
       initSeconds: b.initSeconds,
       bestRestart,
       restartLosses,
+      warnings: [...zeroLineWarnings(X), ...convergenceWarning('NMF', b.converged, o.maxIter, o.tol), ...emptyFactorWarnings(b.W, H)],
       parameters: { ...o, backend: kernels.name, threads: kernels.threads },
     };
   } finally {

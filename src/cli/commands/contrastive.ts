@@ -174,6 +174,7 @@ export const contrastiveCommand: Command = {
             seconds,
           },
           seconds,
+          warnings: r.warnings,
         },
         ctx,
         Boolean(f.json),

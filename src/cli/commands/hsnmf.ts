@@ -174,6 +174,7 @@ export const hsnmfCommand: Command = {
         seed: f.seed as number,
         summary: summaryOf(ev.metrics, r, seconds),
         seconds,
+        warnings: r.snmf.warnings,
       }, ctx, Boolean(f.json));
     }, kernels);
   },

@@ -32,6 +32,7 @@ import { finishRun, withRun } from '../command.js';
 import { jsonReplacer, RunOutput } from '../output.js';
 import { factorName, factorNames } from '../../keys.js';
 import { writeMultiOmicsOutputs } from '../outputs/multiomics.js';
+import type { StnmfWarning } from '../../warnings.js';
 
 /** Spot-level transcript platforms: protein cells are binned into their spots (M3.3). */
 const SPOT_PLATFORMS = new Set(['visium', 'slide-seq', 'stereo-seq']);
@@ -192,9 +193,9 @@ export const multiomicsCommand: Command = {
         onStep: (s) => ctx.log(`stnmf multiomics: ${s} ...`),
       };
       const r = await runSpatialMultiOmics(tx?.table ?? null, prot?.table ?? null, markers, options);
-      for (const w of r.warnings) ctx.log(`stnmf multiomics: warning: ${w}`);
       const frameOf = tx ?? prot!;
       await writeMultiOmicsOutputs(r, (name) => out.path(name), true, frameOf.inMicrons ? { coordinateUnit: 'um', micronsPerUnit: 1 } : { coordinateUnit: (txDs ?? protDs)!.meta.coordinateUnit });
+      const warnings: StnmfWarning[] = r.warnings.map((message) => ({ code: 'data', message }));
       let truthScores: Record<string, unknown> = {};
       if (f.truth || f['truth-column']) {
         let truth: Map<string, string>;
@@ -207,7 +208,7 @@ export const multiomicsCommand: Command = {
           truth = new Map(src.obs.index.map((id, i) => [id, vals[i]]));
         }
         truthScores = scoreLabelsAgainstTruth(r, truth);
-        if ((truthScores.nScored as number) === 0) ctx.log('stnmf multiomics: warning: no observation id appears in the truth table');
+        if ((truthScores.nScored as number) === 0) warnings.push({ code: 'data', message: 'no observation id appears in the truth table' });
       }
       const labelCounts: Record<string, number> = {};
       for (const l of r.labels) labelCounts[l] = (labelCounts[l] ?? 0) + 1;
@@ -233,11 +234,11 @@ export const multiomicsCommand: Command = {
             nmfIterations: r.nmf.iterations,
             nmfConverged: r.nmf.converged,
             nEdges: r.graph.indptr[r.graph.n] / 2,
-            warnings: r.warnings,
             shapes: { W: [r.W.rows, r.W.cols], H_transcript: [r.Htranscript.rows, r.Htranscript.cols], H_protein: [r.Hprotein.rows, r.Hprotein.cols] },
             seconds,
           },
           seconds,
+          warnings,
         },
         ctx,
         Boolean(f.json),

@@ -100,6 +100,7 @@ export const nmfCommand: Command = {
             seconds,
           },
           seconds,
+          warnings: result.warnings,
         },
         ctx,
         Boolean(f.json),

@@ -81,6 +81,7 @@ export const siidCommand: Command = {
           seed: options.seed,
           summary: r.summary,
           seconds: r.summary.seconds as number,
+          warnings: r.fit.warnings,
         },
         ctx,
         Boolean(f.json),

@@ -11,6 +11,7 @@ import { createKernels } from '../../linalg/backend.js';
 import { nmf, type NmfInit, type NmfSolver } from '../../nmf/index.js';
 import { topFeatureIndices } from '../../nmf/top-features.js';
 import { StnmfError } from '../../errors.js';
+import { convergenceWarning } from '../../warnings.js';
 import type { ContrastiveInput, ContrastiveNmfOptions, ContrastiveNmfResult } from './model.js';
 import { checkMatrix, describeFeatureDifference, isCsr, isDataset, resolveOptions } from './model.js';
 import { prepareSide, runEngine, uniformInit } from './solver.js';
@@ -165,6 +166,7 @@ export async function contrastiveNmf(
     history: out.history,
     iterations: out.iterations,
     converged: out.converged,
+    warnings: convergenceWarning('bcNMF', out.converged, o.maxIter, o.tol),
     enrichment,
     targetMean,
     backgroundMean,

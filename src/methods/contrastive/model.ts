@@ -12,6 +12,7 @@
  * The conversion happens here at the boundary; internally the solver stores W as p x k
  * (row-major, i.e. exactly the original's M x K layout) so every product maps onto a kernel.
  */
+import type { StnmfWarning } from '../../warnings.js';
 import type { Csr } from '../../linalg/csr.js';
 import type { Dense } from '../../linalg/dense.js';
 import type { Kernels } from '../../linalg/kernels.js';
@@ -139,6 +140,8 @@ export interface ContrastiveNmfResult {
   iterations: number;
   /** True when `tol` stopped the run before `maxIter`. */
   converged: boolean;
+  /** What needs the user's attention (the iteration cap reached before `tol`). */
+  warnings: StnmfWarning[];
   /**
    * Per-factor target enrichment [T]: log2((mean target coefficient + δ) / (mean background
    * coefficient + δ)), δ = 1e-9 × the mean of all coefficients. Independent of the factor scale.

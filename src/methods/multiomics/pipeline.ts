@@ -222,6 +222,8 @@ export async function runSpatialMultiOmics(
     threads: options.threads,
     signal: options.signal,
   });
+  // The factorisation's warnings (convergence, empty factors, all-zero cells) join the method's.
+  warnings.push(...fit.warnings.map((w) => w.message));
   const W = fit.W;
   const Htx = zeros(k, txFeatures.length);
   const Hprot = zeros(k, protFeatures.length);

@@ -4,6 +4,7 @@
  * spot slide linked by Γ, with restarts keeping the lowest objective; `imputeGenes`,
  * `spotProportions` and `cellClusters` read the derived results (M2.7).
  */
+import { convergenceWarning } from '../../warnings.js';
 import { checkpoint, StnmfError, throwIfAborted } from '../../errors.js';
 import { Rng } from '../../linalg/rng.js';
 import { createKernels } from '../../linalg/backend.js';
@@ -104,6 +105,9 @@ async function fitRestarts(problem: SiidProblem, o: ReturnType<typeof resolveSii
   }
   if (o.solver === 'mu') best!.eSteps = eStepsTotal;
   best!.restarts = records;
+  // Adam, and ECM with the entropy term (whose ω schedule runs to maxIter), have no tolerance
+  // stop; only plain ECM can stop short of converging.
+  best!.warnings = o.solver === 'mu' && !o.entropyLambda ? convergenceWarning('SIID', best!.converged, o.maxIter, o.tol) : [];
   return best!;
 }
 

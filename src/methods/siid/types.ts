@@ -2,6 +2,7 @@
  * The option and result types of the SIID fit, apart from the solvers so that both solvers
  * (`siid.ts`'s ECM, `adam.ts`) and the driver import them without importing each other.
  */
+import type { StnmfWarning } from '../../warnings.js';
 import type { Kernels } from '../../linalg/kernels.js';
 import type { SiidInit, SiidParams } from './model.js';
 import type { PrepareOptions } from './prepare.js';
@@ -97,6 +98,8 @@ export interface SiidFit {
   omega: number;
   iterations: number;
   converged: boolean;
+  /** What needs the user's attention (the ECM fit stopped by the iteration cap before `tol`). */
+  warnings?: StnmfWarning[];
   restarts: RestartRecord[];
   /** Objective after every evaluation of the best restart: [iteration, objective]. */
   history: Array<[number, number]>;

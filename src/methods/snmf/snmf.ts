@@ -7,6 +7,7 @@
  */
 import type { Dataset } from '../../dataset.js';
 import { checkpoint, StnmfError } from '../../errors.js';
+import type { StnmfWarning } from '../../warnings.js';
 import type { Csr, Dense, Kernels } from '../../linalg/index.js';
 import { nmf, type NmfOptions } from '../../nmf/index.js';
 import { checkPoints, knnQuery, type NeighborGraph } from '../../spatial/index.js';
@@ -96,6 +97,8 @@ export interface SnmfResult {
   Ws64: Float64Array;
   graphs: SpatialGraphs;
   nmf: { loss: number; iterations: number; converged: boolean; seconds: number } | undefined;
+  /** The factorisation's warnings (none when the factors were given). */
+  warnings: StnmfWarning[];
   /** Resolved parameters (for run.json). */
   parameters: Record<string, unknown>;
 }
@@ -259,6 +262,7 @@ export async function snmf(dataset: Dataset, options: SnmfOptions = {}): Promise
   let W0: Dense;
   let H: Dense;
   let nmfInfo: SnmfResult['nmf'];
+  let warnings: StnmfWarning[] = [];
   if (options.factors) {
     const { W, H: H0 } = options.factors;
     if (W.rows !== n || W.cols !== d.rank || H0.rows !== d.rank || H0.cols !== p) {
@@ -286,6 +290,7 @@ export async function snmf(dataset: Dataset, options: SnmfOptions = {}): Promise
     W0 = res.W;
     H = res.H;
     nmfInfo = { loss: res.loss, iterations: res.iterations, converged: res.converged, seconds: (Date.now() - t0) / 1000 };
+    warnings = res.warnings;
   }
   await checkpoint(options.signal, 'snmf');
 
@@ -301,6 +306,7 @@ export async function snmf(dataset: Dataset, options: SnmfOptions = {}): Promise
     Ws64,
     graphs: { ...g, coordsUm: coords.xy, micronsPerUnit: coords.micronsPerUnit },
     nmf: nmfInfo,
+    warnings,
     parameters: { ...d, weightCap: options.weightCap ?? null, micronsPerUnit: coords.micronsPerUnit, coordinateUnit: coords.unit, normalization, nmf: { solver: 'hals', init: 'nndsvda', maxIter: 500, tol: 1e-4, seed: 0, ...options.nmf } },
   };
 }
