@@ -1,6 +1,6 @@
 /**
  * The readers in real headless Chromium (Debian's /usr/bin/chromium, playwright-core), issue 14:
- * a worker bundle of `src/io` (esbuild, platform browser) reads files the page got from
+ * a worker bundle of `stnmf/io` (`src/io/entry.ts`; esbuild, platform browser) reads files the page got from
  * `<input type=file webkitdirectory>` / `<input type=file multiple>` through `blobVfs`, and its
  * shape, names and checksums of X and coordinates equal Node's `readDataset` from disk. The
  * bundle's static import graph must hold no Node built-in (the Node-only code paths are reached
@@ -54,7 +54,7 @@ function summarize(d: Dataset): Record<string, unknown> {
 }
 
 const WORKER = `
-import { readDataset, detectPlatform, encodeH5ad, readH5ad, blobVfs, memoryVfs } from './index.js';
+import { readDataset, detectPlatform, encodeH5ad, readH5ad, blobVfs, memoryVfs } from './entry.js';
 const summarize = ${summarize.toString()};
 self.onmessage = async (e) => {
   const { id, root, entries, opts, encode } = e.data;
