@@ -5,7 +5,7 @@
  * shape, names and checksums of X and coordinates equal Node's `readDataset` from disk. The
  * bundle's static import graph must hold no Node built-in (the Node-only code paths are reached
  * only at call time). Inputs: the Xenium folder (uploaded as a folder), an .h5ad, a gzip CSV +
- * positions table; and `encodeH5ad` in the worker gives the bytes Node's readH5ad reads back.
+ * positions table, a Xenium bundle with cells.parquet; and `encodeH5ad` in the worker gives the bytes Node's readH5ad reads back.
  * Skips with a message when Chromium or playwright-core is missing.
  */
 import { test } from 'node:test';
@@ -14,7 +14,7 @@ import { createServer } from 'node:http';
 import { builtinModules } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { readDataset, writeH5ad } from '../src/io/index.js';
 import type { Dataset } from '../src/dataset.js';
@@ -187,6 +187,22 @@ test('Chromium worker reads a Xenium folder upload, an h5ad and a gzip CSV + pos
     assert.deepEqual(c.summary, cNode);
     assert.deepEqual(c.summary.shape, [262, 15928]);
     assert.notEqual(c.summary.spatial, null);
+
+    // Parquet (hyparquet over the Vfs): a Xenium bundle with cells.parquet, uploaded as a folder.
+    const pq = mkdtempSync(join(tmpdir(), 'stnmf-browser-pq-'));
+    try {
+      const xp = join(pq, 'xenium-pq');
+      mkdirSync(xp);
+      copyFileSync(fixture('tenx_v3_mixed.h5'), join(xp, 'cell_feature_matrix.h5'));
+      copyFileSync(fixture('parquet/xenium_cells.parquet'), join(xp, 'cells.parquet'));
+      await page.setInputFiles('#dir', xp);
+      const p = await read('dir', 'xenium-pq');
+      assert.equal(p.error, undefined, p.error);
+      assert.deepEqual(p.summary, summarize(await readDataset(xp)));
+      assert.notEqual(p.summary.spatial, null);
+    } finally {
+      rmSync(pq, { recursive: true, force: true });
+    }
   } finally {
     await browser.close();
     server.close();
