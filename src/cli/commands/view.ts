@@ -142,6 +142,7 @@ export async function startViewServer(r: LoadedResult, port = 0, appDir = webRoo
     k: r.k,
     p,
     unit: r.unit,
+    micronsPerUnit: r.micronsPerUnit ?? null,
     offset: [x0, y0],
     obsNames: r.obsNames,
     factorNames: r.factorNames,
