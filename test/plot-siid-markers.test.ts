@@ -146,7 +146,7 @@ test('report: metrics a run did not compute get one line naming the flag, never 
   const html = buildReport({ title: 'hsnmf', summary, run: { command: 'hsnmf', parameters: {}, inputs: {} } });
   assert.doesNotMatch(html, /<div class="v">—<\/div>/, 'no tile without a value');
   for (const k of nulls) assert.doesNotMatch(html, new RegExp(`<th>${k}</th><td>—</td>`), `no empty row for ${k}`);
-  assert.match(html, /Not computed in this run: enrichment \(pass --gmt FILE \(gene sets\)\); ARI, NMI \(pass --labels COLUMN \(reference labels\)\)\./);
+  assert.match(html, /Not computed in this run: enrichment \(pass --gmt FILE of gene sets\); ARI, NMI \(pass --labels COLUMN of reference labels\)\./);
   // Without run.json (the demo folder) the line still names them, without a flag it cannot know.
   assert.match(buildReport({ title: 'x', summary }), /Not computed in this run: enrichment, ARI, NMI\./);
 });

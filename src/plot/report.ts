@@ -61,7 +61,7 @@ const RUN_KEYS: Record<string, string> = {
  * metric not listed here is reported as "not computed" without a hint.
  */
 const NOT_COMPUTED_HINT: Record<string, Record<string, string>> = {
-  hsnmf: { enrich: 'pass --gmt FILE (gene sets)', ari: 'pass --labels COLUMN (reference labels)', nmi: 'pass --labels COLUMN (reference labels)' },
+  hsnmf: { enrich: 'pass --gmt FILE of gene sets', ari: 'pass --labels COLUMN of reference labels', nmi: 'pass --labels COLUMN of reference labels' },
   siid: { ari: 'pass --truth obs:COLUMN or FILE', jsDivergence: 'pass --truth obs:COLUMN or FILE', jsDivergenceMedian: 'pass --truth obs:COLUMN or FILE' },
 };
 
@@ -141,6 +141,9 @@ function fmtValue(v: unknown): string {
   if (v === null || v === undefined) return '—';
   if (typeof v === 'number') return Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(5)));
   if (typeof v === 'string' || typeof v === 'boolean') return String(v);
+  // An empty list or record says "none", never an empty cell.
+  if (Array.isArray(v) && v.length === 0) return 'none';
+  if (typeof v === 'object' && Object.keys(v as object).length === 0) return 'none';
   if (Array.isArray(v) && v.every((x) => x === null || ['number', 'string', 'boolean'].includes(typeof x))) return v.map(fmtValue).join(', ');
   return JSON.stringify(v);
 }
@@ -155,7 +158,7 @@ function keyValueTable(obj: Record<string, unknown>, cls: string): string {
       const body = v.map((x) => `<tr>${cols.map((c) => `<td>${esc(fmtValue((x as Record<string, unknown>)[c]))}</td>`).join('')}</tr>`).join('');
       return `<tr><th>${esc(k)}</th><td><table class="data"><thead><tr>${cols.map((c) => `<th>${esc(c)}</th>`).join('')}</tr></thead><tbody>${body}</tbody></table></td></tr>`;
     }
-    if (v && typeof v === 'object' && !Array.isArray(v)) {
+    if (v && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length > 0) {
       const inner = Object.entries(v as Record<string, unknown>)
         .map(([k2, v2]) => `<tr><th>${esc(k2)}</th><td>${esc(fmtValue(v2))}</td></tr>`)
         .join('');

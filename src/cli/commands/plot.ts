@@ -205,7 +205,11 @@ export function standardFigures(r0: LoadedResult, genesOrOptions: string[] | Plo
   // SIID's argmax column names factors F0, F1 … (0-based): figures show the run's factor names.
   const clusters = r0.clusters.map((c) => (c.categories.length > 0 && c.categories.every((s) => /^F\d+$/.test(s)) ? { ...c, categories: c.categories.map((s) => factorName(Number(s.slice(1)))) } : c));
   const r: LoadedResult = { ...r0, clusters };
-  return [...factorFigures(r, o), ...markerFigures(r, o), ...neighbourhoodFigures(r, o), ...tableFigures(r.files, o, r)];
+  const tables = tableFigures(r.files, o, r);
+  // A deconvolution's key result is the spot composition: its maps and bars follow the factor maps.
+  const spotFigs = r.spots ? tables.filter((f) => f.name === 'proportions' || f.name.startsWith('composition')) : [];
+  const factors = factorFigures(r, o);
+  return [...factors.slice(0, 1), ...spotFigs, ...factors.slice(1), ...markerFigures(r, o), ...neighbourhoodFigures(r, o), ...tables.filter((f) => !spotFigs.includes(f))];
 }
 
 /** Output files that hold a factorisation {@link readResult} can read. */
@@ -681,7 +685,7 @@ export const plotCommand: Command = {
       short: 'o',
       help:
         'folder for the figures (default <DIR>/figures); each figure is <name>.png/.svg: factors, top-features, clusters-<column> (e.g. bcNMF group), ' +
-        'gene-<name>, imputed-<name>, composition, convergence, enrichment (bcNMF), metrics, and for an hSNMF --sweep folder sweep and pareto; ' +
+        'gene-<name>, imputed-<name>, composition, proportions (SIID: spot maps), markers-dotplot-<column> (markers.csv), convergence, enrichment (bcNMF), metrics, and for an hSNMF --sweep folder sweep and pareto; ' +
         'without coordinates the maps are skipped with a one-line note',
     },
     format: { type: 'string', help: 'file format', choices: ['png', 'svg', 'both'], default: 'png' },
