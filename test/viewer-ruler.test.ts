@@ -2,7 +2,7 @@
  * The viewer's ruler states the unit that is true and its drawn length matches it (issue 19):
  * for µm coordinates, pixel coordinates with a known pixel size (converted to µm), unscaled
  * pixels (px) and an unknown unit ("units", never µm), at the initial view and after zooming
- * with the wheel. Headless Chromium on a synthetic 20 x 20 grid result; skips without Chromium.
+ * with the wheel; the colour legend names the quantity. Headless Chromium on a synthetic 20 x 20 grid result; skips without Chromium.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -48,6 +48,8 @@ test('viewer ruler: µm, px with a pixel size (in µm), px, unknown units; drawn
       await page.goto(srv.url);
       await page.waitForFunction("document.body.dataset.ready === 'true' || !!document.body.dataset.error", null, { timeout: 60_000 });
       assert.equal(await page.evaluate('document.body.dataset.error ?? null'), null);
+      // The colour legend names the quantity, not just the factor.
+      assert.match(await page.evaluate<string>("document.getElementById('legend').textContent"), /Factor_1 \(usage \(W\)\)/);
       for (const step of ['initial', 'zoomed']) {
         if (step === 'zoomed') {
           await page.mouse.move(500, 350);

@@ -23,6 +23,10 @@ interface Meta {
   factorNames: string[];
   featureNames: string[];
   expressionGenes: string[];
+  /** What measured values are (`counts`, `intensity`, `value`), for the legend; older servers omit it. */
+  expressionQuantity?: string;
+  /** What the factor usages are (e.g. `usage (X_nmf)`, `smoothed usage (X_snmf)`). */
+  usageQuantity?: string;
   /** Genes of the result's imputed layer (empty: imputed genes are W·H over featureNames). */
   imputedGenes: string[];
   /** Per imputed gene: also measured (true) or imputed only (false); null when unknown. */
@@ -201,7 +205,7 @@ async function start(): Promise<void> {
       key = Number(which);
       values = factorValues(key);
       range = [0, valueRange(values)[1]];
-      label = meta.factorNames[key];
+      label = `${meta.factorNames[key]} (${meta.usageQuantity ?? 'usage'})`;
     } else if (m === 'cluster') {
       key = Number(which);
       let c = clusterCodes.get(key);
@@ -221,7 +225,7 @@ async function start(): Promise<void> {
       }
       values = v;
       range = valueRange(values);
-      label = `${meta.expressionGenes[j]} (counts)`;
+      label = `${meta.expressionGenes[j]} (${meta.expressionQuantity ?? 'value'})`;
     } else {
       const j = typeof which === 'number' ? which : imputedNames.indexOf(which);
       if (j < 0) throw new Error(`unknown imputed gene ${which}`);
