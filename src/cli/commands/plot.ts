@@ -450,7 +450,8 @@ function largestCategories(c: LoadedResult['clusters'][number], n: number): stri
 }
 
 /** Reads co_localization.csv / co_occurrence.csv of a multi-omics folder into the heatmap and curves. */
-function colocalizationFigures(files: Map<string, string>, unit: string): NamedFigure[] {
+function colocalizationFigures(files: Map<string, string>, unit: string, radius?: number): NamedFigure[] {
+  const within = radius !== undefined ? `, radius ${formatNumber(radius)} ${unit}` : '';
   const out: NamedFigure[] = [];
   const read = (name: string): string[][] | undefined => (files.has(name) ? parseCsv(readFileSync(files.get(name) as string, 'utf8').trimEnd()) : undefined);
   const colo = read('co_localization.csv');
@@ -461,7 +462,7 @@ function colocalizationFigures(files: Map<string, string>, unit: string): NamedF
     const T = cats.length;
     const z = new Float64Array(T * T).fill(NaN);
     for (const r of rows) z[cats.indexOf(r[0]) * T + cats.indexOf(r[1])] = r[za] === '' ? NaN : Number(r[za]);
-    if (z.some(Number.isFinite)) out.push({ name: 'nhood-enrichment', caption: 'Neighbourhood enrichment of the annotated types (co_localization.csv, nhood_z): z-score of neighbour pairs against label permutations; red = more neighbours than by chance, blue = fewer; average-linkage order.', scene: nhoodEnrichmentHeatmap({ zscore: z, categories: cats, title: 'Neighbourhood enrichment (annotated types)' }) });
+    if (z.some(Number.isFinite)) out.push({ name: 'nhood-enrichment', caption: `Neighbourhood enrichment of the annotated types (co_localization.csv, nhood_z): z-score of the neighbour pairs${within ? ` within the run's radius (${within.slice(9)})` : ''} against label permutations; red = more neighbours than by chance, blue = fewer; average-linkage order.`, scene: nhoodEnrichmentHeatmap({ zscore: z, categories: cats, title: `Neighbourhood enrichment (annotated types${within})` }) });
   }
   const coo = read('co_occurrence.csv');
   if (coo && coo.length > 1 && coo[0][0] === 'cell_type_A') {
@@ -562,7 +563,8 @@ export function tableFigures(files: Map<string, string>, o: PlotOptions = {}, re
     }
   }
   // Distances in co_occurrence.csv are in the coordinates' own unit.
-  out.push(...colocalizationFigures(files, res?.x ? (res.unit === 'um' ? 'µm' : res.unit === 'unknown' ? 'units' : res.unit) : 'coordinate units'));
+  const runRadius = ((res?.run?.parameters ?? {}) as Record<string, unknown>).radius;
+  out.push(...colocalizationFigures(files, res?.x ? (res.unit === 'um' ? 'µm' : res.unit === 'unknown' ? 'units' : res.unit) : 'coordinate units', typeof runRadius === 'number' ? runRadius : undefined));
   if (r.files.has('sweep.csv')) out.push(...sweepFigures(r.files.get('sweep.csv') as string));
   return out;
 }
