@@ -18,6 +18,8 @@ import { standardFigures } from '../src/cli/commands/plot.js';
 import { readResult } from '../src/io/result.js';
 import { readH5ad } from '../src/io/h5ad.js';
 import { log1pMedianNormalize } from '../src/metrics/rank-genes.js';
+import { spotCoordinatesCsv } from '../src/cli/outputs/siid.js';
+import { makeDataset, type CoordinateUnit, type Dataset } from '../src/dataset.js';
 
 const MAIN = new URL('../src/cli/main.js', import.meta.url).pathname;
 let demoDir: string | undefined;
@@ -170,4 +172,17 @@ test('log axis over less than a factor of 2.5 (a converged loss) still gets at l
     for (const v of t) assert.ok(v >= lo * (1 - 1e-9) && v <= hi * (1 + 1e-9), `${v} outside ${lo}..${hi}`);
   }
   assert.deepEqual(logTicks(1, 1000), [1, 10, 100, 1000], 'decades alone when they give three ticks');
+});
+
+test('spot_coordinates.csv states the true unit: µm (converted from pixels with a known size), px, or none', () => {
+  const spots = (unit: CoordinateUnit | undefined, mpu?: number): Dataset => {
+    const d = makeDataset({ rows: 2, cols: 1, indptr: Int32Array.of(0, 1, 2), indices: Int32Array.of(0, 0), data: Float32Array.of(1, 1) }, ['s0', 's1'], ['g'], { platform: 'test', source: 'test', coordinateUnit: unit, micronsPerUnit: mpu });
+    d.obsm.spatial = { rows: 2, cols: 2, data: Float64Array.of(10, 20, 30, 40) };
+    return d;
+  };
+  assert.equal(spotCoordinatesCsv(spots('um'), [1, 0]), 'spot,x_um,y_um\ns1,30,40\ns0,10,20\n');
+  assert.equal(spotCoordinatesCsv(spots('px', 0.5), [0]), 'spot,x_um,y_um\ns0,5,10\n');
+  assert.equal(spotCoordinatesCsv(spots('px'), [0]), 'spot,x_px,y_px\ns0,10,20\n');
+  assert.equal(spotCoordinatesCsv(spots('unknown'), [0]), 'spot,x,y\ns0,10,20\n');
+  assert.equal(spotCoordinatesCsv(spots(undefined), [0]), 'spot,x,y\ns0,10,20\n');
 });
