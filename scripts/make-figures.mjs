@@ -22,6 +22,7 @@ const P = await import(dist('src/plot/index.js'));
 const { startViewServer } = await import(dist('src/cli/commands/view.js'));
 const { readResult } = await import(dist('src/io/result.js'));
 const { standardFigures } = await import(dist('src/cli/commands/plot.js'));
+const { factorName, factorNames } = await import(dist('src/keys.js'));
 
 const data = join(repo, '..', 'shared', 'data', 'xenium-mouse-brain');
 const outDir = join(repo, 'docs', 'img');
@@ -94,11 +95,12 @@ const res = await nmf({ ...ds.X, data: data2 }, { rank: k, maxIter: 200, seed: 0
 console.log(`NMF k=${k}: ${res.iterations} iterations, ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 const H = { rows: k, cols: ds.X.cols, data: res.H.data };
 const tops = Array.from({ length: k }, (_, f) => P.topFeatureIndices(H, f, 4).map((j) => ds.var.index[j]));
-save('xenium-nmf-factors.png', P.factorGrid({ x, y, W: res.W, topFeatures: tops, columns: 4, title: 'Xenium mouse brain (36,602 cells): NMF factors, k = 8' }), 1);
-save('xenium-nmf-top-genes.png', P.topFeatureHeatmap({ H, featureNames: ds.var.index, title: 'Top genes per NMF factor' }));
+// The names and quantities every figure and table of a run use (keys.ts; issue 19).
+save('xenium-nmf-factors.png', P.factorGrid({ x, y, W: res.W, names: factorNames(k), quantity: 'usage (NMF of log1p counts)', unit: 'um', topFeatures: tops, columns: 4, title: 'Xenium mouse brain (36,602 cells): NMF factors, k = 8' }), 1);
+save('xenium-nmf-top-genes.png', P.topFeatureHeatmap({ H, featureNames: ds.var.index, factorNames: factorNames(k), title: 'Top genes per NMF factor' }));
 const dominant = new Int32Array(n);
 for (let i = 0; i < n; i++) for (let f = 1; f < k; f++) if (res.W.data[i * k + f] > res.W.data[i * k + dominant[i]]) dominant[i] = f;
-save('xenium-nmf-dominant.png', P.spatialScatter({ x, y, categories: { codes: dominant, names: tops.map((t, f) => `F${f + 1} ${t[0]}`) }, title: 'Dominant NMF factor per cell', colorLabel: 'factor', width: 900 }));
+save('xenium-nmf-dominant.png', P.spatialScatter({ x, y, categories: { codes: dominant, names: tops.map((t, f) => `${factorName(f)} ${t[0]}`) }, title: 'Dominant NMF factor per cell', colorLabel: 'factor', width: 900 }));
 
 // 2. Result folders given on the command line.
 for (const arg of process.argv.slice(2).filter((a) => !a.startsWith('--'))) {

@@ -36,6 +36,21 @@ export interface ImputedLayer {
   measured?: Uint8Array;
 }
 
+/**
+ * Positions of a deconvolution's spots (SIID's spot_coordinates.csv), whose rows differ from
+ * the result's observations (the cells).
+ */
+export interface SpotLayout {
+  /** Spot ids, as in proportions.csv. */
+  ids: string[];
+  x: Float64Array;
+  y: Float64Array;
+  /** Coordinate unit stated by the file's header: `um`, `px` or `unknown`. */
+  unit: string;
+  /** Where the positions came from. */
+  source: string;
+}
+
 /** Everything the viewer, report, plot and export commands need from a result. */
 export interface LoadedResult {
   /** Display name (folder or file name). */
@@ -65,6 +80,8 @@ export interface LoadedResult {
   expression?: ExpressionByFeature;
   /** Model-imputed values (`layers.imputed`), when the result has them. */
   imputed?: ImputedLayer;
+  /** The spots of a deconvolution (SIID), when the result lists their positions. */
+  spots?: SpotLayout;
   summary?: Record<string, unknown>;
   run?: Record<string, unknown>;
   /** Where each part came from, for messages and the viewer's info panel. */

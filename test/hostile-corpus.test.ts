@@ -8,7 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildCases, type Case } from './hostile/cases.js';
@@ -139,6 +139,15 @@ test('hostile corpus: every case ends with its exit code, one named error line, 
   P.simSpots = join(work, 'sim', 'spots.h5ad');
   P.result = join(work, 'result');
   cliSync(work, 'nmf', P.simCells, '--rank', '2', '--max-iter', '5', '--out', P.result);
+  // Result folders with a damaged table the figures read: SIID's spot positions, the marker statistics.
+  for (const [key, file, text] of [
+    ['resultBadSpots', 'spot_coordinates.csv', 'spot,x_um,y_um\nspot0,1,not-a-number\n'],
+    ['resultBadMarkers', 'markers.csv', 'group,names,scores\n0,g1,1\n1,g2,2\n'],
+  ] as const) {
+    P[key] = join(work, key);
+    cpSync(P.result, P[key], { recursive: true });
+    writeFileSync(join(P[key], file), text);
+  }
   if (existsSync(XENIUM)) P.xenium = XENIUM;
   const cases = buildCases(P, work, m);
 

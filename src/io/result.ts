@@ -9,7 +9,7 @@ import { nodeFs, nodePath } from './node-builtins.js';
 import { StnmfError } from '../errors.js';
 import { KEYS } from '../keys.js';
 import type { Column, Dataset } from '../dataset.js';
-import type { CategoryColumn, ExpressionByFeature, ImputedLayer, LoadedResult } from '../loaded-result.js';
+import type { CategoryColumn, ExpressionByFeature, ImputedLayer, LoadedResult, SpotLayout } from '../loaded-result.js';
 import { selectRows } from '../linalg/csr.js';
 import { parseCsvText } from '../methods/multiomics/markers.js';
 import { readNpy } from './npy.js';
@@ -407,8 +407,17 @@ export async function readResult(target: string, opts: LoadOptions = {}): Promis
   // A scale the run was given (--microns-per-unit) when the data carried none.
   const runScale = ((run?.parameters ?? {}) as Record<string, unknown>).micronsPerUnit;
   if (micronsPerUnit === undefined && typeof runScale === 'number' && runScale > 0) micronsPerUnit = runScale;
+  // SIID: the spots proportions.csv describes, with the unit their header states.
+  let spots: SpotLayout | undefined;
+  const spotFile = files.get('spot_coordinates.csv');
+  if (spotFile) {
+    const t = await readCoordinates(spotFile);
+    if (!t.labels) throw new StnmfError('BAD_FILE', `${spotFile}: no spot id column (expected spot,x_um,y_um)`);
+    spots = { ids: t.labels, x: t.x, y: t.y, unit: t.unitHint ?? 'unknown', source: spotFile };
+    sources.spots = spotFile;
+  }
   const factorNames = factorNamesOf(k);
-  return { name: nodePath().basename(abs), root, files, n, k, obsNames, featureNames, factorNames, x, y, unit, micronsPerUnit, W, H, clusters, expression, imputed, summary, run, sources };
+  return { name: nodePath().basename(abs), root, files, n, k, obsNames, featureNames, factorNames, x, y, unit, micronsPerUnit, W, H, clusters, expression, imputed, spots, summary, run, sources };
 }
 
 /** A layer as a dense row-major float32 array. */

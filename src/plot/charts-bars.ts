@@ -86,8 +86,9 @@ const FAMILY_ORDER = ['spatial coherence', 'separation', 'marker coherence', 'fi
 /**
  * Every metric of a run in one compact panel: grouped by family (spatial coherence,
  * separation, marker coherence, fit ...), one row per metric with its name, direction arrow
- * (↑ higher is better, ↓ lower is better) and per run a bar scaled to the metric's largest
- * |value| with the value beside it. Unknown metrics go under "other" without an arrow.
+ * (↑ higher is better, ↓ lower is better) and per run its value, with a bar scaled to the
+ * metric's largest |value| over the runs when there are several runs to compare (one run's bars
+ * would all be full). Unknown metrics go under "other" without an arrow.
  */
 export function metricSummary(o: MetricSummaryOptions): Scene {
   const fs = o.fontSize ?? 12;
@@ -98,14 +99,17 @@ export function metricSummary(o: MetricSummaryOptions): Scene {
     .sort((a, b) => FAMILY_ORDER.indexOf(a.info?.family ?? 'other') - FAMILY_ORDER.indexOf(b.info?.family ?? 'other'));
   const nameOf = (r: (typeof rows)[number]): string => `${r.info?.label ?? r.key} ${directionArrow(r.info?.direction ?? 'none')}`.trim();
   const nameW = Math.max(textWidth('spatial coherence', fs) + 8, ...rows.map((r) => 18 + textWidth(nameOf(r), fs))) + 14;
-  const barMax = 70;
+  // Bars compare runs; scaled to the largest value of one run they would all be full length
+  // and say nothing, so a single run shows its values only.
+  const bars = o.runs.length > 1;
+  const barMax = bars ? 70 : 0;
   const valW = Math.max(textWidth('-0.000', fs * 0.9), ...rows.flatMap((r) => r.values.map((v) => textWidth(formatNumber(v), fs * 0.9)))) + 8;
-  const colW = Math.max(barMax + valW + 12, ...o.runs.map((s) => textWidth(s, fs) + 12));
+  const colW = Math.max(barMax + (bars ? 6 : 0) + valW + 12, ...o.runs.map((s) => textWidth(s, fs) + 12));
   const topH = (o.title ? fs * 2.4 : 6) + (o.runs.length > 1 || o.runs[0] ? rowH : 0);
   const families: string[] = [];
   for (const r of rows) if (!families.includes(r.info?.family ?? 'other')) families.push(r.info?.family ?? 'other');
   const height = Math.round(topH + (rows.length + families.length) * rowH + fs * 2.4);
-  const footer = '↑ higher is better · ↓ lower is better · bars scaled to each metric’s largest |value|';
+  const footer = bars ? '↑ higher is better · ↓ lower is better · bars scaled to each metric’s largest |value| over the runs' : '↑ higher is better · ↓ lower is better';
   const width = Math.round(Math.max(nameW + o.runs.length * colW + 10, textWidth(footer, fs * 0.85) + 16));
   const prims: Prim[] = [];
   drawTitle(prims, o.title, fs, width);
@@ -128,9 +132,8 @@ export function metricSummary(o: MetricSummaryOptions): Scene {
         prims.push({ t: 'text', x, y: y + rowH / 2, text: '—', size: fs * 0.9, fill: MUTED });
         return;
       }
-      const w = Math.max(1, (Math.abs(v) / mx) * barMax);
-      prims.push({ t: 'rect', x, y: y + rowH * 0.2, w, h: rowH * 0.6, fill: v < 0 ? '#d6604d' : '#4393c3' });
-      prims.push({ t: 'text', x: x + barMax + 6, y: y + rowH / 2, text: formatNumber(v), size: fs * 0.9, fill: INK });
+      if (bars) prims.push({ t: 'rect', x, y: y + rowH * 0.2, w: Math.max(1, (Math.abs(v) / mx) * barMax), h: rowH * 0.6, fill: v < 0 ? '#d6604d' : '#4393c3' });
+      prims.push({ t: 'text', x: x + (bars ? barMax + 6 : 0), y: y + rowH / 2, text: formatNumber(v), size: fs * 0.9, fill: INK });
     });
     y += rowH;
   }

@@ -75,6 +75,8 @@ export interface MatrixHeatmapOptions {
   fontSize?: number;
   /** Cell size in pixels; default from the font size. */
   cell?: number;
+  /** Blocks of columns `[start, end)` bracketed and labelled above the column names (scanpy's `var_group_labels`). */
+  colGroups?: { label: string; start: number; end: number }[];
 }
 
 /**
@@ -91,9 +93,13 @@ export function matrixHeatmap(o: MatrixHeatmapOptions): Scene {
   const labelW = labelWidth(o.rowNames, fs) + 10;
   const headH = labelWidth(o.colNames, fs) + 10;
   const cfs = fs * 0.9;
+  // Group brackets: labels horizontal when every one fits its bracket, else all rotated (measured, so none overlap).
+  const gfs = fs * 0.9;
+  const groupsFlat = (o.colGroups ?? []).every((g) => textWidth(g.label, gfs) <= (g.end - g.start) * cell - 2);
+  const bandH = !o.colGroups?.length ? 0 : groupsFlat ? gfs * 1.6 + 6 : labelWidth(o.colGroups.map((g) => g.label), gfs) + 12;
   const barW = colorBarWidth(scale, o.colorLabel, cfs);
   const sizeW = o.sizes ? Math.max(textWidth(o.sizeLabel ?? 'fraction', cfs) + 6, 70) : 0;
-  const topH = (o.title ? fs * 2.6 : 6) + headH;
+  const topH = (o.title ? fs * 2.6 : 6) + bandH + headH;
   const width = Math.round(Math.max(labelW + nc * cell + 24 + Math.max(barW, sizeW) + 8, o.title ? textWidth(o.title, fs * 1.2) + 16 : 0));
   const barTop = (o.title ? fs * 2.6 : 6) + colorBarHeadroom(scale, cfs) + 4;
   const barH = Math.max(80, Math.min(160, nr * cell - fs));
@@ -123,6 +129,16 @@ export function matrixHeatmap(o: MatrixHeatmapOptions): Scene {
   } else prims.push({ t: 'rect', x: gx, y: gy, w: nc * cell, h: nr * cell, stroke: '#bbbbbb', strokeWidth: 0.5 });
   o.rowNames.forEach((s, r) => prims.push({ t: 'text', x: gx - 5, y: gy + (r + 0.5) * cell, text: fitText(s, fs, labelW - 8), size: fs, anchor: 'end', fill: INK }));
   o.colNames.forEach((s, c) => prims.push({ t: 'text', x: gx + (c + 0.5) * cell, y: gy - 5, text: fitText(s, fs, headH - 8), size: fs, anchor: 'start', rotate: -90, fill: INK }));
+  for (const g of o.colGroups ?? []) {
+    const x0 = gx + g.start * cell + 2;
+    const x1 = gx + g.end * cell - 2;
+    const yb = gy - headH - 3;
+    prims.push({ t: 'line', x1: x0, y1: yb, x2: x1, y2: yb, stroke: INK, width: 1 });
+    prims.push({ t: 'line', x1: x0, y1: yb, x2: x0, y2: yb + 4, stroke: INK, width: 1 });
+    prims.push({ t: 'line', x1: x1, y1: yb, x2: x1, y2: yb + 4, stroke: INK, width: 1 });
+    if (groupsFlat) prims.push({ t: 'text', x: (x0 + x1) / 2, y: yb - gfs * 0.8, text: g.label, size: gfs, anchor: 'middle', fill: INK });
+    else prims.push({ t: 'text', x: (x0 + x1) / 2, y: yb - 4, text: fitText(g.label, gfs, bandH - 12), size: gfs, anchor: 'start', rotate: -90, fill: INK });
+  }
   const bx = gx + nc * cell + 24;
   colorBar(prims, bx, barTop, barH, scale, o.colorLabel, cfs, width - bx - 4);
   if (o.sizes) {

@@ -39,18 +39,31 @@ function aspectOf(x: ArrayLike<number>, y: ArrayLike<number>): number {
  * Draws points into `box` keeping the aspect ratio, in `order` (later on top); returns the
  * coordinate units per scene pixel.
  */
-function drawScatter(prims: Prim[], box: Box, x: ArrayLike<number>, y: ArrayLike<number>, rgbOf: (i: number) => [number, number, number] | undefined, order: ArrayLike<number> | undefined, radius: number | undefined): number {
+function drawScatter(prims: Prim[], box: Box, x: ArrayLike<number>, y: ArrayLike<number>, rgbOf: (i: number) => [number, number, number] | undefined, order: ArrayLike<number> | undefined, radius: number | undefined, diameter?: number): number {
   const b = bounds(x, y);
-  const scale = Math.max((b.x1 - b.x0) / box.w, (b.y1 - b.y0) / box.h);
-  const ox = box.x + (box.w - (b.x1 - b.x0) / scale) / 2;
-  const oy = box.y + (box.h - (b.y1 - b.y0) / scale) / 2;
   const n = x.length;
   let count = 0;
   for (let i = 0; i < n; i++) if (Number.isFinite(x[i]) && Number.isFinite(y[i])) count++;
-  // Default dot size: about the radius of the area each cell gets, so tissue reads as a
-  // continuous surface without dots hiding each other completely.
-  const filled = ((b.x1 - b.x0) / scale) * ((b.y1 - b.y0) / scale);
-  const r = radius ?? Math.max(0.35, Math.min(6, 0.62 * Math.sqrt(filled / Math.max(1, count) / Math.PI)));
+  const dx = b.x1 - b.x0;
+  const dy = b.y1 - b.y0;
+  // The dots stay inside the box (no dot spills into the title, colour bar or a neighbouring
+  // panel): the extent is padded by the dot radius. A diameter in coordinate units pads the
+  // extent by one diameter; a radius in pixels shrinks the box by two radii.
+  const spot = radius === undefined && diameter !== undefined && diameter > 0;
+  let scale: number;
+  let r: number;
+  if (spot) {
+    scale = Math.max((dx + (diameter as number)) / box.w, (dy + (diameter as number)) / box.h);
+    r = Math.max(0.35, (diameter as number) / 2 / scale);
+  } else {
+    // Default dot size: about the radius of the area each cell gets, so tissue reads as a
+    // continuous surface without dots hiding each other completely.
+    const s0 = Math.max(dx / box.w, dy / box.h);
+    r = radius ?? Math.max(0.35, Math.min(6, 0.62 * Math.sqrt(((dx / s0) * (dy / s0)) / Math.max(1, count) / Math.PI)));
+    scale = Math.max(dx / Math.max(1, box.w - 2 * r), dy / Math.max(1, box.h - 2 * r));
+  }
+  const ox = box.x + (box.w - dx / scale) / 2;
+  const oy = box.y + (box.h - dy / scale) / 2;
   const px = new Float32Array(count);
   const py = new Float32Array(count);
   const rgb = new Uint8Array(3 * count);
@@ -191,6 +204,8 @@ export interface FactorGridOptions {
   scale?: ColorScaleOptions;
   sortByValue?: boolean;
   pointRadius?: number;
+  /** Dot diameter in coordinate units (e.g. spots drawn at their spacing), used when `pointRadius` is not given. */
+  pointDiameter?: number;
   /** Panels per row; default ceil(sqrt(k)) up to 5. */
   columns?: number;
   /** Width of one panel in pixels; default 240. */
@@ -239,7 +254,7 @@ export function factorGrid(o: FactorGridOptions): Scene {
     const order = valueOrder(vals, o.sortByValue ?? true);
     const box = { x: cx + 4, y: cy + headH, w: pw - 8, h: ph };
     const missing = parseHex(MISSING_COLOR);
-    const coordPerPx = drawScatter(prims, box, o.x, o.y, (i) => scaleColor(scale, vals[i]) ?? missing, order, o.pointRadius);
+    const coordPerPx = drawScatter(prims, box, o.x, o.y, (i) => scaleColor(scale, vals[i]) ?? missing, order, o.pointRadius, o.pointDiameter);
     if (slot === 0) scaleBar(prims, box, coordPerPx, unit, fs * 0.85);
     // A thin horizontal colour bar "lo [bar] hi" (hi marked when clipped), the quantity centred under it.
     const by = cy + headH + ph + fs * 0.5;

@@ -71,7 +71,9 @@ export function axes(prims: Prim[], box: Box, xr: [number, number], yr: [number,
 
 /**
  * Tick values of a log10 axis over [lo, hi] (both > 0): the powers of ten inside, plus 2 and 5
- * times them when fewer than three powers fall inside.
+ * times them when fewer than three powers fall inside; when even those give fewer than three
+ * ticks (a range under a factor of ~2.5, e.g. a converged loss), round linear steps inside it,
+ * so the axis always has at least two labelled values to read a scale from.
  */
 export function logTicks(lo: number, hi: number): number[] {
   const e0 = Math.floor(Math.log10(lo));
@@ -82,6 +84,7 @@ export function logTicks(lo: number, hi: number): number[] {
     const v = Number((m * 10 ** e).toPrecision(6));
     if (v >= lo * (1 - 1e-9) && v <= hi * (1 + 1e-9)) out.push(v);
   }
+  if (out.length < 3 && hi > lo) return niceTicks(lo, hi, 4).filter((v) => v > 0 && v >= lo * (1 - 1e-9) && v <= hi * (1 + 1e-9));
   return out;
 }
 

@@ -56,6 +56,28 @@ const RUN_KEYS: Record<string, string> = {
   objective: 'final objective value (↓)',
 };
 
+/**
+ * What to pass to compute a metric the run left out (summary value null), per command; a
+ * metric not listed here is reported as "not computed" without a hint.
+ */
+const NOT_COMPUTED_HINT: Record<string, Record<string, string>> = {
+  hsnmf: { enrich: 'pass --gmt FILE of gene sets', ari: 'pass --labels COLUMN of reference labels', nmi: 'pass --labels COLUMN of reference labels' },
+  siid: { ari: 'pass --truth obs:COLUMN or FILE', jsDivergence: 'pass --truth obs:COLUMN or FILE', jsDivergenceMedian: 'pass --truth obs:COLUMN or FILE' },
+};
+
+/** One line naming the summary's metrics that were not computed (null) and how to get them, or undefined when all were. */
+export function notComputedLine(summary: Record<string, unknown>, command: string | undefined): string | undefined {
+  const keys = Object.keys(summary).filter((k) => summary[k] === null || summary[k] === undefined);
+  if (keys.length === 0) return undefined;
+  const hints = NOT_COMPUTED_HINT[command ?? ''] ?? {};
+  const byHint = new Map<string, string[]>();
+  for (const k of keys) {
+    const h = hints[k] ?? '';
+    byHint.set(h, [...(byHint.get(h) ?? []), metricInfo(k)?.label ?? k]);
+  }
+  return `Not computed in this run: ${[...byHint].map(([h, names]) => `${names.join(', ')}${h ? ` (${h})` : ''}`).join('; ')}.`;
+}
+
 /** A summary tile: value, display name with arrow, definition and the paper's figure. */
 function tile(k: string, v: unknown): string {
   const info = metricInfo(k === 'moransIUnsmoothed' ? 'moransIRaw' : k);
@@ -119,6 +141,9 @@ function fmtValue(v: unknown): string {
   if (v === null || v === undefined) return '—';
   if (typeof v === 'number') return Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(5)));
   if (typeof v === 'string' || typeof v === 'boolean') return String(v);
+  // An empty list or record says "none", never an empty cell.
+  if (Array.isArray(v) && v.length === 0) return 'none';
+  if (typeof v === 'object' && Object.keys(v as object).length === 0) return 'none';
   if (Array.isArray(v) && v.every((x) => x === null || ['number', 'string', 'boolean'].includes(typeof x))) return v.map(fmtValue).join(', ');
   return JSON.stringify(v);
 }
@@ -133,7 +158,7 @@ function keyValueTable(obj: Record<string, unknown>, cls: string): string {
       const body = v.map((x) => `<tr>${cols.map((c) => `<td>${esc(fmtValue((x as Record<string, unknown>)[c]))}</td>`).join('')}</tr>`).join('');
       return `<tr><th>${esc(k)}</th><td><table class="data"><thead><tr>${cols.map((c) => `<th>${esc(c)}</th>`).join('')}</tr></thead><tbody>${body}</tbody></table></td></tr>`;
     }
-    if (v && typeof v === 'object' && !Array.isArray(v)) {
+    if (v && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length > 0) {
       const inner = Object.entries(v as Record<string, unknown>)
         .map(([k2, v2]) => `<tr><th>${esc(k2)}</th><td>${esc(fmtValue(v2))}</td></tr>`)
         .join('');
@@ -195,10 +220,13 @@ export function buildReport(r: ReportInput): string {
   );
   if (r.summary && Object.keys(r.summary).length > 0) {
     const scalars = Object.entries(r.summary).filter(([, v]) => typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean');
-    const rest = Object.fromEntries(Object.entries(r.summary).filter(([, v]) => !(typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean')));
+    // Metrics the run did not compute (null) get one line saying how to compute them, never an empty tile or row.
+    const rest = Object.fromEntries(Object.entries(r.summary).filter(([, v]) => v !== null && v !== undefined && !(typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean')));
+    const missing = notComputedLine(r.summary, command);
     parts.push('<h2>Summary</h2>');
     parts.push('<p class="muted">↑ better = higher is better, ↓ better = lower is better; "paper" = the value the method\'s paper reports (methods-spec.md Part IV), for orientation only: data sets differ.</p>');
     parts.push(`<div class="cards">${scalars.map(([k, v]) => tile(k, v)).join('')}</div>`);
+    if (missing) parts.push(`<p class="muted not-computed">${esc(missing)}</p>`);
     if (Object.keys(rest).length > 0) parts.push(keyValueTable(rest, 'kv'));
   }
   if (r.figures && r.figures.length > 0) {

@@ -190,6 +190,13 @@ export function buildCases(P: Record<string, string>, work: string, opts: { tmpf
     const out = outDir();
     cases.push({ name: `nmf --w0 ${key}`, args: ['nmf', P.csv, '--rank', '2', '--w0', P[key], '--h0', P['h0-ok'], '--out', out], code: 3, names: P[key].split('/').pop(), out });
   }
+  // Damaged tables inside a result folder: plot names the file and writes nothing (report draws
+  // what it can and names the file in its notes).
+  for (const [key, file] of [['resultBadSpots', 'spot_coordinates.csv'], ['resultBadMarkers', 'markers.csv']] as const) {
+    if (!P[key]) continue;
+    const out = outDir();
+    cases.push({ name: `plot with a damaged ${file}`, args: ['plot', P[key], '--out', out], code: 3, names: file, out });
+  }
   // Mapping entries that are not spot indices.
   for (const key of ['mapping-fraction', 'mapping-range']) {
     const out = outDir();

@@ -6,6 +6,7 @@
  */
 import './style.css';
 import { categoryColor, parseHex, valueRange, viridisTable } from '../../src/plot/color.js';
+import { lengthUnit } from '../../src/plot/units.js';
 import { ScatterGL } from './scatter.js';
 import { GridIndex } from './spatial-index.js';
 
@@ -15,11 +16,17 @@ interface Meta {
   k: number;
   p: number;
   unit: string;
+  /** µm per coordinate unit when known (pixel coordinates with a pixel size), else null. */
+  micronsPerUnit: number | null;
   offset: [number, number];
   obsNames: string[];
   factorNames: string[];
   featureNames: string[];
   expressionGenes: string[];
+  /** What measured values are (`counts`, `intensity`, `value`), for the legend; older servers omit it. */
+  expressionQuantity?: string;
+  /** What the factor usages are (e.g. `usage (X_nmf)`, `smoothed usage (X_snmf)`). */
+  usageQuantity?: string;
   /** Genes of the result's imputed layer (empty: imputed genes are W·H over featureNames). */
   imputedGenes: string[];
   /** Per imputed gene: also measured (true) or imputed only (false); null when unknown. */
@@ -97,10 +104,14 @@ async function start(): Promise<void> {
     const w = canvas.clientWidth, h = canvas.clientHeight;
     gl.view = { cx: (x0 + x1) / 2, cy: (y0 + y1) / 2, zoom: 0.95 * Math.min(w / Math.max(1e-9, x1 - x0), h / Math.max(1e-9, y1 - y0)) };
   };
+  // The ruler in the unit that is true: µm (converted from pixels when the pixel size is known),
+  // px for unscaled pixels, "units" when the unit is unknown (the figures' rule, src/plot/units.ts).
+  const ruler = lengthUnit(meta.unit, meta.micronsPerUnit ?? undefined);
+  const coordUnit = meta.unit === 'um' ? 'µm' : meta.unit === 'px' || meta.unit === 'px_fullres' ? 'px' : 'units';
   const scalebar = (): void => {
-    const lenData = niceBelow(120 / gl.view.zoom);
-    $('scalebar-bar').style.width = `${lenData * gl.view.zoom}px`;
-    $('scalebar-label').textContent = `${fmt(lenData)} ${meta.unit === 'um' ? 'µm' : meta.unit}`;
+    const len = niceBelow((120 / gl.view.zoom) * ruler.perUnit);
+    $('scalebar-bar').style.width = `${(len / ruler.perUnit) * gl.view.zoom}px`;
+    $('scalebar-label').textContent = `${fmt(len)} ${ruler.label}`;
   };
   const draw = (): void => {
     gl.resize();
@@ -194,7 +205,7 @@ async function start(): Promise<void> {
       key = Number(which);
       values = factorValues(key);
       range = [0, valueRange(values)[1]];
-      label = meta.factorNames[key];
+      label = `${meta.factorNames[key]} (${meta.usageQuantity ?? 'usage'})`;
     } else if (m === 'cluster') {
       key = Number(which);
       let c = clusterCodes.get(key);
@@ -214,7 +225,7 @@ async function start(): Promise<void> {
       }
       values = v;
       range = valueRange(values);
-      label = `${meta.expressionGenes[j]} (counts)`;
+      label = `${meta.expressionGenes[j]} (${meta.expressionQuantity ?? 'value'})`;
     } else {
       const j = typeof which === 'number' ? which : imputedNames.indexOf(which);
       if (j < 0) throw new Error(`unknown imputed gene ${which}`);
@@ -445,7 +456,7 @@ async function start(): Promise<void> {
     for (let f = 1; f < k; f++) if (W[i * k + f] > W[i * k + top]) top = f;
     const lines = [
       meta.obsNames[i],
-      `x ${fmt(coords[2 * i] + meta.offset[0])}, y ${fmt(coords[2 * i + 1] + meta.offset[1])} ${meta.unit === 'um' ? 'µm' : meta.unit}`,
+      `x ${fmt(coords[2 * i] + meta.offset[0])}, y ${fmt(coords[2 * i + 1] + meta.offset[1])} ${coordUnit}`,
       codes ? `${meta.clusters[key].name}: ${codes[i] >= 0 ? meta.clusters[key].categories[codes[i]] : 'NA'}` : `value: ${fmt((values as Float32Array)[i])}`,
       `top factor: ${meta.factorNames[top]} (${fmt(W[i * k + top])})`,
     ];

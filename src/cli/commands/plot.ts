@@ -37,6 +37,7 @@ import {
 } from '../../plot/index.js';
 import { readResult, type ImputedLayer, type LoadedResult } from '../../io/result.js';
 import { topFeatures } from '../../plot/top-features.js';
+import { groupLogNormMeans, parseMarkerTable, rankGenesDotplot, type MarkerTable } from '../../plot/markers-dotplot.js';
 import { coOccurrence, neighborhoodEnrichment, radiusNeighbors } from '../../methods/multiomics/colocalization.js';
 import { factorIndex, factorName, KEYS } from '../../keys.js';
 import { readNpy } from '../../io/npy.js';
@@ -189,6 +190,8 @@ export interface PlotOptions {
   radius?: number;
   /** Categorical column to group the marker dot plot and matrix plot by (scanpy `groupby`); default the first cluster column. */
   groupby?: string;
+  /** Top genes per group in the markers.csv dot plot (scanpy `n_genes`); default 4. */
+  nGenes?: number;
 }
 
 /**
@@ -202,7 +205,11 @@ export function standardFigures(r0: LoadedResult, genesOrOptions: string[] | Plo
   // SIID's argmax column names factors F0, F1 … (0-based): figures show the run's factor names.
   const clusters = r0.clusters.map((c) => (c.categories.length > 0 && c.categories.every((s) => /^F\d+$/.test(s)) ? { ...c, categories: c.categories.map((s) => factorName(Number(s.slice(1)))) } : c));
   const r: LoadedResult = { ...r0, clusters };
-  return [...factorFigures(r, o), ...markerFigures(r, o), ...neighbourhoodFigures(r, o), ...tableFigures(r.files, o, r)];
+  const tables = tableFigures(r.files, o, r);
+  // A deconvolution's key result is the spot composition: its maps and bars follow the factor maps.
+  const spotFigs = r.spots ? tables.filter((f) => f.name === 'proportions' || f.name.startsWith('composition')) : [];
+  const factors = factorFigures(r, o);
+  return [...factors.slice(0, 1), ...spotFigs, ...factors.slice(1), ...markerFigures(r, o), ...neighbourhoodFigures(r, o), ...tables.filter((f) => !spotFigs.includes(f))];
 }
 
 /** Output files that hold a factorisation {@link readResult} can read. */
@@ -325,6 +332,57 @@ function categoryColumn(r: LoadedResult, name: string, flag: string): LoadedResu
  * group are a separate module; these are the factor-defining genes).
  */
 function markerFigures(r: LoadedResult, o: PlotOptions): NamedFigure[] {
+  return [...rankGenesFigures(r, o), ...factorGeneFigures(r, o)];
+}
+
+/**
+ * The column markers.csv ranked the groups of: `--groupby` when given, else the one categorical
+ * column whose categories hold every group of the table (the writers' own columns — hsnmf,
+ * leiden, consensus — first when several do). Undefined when none fits.
+ */
+function markerGroupColumn(r: LoadedResult, groups: string[], o: PlotOptions): LoadedResult['clusters'][number] | undefined {
+  if (o.groupby) {
+    const c = categoryColumn(r, o.groupby, '--groupby');
+    return groups.every((g) => c.categories.includes(g)) ? c : undefined;
+  }
+  const fits = r.clusters.filter((c) => groups.every((g) => c.categories.includes(g)));
+  if (fits.length <= 1) return fits[0];
+  const own: string[] = [KEYS.hsnmf.obs, KEYS.leiden.obs, KEYS.consensus.obs];
+  return fits.find((c) => own.includes(c.name));
+}
+
+/**
+ * scanpy's `rank_genes_groups_dotplot` from markers.csv (the Wilcoxon statistics of the run):
+ * the top `--n-genes` of every group, dot area = pct_nz_group, colour = the group's mean
+ * log1p(normalised counts) when the result holds the counts, else the log2 fold change.
+ */
+function rankGenesFigures(r: LoadedResult, o: PlotOptions): NamedFigure[] {
+  const path = r.files.get('markers.csv');
+  if (!path) return [];
+  let table: MarkerTable;
+  try {
+    table = parseMarkerTable(readFileSync(path, 'utf8'), path);
+  } catch (e) {
+    throw new StnmfError('BAD_FILE', (e as Error).message);
+  }
+  if (table.groups.length < 2) return [];
+  const n = o.nGenes ?? 4;
+  const col = markerGroupColumn(r, table.groups, o);
+  const e = r.expression;
+  const counts = e && table.genes.every((g) => e.names.includes(g)) && measuredQuantity(r) === 'counts';
+  const means = counts && col ? groupLogNormMeans(e, col.codes, col.categories, table.groups, table.genes, table.genes) : undefined;
+  const by = col ? col.name : 'group';
+  return [
+    {
+      name: `markers-dotplot-${by.replace(/[^A-Za-z0-9_.-]+/g, '_')}`,
+      caption: `Marker genes of each ${by} group (markers.csv: Wilcoxon rank-sum test of the group against the rest, scanpy rank_genes_groups_dotplot): the top ${n} genes of every group by score, bracketed by their group; dot area = fraction of the group's cells with the gene detected (pct_nz_group); colour = ${means ? 'mean log1p(counts normalised to the median cell total) in the group, the values the test ranked' : 'log2 fold change of the group against the rest (the result holds no counts)'}.`,
+      scene: rankGenesDotplot({ table, nGenes: n, means, cmap: o.cmap, title: `Top ${n} marker genes per ${by} group (Wilcoxon)` }),
+    },
+  ];
+}
+
+/** Dot and matrix plots of the factors' top genes (or `--gene`) by group, from the measured values. */
+function factorGeneFigures(r: LoadedResult, o: PlotOptions): NamedFigure[] {
   const e = r.expression;
   if (!e || r.clusters.length === 0) return [];
   // bcNMF's target/background `group` is the design, not a grouping of cell types: only on request.
@@ -341,7 +399,7 @@ function markerFigures(r: LoadedResult, o: PlotOptions): NamedFigure[] {
     {
       name: `dotplot-${col.name.replace(/[^A-Za-z0-9_.-]+/g, '_')}`,
       caption: `Marker dot plot by ${col.name} (scanpy dotplot): colour = mean ${mq} in the group, scaled per gene to [0, 1]; dot area = fraction of the group with ${mq} > 0. Genes: ${source}.`,
-      scene: markerPlot({ stats, kind: 'dot', quantity: `mean ${mq}`, standardScale: true, title: `Markers by ${col.name}` }),
+      scene: markerPlot({ stats, kind: 'dot', quantity: `mean ${mq}`, standardScale: true, title: o.genes && o.genes.length ? `Chosen genes by ${col.name}` : `Factors' top features by ${col.name}` }),
     },
     {
       name: `matrixplot-${col.name.replace(/[^A-Za-z0-9_.-]+/g, '_')}`,
@@ -392,7 +450,8 @@ function largestCategories(c: LoadedResult['clusters'][number], n: number): stri
 }
 
 /** Reads co_localization.csv / co_occurrence.csv of a multi-omics folder into the heatmap and curves. */
-function colocalizationFigures(files: Map<string, string>, unit: string): NamedFigure[] {
+function colocalizationFigures(files: Map<string, string>, unit: string, radius?: number): NamedFigure[] {
+  const within = radius !== undefined ? `, radius ${formatNumber(radius)} ${unit}` : '';
   const out: NamedFigure[] = [];
   const read = (name: string): string[][] | undefined => (files.has(name) ? parseCsv(readFileSync(files.get(name) as string, 'utf8').trimEnd()) : undefined);
   const colo = read('co_localization.csv');
@@ -403,7 +462,7 @@ function colocalizationFigures(files: Map<string, string>, unit: string): NamedF
     const T = cats.length;
     const z = new Float64Array(T * T).fill(NaN);
     for (const r of rows) z[cats.indexOf(r[0]) * T + cats.indexOf(r[1])] = r[za] === '' ? NaN : Number(r[za]);
-    if (z.some(Number.isFinite)) out.push({ name: 'nhood-enrichment', caption: 'Neighbourhood enrichment of the annotated types (co_localization.csv, nhood_z): z-score of neighbour pairs against label permutations; red = more neighbours than by chance, blue = fewer; average-linkage order.', scene: nhoodEnrichmentHeatmap({ zscore: z, categories: cats, title: 'Neighbourhood enrichment (annotated types)' }) });
+    if (z.some(Number.isFinite)) out.push({ name: 'nhood-enrichment', caption: `Neighbourhood enrichment of the annotated types (co_localization.csv, nhood_z): z-score of the neighbour pairs${within ? ` within the run's radius (${within.slice(9)})` : ''} against label permutations; red = more neighbours than by chance, blue = fewer; average-linkage order.`, scene: nhoodEnrichmentHeatmap({ zscore: z, categories: cats, title: `Neighbourhood enrichment (annotated types${within})` }) });
   }
   const coo = read('co_occurrence.csv');
   if (coo && coo.length > 1 && coo[0][0] === 'cell_type_A') {
@@ -454,11 +513,14 @@ export function tableFigures(files: Map<string, string>, o: PlotOptions = {}, re
         scene: compositionPlot({ proportions: { rows: props.rows.length, cols: t, data }, typeNames, regions: { codes: region.codes, names: region.categories, label: region.name }, title: `Composition by ${region.name}` }),
       });
     }
-    if (res?.x && res.y && aligned && !(res.sources.W ?? '').endsWith('X_siid')) {
+    const at = res ? proportionPositions(res, props.ids, Boolean(aligned)) : undefined;
+    if (at) {
+      const siid = at.from !== 'observations';
+      const diameter = siid ? 0.9 * medianSpacing(at.x, at.y) : undefined;
       out.push({
         name: 'proportions',
-        caption: 'Estimated proportion of each type per spot (proportions.csv), each on its own scale 0 to p99.',
-        scene: factorGrid({ x: res.x, y: res.y, W: { rows: props.rows.length, cols: t, data }, names: typeNames, quantity: 'proportion', scale: scaleOf(o), sortByValue: o.sortOrder, pointRadius: o.size, unit: res.unit, micronsPerUnit: res.micronsPerUnit, title: 'Spot proportions' }),
+        caption: `Estimated proportion of each ${siid ? 'factor (cell type) in each spot: SIID\'s deconvolution (proportions.csv)' : 'type per spot (proportions.csv)'} at the ${siid ? `spot positions (${at.from})` : 'observations’ positions'}, ${o.vmin === undefined && o.vmax === undefined ? 'every panel on the same colour scale, 0 to 1 (a proportion)' : `each panel on its own colour scale (${o.vmin !== undefined ? String(o.vmin) : '0'} to ${o.vmax !== undefined ? String(o.vmax) : '1'}; values above take the top colour, marked ≥)`}; high values drawn on top${diameter ? '; dots drawn 0.9 x the median spot spacing wide' : ''}.`,
+        scene: factorGrid({ x: at.x, y: at.y, W: { rows: props.rows.length, cols: t, data }, names: typeNames, quantity: 'proportion', scale: { ...scaleOf(o), vmin: o.vmin ?? 0, vmax: o.vmax ?? 1 }, sortByValue: o.sortOrder, pointRadius: o.size, pointDiameter: o.size === undefined ? diameter : undefined, unit: at.unit, micronsPerUnit: at.micronsPerUnit, title: siid ? 'Spot proportions (SIID deconvolution)' : 'Spot proportions' }),
       });
     }
   }
@@ -501,9 +563,41 @@ export function tableFigures(files: Map<string, string>, o: PlotOptions = {}, re
     }
   }
   // Distances in co_occurrence.csv are in the coordinates' own unit.
-  out.push(...colocalizationFigures(files, res?.x ? (res.unit === 'um' ? 'µm' : res.unit === 'unknown' ? 'units' : res.unit) : 'coordinate units'));
+  const runRadius = ((res?.run?.parameters ?? {}) as Record<string, unknown>).radius;
+  out.push(...colocalizationFigures(files, res?.x ? (res.unit === 'um' ? 'µm' : res.unit === 'unknown' ? 'units' : res.unit) : 'coordinate units', typeof runRadius === 'number' ? runRadius : undefined));
   if (r.files.has('sweep.csv')) out.push(...sweepFigures(r.files.get('sweep.csv') as string));
   return out;
+}
+
+/**
+ * Where to draw the rows of proportions.csv (`ids`): at the result's observations when they are
+ * the same rows (`aligned`), else at the spots of spot_coordinates.csv (SIID, whose result rows
+ * are cells) matched by id. Undefined when neither gives every row a position.
+ */
+export function proportionPositions(res: LoadedResult, ids: string[], aligned: boolean): { x: Float64Array; y: Float64Array; unit: string; micronsPerUnit?: number; from: string } | undefined {
+  if (aligned && res.x && res.y) return { x: res.x, y: res.y, unit: res.unit, micronsPerUnit: res.micronsPerUnit, from: 'observations' };
+  const s = res.spots;
+  if (!s) return undefined;
+  const pos = new Map<string, number>();
+  s.ids.forEach((id, i) => pos.set(id, i));
+  if (!ids.every((id) => pos.has(id))) return undefined;
+  const x = Float64Array.from(ids, (id) => s.x[pos.get(id) as number]);
+  const y = Float64Array.from(ids, (id) => s.y[pos.get(id) as number]);
+  return { x, y, unit: s.unit, from: s.source.split(/[\\/]/).pop() as string };
+}
+
+/** Median distance from each point to its nearest other point (O(n²) up to 4000 points, else a sample of 4000). */
+function medianSpacing(x: ArrayLike<number>, y: ArrayLike<number>): number {
+  const n = x.length;
+  const step = Math.max(1, Math.floor(n / 4000));
+  const d: number[] = [];
+  for (let i = 0; i < n; i += step) {
+    let best = Infinity;
+    for (let j = 0; j < n; j++) if (j !== i) best = Math.min(best, (x[i] - x[j]) ** 2 + (y[i] - y[j]) ** 2);
+    if (Number.isFinite(best) && best > 0) d.push(Math.sqrt(best));
+  }
+  d.sort((a, b) => a - b);
+  return d.length ? d[d.length >> 1] : NaN;
 }
 
 /** Factor index of a table id: `Factor_3` → 2, a bare number is 0-based (older tables). */
@@ -527,6 +621,7 @@ export const PLOT_OPTION_FLAGS = {
   'cluster-key': { type: 'string', help: 'categorical obs column for the neighbourhood-enrichment heatmap and co-occurrence curves (squidpy cluster_key)' },
   radius: { type: 'number', help: 'neighbour radius of the enrichment test in the coordinates’ unit (default 50)' },
   groupby: { type: 'string', help: 'categorical column grouping the marker dot plot / matrix plot and the per-region composition (default: the first cluster column)' },
+  'n-genes': { type: 'int', min: 1, max: 50, help: 'top genes per group in the markers.csv dot plot (scanpy n_genes; default 4)' },
 } as const;
 
 /** {@link PlotOptions} from parsed flags, with one-line errors naming the flag. */
@@ -570,6 +665,7 @@ export function plotOptionsFromFlags(f: Record<string, unknown>): PlotOptions {
     o.radius = v;
   }
   if (f.groupby !== undefined) o.groupby = String(f.groupby);
+  if (f['n-genes'] !== undefined) o.nGenes = Number(f['n-genes']);
   return o;
 }
 
@@ -591,7 +687,7 @@ export const plotCommand: Command = {
       short: 'o',
       help:
         'folder for the figures (default <DIR>/figures); each figure is <name>.png/.svg: factors, top-features, clusters-<column> (e.g. bcNMF group), ' +
-        'gene-<name>, imputed-<name>, composition, convergence, enrichment (bcNMF), metrics, and for an hSNMF --sweep folder sweep and pareto; ' +
+        'gene-<name>, imputed-<name>, composition, proportions (SIID: spot maps), markers-dotplot-<column> (markers.csv), convergence, enrichment (bcNMF), metrics, and for an hSNMF --sweep folder sweep and pareto; ' +
         'without coordinates the maps are skipped with a one-line note',
     },
     format: { type: 'string', help: 'file format', choices: ['png', 'svg', 'both'], default: 'png' },

@@ -18,6 +18,7 @@ import { readResult, requireCoordinates, type ExpressionByFeature, type ImputedL
 import { topFeatures } from '../../plot/top-features.js';
 import { categoryColor } from '../../plot/color.js';
 import { factorNames as factorNamesOf } from '../../keys.js';
+import { measuredQuantity, usageQuantity } from './plot.js';
 
 const MIME: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -142,11 +143,15 @@ export async function startViewServer(r: LoadedResult, port = 0, appDir = webRoo
     k: r.k,
     p,
     unit: r.unit,
+    micronsPerUnit: r.micronsPerUnit ?? null,
     offset: [x0, y0],
     obsNames: r.obsNames,
     factorNames: r.factorNames,
     featureNames: r.featureNames,
     expressionGenes: r.expression?.names ?? [],
+    // The quantities the legend names, decided as the figures decide them.
+    expressionQuantity: measuredQuantity(r),
+    usageQuantity: usageQuantity(r).quantity,
     // Genes of the imputed layer (SIID); the viewer's "imputed gene" mode uses these instead of W·H.
     imputedGenes: r.imputed?.names ?? [],
     imputedMeasured: r.imputed?.measured ? Array.from(r.imputed.measured, Boolean) : null,

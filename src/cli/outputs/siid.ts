@@ -1,4 +1,4 @@
-/** The files `stnmf siid` (and its demo step) write: result.h5ad, proportions.csv, holdout_r2.csv. */
+/** The files `stnmf siid` (and its demo step) write: result.h5ad, proportions.csv, spot_coordinates.csv, holdout_r2.csv. */
 import { writeFile } from 'node:fs/promises';
 import type { Dataset } from '../../dataset.js';
 import { writeCsv } from '../../io/csv.js';
@@ -6,7 +6,7 @@ import { writeH5ad } from '../../io/h5ad.js';
 import { siidToDataset, type SiidRun } from '../../methods/siid/index.js';
 import { factorNames } from '../../keys.js';
 
-/** Writes result.h5ad, proportions.csv and holdout_r2.csv. */
+/** Writes result.h5ad, proportions.csv, spot_coordinates.csv (when the spots have coordinates) and holdout_r2.csv. */
 export async function writeOutputs(r: SiidRun, cells: Dataset, spots: Dataset, path: (name: string) => string): Promise<void> {
   const { prepared, fit, holdout } = r;
   const p = prepared.problem;
@@ -21,6 +21,9 @@ export async function writeOutputs(r: SiidRun, cells: Dataset, spots: Dataset, p
     colNames: factorNames(h),
     indexName: 'spot',
   });
+  // The spots' positions, so plots can map proportions.csv (result.h5ad holds the cells).
+  const sc = spotCoordinatesCsv(spots, prepared.spotRows);
+  if (sc) await writeFile(path('spot_coordinates.csv'), sc);
   if (holdout) {
     const lines = ['gene,r2,fold,baseline_A,baseline_B,baseline_C,baseline_D'];
     const b = holdout.baselines!;
@@ -30,6 +33,28 @@ export async function writeOutputs(r: SiidRun, cells: Dataset, spots: Dataset, p
     }
     await writeFile(path('holdout_r2.csv'), lines.join('\n') + '\n');
   }
+}
+
+/**
+ * `spot,x_um,y_um` of the spots in `rows` (the spots proportions.csv lists, in its order): µm
+ * when the spots are in µm or in pixels with a known µm per pixel (converted), else
+ * `x_px,y_px` for unscaled pixels and `x,y` for an unknown or unstated unit, so the header states the
+ * unit that is true. Undefined when the spots have no `obsm.spatial`.
+ */
+export function spotCoordinatesCsv(spots: Dataset, rows: ArrayLike<number>): string | undefined {
+  const s = spots.obsm.spatial;
+  if (!s || s.cols < 2) return undefined;
+  const unit = spots.meta.coordinateUnit;
+  const mpu = spots.meta.micronsPerUnit;
+  const um = unit === 'um';
+  const f = um ? 1 : mpu !== undefined && mpu > 0 && Number.isFinite(mpu) ? mpu : undefined;
+  const suffix = f !== undefined ? '_um' : unit === 'px' || unit === 'px_fullres' ? '_px' : '';
+  const lines = [`spot,x${suffix},y${suffix}`];
+  for (let q = 0; q < rows.length; q++) {
+    const i = rows[q];
+    lines.push(`${csvSafe(spots.obs.index[i])},${s.data[i * s.cols] * (f ?? 1)},${s.data[i * s.cols + 1] * (f ?? 1)}`);
+  }
+  return lines.join('\n') + '\n';
 }
 
 function csvSafe(s: string): string {
