@@ -54,17 +54,27 @@ export interface RunRecord {
   /** Input paths (and what was detected about them). */
   inputs: Record<string, unknown>;
   seed?: number;
-  /** The key figures (camelCase keys); `seconds` is added when missing. */
+  /**
+   * The key figures (camelCase keys). A `seconds` entry here is moved to run.json (a number is
+   * the total, an object per-stage timings): summary.json holds only what the data and options
+   * determine, so reruns give byte-identical summaries.
+   */
   summary: Record<string, unknown>;
+  /** Wall-clock seconds of the whole run (run.json `seconds`). */
   seconds: number;
+  /** Further wall-clock timings (per stage, per iteration), written to run.json `timings` only. */
+  timings?: Record<string, unknown>;
 }
 
 /**
  * Writes `summary.json` and `run.json` into the staged output, commits the folder, and prints
- * the summary to stdout when `json` is set.
+ * the summary to stdout when `json` is set. Wall-clock values (`seconds`, `timings`,
+ * `finishedAt`) go to run.json only; every other output file of a run depends only on the
+ * input and the options, so two runs give the same bytes (test/rerun-identical.test.ts).
  */
 export async function finishRun(out: RunOutput, rec: RunRecord, ctx: CommandContext, json: boolean): Promise<void> {
-  const summary = { ...rec.summary, seconds: rec.summary.seconds ?? rec.seconds };
+  const { seconds: stageSeconds, ...summary } = rec.summary;
+  const timings = { ...(typeof stageSeconds === 'object' && stageSeconds !== null ? (stageSeconds as Record<string, unknown>) : {}), ...rec.timings };
   await out.writeJson('summary.json', summary);
   await out.writeJson('run.json', {
     tool: 'stnmf',
@@ -74,6 +84,7 @@ export async function finishRun(out: RunOutput, rec: RunRecord, ctx: CommandCont
     seed: rec.seed,
     inputs: rec.inputs,
     seconds: rec.seconds,
+    ...(Object.keys(timings).length > 0 ? { timings } : {}),
     finishedAt: new Date().toISOString(),
     node: process.version,
   });

@@ -16,6 +16,7 @@ import { csrFromDense, transposeCsr, type Csr } from '../linalg/csr.js';
 import type { Dense } from '../linalg/dense.js';
 import { StnmfError } from '../errors.js';
 import { withAtomicPath, type WriteOptions } from './atomic.js';
+import { zeroObjectTimes } from './h5-times.js';
 import { boolPlaceholderData, boolPlaceholderDtype, newBoolToken, patchBoolEnums } from './h5bool.js';
 import {
   createH5,
@@ -127,6 +128,8 @@ export async function writeH5ad(path: string, d: Dataset, opts: H5adWriteOptions
         f.close();
       }
       patchBoolEnums(tmp, w.boolToken, w.boolCount);
+      // Same dataset, same bytes: HDF5 stamps object headers with the wall clock (h5-times.ts).
+      zeroObjectTimes(tmp);
     },
     opts,
   );

@@ -156,8 +156,10 @@ export const hsnmfCommand: Command = {
           parameters: { ...options, kernels: undefined, signal: undefined, onProgress: undefined, sweep: true, ranks: ranks ?? 'default', resolutions: resolutions ?? 'default', evaluate: { ...evalOptions, geneNames: undefined, geneSets: geneSets ? geneSets.length : undefined, referenceLabels: f.labels } },
           inputs,
           seed: f.seed as number,
-          summary: { runs: s.rows.length, paretoFront: front, seconds },
+          summary: { runs: s.rows.length, paretoFront: front },
           seconds,
+          // sweep.csv's rows, timed (wall clock, so in run.json only).
+          timings: { sweepSeconds: s.seconds },
         }, ctx, Boolean(f.json));
         return;
       }
@@ -172,8 +174,9 @@ export const hsnmfCommand: Command = {
         parameters: { ...r.parameters, evaluate: { subsample: evalOptions.subsample, seed: evalOptions.seed, minClusterSize: evalOptions.minClusterSize, gmt: f.gmt, labels: f.labels } },
         inputs,
         seed: f.seed as number,
-        summary: summaryOf(ev.metrics, r, seconds),
+        summary: summaryOf(ev.metrics, r),
         seconds,
+        timings: { stageSeconds: r.seconds },
       }, ctx, Boolean(f.json));
     }, kernels);
   },

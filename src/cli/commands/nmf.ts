@@ -75,7 +75,7 @@ export const nmfCommand: Command = {
       // result.h5ad: the input with W as obsm['X_nmf'] and Hᵀ as varm['nmf'] (scanpy names).
       attachNmf(ds, result);
       await writeH5ad(out.path('result.h5ad'), ds);
-      await out.writeText('history.csv', 'iteration,loss,seconds\n' + result.history.map((h) => `${h.iteration},${h.loss},${h.seconds}`).join('\n') + '\n');
+      await out.writeText('history.csv', 'iteration,loss\n' + result.history.map((h) => `${h.iteration},${h.loss}`).join('\n') + '\n');
       const p = result.parameters;
       await finishRun(
         out,
@@ -97,9 +97,10 @@ export const nmfCommand: Command = {
             selection,
             backend: p.backend,
             threads: p.threads,
-            seconds,
           },
           seconds,
+          // history.csv's rows, timed (wall clock, so in run.json only).
+          timings: { historySeconds: result.history.map((h) => h.seconds) },
         },
         ctx,
         Boolean(f.json),
