@@ -98,7 +98,7 @@ export const hsnmfCommand: Command = {
     const resolutions = numberList('resolutions', f.resolutions);
     if (!f.sweep && (ranks || resolutions)) throw new StnmfError('USAGE', 'stnmf hsnmf: --ranks/--resolutions need --sweep');
     const input = args.positionals[0];
-    const { dataset: ds, record } = await loadInput('hsnmf', input, f, ctx);
+    const { dataset: ds, record } = await loadInput('hsnmf', input, f, ctx, { nonNegative: f.use === undefined });
     if (f.use !== undefined && f.sweep) throw new StnmfError('USAGE', '--use reuses one set of factors; a --sweep fits one per rank, so drop one of them');
     const factors = f.use !== undefined ? storedFactors(ds, f.use as string) : undefined;
     let geneSets: GeneSet[] | undefined;

@@ -44,7 +44,7 @@ export const nmfCommand: Command = {
     if (f.init !== undefined && f.w0 !== undefined) throw new StnmfError('USAGE', 'stnmf nmf: --init conflicts with --w0/--h0 (they set a custom start)');
     const threads = f.threads as number | undefined;
     if (threads !== undefined && threads < 1) throw new StnmfError('USAGE', `stnmf nmf: --threads must be ≥ 1, got ${threads}`);
-    const { dataset: ds, selection, record } = await loadInput('nmf', input, f, ctx, { normalize: true });
+    const { dataset: ds, selection, record } = await loadInput('nmf', input, f, ctx, { normalize: true, nonNegative: true });
     const rank = f.rank as number;
     const W0 = f.w0 ? loadFactor('w0', f.w0 as string, ds.X.rows, rank) : undefined;
     const H0 = f.h0 ? loadFactor('h0', f.h0 as string, rank, ds.X.cols) : undefined;
