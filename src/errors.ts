@@ -69,3 +69,30 @@ export async function checkpoint(signal: AbortSignal | undefined, what: string):
   lastYieldAt = now();
   throwIfAborted(signal, what);
 }
+
+/**
+ * A long computation written once as a generator that `yield`s at its cancellation points, so
+ * it can run both synchronously ({@link runSteps}) and cancellably ({@link runStepsCancellable})
+ * without two copies of the loop. Yields carry no value.
+ */
+export type Steps<T> = Generator<void, T, void>;
+
+/** Runs `steps` to completion synchronously (its yields are ignored). */
+export function runSteps<T>(steps: Steps<T>): T {
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
+}
+
+/**
+ * Runs `steps` to completion, passing each yield through {@link checkpoint}: the event loop gets
+ * its turn about every 50 ms, and `StnmfError('ABORTED')` is thrown once `signal` has fired.
+ */
+export async function runStepsCancellable<T>(steps: Steps<T>, signal: AbortSignal | undefined, what: string): Promise<T> {
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+    await checkpoint(signal, what);
+  }
+}

@@ -12,7 +12,8 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildCases, type Case } from './hostile/cases.js';
-import { CLI, cliSync, makeInputs } from './hostile/inputs.js';
+import { CLI, cliSync, makeInputs, tinyDataset } from './hostile/inputs.js';
+import { writeH5ad } from '../src/io/h5ad.js';
 
 const BATCH = new URL('./hostile/batch.js', import.meta.url).pathname;
 const XENIUM = new URL('../../../shared/data/xenium-mouse-brain', import.meta.url).pathname;
@@ -149,6 +150,27 @@ test('hostile corpus: every case ends with its exit code, one named error line, 
     writeFileSync(join(P[key], file), text);
   }
   if (existsSync(XENIUM)) P.xenium = XENIUM;
+  // A larger slide (3000 cells) for the signal cases of Leiden and the permutation test, whose
+  // loops on the 60-cell slide end before a signal could land (cases.ts, "hostile helper" block).
+  cliSync(work, 'simulate', 'siid', '--cells', '3000', '--genes', '30', '--panel', '15', '--types', '3', '--grid', '3', '--out', join(work, 'simbig'));
+  P.simBig = join(work, 'simbig', 'cells.h5ad');
+  P.simBigMarkers = join(work, 'simbig-markers.csv');
+  writeFileSync(P.simBigMarkers, 'cell_type,feature\nT,gene1\nB,gene2\nC,gene3\n');
+  // A well-formed h5ad with one negative X value: legal for info/convert/cluster (scaled data),
+  // refused by every factorising command, naming the file.
+  const neg = tinyDataset();
+  neg.X.data[3] = -2;
+  P.h5adNegative = join(work, 'neg-value.h5ad');
+  await writeH5ad(P.h5adNegative, neg);
+  // Stored factors (--use X_nmf) with an infinite and with a negative usage.
+  for (const [key, bad] of [['embInf', Infinity], ['embNeg', -4]] as const) {
+    const d = tinyDataset();
+    const k = 2;
+    d.obsm.X_nmf = { rows: d.X.rows, cols: k, data: Float32Array.from({ length: d.X.rows * k }, (_, q) => (q === 5 ? bad : 1 + (q % 3))) };
+    d.varm.nmf = { rows: d.X.cols, cols: k, data: new Float32Array(d.X.cols * k).fill(1) };
+    P[key] = join(work, `${key === 'embInf' ? 'emb-inf' : 'emb-neg'}.h5ad`);
+    await writeH5ad(P[key], d);
+  }
   const cases = buildCases(P, work, m);
 
   // Multi-process cases.

@@ -120,7 +120,10 @@ test('encodeH5ad: the in-memory h5ad reads back as the dataset and as writeH5ad\
     await writeH5ad(join(dir, 'd.h5ad'), d);
     const disk = readFileSync(join(dir, 'd.h5ad'));
     assert.equal(bytes.length, disk.length, 'same file size as writeH5ad');
-    // Only the path readH5ad records as meta.source differs (and HDF5 object timestamps inside).
+    // Byte for byte: both zero HDF5's object timestamps (h5-times.ts), so the browser app's
+    // download is the CLI's file.
+    assert.ok(Buffer.from(bytes).equals(disk), 'encodeH5ad bytes equal writeH5ad\'s file');
+    // readH5ad records the path it read as meta.source; nothing else differs.
     const fromDisk = await readH5ad(join(dir, 'd.h5ad'));
     assert.equal(back.meta.source, 'mem.h5ad');
     assert.deepEqual({ ...back, meta: { ...back.meta, source: fromDisk.meta.source } }, fromDisk);

@@ -49,7 +49,7 @@ if (step === 'data') {
   const h = await M.hsnmf(slide, { rank: 3, seed: 0, kernels, nmf: { maxIter: 40, tol: 1e-4, seed: 0 } });
   out.hsnmf = { Ws: Array.from(h.snmf.Ws.data), labels: Array.from(h.labels) };
   const nmfOut = await io.readH5ad(join(work, 'o', 'nmf', 'result.h5ad'));
-  const lc = M.leidenClusters(nmfOut, { use: 'X_nmf', neighbors: 15, resolution: 1, iterations: 2, seed: 0 });
+  const lc = await M.leidenClusters(nmfOut, { use: 'X_nmf', neighbors: 15, resolution: 1, iterations: 2, seed: 0 });
   out.leiden = Array.from(lc.membership);
   M.attachLeiden(nmfOut, lc);
   const xy = nmfOut.obsm.spatial;
@@ -96,7 +96,7 @@ export async function pipeline(path: string): Promise<number> {
   const ds: Dataset = await readH5ad(path);
   const r: NmfResult = await nmf(ds.X, { rank: 3 });
   const h: HsnmfResult = await hsnmf(ds, { rank: 3 });
-  const c: LeidenClusters = leidenClusters(ds, { use: KEYS.nmf.obsm });
+  const c: LeidenClusters = await leidenClusters(ds, { use: KEYS.nmf.obsm });
   attachLeiden(ds, c);
   const res: LoadedResult = await readResult('out');
   const name: string = factorName(0);

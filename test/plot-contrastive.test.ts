@@ -63,7 +63,7 @@ test('bcNMF on the demo images (no coordinates): plot skips the maps with one no
   assert.equal(group.codes.filter((c) => c === 1).length, 150);
 
   // The enrichment figure shows the values of enrichment.csv, factor by factor.
-  const figs = standardFigures(r);
+  const figs = await standardFigures(r);
   assert.deepEqual(figs.map((f) => f.name), ['top-features', 'convergence', 'enrichment']);
   const enr = readFileSync(join(out, 'enrichment.csv'), 'utf8').trimEnd().split('\n').slice(1).map((l) => l.split(',').map(Number));
   const texts = figs[2].scene.prims.flatMap((p) => (p.t === 'text' ? [p.text] : []));
@@ -113,7 +113,7 @@ test('the demo step’s bcNMF folder (npy files only) loads: groups from H_targe
   assert.ok(group);
   assert.equal(group.codes[ht.shape[0] - 1], 0);
   assert.equal(group.codes[ht.shape[0]], 1);
-  assert.deepEqual(standardFigures(r).map((f) => f.name), ['top-features']);
+  assert.deepEqual((await standardFigures(r)).map((f) => f.name), ['top-features']);
 });
 
 /** The rows of `ds` that `keep` accepts, with their coordinates. */
@@ -152,7 +152,7 @@ test('bcNMF on real Xenium halves (with coordinates): factor maps and the target
   assert.equal(r.unit, 'um');
   assert.deepEqual(r.featureNames, ds.var.index);
 
-  const figs = standardFigures(r);
+  const figs = await standardFigures(r);
   assert.deepEqual(figs.map((f) => f.name), ['factors', 'top-features', 'clusters-group', 'convergence', 'enrichment']);
   // The group map: every target dot right of every background dot (the halves split at the median x).
   const groupMap = figs[2].scene;

@@ -176,7 +176,7 @@ test('stnmf demo: no two text boxes overlap in any figure; factor names match ke
       const dir = join(out, m);
       const files = filesOf(dir);
       const r = FACTOR_FILES.some((f) => files.has(f)) ? await loadResult(dir) : undefined;
-      const figs = r ? standardFigures(r, {}) : tableFigures(files);
+      const figs = r ? await standardFigures(r, {}) : tableFigures(files);
       assert.ok(figs.length > 0, m);
       for (const f of figs) {
         figures++;
@@ -271,7 +271,7 @@ test('real data (Xenium mouse brain NMF, k 6, 20 iterations): no text overlaps, 
   try {
     execFileSync(process.execPath, [MAIN, 'nmf', fileURLToPathSafe(shared('xenium-mouse-brain/')), '--rank', '6', '--max-iter', '20', '--out', out], { stdio: 'pipe' });
     const r = await loadResult(out);
-    const figs = standardFigures(r, { genes: ['Gfap'] });
+    const figs = await standardFigures(r, { genes: ['Gfap'] });
     for (const f of figs) {
       assert.deepEqual(textOverlaps(f.scene).map(([a, b]) => `${a.text} | ${b.text}`), [], f.name);
       checkFactorNames(f.scene, r.k, f.name);

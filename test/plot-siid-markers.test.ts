@@ -43,7 +43,7 @@ test('SIID spot proportions: drawn at the spots, one panel per factor, titled co
   assert.deepEqual(rows.map((r) => r[0]), pRows.map((r) => r[0]), 'spot_coordinates.csv lists the spots of proportions.csv in its order');
   const r = await readResult(dir);
   assert.notEqual(r.n, pRows.length, 'the result rows are cells, not spots');
-  const fig = standardFigures(r, {}).find((f) => f.name === 'proportions');
+  const fig = (await standardFigures(r, {})).find((f) => f.name === 'proportions');
   assert.ok(fig, 'a proportions map for a SIID result');
   const s = fig.scene;
   const k = pHead.length - 1;
@@ -86,7 +86,7 @@ test('SIID spot proportions: drawn at the spots, one panel per factor, titled co
 test('markers.csv dot plot: top genes per group by score, dot area ∝ pct_nz_group, colour = group mean of log1p(normalised counts)', async () => {
   const dir = join(demo(), 'hsnmf');
   const r = await readResult(dir);
-  const fig = standardFigures(r, { nGenes: 3 }).find((f) => f.name === 'markers-dotplot-hsnmf');
+  const fig = (await standardFigures(r, { nGenes: 3 })).find((f) => f.name === 'markers-dotplot-hsnmf');
   assert.ok(fig, 'dot plot from markers.csv');
   const s: Scene = fig.scene;
   assert.deepEqual(textOverlaps(s).map(([a, b]) => `${a.text} | ${b.text}`), []);

@@ -55,9 +55,16 @@ export interface RunRecord {
   /** Input paths (and what was detected about them). */
   inputs: Record<string, unknown>;
   seed?: number;
-  /** The key figures (camelCase keys); `seconds` is added when missing. */
+  /**
+   * The key figures (camelCase keys). A `seconds` entry here is moved to run.json (a number is
+   * the total, an object per-stage timings): summary.json holds only what the data and options
+   * determine, so reruns give byte-identical summaries.
+   */
   summary: Record<string, unknown>;
+  /** Wall-clock seconds of the whole run (run.json `seconds`). */
   seconds: number;
+  /** Further wall-clock timings (per stage, per iteration), written to run.json `timings` only. */
+  timings?: Record<string, unknown>;
   /** The result's warnings: written to summary.json `warnings` and one `warning:` line each on stderr. */
   warnings?: readonly StnmfWarning[];
 }
@@ -65,12 +72,16 @@ export interface RunRecord {
 /**
  * Writes `summary.json` and `run.json` into the staged output, commits the folder, prints each
  * warning as one `stnmf <command>: warning: …` line on stderr, and prints the summary to stdout
- * when `json` is set.
+ * when `json` is set. Wall-clock values (`seconds`, `timings`, `finishedAt`) go to run.json
+ * only; every other output file of a run depends only on the input and the options, so two
+ * runs give the same bytes (test/rerun-identical.test.ts).
  */
 export async function finishRun(out: RunOutput, rec: RunRecord, ctx: CommandContext, json: boolean): Promise<void> {
+  const { seconds: stageSeconds, ...figures } = rec.summary;
+  const timings = { ...(typeof stageSeconds === 'object' && stageSeconds !== null ? (stageSeconds as Record<string, unknown>) : {}), ...rec.timings };
   const warnings = rec.warnings ?? [];
   // The one warning channel: every computing command's summary has the list (empty when all is well).
-  const summary = { ...rec.summary, warnings: warnings.map((w) => ({ code: w.code, message: w.message })), seconds: rec.summary.seconds ?? rec.seconds };
+  const summary = { ...figures, warnings: warnings.map((w) => ({ code: w.code, message: w.message })) };
   for (const w of warnings) ctx.log(`stnmf ${rec.command}: warning: ${w.message}`);
   await out.writeJson('summary.json', summary);
   await out.writeJson('run.json', {
@@ -81,6 +92,7 @@ export async function finishRun(out: RunOutput, rec: RunRecord, ctx: CommandCont
     seed: rec.seed,
     inputs: rec.inputs,
     seconds: rec.seconds,
+    ...(Object.keys(timings).length > 0 ? { timings } : {}),
     finishedAt: new Date().toISOString(),
     node: process.version,
   });

@@ -5,6 +5,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { createKernels } from '../linalg/backend.js';
+import { StnmfError } from '../errors.js';
 import type { Csr } from '../linalg/csr.js';
 import { runReplicate, type CnmfFitOptions, type ReplicateSpec } from '../nmf/cnmf.js';
 
@@ -17,6 +18,11 @@ try {
     const r = await runReplicate(job.X, spec, { ...job.fit, kernels });
     parentPort!.postMessage({ spec, H: r.H, loss: r.loss, iterations: r.iterations });
   }
+} catch (e) {
+  // A thrown error reaches the parent as a plain Error (the class is lost in the copy); post a
+  // StnmfError's code so the parent rethrows it as the same user error, with its exit code.
+  if (!(e instanceof StnmfError)) throw e;
+  parentPort!.postMessage({ error: { code: e.code, message: e.message } });
 } finally {
   kernels.dispose();
 }

@@ -15,6 +15,7 @@ import { readDataset, type ReadOptions } from '../io/index.js';
 import { npyToDense, readNpy } from '../io/npy.js';
 import { applySelection } from '../io/select/index.js';
 import type { Dense } from '../linalg/dense.js';
+import { validateMatrix } from '../nmf/nmf.js';
 import type { FlagSpec, FlagValue } from './args.js';
 import type { CommandContext } from './command.js';
 import { normalizeFlags, selectionFlags, selectionFromFlags } from './input-flags.js';
@@ -58,13 +59,15 @@ export async function inputOptionsFromFlags(flags: Record<string, FlagValue>, pr
  * @param opts.flag    how the user named this input in messages (`--cells`; default `input`)
  * @param opts.normalize  apply `--normalize`/`--target-sum` (commands that declared {@link normalizeFlags})
  * @param opts.read    the reader (default `readDataset`), for a command with a fallback of its own
+ * @param opts.nonNegative  the command factorises X: refuse NaN, infinite or negative values
+ *   here, naming the file, before any computation and before the output folder exists
  */
 export async function loadInput(
   command: string,
   path: string | undefined,
   flags: Record<string, FlagValue>,
   ctx: CommandContext,
-  opts: { prefix?: string; flag?: string; normalize?: boolean; read?: (path: string, options: ReadOptions) => Promise<Dataset> } = {},
+  opts: { prefix?: string; flag?: string; normalize?: boolean; nonNegative?: boolean; read?: (path: string, options: ReadOptions) => Promise<Dataset> } = {},
 ): Promise<LoadedInput> {
   const prefix = opts.prefix ?? '';
   if (!path) throw new StnmfError('USAGE', `${opts.flag ?? 'an input path'} is required (see 'stnmf ${command} --help')`);
@@ -80,6 +83,7 @@ export async function loadInput(
   for (const s of steps) {
     ctx.log(`  --${prefix}${s.step}: removed ${s.removedObs} observations, ${s.removedVars} features → ${s.nObs} x ${s.nVars}${s.note ? ` (${s.note})` : ''}`);
   }
+  if (opts.nonNegative) validateMatrix(dataset.X, true, `${label} (X)`);
   const record: Record<string, unknown> = {
     path,
     platform: raw.meta.platform,

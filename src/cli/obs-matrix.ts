@@ -7,14 +7,28 @@ import { KEYS } from '../keys.js';
 import type { Dense } from '../linalg/dense.js';
 import { StnmfError } from '../errors.js';
 
-/** `obsm[key]` (e.g. `X_nmf`), or an error listing the obsm keys present. */
-export function obsmMatrix(ds: Dataset, key: string, flag = 'use'): NumMatrix {
+/**
+ * `obsm[key]` (e.g. `X_nmf`), or an error listing the obsm keys present. Its values must be
+ * finite (and with `nonNegative`, ≥ 0): checked here, at the boundary, so that a bad value is
+ * named by file, key and flag before any computation, not deep inside a graph builder.
+ */
+export function obsmMatrix(ds: Dataset, key: string, flag = 'use', nonNegative = false): NumMatrix {
   const m = ds.obsm[key];
   if (!m) {
     const have = Object.keys(ds.obsm);
     throw new StnmfError('BAD_INPUT', `${ds.meta.source}: obsm has no '${key}' (--${flag}); it has ${have.length ? have.join(', ') : 'no entries'}${key === 'X_nmf' ? " — run 'stnmf nmf' first" : ''}`);
   }
+  checkValues(`${ds.meta.source}: obsm['${key}'] (--${flag})`, m, nonNegative);
   return m;
+}
+
+function checkValues(what: string, m: NumMatrix, nonNegative: boolean): void {
+  for (let q = 0; q < m.data.length; q++) {
+    const v = m.data[q];
+    if (Number.isFinite(v) && (!nonNegative || v >= 0)) continue;
+    const expected = nonNegative ? 'finite non-negative values (factors)' : 'finite numbers';
+    throw new StnmfError('BAD_INPUT', `${what}: value at row ${Math.floor(q / m.cols)}, column ${q % m.cols} is ${v}; expected ${expected}`);
+  }
 }
 
 /** The n x 2 spatial coordinates, or an error saying the input has none. */
@@ -61,13 +75,14 @@ const LOADINGS_FOR: Record<string, string> = {
  * @throws StnmfError('BAD_INPUT') naming the key when either is missing or the shapes disagree.
  */
 export function storedFactors(ds: Dataset, key: string, flag = 'use'): { W: Dense; H: Dense } {
-  const W = obsmMatrix(ds, key, flag);
+  const W = obsmMatrix(ds, key, flag, true);
   const vkey = LOADINGS_FOR[key] ?? key.replace(/^X_/, '');
   const Ht = ds.varm[vkey];
   if (!Ht) throw new StnmfError('BAD_INPUT', `${ds.meta.source}: --${flag} ${key} needs the loadings in varm['${vkey}'] too; the input's varm has ${Object.keys(ds.varm).join(', ') || 'no entries'}`);
   if (Ht.rows !== ds.X.cols || Ht.cols !== W.cols) {
     throw new StnmfError('BAD_INPUT', `${ds.meta.source}: varm['${vkey}'] is ${Ht.rows} x ${Ht.cols} but --${flag} ${key} needs ${ds.X.cols} features x ${W.cols} factors (was the input filtered to other genes after the fit?)`);
   }
+  checkValues(`${ds.meta.source}: varm['${vkey}'] (--${flag} ${key})`, Ht, true);
   const k = W.cols;
   const p = Ht.rows;
   const H = new Float32Array(k * p);

@@ -12,4 +12,4 @@ export {
   type GraphLike,
   type Symmetrize,
 } from './graph.js';
-export { leiden, type LeidenOptions, type LeidenResult } from './leiden.js';
+export { leiden, leidenAsync, type LeidenOptions, type LeidenResult } from './leiden.js';

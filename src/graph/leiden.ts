@@ -8,7 +8,7 @@
  * Typed arrays throughout; one level graph at a time in CSR (self-loops kept apart).
  * Layer 1 (graph): no Node APIs.
  */
-import { StnmfError, throwIfAborted } from '../errors.js';
+import { runSteps, runStepsCancellable, StnmfError, throwIfAborted, type Steps } from '../errors.js';
 import { Rng } from '../linalg/rng.js';
 import { asGraph, partitionSums, type Graph, type GraphLike } from './graph.js';
 
@@ -154,9 +154,24 @@ function checkSymmetricGraph(g: Graph): void {
  * spatial `NeighborGraph`, or a symmetric linalg `Csr`; convert asymmetric adjacency with
  * `graphFromAdjacency(A, 'sum')`, G2.2). Defaults follow scanpy/leidenalg: RB-configuration,
  * γ = 1, 2 iterations, leidenalg-style refinement.
+ * Synchronous: `options.signal` is only seen if it fired before the call (nothing else runs
+ * meanwhile); use {@link leidenAsync} where the run must stop on Ctrl-C.
  * @throws StnmfError on an asymmetric graph, bad weights, or bad options.
  */
 export function leiden(graph: GraphLike, options: LeidenOptions = {}): LeidenResult {
+  return runSteps(leidenSteps(graph, options));
+}
+
+/**
+ * {@link leiden} that yields to the event loop about every 50 ms (every 4096 node visits are a
+ * cancellation point) and stops with `StnmfError('ABORTED')` soon after `options.signal` fires.
+ * Same result as `leiden` for the same input.
+ */
+export function leidenAsync(graph: GraphLike, options: LeidenOptions = {}): Promise<LeidenResult> {
+  return runStepsCancellable(leidenSteps(graph, options), options.signal, 'leiden');
+}
+
+function* leidenSteps(graph: GraphLike, options: LeidenOptions): Steps<LeidenResult> {
   const g = asGraph(graph);
   if (options.validate ?? true) checkSymmetricGraph(g);
   const objective = options.objective ?? 'rb';
@@ -214,10 +229,11 @@ export function leiden(graph: GraphLike, options: LeidenOptions = {}): LeidenRes
       for (let i = 0; i < n; i++) nodeMap[i] = i;
       let moved = 0;
       for (;;) {
-        moved += moveNodes(level, part, gm, rng, s);
+        moved += yield* moveNodes(level, part, gm, rng, s);
         const nP = renumber(part);
         if (nP === level.n) break;
-        const ref = refine(level, part, gm, rng, s, refinement === 'igraph', theta);
+        const ref = yield* refine(level, part, gm, rng, s, refinement === 'igraph', theta);
+        yield;
         const agg = aggregate(level, ref, part, s);
         if (!(agg.level.n < level.n && agg.level.n > nP)) break;
         for (let i = 0; i < n; i++) nodeMap[i] = agg.nodeOf[nodeMap[i]];
@@ -269,7 +285,7 @@ function orderBySize(part: Int32Array): number {
  * Fast local moving (G2.2 step 1). `part` holds ids < level.n. Returns the number of moves.
  * Gains are compared as w(v, C) − γ k_v K_C/(2m) (half of ΔQ_RB), so no division per candidate.
  */
-function moveNodes(L: Level, part: Int32Array, gm: number, rng: Rng, s: Scratch): number {
+function* moveNodes(L: Level, part: Int32Array, gm: number, rng: Rng, s: Scratch): Steps<number> {
   const n = L.n;
   const { indptr, nbr, w, k } = L;
   const { neighW, touched, queue, inQueue, commK, commN, empty } = s;
@@ -288,7 +304,9 @@ function moveNodes(L: Level, part: Int32Array, gm: number, rng: Rng, s: Scratch)
   let head = 0;
   let size = n;
   let moves = 0;
+  let visits = 0;
   while (size > 0) {
+    if ((++visits & 4095) === 0) yield; // a cancellation point: a pass over 1M nodes takes seconds
     const v = queue[head];
     head = head + 1 === n ? 0 : head + 1;
     size--;
@@ -351,7 +369,7 @@ function moveNodes(L: Level, part: Int32Array, gm: number, rng: Rng, s: Scratch)
  * (ids = node ids of representatives). Only singleton nodes move; candidates are the refined
  * communities of neighbours in the same `part` community.
  */
-function refine(L: Level, part: Int32Array, gm: number, rng: Rng, s: Scratch, igraphMode: boolean, theta: number): Int32Array {
+function* refine(L: Level, part: Int32Array, gm: number, rng: Rng, s: Scratch, igraphMode: boolean, theta: number): Steps<Int32Array> {
   const n = L.n;
   const { indptr, nbr, w, k } = L;
   const { neighW, touched, refK, refN, refExt, commK, prob } = s;
@@ -372,6 +390,7 @@ function refine(L: Level, part: Int32Array, gm: number, rng: Rng, s: Scratch, ig
   }
   const order = rng.permutation(n);
   for (let t0 = 0; t0 < n; t0++) {
+    if ((t0 & 4095) === 4095) yield;
     const v = order[t0];
     if (refN[v] !== 1 || ref[v] !== v) continue;
     const kv = k[v];

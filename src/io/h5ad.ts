@@ -16,6 +16,7 @@ import { csrFromDense, transposeCsr, type Csr } from '../linalg/csr.js';
 import type { Dense } from '../linalg/dense.js';
 import { StnmfError } from '../errors.js';
 import { withAtomicPath, type WriteOptions } from './atomic.js';
+import { zeroObjectTimes, zeroObjectTimesIn } from './h5-times.js';
 import { boolPlaceholderData, boolPlaceholderDtype, newBoolToken, patchBoolEnums, patchBoolEnumsInBytes } from './h5bool.js';
 import {
   createH5,
@@ -107,6 +108,8 @@ export async function writeH5ad(path: string, d: Dataset, opts: H5adWriteOptions
         f.close();
       }
       patchBoolEnums(tmp, w.boolToken, w.boolCount);
+      // Same dataset, same bytes: HDF5 stamps object headers with the wall clock (h5-times.ts).
+      zeroObjectTimes(tmp);
     },
     opts,
   );
@@ -115,8 +118,8 @@ export async function writeH5ad(path: string, d: Dataset, opts: H5adWriteOptions
 /**
  * The bytes of the `.h5ad` file {@link writeH5ad} writes for `d`, built in h5wasm's in-memory
  * file system with the same writer, so it runs in a browser (the app's `result.h5ad`
- * download) and never touches the disk. Same content as `writeH5ad`'s file (readH5ad reads
- * both to the same Dataset; HDF5 object timestamps may differ).
+ * download) and never touches the disk. The same bytes as `writeH5ad`'s file, object
+ * timestamps zeroed as there (test/io-vfs-readers.test.ts compares them).
  *
  * @param opts.gzip  gzip level 1-9 for large arrays (default: none, as writeH5ad)
  */
@@ -132,6 +135,7 @@ export async function encodeH5ad(d: Dataset, opts: { gzip?: number } = {}): Prom
   }
   const bytes = m.bytes();
   patchBoolEnumsInBytes(bytes, w.boolToken, w.boolCount, label);
+  zeroObjectTimesIn(bytes);
   return bytes;
 }
 

@@ -10,6 +10,7 @@
  * Node-only (layer: io).
  */
 import { StnmfError } from '../errors.js';
+import { zeroObjectTimes } from './h5-times.js';
 import { createH5, type H5Dataset, type H5File, type H5Group } from './h5.js';
 
 /** One block of consecutive rows, CSR with offsets local to the chunk (indptr[0] = 0). */
@@ -90,6 +91,7 @@ export async function writeTenxH5(path: string, chunks: Iterable<TenxRowChunk>, 
   if (o.featureNames.length !== nCols) throw new StnmfError('BAD_INPUT', `writeTenxH5: ${o.featureNames.length} feature names for ${nCols} feature ids`);
   const ch = o.h5ChunkElements ?? 1 << 20;
   const f = await createH5(path);
+  let closed = false;
   try {
     for (const [k, v] of Object.entries(o.attrs ?? {})) f.create_attribute(k, v);
     const m = f.create_group('matrix');
@@ -160,11 +162,15 @@ export async function writeTenxH5(path: string, chunks: Iterable<TenxRowChunk>, 
       const { g, name } = groupFor(f, d.path);
       g.create_dataset({ name, data: d.data, shape: d.shape, dtype: d.data instanceof Float32Array ? '<f' : '<i' });
     }
+    f.close();
+    closed = true;
+    // Same chunks, same bytes: HDF5 stamps object headers with the wall clock (h5-times.ts).
+    zeroObjectTimes(path);
     return { rows: nRows, cols: nCols, nnz };
   } catch (e) {
     if (e instanceof StnmfError) throw e;
     throw new StnmfError('WRITE_FAILED', `${path}: cannot write the 10x HDF5 matrix (${e instanceof Error ? e.message.split('\n')[0] : String(e)})`);
   } finally {
-    f.close();
+    if (!closed) f.close();
   }
 }

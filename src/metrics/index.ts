@@ -30,9 +30,11 @@ export { jensenShannon, holdoutR2, type HoldoutR2 } from './divergence.js';
 export {
   neighborhoodEnrichment,
   neighborhoodEnrichmentEncoded,
+  neighborhoodEnrichmentEncodedAsync,
   shuffleInPlace,
   coOccurrence,
   coOccurrenceEncoded,
+  coOccurrenceEncodedAsync,
   type AdjacencyStructure,
   type NeighborhoodEnrichment,
   type NeighborhoodEnrichmentOptions,

@@ -4,7 +4,7 @@
  *
  * Layer 1 (metrics): imports linalg and spatial only; no Node APIs.
  */
-import { StnmfError, throwIfAborted } from '../errors.js';
+import { runSteps, runStepsCancellable, StnmfError, throwIfAborted, type Steps } from '../errors.js';
 import { Rng } from '../linalg/rng.js';
 import { checkPoints, type PointArray } from '../spatial/kdtree.js';
 import { encodeLabels, type EncodedLabels, type Labels } from './clustering.js';
@@ -105,9 +105,24 @@ export function neighborhoodEnrichment(graph: AdjacencyStructure, labels: Labels
  * symmetric graph only the upper triangle (i < j) is walked, each undirected edge tallied once
  * and mirrored at the end (other graphs walk every stored entry); labels are stored as bytes
  * when there are at most 256, so the random lookups stay in cache.
+ * Synchronous (`options.signal` is seen only if it fired before the call); use
+ * {@link neighborhoodEnrichmentEncodedAsync} where the run must stop on Ctrl-C.
  * @throws StnmfError for codes out of range, a length mismatch or nPerms < 1.
  */
 export function neighborhoodEnrichmentEncoded(graph: AdjacencyStructure, labels: EncodedLabels, options: NeighborhoodEnrichmentOptions = {}): NeighborhoodEnrichment {
+  return runSteps(enrichmentSteps(graph, labels, options));
+}
+
+/**
+ * {@link neighborhoodEnrichmentEncoded} that yields to the event loop between permutations
+ * (about every 50 ms) and stops with `StnmfError('ABORTED')` soon after `options.signal` fires.
+ * Same result for the same input.
+ */
+export function neighborhoodEnrichmentEncodedAsync(graph: AdjacencyStructure, labels: EncodedLabels, options: NeighborhoodEnrichmentOptions = {}): Promise<NeighborhoodEnrichment> {
+  return runStepsCancellable(enrichmentSteps(graph, labels, options), options.signal, 'neighborhoodEnrichment');
+}
+
+function* enrichmentSteps(graph: AdjacencyStructure, labels: EncodedLabels, options: NeighborhoodEnrichmentOptions): Steps<NeighborhoodEnrichment> {
   const nPerms = options.nPerms ?? 1000;
   if (!Number.isInteger(nPerms) || nPerms < 1) throw new StnmfError('BAD_OPTION', `neighborhoodEnrichment: nPerms must be an integer >= 1, got ${nPerms}`);
   const n = graph.n;
@@ -176,6 +191,7 @@ export function neighborhoodEnrichmentEncoded(graph: AdjacencyStructure, labels:
   const work = lab.slice();
   const rng = new Rng(options.seed ?? 0);
   for (let r = 0; r < nPerms; r++) {
+    yield; // a cancellation point per permutation (one costs O(n + |E|))
     shuffleInPlace(rng, work);
     countOnce(work, perm);
     for (let o = 0; o < LL; o++) {
@@ -297,8 +313,23 @@ export function coOccurrence(xy: PointArray, labels: Labels, options: CoOccurren
   return coOccurrenceEncoded(xy, e, options);
 }
 
-/** {@link coOccurrence} on labels already coded 0..nLabels−1 (labels without observations get NaN ratios). */
+/**
+ * {@link coOccurrence} on labels already coded 0..nLabels−1 (labels without observations get NaN
+ * ratios). Synchronous; {@link coOccurrenceEncodedAsync} is the cancellable one.
+ */
 export function coOccurrenceEncoded(xyAll: PointArray, labels: EncodedLabels, options: CoOccurrenceOptions = {}): CoOccurrence {
+  return runSteps(coOccurrenceSteps(xyAll, labels, options));
+}
+
+/**
+ * {@link coOccurrenceEncoded} that yields to the event loop during the pair sweep (about every
+ * 50 ms) and stops with `StnmfError('ABORTED')` soon after `options.signal` fires.
+ */
+export function coOccurrenceEncodedAsync(xyAll: PointArray, labels: EncodedLabels, options: CoOccurrenceOptions = {}): Promise<CoOccurrence> {
+  return runStepsCancellable(coOccurrenceSteps(xyAll, labels, options), options.signal, 'coOccurrence');
+}
+
+function* coOccurrenceSteps(xyAll: PointArray, labels: EncodedLabels, options: CoOccurrenceOptions): Steps<CoOccurrence> {
   const nAll = checkPoints(xyAll, 2, 'coOccurrence');
   const L = labels.nLabels;
   if (labels.codes.length !== nAll) throw new StnmfError('BAD_INPUT', `coOccurrence: ${labels.codes.length} labels for ${nAll} observations`);
@@ -363,7 +394,7 @@ export function coOccurrenceEncoded(xyAll: PointArray, labels: EncodedLabels, op
   const LL = L * L;
   // Tallied pair-major (the bins of one label pair share cache lines), returned bin-major.
   const byPair = new Float64Array(B * LL);
-  tallyPairs(xs, ys, cs, L, th2, cumulative, byPair, options.signal);
+  yield* tallyPairs(xs, ys, cs, L, th2, cumulative, byPair, options.signal);
   for (let o = 0; o < LL; o++) for (let b = 0; b < B; b++) counts[b * LL + o] = byPair[o * B + b];
   const ratio = new Float64Array(B * L * L);
   const row = new Float64Array(L);
@@ -388,7 +419,7 @@ export function coOccurrenceEncoded(xyAll: PointArray, labels: EncodedLabels, op
  * its mirror: bin = the annulus (t_b, t_{b+1}] holding d (pairs at d ≤ t_0 skipped), or with
  * `cumulative` every disc from that annulus on (pairs at d ≤ t_0 in all of them).
  */
-function tallyPairs(xs: Float64Array, ys: Float64Array, cs: Int32Array, L: number, th2: Float64Array, cumulative: boolean, byPair: Float64Array, signal?: AbortSignal): void {
+function* tallyPairs(xs: Float64Array, ys: Float64Array, cs: Int32Array, L: number, th2: Float64Array, cumulative: boolean, byPair: Float64Array, signal?: AbortSignal): Steps<void> {
   const n = xs.length;
   const B = th2.length - 1;
   const outer2 = th2[B];
@@ -405,7 +436,10 @@ function tallyPairs(xs: Float64Array, ys: Float64Array, cs: Int32Array, L: numbe
     guess[k] = b;
   }
   for (let i = 0; i < n; i++) {
-    if ((i & 255) === 255) throwIfAborted(signal, 'coOccurrence');
+    if ((i & 255) === 255) {
+      throwIfAborted(signal, 'coOccurrence');
+      yield;
+    }
     const xi = xs[i], yi = ys[i], ci = cs[i];
     for (let j = i + 1; j < n; j++) {
       const dx = xs[j] - xi;

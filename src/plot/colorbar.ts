@@ -3,6 +3,7 @@
  * `'p99'`), the vertical colour bar titled with quantity and unit and marked when values are
  * clipped (`≥ p99: 3.2`), and the categorical legend.
  */
+import { StnmfError } from '../errors.js';
 import { type Colormap, colormap, colormapTable } from './colormaps.js';
 import { fitText, formatNumber, niceTicks, type Prim, textWidth } from './scene.js';
 import { AXIS, INK, MUTED } from './frame.js';
@@ -38,7 +39,7 @@ export interface ColorScale {
 export function parseLimit(s: string): Limit {
   if (/^p\d+(\.\d+)?$/.test(s) && Number(s.slice(1)) <= 100) return s;
   const v = Number(s);
-  if (s.trim() === '' || !Number.isFinite(v)) throw new Error(`expected a number or a percentile like p99, got '${s}'`);
+  if (s.trim() === '' || !Number.isFinite(v)) throw new StnmfError('BAD_OPTION', `expected a number or a percentile like p99, got '${s}'`);
   return v;
 }
 

@@ -4,6 +4,7 @@
  * diverging ones are for signed scores centred at 0 (neighbourhood-enrichment z-scores), as
  * squidpy's `nhood_enrichment` plot uses.
  */
+import { StnmfError } from '../errors.js';
 import { type Rgb, parseHex, viridis } from './color.js';
 
 /** Nine evenly spaced stops of each map (matplotlib's `cmap(i / 8)`), interpolated linearly. */
@@ -33,7 +34,7 @@ export type Colormap = (t: number) => Rgb;
 export function colormap(name = 'viridis'): Colormap {
   if (name === 'viridis') return viridis;
   const stops = STOPS[name];
-  if (!stops) throw new Error(`unknown colour map '${name}' (choose one of ${COLORMAP_NAMES.join(', ')})`);
+  if (!stops) throw new StnmfError('BAD_OPTION', `unknown colour map '${name}' (choose one of ${COLORMAP_NAMES.join(', ')})`);
   const rgb = stops.map(parseHex);
   return (t: number): Rgb => {
     const x = Math.max(0, Math.min(1, Number.isNaN(t) ? 0 : t)) * (rgb.length - 1);

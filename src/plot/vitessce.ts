@@ -7,6 +7,7 @@
  * them, `obsm/spatial`, `obsm/X_nmf`, cluster columns) and a small factor store with X = W and
  * var = factor names, registered with featureType "factor" so Vitessce colours cells by factor.
  */
+import { StnmfError } from '../errors.js';
 import { zlibSync } from 'fflate';
 import type { Column } from '../dataset.js';
 import { categoryColor, MISSING_COLOR, parseHex } from './color.js';
@@ -185,7 +186,7 @@ export function annDataZarr(a: AnnDataZarrInput): ZarrStore {
   s.group('', { 'encoding-type': 'anndata', 'encoding-version': '0.1.0' });
   if (a.X && 'dense' in a.X) {
     const d = a.X.dense;
-    if (d.rows !== n || d.cols !== p) throw new Error(`annDataZarr: X is ${d.rows} x ${d.cols}, expected ${n} x ${p}`);
+    if (d.rows !== n || d.cols !== p) throw new StnmfError('BAD_INPUT', `annDataZarr: X is ${d.rows} x ${d.cols}, expected ${n} x ${p}`);
     // Column chunks: Vitessce fetches one feature at a time.
     const cc = Math.max(1, Math.min(p, Math.floor(4_000_000 / Math.max(1, n)) || 1));
     s.array('X', [n, p], d.data, d.data instanceof Float64Array ? '<f8' : '<f4', { 'encoding-type': 'array', 'encoding-version': '0.2.0' }, [Math.max(1, n), cc]);
@@ -202,7 +203,7 @@ export function annDataZarr(a: AnnDataZarrInput): ZarrStore {
   s.frame('var', a.varNames, a.var);
   s.group('obsm', { 'encoding-type': 'dict', 'encoding-version': '0.1.0' });
   for (const [k, m] of Object.entries(a.obsm ?? {})) {
-    if (m.rows !== n) throw new Error(`annDataZarr: obsm/${k} has ${m.rows} rows, expected ${n}`);
+    if (m.rows !== n) throw new StnmfError('BAD_INPUT', `annDataZarr: obsm/${k} has ${m.rows} rows, expected ${n}`);
     s.array(`obsm/${k}`, [m.rows, m.cols], m.data, m.data instanceof Float64Array ? '<f8' : '<f4', { 'encoding-type': 'array', 'encoding-version': '0.2.0' }, [Math.min(Math.max(1, m.rows), 1 << 16), m.cols]);
   }
   for (const g of ['varm', 'obsp', 'varp', 'layers']) s.group(g, { 'encoding-type': 'dict', 'encoding-version': '0.1.0' });

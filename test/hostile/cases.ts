@@ -270,5 +270,49 @@ export function buildCases(P: Record<string, string>, work: string, opts: { tmpf
       names: 'SIGINT',
     });
   }
+  // ---- hostile helper (session 5): signals inside Leiden and the permutation test ----------
+  // Before these loops yielded, a signal could not run its handler until Leiden or the
+  // permutations had finished (minutes here); now they stop within the 1 s deadline.
+  if (P.simBig) {
+    const slow: [string, string[], RegExp][] = [
+      ['cluster Leiden', ['cluster', P.simBig, '--use', 'spatial', '--iterations', '100000'], /^read /m],
+      ['multiomics permutation test', ['multiomics', '--tx', P.simBig, '--markers', P.simBigMarkers, '--n-perms', '100000000'], /enrichment \.\.\./],
+    ];
+    for (const [name, args, after] of slow) {
+      for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+        const out = outDir();
+        cases.push({ name: `${name} ${sig}`, args: [...args, '--out', out], code: sig === 'SIGINT' ? 130 : 143, out, signal: sig, signalAfter: after, signalDelayMs: 700, signalDeadlineMs: 1000, timeoutMs: 60000, names: sig });
+      }
+    }
+  }
+  // Negative X values in a well-formed h5ad: every factorising command refuses them before it
+  // computes or creates --out, naming the file (it used to say "X:", and consensus crashed).
+  if (P.h5adNegative) {
+    const runs: [string, string[]][] = [
+      ['nmf', ['nmf', P.h5adNegative, '--rank', '2']],
+      ['hsnmf', ['hsnmf', P.h5adNegative, '--rank', '2']],
+      ['consensus', ['consensus', P.h5adNegative, '--ranks', '2', '--replicates', '2']],
+      ['contrastive', ['contrastive', '--target', P.h5adNegative, '--background', P.csv2, '--rank', '2', '--alpha', '1']],
+      ['siid', ['siid', '--cells', P.simCells, '--spots', P.h5adNegative, '--rank', '2']],
+    ];
+    for (const [name, args] of runs) {
+      const out = outDir();
+      cases.push({ name: `${name} negative X value in h5ad`, args: [...args, '--out', out], code: 3, names: 'neg-value.h5ad', out });
+    }
+  }
+  // Stored factors with Infinity / -4 (--use): refused at the boundary naming file, key and
+  // flag (hSNMF used to report both as NaN, or fail after computing in umapConnectivities).
+  if (P.embInf && P.embNeg) {
+    const runs: [string, string[], string][] = [
+      ['hsnmf --use X_nmf Infinity', ['hsnmf', P.embInf, '--use', 'X_nmf'], "emb-inf.h5ad: obsm['X_nmf'] (--use): value at row 2, column 1 is Infinity"],
+      ['hsnmf --use X_nmf -4', ['hsnmf', P.embNeg, '--use', 'X_nmf'], "emb-neg.h5ad: obsm['X_nmf'] (--use): value at row 2, column 1 is -4"],
+      ['cluster --use X_nmf Infinity', ['cluster', P.embInf, '--use', 'X_nmf'], "emb-inf.h5ad: obsm['X_nmf'] (--use): value at row 2, column 1 is Infinity"],
+    ];
+    for (const [name, args, names] of runs) {
+      const out = outDir();
+      cases.push({ name, args: [...args, '--out', out], code: 3, names, out });
+    }
+  }
+  // ---- end of the hostile helper block ------------------------------------------------------
   return cases;
 }

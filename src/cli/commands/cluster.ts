@@ -39,7 +39,7 @@ export const clusterCommand: Command = {
     const out = await RunOutput.open(f.out as string);
     await withRun(out, async () => {
       const t0 = performance.now();
-      const res = leidenClusters(ds, { use: f.use as string, neighbors: k, resolution: f.resolution as number, iterations: f.iterations as number, seed: f.seed as number, signal: ctx.signal });
+      const res = await leidenClusters(ds, { use: f.use as string, neighbors: k, resolution: f.resolution as number, iterations: f.iterations as number, seed: f.seed as number, signal: ctx.signal });
       const seconds = (performance.now() - t0) / 1000;
       attachLeiden(ds, res);
       writeMarkerOutputs(out.path('markers.csv'), ds, 'leiden');

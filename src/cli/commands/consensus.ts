@@ -16,7 +16,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Column, Dataset } from '../../dataset.js';
-import { StnmfError } from '../../errors.js';
+import { StnmfError, type StnmfErrorCode } from '../../errors.js';
 import { writeH5ad } from '../../io/h5ad.js';
 import { writeMarkerOutputs } from '../../io/markers-output.js';
 import { npyToDense, readNpy, writeNpy } from '../../io/npy.js';
@@ -74,7 +74,7 @@ export const consensusCommand: Command = {
     if (wi !== undefined && f.combine) throw new StnmfError('USAGE', 'stnmf consensus: --combine runs after the workers; do not give it with --worker-index');
     const threads = (f.threads as number | undefined) ?? availableParallelism();
     if (threads < 1) throw new StnmfError('USAGE', `stnmf consensus: --threads must be ≥ 1; got ${threads}`);
-    const { dataset: ds, record } = await loadInput('consensus', input, f, ctx);
+    const { dataset: ds, record } = await loadInput('consensus', input, f, ctx, { nonNegative: true });
     for (const k of ranks) if (k > Math.min(ds.X.rows, ds.X.cols)) throw new StnmfError('USAGE', `stnmf consensus: rank ${k} exceeds min(observations, features) = ${Math.min(ds.X.rows, ds.X.cols)}`);
     const X = f['scale-genes'] ? scaleGenes(ds.X).X : ds.X;
     const fit: Omit<CnmfFitOptions, 'kernels' | 'signal'> = { loss: f.loss as NmfLoss, solver: f.solver as NmfSolver, maxIter: f['max-iter'] as number, tol: f.tol as number };
@@ -192,7 +192,9 @@ async function runReplicates(X: Csr, todo: ReplicateSpec[], fit: Omit<CnmfFitOpt
   ctx.signal.addEventListener('abort', onAbort);
   try {
     await Promise.all(workers.map((w) => new Promise<void>((resolve, reject) => {
-      w.on('message', (m: { spec: ReplicateSpec; H: Dense; loss: number }) => {
+      w.on('message', (m: { spec: ReplicateSpec; H: Dense; loss: number } | { error: { code: StnmfErrorCode; message: string } }) => {
+        // A user error raised in the worker (bad values, bad option) keeps its type and exit code.
+        if ('error' in m) return reject(new StnmfError(m.error.code, m.error.message));
         save(m.spec, m.H);
         report(m.spec, m.loss);
       });

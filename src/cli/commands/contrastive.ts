@@ -50,7 +50,7 @@ async function loadSides(f: Record<string, FlagValue>, ctx: CommandContext): Pro
     if (f['target-where'] === undefined || f['background-where'] === undefined) {
       throw new StnmfError('USAGE', `--input needs --target-where and --background-where to split it (e.g. --target-where 'condition == "tumour"' --background-where 'condition == "normal"')`);
     }
-    const whole = await loadInput('contrastive', f.input as string, f, ctx, { flag: '--input' });
+    const whole = await loadInput('contrastive', f.input as string, f, ctx, { flag: '--input', nonNegative: true });
     const split = splitByWhere(whole.dataset, f['target-where'] as string, f['background-where'] as string);
     const side = async (ds: Dataset, prefix: string) => {
       const opts = await selectionFromFlags({ ...f, [`${prefix}where`]: undefined }, prefix);
@@ -65,8 +65,8 @@ async function loadSides(f: Record<string, FlagValue>, ctx: CommandContext): Pro
   if (f.target === undefined || f.background === undefined) throw new StnmfError('USAGE', 'give --target and --background, or one --input with --target-where and --background-where');
   const given = Object.keys(inputFlags()).filter((k) => f[k] !== undefined);
   if (given.length) throw new StnmfError('USAGE', `--${given[0]} applies to a single --input; with --target and --background use --target-${given[0]} / --background-${given[0]}`);
-  const t = await loadInput('contrastive', f.target as string, f, ctx, { prefix: 'target-', flag: '--target' });
-  const b = await loadInput('contrastive', f.background as string, f, ctx, { prefix: 'background-', flag: '--background' });
+  const t = await loadInput('contrastive', f.target as string, f, ctx, { prefix: 'target-', flag: '--target', nonNegative: true });
+  const b = await loadInput('contrastive', f.background as string, f, ctx, { prefix: 'background-', flag: '--background', nonNegative: true });
   return { t: t.dataset, b: b.dataset, inputs: { target: t.record, background: b.record } };
 }
 

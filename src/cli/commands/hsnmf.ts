@@ -98,7 +98,7 @@ export const hsnmfCommand: Command = {
     const resolutions = numberList('resolutions', f.resolutions);
     if (!f.sweep && (ranks || resolutions)) throw new StnmfError('USAGE', 'stnmf hsnmf: --ranks/--resolutions need --sweep');
     const input = args.positionals[0];
-    const { dataset: ds, record } = await loadInput('hsnmf', input, f, ctx);
+    const { dataset: ds, record } = await loadInput('hsnmf', input, f, ctx, { nonNegative: f.use === undefined });
     if (f.use !== undefined && f.sweep) throw new StnmfError('USAGE', '--use reuses one set of factors; a --sweep fits one per rank, so drop one of them');
     const factors = f.use !== undefined ? storedFactors(ds, f.use as string) : undefined;
     let geneSets: GeneSet[] | undefined;
@@ -156,8 +156,10 @@ export const hsnmfCommand: Command = {
           parameters: { ...options, kernels: undefined, signal: undefined, onProgress: undefined, sweep: true, ranks: ranks ?? 'default', resolutions: resolutions ?? 'default', evaluate: { ...evalOptions, geneNames: undefined, geneSets: geneSets ? geneSets.length : undefined, referenceLabels: f.labels } },
           inputs,
           seed: f.seed as number,
-          summary: { runs: s.rows.length, paretoFront: front, seconds },
+          summary: { runs: s.rows.length, paretoFront: front },
           seconds,
+          // sweep.csv's rows, timed (wall clock, so in run.json only).
+          timings: { sweepSeconds: s.seconds },
         }, ctx, Boolean(f.json));
         return;
       }
@@ -172,9 +174,10 @@ export const hsnmfCommand: Command = {
         parameters: { ...r.parameters, evaluate: { subsample: evalOptions.subsample, seed: evalOptions.seed, minClusterSize: evalOptions.minClusterSize, gmt: f.gmt, labels: f.labels } },
         inputs,
         seed: f.seed as number,
-        summary: summaryOf(ev.metrics, r, seconds),
+        summary: summaryOf(ev.metrics, r),
         seconds,
         warnings: r.snmf.warnings,
+        timings: { stageSeconds: r.seconds },
       }, ctx, Boolean(f.json));
     }, kernels);
   },

@@ -44,7 +44,7 @@ export const nmfCommand: Command = {
     if (f.init !== undefined && f.w0 !== undefined) throw new StnmfError('USAGE', 'stnmf nmf: --init conflicts with --w0/--h0 (they set a custom start)');
     const threads = f.threads as number | undefined;
     if (threads !== undefined && threads < 1) throw new StnmfError('USAGE', `stnmf nmf: --threads must be ≥ 1, got ${threads}`);
-    const { dataset: ds, selection, record } = await loadInput('nmf', input, f, ctx, { normalize: true });
+    const { dataset: ds, selection, record } = await loadInput('nmf', input, f, ctx, { normalize: true, nonNegative: true });
     const rank = f.rank as number;
     const W0 = f.w0 ? loadFactor('w0', f.w0 as string, ds.X.rows, rank) : undefined;
     const H0 = f.h0 ? loadFactor('h0', f.h0 as string, rank, ds.X.cols) : undefined;
@@ -75,7 +75,7 @@ export const nmfCommand: Command = {
       // result.h5ad: the input with W as obsm['X_nmf'] and Hᵀ as varm['nmf'] (scanpy names).
       attachNmf(ds, result);
       await writeH5ad(out.path('result.h5ad'), ds);
-      await out.writeText('history.csv', 'iteration,loss,seconds\n' + result.history.map((h) => `${h.iteration},${h.loss},${h.seconds}`).join('\n') + '\n');
+      await out.writeText('history.csv', 'iteration,loss\n' + result.history.map((h) => `${h.iteration},${h.loss}`).join('\n') + '\n');
       const p = result.parameters;
       await finishRun(
         out,
@@ -97,10 +97,11 @@ export const nmfCommand: Command = {
             selection,
             backend: p.backend,
             threads: p.threads,
-            seconds,
           },
           seconds,
           warnings: result.warnings,
+          // history.csv's rows, timed (wall clock, so in run.json only).
+          timings: { historySeconds: result.history.map((h) => h.seconds) },
         },
         ctx,
         Boolean(f.json),

@@ -38,7 +38,7 @@ import {
 import { readResult, type ImputedLayer, type LoadedResult } from '../../io/result.js';
 import { topFeatures } from '../../plot/top-features.js';
 import { groupLogNormMeans, parseMarkerTable, rankGenesDotplot, type MarkerTable } from '../../plot/markers-dotplot.js';
-import { coOccurrence, neighborhoodEnrichment, radiusNeighbors } from '../../methods/multiomics/colocalization.js';
+import { coOccurrenceAsync, neighborhoodEnrichmentAsync, radiusNeighbors } from '../../methods/multiomics/colocalization.js';
 import { factorIndex, factorName, KEYS } from '../../keys.js';
 import { readNpy } from '../../io/npy.js';
 
@@ -199,8 +199,11 @@ export interface PlotOptions {
  * gene maps, marker dot/matrix plots, neighbourhood enrichment and co-occurrence, then
  * {@link tableFigures} of its folder. Without coordinates only the non-spatial figures are made
  * (see {@link spatialSkipNote}).
+ *
+ * Async because the neighbourhood-enrichment permutations and the co-occurrence sweep yield to
+ * the event loop, so `signal` (Ctrl-C) stops them within a second.
  */
-export function standardFigures(r0: LoadedResult, genesOrOptions: string[] | PlotOptions = [], imputedGenes: string[] = []): NamedFigure[] {
+export async function standardFigures(r0: LoadedResult, genesOrOptions: string[] | PlotOptions = [], imputedGenes: string[] = [], signal?: AbortSignal): Promise<NamedFigure[]> {
   const o: PlotOptions = Array.isArray(genesOrOptions) ? { genes: genesOrOptions, imputed: imputedGenes } : genesOrOptions;
   // SIID's argmax column names factors F0, F1 … (0-based): figures show the run's factor names.
   const clusters = r0.clusters.map((c) => (c.categories.length > 0 && c.categories.every((s) => /^F\d+$/.test(s)) ? { ...c, categories: c.categories.map((s) => factorName(Number(s.slice(1)))) } : c));
@@ -209,7 +212,7 @@ export function standardFigures(r0: LoadedResult, genesOrOptions: string[] | Plo
   // A deconvolution's key result is the spot composition: its maps and bars follow the factor maps.
   const spotFigs = r.spots ? tables.filter((f) => f.name === 'proportions' || f.name.startsWith('composition')) : [];
   const factors = factorFigures(r, o);
-  return [...factors.slice(0, 1), ...spotFigs, ...factors.slice(1), ...markerFigures(r, o), ...neighbourhoodFigures(r, o), ...tables.filter((f) => !spotFigs.includes(f))];
+  return [...factors.slice(0, 1), ...spotFigs, ...factors.slice(1), ...markerFigures(r, o), ...(await neighbourhoodFigures(r, o, signal)), ...tables.filter((f) => !spotFigs.includes(f))];
 }
 
 /** Output files that hold a factorisation {@link readResult} can read. */
@@ -414,7 +417,7 @@ function factorGeneFigures(r: LoadedResult, o: PlotOptions): NamedFigure[] {
  * graph, `--radius`) and co-occurrence curves of a categorical column (`--cluster-key`), with
  * the computations of the multi-omics module.
  */
-function neighbourhoodFigures(r: LoadedResult, o: PlotOptions): NamedFigure[] {
+async function neighbourhoodFigures(r: LoadedResult, o: PlotOptions, signal?: AbortSignal): Promise<NamedFigure[]> {
   if (!o.clusterKey) return [];
   const { x, y } = r;
   if (!x || !y) throw new StnmfError('BAD_OPTION', `--cluster-key ${o.clusterKey}: the result has no coordinates; pass --coords FILE`);
@@ -423,8 +426,8 @@ function neighbourhoodFigures(r: LoadedResult, o: PlotOptions): NamedFigure[] {
   const unit = lengthUnit(r.unit, r.micronsPerUnit);
   const g = radiusNeighbors(x, y, radius);
   const labels = { codes: Int32Array.from(col.codes), categories: col.categories };
-  const ne = neighborhoodEnrichment(g, labels, { nPerms: 1000, seed: 0 });
-  const co = coOccurrence(x, y, labels, {});
+  const ne = await neighborhoodEnrichmentAsync(g, labels, { nPerms: 1000, seed: 0, signal });
+  const co = await coOccurrenceAsync(x, y, labels, { signal });
   const safe = col.name.replace(/[^A-Za-z0-9_.-]+/g, '_');
   const radiusText = `${formatNumber(radius)} ${r.unit === 'um' ? 'µm' : unit.label === 'µm' ? `${r.unit} (${formatNumber(radius * unit.perUnit)} µm)` : unit.label}`;
   const co_unit = r.unit === 'um' || unit.label !== 'µm' ? unit.label : r.unit;
@@ -717,7 +720,7 @@ export const plotCommand: Command = {
       if (figs.length === 0) throw new StnmfError('BAD_FILE', `${dir}: nothing to plot (no ${FACTOR_FILES.join(', ')}, and no proportions/history/enrichment/metrics/sweep CSV)`);
     } else {
       const r = await readResult(dir, { coords: args.flags.coords as string | undefined, data: args.flags.data as string | undefined });
-      figs = standardFigures(r, opts);
+      figs = await standardFigures(r, opts, [], ctx.signal);
       sources = r.sources;
       const note = spatialSkipNote(r);
       if (note) ctx.log(`stnmf plot: ${note}`);

@@ -17,7 +17,7 @@ import { FACTOR_FILES, filesOf, PLOT_OPTION_FLAGS, plotOptionsFromFlags, spatial
 import { factorName } from '../../keys.js';
 
 /** Builds the report page of `dir` (no writing); notes say what could not be drawn. */
-export async function reportHtml(dir: string, opts: { coords?: string; data?: string; figures?: boolean; plot?: PlotOptions } = {}): Promise<{ html: string; figures: number; tables: number; notes: string[] }> {
+export async function reportHtml(dir: string, opts: { coords?: string; data?: string; figures?: boolean; plot?: PlotOptions; signal?: AbortSignal } = {}): Promise<{ html: string; figures: number; tables: number; notes: string[] }> {
   const root = resolve(dir);
   let st;
   try {
@@ -45,7 +45,7 @@ export async function reportHtml(dir: string, opts: { coords?: string; data?: st
       const r = await readResult(root, opts);
       const skipped = spatialSkipNote(r);
       if (skipped) notes.push(skipped);
-      embed(standardFigures(r, opts.plot ?? {}));
+      embed(await standardFigures(r, opts.plot ?? {}, [], opts.signal));
     } catch (e) {
       if (!(e instanceof StnmfError)) throw e;
       notes.push(`Figures from the factorisation were not drawn: ${e.message}`);
@@ -102,7 +102,7 @@ export const reportCommand: Command = {
   async run(args: ParsedArgs, ctx: CommandContext): Promise<void> {
     const dir = args.positionals[0];
     if (!dir || args.positionals.length > 1) throw new StnmfError('USAGE', `give one output folder (got ${args.positionals.length})`);
-    const r = await reportHtml(dir, { coords: args.flags.coords as string | undefined, data: args.flags.data as string | undefined, figures: !args.flags['no-figures'], plot: plotOptionsFromFlags(args.flags) });
+    const r = await reportHtml(dir, { coords: args.flags.coords as string | undefined, data: args.flags.data as string | undefined, figures: !args.flags['no-figures'], plot: plotOptionsFromFlags(args.flags), signal: ctx.signal });
     for (const n of r.notes) ctx.log(`stnmf report: note: ${n}`);
     // Staged inside the folder and renamed into place: other results there stay untouched.
     const out = await RunOutput.open(dir);

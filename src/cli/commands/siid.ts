@@ -56,8 +56,8 @@ export const siidCommand: Command = {
   async run(args, ctx) {
     const f = args.flags;
     if (args.positionals.length) throw new StnmfError('USAGE', `stnmf siid: unexpected argument '${args.positionals[0]}' (inputs go with --cells and --spots)`);
-    const cellsIn = await loadInput('siid', f.cells as string, f, ctx, { prefix: 'cells-', flag: '--cells' });
-    const spotsIn = await loadInput('siid', f.spots as string, f, ctx, { prefix: 'spots-', flag: '--spots' });
+    const cellsIn = await loadInput('siid', f.cells as string, f, ctx, { prefix: 'cells-', flag: '--cells', nonNegative: true });
+    const spotsIn = await loadInput('siid', f.spots as string, f, ctx, { prefix: 'spots-', flag: '--spots', nonNegative: true });
     const cells = cellsIn.dataset;
     const spots = spotsIn.dataset;
     const mapping = f.mapping ? readMapping(f.mapping as string, cells.X.rows, spots.X.rows) : undefined;

@@ -11,7 +11,7 @@ import { attachHsnmf, type evaluateHsnmf, type HsnmfMetrics, type HsnmfResult } 
 import { sceneToPng, spatialScatter } from '../../plot/index.js';
 
 /** The summary.json figures of one run (the keys the issue names, plus context). */
-export function summaryOf(m: HsnmfMetrics, r: HsnmfResult, seconds: number): Record<string, unknown> {
+export function summaryOf(m: HsnmfMetrics, r: HsnmfResult, seconds?: number): Record<string, unknown> {
   return {
     chaos: m.chaos,
     pas: m.pas,
@@ -20,7 +20,8 @@ export function summaryOf(m: HsnmfMetrics, r: HsnmfResult, seconds: number): Rec
     daviesBouldin: m.daviesBouldin,
     cmc: m.cmc,
     nClusters: m.nClusters,
-    seconds,
+    // Only the demo passes it (its own summary.json); finishRun moves a command's time to run.json.
+    ...(seconds === undefined ? {} : { seconds }),
     mode: r.mode,
     rank: m.rank,
     resolution: m.resolution,

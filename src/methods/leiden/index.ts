@@ -6,7 +6,7 @@
 import type { Dataset } from '../../dataset.js';
 import { StnmfError } from '../../errors.js';
 import { KEYS } from '../../keys.js';
-import { leiden, type LeidenResult } from '../../graph/index.js';
+import { leidenAsync, type LeidenResult } from '../../graph/index.js';
 import { graphToCsr, umapConnectivities, type NeighborGraph } from '../../spatial/index.js';
 
 /** Options of {@link leidenClusters}. Defaults are scanpy's. */
@@ -32,14 +32,15 @@ export interface LeidenClusters extends LeidenResult {
 
 /**
  * Clusters the observations of `ds` on the UMAP connectivities of `obsm[use]`.
+ * Cancellable: Leiden yields to the event loop and stops soon after `options.signal` fires.
  * @throws StnmfError when `obsm[use]` is missing or `neighbors` is outside 2..n.
  */
-export function leidenClusters(ds: Dataset, options: LeidenClustersOptions = {}): LeidenClusters {
+export async function leidenClusters(ds: Dataset, options: LeidenClustersOptions = {}): Promise<LeidenClusters> {
   const parameters = { use: options.use ?? KEYS.nmf.obsm, neighbors: options.neighbors ?? 15, resolution: options.resolution ?? 1, iterations: options.iterations ?? 2, seed: options.seed ?? 0 };
   const emb = ds.obsm[parameters.use];
   if (!emb) throw new StnmfError('BAD_INPUT', `${ds.meta.source}: obsm has no '${parameters.use}'; it has ${Object.keys(ds.obsm).join(', ') || 'no entries'}`);
   const graph = umapConnectivities(emb.data, emb.cols, { nNeighbors: parameters.neighbors });
-  const res = leiden(graph, { resolution: parameters.resolution, nIterations: parameters.iterations, seed: parameters.seed, signal: options.signal });
+  const res = await leidenAsync(graph, { resolution: parameters.resolution, nIterations: parameters.iterations, seed: parameters.seed, signal: options.signal });
   return { ...res, graph, parameters };
 }
 

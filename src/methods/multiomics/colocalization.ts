@@ -10,8 +10,10 @@ import { StnmfError } from '../../errors.js';
 import { radiusGraph, type NeighborGraph } from '../../spatial/index.js';
 import {
   coOccurrenceEncoded,
+  coOccurrenceEncodedAsync,
   encodeLabels as encodeMetricLabels,
   neighborhoodEnrichmentEncoded,
+  neighborhoodEnrichmentEncodedAsync,
   type AdjacencyStructure,
   type CoOccurrenceOptions as MetricsCoOccurrenceOptions,
   type EncodedLabels,
@@ -256,7 +258,15 @@ const encoded = (labels: CodedLabels): EncodedLabels => ({ codes: labels.codes, 
  * permutation), reported with the type names.
  */
 export function neighborhoodEnrichment(g: NeighborLists, labels: CodedLabels, options: NhoodOptions = {}): NhoodEnrichment {
-  const r = neighborhoodEnrichmentEncoded(g, encoded(labels), options);
+  return nhoodFromMetrics(neighborhoodEnrichmentEncoded(g, encoded(labels), options), labels);
+}
+
+/** {@link neighborhoodEnrichment}, cancellable: yields between permutations and stops soon after `options.signal` fires. */
+export async function neighborhoodEnrichmentAsync(g: NeighborLists, labels: CodedLabels, options: NhoodOptions = {}): Promise<NhoodEnrichment> {
+  return nhoodFromMetrics(await neighborhoodEnrichmentEncodedAsync(g, encoded(labels), options), labels);
+}
+
+function nhoodFromMetrics(r: NeighborhoodEnrichment, labels: CodedLabels): NhoodEnrichment {
   return {
     categories: labels.categories.slice(),
     count: r.counts,
@@ -301,13 +311,24 @@ export interface CoOccurrence {
  * pair with the bins innermost, the layout of `co_occurrence.csv`.
  */
 export function coOccurrence(x: ArrayLike<number>, y: ArrayLike<number>, labels: CodedLabels, options: CoOccurrenceOptions = {}): CoOccurrence {
-  const xy = interleave(x, y);
+  return coOccurrenceFromMetrics(coOccurrenceEncoded(interleave(x, y), encoded(labels), coOccurrenceMetricsOptions(options)), labels);
+}
+
+/** {@link coOccurrence}, cancellable: yields during the pair sweep and stops soon after `options.signal` fires. */
+export async function coOccurrenceAsync(x: ArrayLike<number>, y: ArrayLike<number>, labels: CodedLabels, options: CoOccurrenceOptions = {}): Promise<CoOccurrence> {
+  return coOccurrenceFromMetrics(await coOccurrenceEncodedAsync(interleave(x, y), encoded(labels), coOccurrenceMetricsOptions(options)), labels);
+}
+
+function coOccurrenceMetricsOptions(options: CoOccurrenceOptions): MetricsCoOccurrenceOptions {
   const { thresholds: th, ...rest } = options;
-  const r = coOccurrenceEncoded(xy, encoded(labels), {
+  return {
     ...rest,
     maxCells: options.maxCells ?? 20000,
     ...(typeof th === 'number' ? { nSteps: th } : th !== undefined ? { thresholds: Float64Array.from(th).sort() } : {}),
-  });
+  };
+}
+
+function coOccurrenceFromMetrics(r: ReturnType<typeof coOccurrenceEncoded>, labels: CodedLabels): CoOccurrence {
   const T = labels.categories.length;
   const nBins = r.thresholds.length - 1;
   const ratio = new Float64Array(T * T * nBins);

@@ -51,6 +51,8 @@ export {
   type CodedLabels,
   type NicheComposition,
   type ColocalizationScores,
+  neighborhoodEnrichmentAsync,
+  coOccurrenceAsync,
   type NhoodEnrichment,
   type NhoodOptions,
   type CoOccurrence,

@@ -12,11 +12,11 @@ import { StnmfError } from '../../errors.js';
 import { alignModalities, type AlignOptions, type Alignment, type ModalityTable } from './align.js';
 import { annotateCorrelation, annotateOverlap, assignCells, type AnnotationResult, type CorrelationOptions, type OverlapOptions } from './annotate.js';
 import {
-  coOccurrence,
+  coOccurrenceAsync,
   colocalizationScores,
   encodeLabels,
   isolatedFraction,
-  neighborhoodEnrichment,
+  neighborhoodEnrichmentAsync,
   nicheComposition,
   radiusNeighbors,
   requireNeighbors,
@@ -253,13 +253,13 @@ export async function runSpatialMultiOmics(
   const nPerms = options.nPerms ?? 1000;
   if (nPerms > 0 && coded.categories.length > 1) {
     options.onStep?.('enrichment');
-    enrichment = neighborhoodEnrichment(graph, coded, { nPerms, seed, signal: options.signal });
+    enrichment = await neighborhoodEnrichmentAsync(graph, coded, { nPerms, seed, signal: options.signal });
   }
   let cooc: CoOccurrence | undefined;
   // squidpy's default distance range needs three cells.
   if (options.coOccurrence !== false && n >= 3) {
     options.onStep?.('co-occurrence');
-    cooc = coOccurrence(aligned.x, aligned.y, coded, { seed, signal: options.signal, ...(options.coOccurrence ?? {}) });
+    cooc = await coOccurrenceAsync(aligned.x, aligned.y, coded, { seed, signal: options.signal, ...(options.coOccurrence ?? {}) });
   }
   return {
     ids: aligned.ids,

@@ -9,7 +9,7 @@
  */
 import type { Dataset } from '../../dataset.js';
 import { checkpoint, StnmfError } from '../../errors.js';
-import { leiden, type Graph } from '../../graph/index.js';
+import { leidenAsync, type Graph } from '../../graph/index.js';
 import { umapConnectivities, type NeighborGraph } from '../../spatial/index.js';
 import { maxScaled, mixAdjacency, rowStochastic, symmetrizeSum, type SparseSquare } from './adjacency.js';
 import { snmf, type SnmfOptions, type SnmfResult } from './snmf.js';
@@ -140,7 +140,7 @@ export async function hsnmf(dataset: Dataset, options: HsnmfOptions = {}): Promi
   const t2 = Date.now();
   await checkpoint(options.signal, 'hsnmf');
   options.onProgress?.({ stage: 'leiden', done: 0, total: 1 });
-  const res = leiden(g, { resolution, objective: 'rb', nIterations: p.leidenIterations, seed: p.seed, signal: options.signal, validate: false });
+  const res = await leidenAsync(g, { resolution, objective: 'rb', nIterations: p.leidenIterations, seed: p.seed, signal: options.signal, validate: false });
   const t3 = Date.now();
   let twoM = 0;
   for (let q = 0; q < g.weights.length; q++) twoM += g.weights[q];

@@ -76,12 +76,14 @@ export async function hsnmfSweep(dataset: Dataset, options: SweepOptions = {}): 
   };
 }
 
-/** The sweep as CSV: the metric columns, the three Pareto flags and the seconds per run. */
+/**
+ * The sweep as CSV: the metric columns and the three Pareto flags. The seconds per run are not
+ * in it (wall clock: the same sweep must give the same bytes); the CLI puts them in run.json.
+ */
 export function sweepCsv(s: SweepResult): string {
   return metricsCsv(s.rows, [
     { name: 'Pareto_MoranChaos_vs_SilDBI', values: s.paretoCompactSeparable },
     { name: 'Pareto_MoranChaos_vs_CMCxEnrich', values: s.paretoCompactEnrich },
     { name: 'Pareto_SilDBI_vs_CMCxEnrich', values: s.paretoSeparableEnrich },
-    { name: 'seconds', values: s.seconds },
   ]);
 }
