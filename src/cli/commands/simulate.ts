@@ -22,7 +22,8 @@ export type { Generator } from '../command.js';
 
 const COMMON: Record<string, FlagSpec> = {
   seed: { type: 'int', min: 0, default: 0, help: 'random seed' },
-  out: { type: 'string', short: 'o', required: true, help: 'output folder' },
+  out: { type: 'string', short: 'o', required: true, help: 'output folder (new or empty, unless --force)' },
+  force: { type: 'boolean', help: 'replace a non-empty --out: its old contents are removed once the new data are complete' },
   json: { type: 'boolean', help: 'also print summary.json to stdout' },
 };
 
@@ -141,7 +142,7 @@ export const simulateCommand: Command = {
     }
     for (const [k, spec] of Object.entries({ ...gen.flags, ...COMMON })) flags[k] = args.flags[k] ?? spec.default;
     if (gen.runDirect) return gen.runDirect(flags, ctx);
-    const out = await RunOutput.open(flags.out as string);
+    const out = await RunOutput.open(flags.out as string, { force: Boolean(flags.force) });
     await withRun(out, async () => {
       const t0 = performance.now();
       const summary = await gen.run(flags, out, ctx);
