@@ -139,6 +139,11 @@ test('hostile corpus: every case ends with its exit code, one named error line, 
   P.simSpots = join(work, 'sim', 'spots.h5ad');
   P.result = join(work, 'result');
   cliSync(work, 'nmf', P.simCells, '--rank', '2', '--max-iter', '5', '--out', P.result);
+  // A matrix read the wrong way round and kept as h5ad: its "genes" are cell barcodes.
+  const bc = Array.from({ length: 12 }, (_, j) => 'ACGTACGTACGT'.slice(j % 4) + 'ACGT'.slice(0, j % 4) + `-${j + 1}`);
+  writeFileSync(join(work, 'genes-in-rows.csv'), ['gene,' + bc.join(',')].concat(Array.from({ length: 30 }, (_, i) => `Gene${i},` + bc.map((_, j) => (i * 7 + j * 3) % 5).join(','))).join('\n') + '\n');
+  P.transposed = join(work, 'transposed.h5ad');
+  cliSync(work, 'convert', join(work, 'genes-in-rows.csv'), '--orientation', 'obs-rows', '--out', P.transposed);
   if (existsSync(XENIUM)) P.xenium = XENIUM;
   const cases = buildCases(P, work, m);
 

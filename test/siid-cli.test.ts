@@ -52,6 +52,10 @@ test('stnmf simulate siid + stnmf siid: outputs, holdout and truth scores', asyn
     assert.equal(imp.cols, ds.var.index.length);
     assert.ok('holdout' in ds.layers);
     assert.equal(ds.obsm.X_siid.cols, 5);
+    // The cells' obs columns are kept beside SIID's (results chain, issue 13 point 8).
+    const cells = await readH5ad(join(sim, 'cells.h5ad'));
+    for (const [name, col] of cells.obs.columns) assert.deepEqual(ds.obs.columns.get(name), col, `obs column ${name}`);
+    assert.ok(ds.obs.columns.has('siid_spot'));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -104,6 +104,25 @@ export function checkOutputFolder(dir: string, flag = '--out'): void {
   }
 }
 
+/**
+ * Creates `dir` and its missing parents one level at a time: Node's recursive mkdir reports a
+ * read-only or denied parent as ENOENT, which would hide the reason from the message.
+ */
+async function mkdirChain(dir: string): Promise<void> {
+  const missing: string[] = [];
+  for (let p = dir; !existsSync(p); p = dirname(p)) {
+    missing.push(p);
+    if (dirname(p) === p) break;
+  }
+  for (const p of missing.reverse()) {
+    try {
+      await mkdir(p);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+  }
+}
+
 /** True when process `pid` no longer exists (signal 0 probes without delivering anything). */
 function processGone(pid: number): boolean {
   if (pid === process.pid) return false;
@@ -303,7 +322,10 @@ export class RunOutput {
     if (layout === 'sibling') {
       staging = join(parent, `.${basename(abs)}.stnmf-partial-${stamp}`);
       try {
-        await mkdir(staging, { recursive: true });
+        // Parents first, then the staging folder alone: a recursive mkdir reports a read-only or
+        // denied folder as ENOENT, which would hide the reason from the message.
+        await mkdirChain(parent);
+        await mkdir(staging);
         created = firstCreated(anc, parent);
       } catch (e) {
         // A folder given to us inside a parent we may not write: stage inside it instead.
@@ -316,7 +338,8 @@ export class RunOutput {
       staging = join(abs, `.stnmf-partial-${stamp}`);
       const ancAbs = existingAncestor(abs);
       try {
-        await mkdir(staging, { recursive: true });
+        await mkdirChain(abs);
+        await mkdir(staging);
         created = firstCreated(ancAbs, abs);
       } catch (e) {
         fail(e);

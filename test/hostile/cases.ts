@@ -251,6 +251,28 @@ export function buildCases(P: Record<string, string>, work: string, opts: { tmpf
     });
   }
 
+  // 4c. Matrices that look transposed (issue 13, point 4) and lengths in µm on pixels of unknown
+  // size (point 6): one line naming the flag to pass, exit 3, no folder.
+  const refused: [string, string[], string][] = [
+    ['siid --cells transposed', ['siid', '--cells', P.transposed, '--spots', P.simSpots, '--rank', '2'], '--cells-orientation'],
+    ['siid --spots transposed', ['siid', '--cells', P.simCells, '--spots', P.transposed, '--rank', '2'], '--spots-orientation'],
+    ['multiomics --tx transposed', ['multiomics', '--tx', P.transposed, '--markers', P.markers], '--tx-orientation'],
+    ['multiomics --prot transposed', ['multiomics', '--prot', P.transposed, '--markers', P.markers], '--prot-orientation'],
+    ['contrastive --target transposed', ['contrastive', '--target', P.transposed, '--background', P.csv2, '--rank', '2', '--alpha', '1'], '--target-orientation'],
+    ['nmf transposed', ['nmf', P.transposed, '--rank', '2'], '--orientation'],
+    ['hsnmf transposed', ['hsnmf', P.transposed, '--rank', '2'], '--orientation'],
+    ['metrics --radius on px of unknown size', ['metrics', P.result, '--radius', '10', '--coordinate-unit', 'px'], '--microns-per-unit'],
+    ['siid --mapping-distance on cell px of unknown size', ['siid', '--cells', P.simCells, '--spots', P.simSpots, '--rank', '2', '--cells-coordinate-unit', 'px'], '--cells-microns-per-unit'],
+  ];
+  for (const [name, args, flag] of refused) {
+    const out = outDir();
+    cases.push({ name, args: [...args, '--out', out], code: 3, names: flag, out });
+  }
+  {
+    const out = join(work, 'conv-transposed.h5ad');
+    cases.push({ name: 'convert transposed', args: ['convert', P.transposed, '--out', out], code: 3, names: '--orientation', out });
+  }
+
   // 5. Closed pipes do not change the outcome; threads are capped.
   {
     const out = outDir();
