@@ -10,7 +10,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mapByCoordinates } from '../src/methods/siid/prepare.js';
-import { simulateSiid } from '../src/simulate/siid.js';
+import { pseudoVisium, simulateSiid } from '../src/simulate/siid.js';
 import type { Dataset } from '../src/dataset.js';
 
 const CLI = new URL('../src/cli/main.js', import.meta.url).pathname;
@@ -84,4 +84,23 @@ test('siid --mapping-distance is in µm: pixels of unknown size are refused nami
   r = stnmf(dir, ...siid, '--cells-coordinate-unit', 'px', '--cells-microns-per-unit', '1', '--json', '--out', 'b');
   assert.equal(r.status, 0, r.stderr);
   assert.equal(readFileSync(join(dir, 'b', 'proportions.csv'), 'utf8'), readFileSync(join(dir, 'a', 'proportions.csv'), 'utf8'));
+});
+
+test('pseudo-visium lays its 100 µm lattice in µm: stated pixels give the same spots, pixels of unknown size are refused', () => {
+  const sim = simulateSiid({ nCells: 400, nGenes: 30, nPanel: 10, types: 3, grid: 3, extent: 700, seed: 2 });
+  const um = pseudoVisium(sim.cells);
+  const px = pseudoVisium(inPixels(sim.cells, 0.25, 0.25));
+  assert.deepEqual(px.cellInSpot, um.cellInSpot);
+  assert.deepEqual(Array.from(px.spots.obsm.spatial!.data), Array.from(um.spots.obsm.spatial!.data));
+  assert.equal(px.spots.meta.coordinateUnit, 'um');
+  assert.throws(() => pseudoVisium(inPixels(sim.cells, undefined, 1)), /'px' with no known µm per unit.*--microns-per-unit/);
+
+  const dir = mkdtempSync(join(tmpdir(), 'stnmf-units-'));
+  assert.equal(stnmf(dir, 'simulate', 'siid', '--cells', '200', '--genes', '30', '--panel', '10', '--types', '3', '--grid', '3', '--out', 'sim').status, 0);
+  const r = stnmf(dir, 'simulate', 'pseudo-visium', '--from', 'sim/cells.h5ad', '--coordinate-unit', 'px', '--out', 'pv');
+  assert.equal(r.status, 3, r.stderr);
+  assert.match(lastLine(r.stderr), /error: simulate pseudo-visium .* works in µm.*'px'.*pass --microns-per-unit/);
+  assert.ok(!existsSync(join(dir, 'pv')));
+  const ok = stnmf(dir, 'simulate', 'pseudo-visium', '--from', 'sim/cells.h5ad', '--coordinate-unit', 'px', '--microns-per-unit', '1', '--out', 'pv');
+  assert.equal(ok.status, 0, ok.stderr);
 });

@@ -263,6 +263,7 @@ export function buildCases(P: Record<string, string>, work: string, opts: { tmpf
     ['hsnmf transposed', ['hsnmf', P.transposed, '--rank', '2'], '--orientation'],
     ['metrics --radius on px of unknown size', ['metrics', P.result, '--radius', '10', '--coordinate-unit', 'px'], '--microns-per-unit'],
     ['siid --mapping-distance on cell px of unknown size', ['siid', '--cells', P.simCells, '--spots', P.simSpots, '--rank', '2', '--cells-coordinate-unit', 'px'], '--cells-microns-per-unit'],
+    ['simulate pseudo-visium on px of unknown size', ['simulate', 'pseudo-visium', '--from', P.simCells, '--coordinate-unit', 'px'], '--microns-per-unit'],
   ];
   for (const [name, args, flag] of refused) {
     const out = outDir();

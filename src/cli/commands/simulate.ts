@@ -9,7 +9,9 @@ import { writeCsv } from '../../io/csv.js';
 import { writeH5ad } from '../../io/h5ad.js';
 import { makeDataset } from '../../dataset.js';
 import { pseudoVisium, simulateSiid } from '../../simulate/index.js';
-import { readDataset } from '../../io/index.js';
+import { requireMicrons } from '../../io/units.js';
+import { loadInput } from '../input.js';
+import { readerFlags } from '../reader-flags.js';
 import type { FlagSpec, FlagValue } from '../args.js';
 import type { Command, Generator } from '../command.js';
 import { finishRun, withRun } from '../command.js';
@@ -86,12 +88,14 @@ const pseudoVisiumGenerator: Generator = {
     from: { type: 'string', input: 'dataset', help: 'the single-cell slide, any format stnmf reads (required)' },
     'spot-diameter': { type: 'number', exclusiveMin: 0, default: 55, help: 'spot diameter in µm (Visium: 55)' },
     spacing: { type: 'number', exclusiveMin: 0, default: 100, help: 'centre-to-centre spot distance in µm (Visium: 100)' },
+    // How --from is read, as on every command (the spot lattice is in µm: pixels need their size).
+    ...readerFlags(),
   },
   async run(f, out, ctx) {
     const from = f.from as string | undefined;
     if (!from) throw new StnmfError('USAGE', 'stnmf simulate pseudo-visium: --from <single-cell slide> is required');
-    const cells = await readDataset(from);
-    ctx.log(`stnmf simulate pseudo-visium: read ${from} as ${cells.meta.platform}: ${cells.X.rows} cells x ${cells.X.cols} genes`);
+    const cells = (await loadInput('simulate pseudo-visium', from, f, ctx, { flag: '--from' })).dataset;
+    requireMicrons(cells, 'simulate pseudo-visium (spots of --spot-diameter µm every --spacing µm)');
     const pv = pseudoVisium(cells, { spotDiameter: f['spot-diameter'] as number, spacing: f.spacing as number });
     cells.obs.columns.set('spot', { kind: 'number', values: pv.cellInSpot });
     await writeH5ad(out.path('cells.h5ad'), cells);
