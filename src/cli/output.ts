@@ -316,7 +316,10 @@ export class RunOutput {
       const code = (e as NodeJS.ErrnoException).code;
       throw new StnmfError('WRITE_FAILED', `${flag} ${dir}: cannot create the output folder (${writeErrnoReason(code) ?? (e as Error).message})`);
     };
-    let layout: 'sibling' | 'inside' = mode.merge ? 'inside' : 'sibling';
+    // A mount point (a container volume given as --out) cannot be renamed onto from beside it
+    // (EXDEV/EBUSY): stage inside it, as when merging.
+    const mountPoint = existsSync(abs) && existsSync(parent) && statSync(abs).dev !== statSync(parent).dev;
+    let layout: 'sibling' | 'inside' = mode.merge || mountPoint ? 'inside' : 'sibling';
     let staging = '';
     let created: string | undefined;
     if (layout === 'sibling') {

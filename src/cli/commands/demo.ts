@@ -16,7 +16,7 @@ export const demoCommand: Command = {
   summary: 'run every method on built-in simulated data (no downloads) and write ./stnmf-demo/',
   usage: 'stnmf demo [--out DIR]',
   examples: [
-    "stnmf demo",
+    "stnmf demo --force                 # replace an earlier ./stnmf-demo/",
     "stnmf demo --out demo2 --json",
   ],
   flags: {
