@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readNpy } from '../src/io/npy.js';
+import { readH5ad } from '../src/io/h5ad.js';
 import { adjustedRandIndex } from '../src/metrics/index.js';
 import { kmeans } from '../src/nmf/index.js';
 import { DEMO_DIR } from './contrastive-helpers.js';
@@ -59,6 +60,61 @@ test('stnmf contrastive: different features fail with the difference listed (exi
     const empty = run([...base, '--background', join(dir, 'e.csv'), '--alpha', '1', '--out', join(dir, 'o4')]);
     assert.notEqual(empty.status, 0);
     assert.match(empty.stderr, /background|no observations|e\.csv/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('one input split by --target-where/--background-where gives the two-file run on the same cells (basis to 1e-6); result.h5ad keeps the obs columns', async () => {
+  const codex = fileURLToPath(new URL('../../../shared/data/codex-crc-reg009/imaging_data.csv', import.meta.url));
+  if (!existsSync(codex)) return;
+  const dir = mkdtempSync(join(tmpdir(), 'stnmf-bcnmf-split-'));
+  try {
+    // The two files, made independently of stnmf (Python's csv module): the rows of each group, all columns, in file order.
+    const py = `import csv, sys
+src, t, b = sys.argv[1:4]
+with open(src, newline='') as f:
+    rows = list(csv.reader(f))
+col = rows[0].index('ClusterName')
+for path, name in ((t, 'CD8+ T cells'), (b, 'CD4+ T cells CD45RO+')):
+    with open(path, 'w', newline='') as g:
+        csv.writer(g, lineterminator='\\n').writerows([rows[0]] + [r for r in rows[1:] if r[col] == name])`;
+    const target = join(dir, 'cd8.csv');
+    const background = join(dir, 'cd4.csv');
+    const p = spawnSync('/usr/bin/python3', ['-c', py, codex, target, background], { encoding: 'utf8' });
+    assert.equal(p.status, 0, p.stderr);
+    const common = ['--rank', '3', '--alpha', '1', '--max-iter', '60', '--seed', '2'];
+    const one = run(['--input', codex, '--target-where', 'ClusterName == "CD8+ T cells"', '--background-where', 'ClusterName == "CD4+ T cells CD45RO+"', ...common, '--json', '--out', join(dir, 'one')]);
+    assert.equal(one.status, 0, one.stderr);
+    const two = run(['--target', target, '--background', background, ...common, '--json', '--out', join(dir, 'two')]);
+    assert.equal(two.status, 0, two.stderr);
+    const s1 = JSON.parse(one.stdout);
+    const s2 = JSON.parse(two.stdout);
+    // The same cells on each side.
+    assert.equal(s1.nTarget, s2.nTarget);
+    assert.equal(s1.nBackground, s2.nBackground);
+    assert.ok(s1.nTarget > 50 && s1.nBackground > 50, `${s1.nTarget} target, ${s1.nBackground} background cells`);
+    assert.equal(readFileSync(join(dir, 'one', 'var_names.txt'), 'utf8'), readFileSync(join(dir, 'two', 'var_names.txt'), 'utf8'));
+    for (const f of ['basis.npy', 'H_target.npy', 'H_background.npy']) {
+      const a = readNpy(join(dir, 'one', f));
+      const b = readNpy(join(dir, 'two', f));
+      assert.deepEqual(a.shape, b.shape, f);
+      let worst = 0;
+      for (let q = 0; q < a.data.length; q++) worst = Math.max(worst, Math.abs(Number(a.data[q]) - Number(b.data[q])));
+      assert.ok(worst <= 1e-6, `${f}: largest difference ${worst}`);
+    }
+    // The inputs' obs columns are stacked into result.h5ad (anndata.concat, outer join) beside bcNMF's group.
+    const res = await readH5ad(join(dir, 'one', 'result.h5ad'));
+    const cl = res.obs.columns.get('ClusterName');
+    const group = res.obs.columns.get('group');
+    assert.ok(cl && cl.kind === 'category' && group && group.kind === 'category', `obs columns: ${[...res.obs.columns.keys()].join(', ')}`);
+    for (let i = 0; i < res.obs.index.length; i++) {
+      const want: string = group.categories[group.codes[i]] === 'target' ? 'CD8+ T cells' : 'CD4+ T cells CD45RO+';
+      assert.equal(cl.categories[cl.codes[i]], want, res.obs.index[i]);
+    }
+    const cellId = res.obs.columns.get('CellID');
+    assert.ok(cellId && cellId.kind === 'number');
+    assert.equal(res.obs.index[0], `target:reg009_${cellId.values[0]}`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

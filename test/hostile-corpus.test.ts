@@ -149,6 +149,11 @@ test('hostile corpus: every case ends with its exit code, one named error line, 
     cpSync(P.result, P[key], { recursive: true });
     writeFileSync(join(P[key], file), text);
   }
+  // A matrix read the wrong way round and kept as h5ad: its "genes" are cell barcodes.
+  const bc = Array.from({ length: 12 }, (_, j) => 'ACGTACGTACGT'.slice(j % 4) + 'ACGT'.slice(0, j % 4) + `-${j + 1}`);
+  writeFileSync(join(work, 'genes-in-rows.csv'), ['gene,' + bc.join(',')].concat(Array.from({ length: 30 }, (_, i) => `Gene${i},` + bc.map((_, j) => (i * 7 + j * 3) % 5).join(','))).join('\n') + '\n');
+  P.transposed = join(work, 'transposed.h5ad');
+  cliSync(work, 'convert', join(work, 'genes-in-rows.csv'), '--orientation', 'obs-rows', '--out', P.transposed);
   if (existsSync(XENIUM)) P.xenium = XENIUM;
   // A larger slide (3000 cells) for the signal cases of Leiden and the permutation test, whose
   // loops on the 60-cell slide end before a signal could land (cases.ts, "hostile helper" block).
@@ -187,16 +192,51 @@ test('hostile corpus: every case ends with its exit code, one named error line, 
       },
     },
     {
-      name: 'two concurrent writers to one --out both finish; the folder holds one complete result',
+      name: 'two concurrent writers to one new --out: one finishes, the other ends with the --out error; the folder holds one complete result',
       run: async () => {
         const out = join(work, 'concurrent');
         const c: Case = { name: 'w', args: ['nmf', P.csv, '--rank', '2', '--out', out], code: 0 };
         const [a, b] = await Promise.all([run(c, work), run(c, work)]);
         const bad: [string, string][] = [];
-        if (a.code !== 0 || b.code !== 0) bad.push(['wrong exit code', `exits ${a.code}, ${b.code}: ${a.stderr.slice(-200)} ${b.stderr.slice(-200)}`]);
+        const codes = [a.code, b.code].sort();
+        const loser = a.code === 0 ? b : a;
+        if (codes[0] !== 0 || codes[1] !== 4) bad.push(['wrong exit code', `exits ${a.code}, ${b.code} (expected one 0 and one 4): ${a.stderr.slice(-200)} ${b.stderr.slice(-200)}`]);
+        else if (!/error: --out .*--force/.test(loser.stderr)) bad.push(['message', `the refused writer does not name --out and --force: ${loser.stderr.slice(-200)}`]);
         const names = readdirSync(out);
         if (names.some((n) => n.startsWith('.'))) bad.push(['leftover', `hidden files: ${names.filter((n) => n.startsWith('.')).join(' ')}`]);
+        if (readdirSync(work).some((n) => n.startsWith('.concurrent.stnmf-'))) bad.push(['leftover', 'a staging folder beside --out']);
         for (const f of ['W.npy', 'H.npy', 'result.h5ad', 'summary.json', 'run.json']) if (!names.includes(f)) bad.push(['silently wrong', `${f} missing`]);
+        return bad;
+      },
+    },
+    {
+      name: '--force replaces a non-empty --out whole: the earlier files are gone, the new run is complete, nothing staged is left',
+      run: async () => {
+        const out = join(work, 'forced');
+        mkdirSync(out);
+        writeFileSync(join(out, 'earlier-result.txt'), 'old\n');
+        const o = await run({ name: 'force', args: ['nmf', P.csv, '--rank', '2', '--force', '--out', out], code: 0 }, work);
+        const bad: [string, string][] = [];
+        if (o.code !== 0) return [['wrong exit code', `exit ${o.code}: ${o.stderr.slice(-200)}`]];
+        const names = readdirSync(out);
+        if (names.includes('earlier-result.txt')) bad.push(['silently wrong', 'the earlier file survived --force (the folder mixes two runs)']);
+        for (const f of ['W.npy', 'H.npy', 'result.h5ad', 'summary.json', 'run.json']) if (!names.includes(f)) bad.push(['silently wrong', `${f} missing`]);
+        if (readdirSync(work).some((n) => n.startsWith('.forced.stnmf-'))) bad.push(['leftover', 'a staging or old folder beside --out']);
+        return bad;
+      },
+    },
+    {
+      name: 'a failed --force run leaves the earlier folder untouched',
+      run: async () => {
+        const out = join(work, 'forced-fail');
+        mkdirSync(out);
+        writeFileSync(join(out, 'earlier-result.txt'), 'old\n');
+        const o = await run({ name: 'force-fail', args: ['nmf', P.csv, '--rank', '999', '--force', '--out', out], code: 2 }, work);
+        const bad: [string, string][] = [];
+        if (o.code !== 2) bad.push(['wrong exit code', `exit ${o.code}: ${o.stderr.slice(-200)}`]);
+        const names = readdirSync(out);
+        if (names.length !== 1 || names[0] !== 'earlier-result.txt') bad.push(['silently wrong', `folder changed: ${names.join(' ')}`]);
+        if (readdirSync(work).some((n) => n.startsWith('.forced-fail.stnmf-'))) bad.push(['leftover', 'a staging folder beside --out']);
         return bad;
       },
     },

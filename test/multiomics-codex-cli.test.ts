@@ -8,6 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { markerBaseName } from '../src/dataset.js';
 import { readH5ad } from '../src/io/h5ad.js';
+import { readDataset } from '../src/io/index.js';
+import type { Column } from '../src/dataset.js';
 import { parseMarkerTable, resolveMarkers } from '../src/methods/multiomics/index.js';
 
 const CLI = new URL('../src/cli/main.js', import.meta.url).pathname;
@@ -40,6 +42,18 @@ test('stnmf multiomics on the CODEX table with its CELESTA prior labels cells an
   // CODEX positions are pixels; the result must say so, or plots would label them µm.
   const res = await readH5ad(join(out, 'result.h5ad'));
   assert.equal(res.meta.coordinateUnit, 'px');
+  // The input's obs columns are kept, prefixed with the modality as muon names them
+  // (`prot:ClusterName`), each value at the cell it belongs to (joined here by obs name).
+  const input = await readDataset(join(CODEX, 'imaging_data.csv'), { platform: 'codex' });
+  const row = new Map(input.obs.index.map((id, i) => [id, i]));
+  const text = (c: Column, i: number) => (c.kind === 'category' ? (c.codes[i] < 0 ? null : c.categories[c.codes[i]]) : c.kind === 'string' ? c.values[i] : String(c.values[i]));
+  for (const name of ['ClusterName', 'ClusterID', 'neighborhood name', 'CellID']) {
+    const kept = res.obs.columns.get(`prot:${name}`);
+    const src = input.obs.columns.get(name);
+    assert.ok(kept && src, `result.h5ad lacks prot:${name}`);
+    res.obs.index.forEach((id, i) => assert.equal(text(kept, i), text(src, row.get(id)!), `prot:${name} of ${id}`));
+  }
+  assert.equal([...res.obs.columns.keys()].filter((k) => k.startsWith('prot:')).length, input.obs.columns.size);
 });
 
 test('stnmf multiomics on pixel coordinates without a scale refuses the 50 µm default radius and names the flag', () => {

@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -53,6 +53,10 @@ test('stnmf simulate siid + stnmf siid: outputs, holdout and truth scores', asyn
     assert.equal(imp.cols, ds.var.index.length);
     assert.ok('holdout' in ds.layers);
     assert.equal(ds.obsm.X_siid.cols, 5);
+    // The cells' obs columns are kept beside SIID's (results chain, issue 13 point 8).
+    const cells = await readH5ad(join(sim, 'cells.h5ad'));
+    for (const [name, col] of cells.obs.columns) assert.deepEqual(ds.obs.columns.get(name), col, `obs column ${name}`);
+    assert.ok(ds.obs.columns.has('siid_spot'));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -70,7 +74,7 @@ test('stnmf siid: bad inputs fail with one-line errors and exit codes', () => {
     assert.ok(!existsSync(join(dir, 'o1', 'summary.json')));
     const far = run([...base, '--rank', '3', '--mapping-distance', '0.001', '--out', join(dir, 'o2')]);
     assert.equal(far.status, 3);
-    assert.match(far.stderr, /no cell lies within 0\.001 um of any spot/);
+    assert.match(far.stderr, /no cell lies within 0\.001 µm of any spot/);
     const threads = run([...base, '--rank', '3', '--threads', '0', '--out', join(dir, 'o4')]);
     assert.equal(threads.status, 2);
     assert.match(threads.stderr, /--threads must be >= 1, got 0/);
@@ -85,7 +89,7 @@ test('stnmf siid: bad inputs fail with one-line errors and exit codes', () => {
   }
 });
 
-test('prepareSiid: missing genes listed (or intersected), different coordinate units rejected', () => {
+test('prepareSiid: missing genes listed (or intersected), spots in pixels of unknown size rejected', () => {
   const sim = simulateSiid({ nCells: 200, nGenes: 40, nPanel: 10, types: 3, grid: 3, extent: 400, seed: 1 });
   const cells = sim.cells;
   const extraGenes = makeDataset(cells.X, [...cells.obs.index], cells.var.index.map((g, j) => (j < 2 ? `Foo${j}` : g)), { coordinateUnit: 'um', source: 'cells.h5ad' });
@@ -97,10 +101,46 @@ test('prepareSiid: missing genes listed (or intersected), different coordinate u
   const inter = prepareSiid({ cells: extraGenes, spots: sim.spots }, { rank: 3, missingGenes: 'intersect' });
   assert.equal(inter.panelGenes.length, 8);
   assert.deepEqual(inter.notes.droppedCellGenes, ['Foo0', 'Foo1']);
-  const px = { ...sim.spots, meta: { ...sim.spots.meta, coordinateUnit: 'px' as const } };
+  // Pixels of unknown size: the µm mapping distance cannot be applied (issue 13, point 6).
+  const px = { ...sim.spots, meta: { ...sim.spots.meta, coordinateUnit: 'px' as const, micronsPerUnit: undefined } };
   assert.throws(
     () => prepareSiid({ cells, spots: px }, { rank: 3 }),
-    (e: unknown) => e instanceof StnmfError && /coordinates are in different units: cells .* in 'um', spots .* in 'px'/.test(e.message),
+    (e: unknown) => e instanceof StnmfError && /mapping distance is in µm, but the spot coordinates .* are in 'px' with no known µm per unit/.test(e.message),
   );
   assert.throws(() => prepareSiid({ cells, spots: sim.spots }, { rank: 11 }), (e: unknown) => e instanceof StnmfError && e.code === 'BAD_OPTION');
+});
+
+test('a cell matrix with genes in rows is refused as transposed, naming the input\'s --…-orientation (issue 13: "510 of the 510 cell genes are not in the spot data: P60HippoRep…")', () => {
+  const ref = fileURLToPath(new URL('../../../shared/data/visium-hippocampus-scrna-ref', import.meta.url));
+  if (!existsSync(ref)) return;
+  const dir = mkdtempSync(join(tmpdir(), 'stnmf-siid-'));
+  try {
+    // The single-cell reference read the wrong way round (forced by the user) and stored as h5ad:
+    // 307 "cells" that are genes, 510 "genes" that are cell barcodes.
+    const t = join(dir, 'ref-transposed.h5ad');
+    const c = run(['convert', join(ref, 'Reference/Visium_Ref/counts.csv'), '--orientation', 'obs-rows', '--out', t]);
+    assert.equal(c.status, 0, c.stderr);
+    const spots = join(ref, 'SpatialRNA/VisiumVignette');
+    writeFileSync(join(dir, 'markers.csv'), 'cell_type,feature\nastro,Gfap\n');
+    const cases: [string[], RegExp][] = [
+      [['siid', '--cells', t, '--spots', spots, '--rank', '5'], /error: --cells .*ref-transposed\.h5ad: the matrix looks transposed \(its 'genes' look like barcodes \(e\.g\. "P60HippoRep.*--cells-orientation obs-rows/],
+      [['siid', '--cells', spots, '--spots', t, '--rank', '5'], /error: --spots .*: the matrix looks transposed .*--spots-orientation/],
+      [['multiomics', '--tx', t, '--markers', join(dir, 'markers.csv')], /error: --tx .*: the matrix looks transposed .*--tx-orientation/],
+      [['nmf', t, '--rank', '2'], /error: .*ref-transposed\.h5ad: the matrix looks transposed .*adata\.T/],
+    ];
+    cases.forEach(([args, re], i) => {
+      const out = join(dir, `o${i}`);
+      const r = run([...args, '--out', out]);
+      assert.equal(r.status, 3, `${args.join(' ')}: ${r.stderr}`);
+      const errs = r.stderr.split('\n').filter((l) => / error: /.test(l));
+      assert.equal(errs.length, 1, r.stderr);
+      assert.match(errs[0], re);
+      assert.ok(!existsSync(out));
+    });
+    // The user's word on the orientation is not second-guessed.
+    const forced = run(['nmf', t, '--rank', '2', '--max-iter', '2', '--orientation', 'obs-rows', '--out', join(dir, 'forced')]);
+    assert.equal(forced.status, 0, forced.stderr);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

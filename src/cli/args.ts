@@ -34,6 +34,12 @@ export interface FlagSpec {
   input?: 'file' | 'dataset';
   /** Values starting with this prefix are not paths (e.g. `obs:` for a column reference). */
   notPathPrefix?: string;
+  /**
+   * The value is a run's output folder: checked before the command runs (pseudo file systems,
+   * a non-empty folder without `--force`), so nothing is read or computed for a run that could
+   * not write its results (output.ts `checkRunFolder`).
+   */
+  output?: 'folder';
 }
 
 /** A parsed flag value: string[] for `array` flags. */

@@ -13,6 +13,7 @@ import { StnmfError } from '../errors.js';
 import type { InputOptions, SelectionStep } from '../io/input-options.js';
 import { readDataset, type ReadOptions } from '../io/index.js';
 import { npyToDense, readNpy } from '../io/npy.js';
+import { looksTransposed } from '../io/orientation.js';
 import { applySelection } from '../io/select/index.js';
 import type { Dense } from '../linalg/dense.js';
 import { validateMatrix } from '../nmf/nmf.js';
@@ -77,6 +78,7 @@ export async function loadInput(
   if (options.coordinateUnit !== undefined) raw.meta.coordinateUnit = options.coordinateUnit;
   if (options.micronsPerUnit !== undefined) raw.meta.micronsPerUnit = options.micronsPerUnit;
   const label = opts.flag ? `${opts.flag} ${path}` : path;
+  checkNotTransposed(raw, label, prefix, options.orientation !== undefined);
   ctx.log(`read ${label} as ${raw.meta.platform}: ${raw.X.rows} observations x ${raw.X.cols} features`);
   for (const f of raw.meta.filtered) ctx.log(`  kept out of X: ${f.count} ${f.axis} (${f.what}): ${f.why}`);
   const { dataset, steps } = await applySelection(raw, options, { source: path, prefix });
@@ -97,6 +99,29 @@ export async function loadInput(
     selection: steps,
   };
   return { dataset, selection: steps, record };
+}
+
+/**
+ * Refuses a matrix whose feature names look like observation ids (barcodes, spot ids, UUIDs,
+ * numbered cells): read that way, every method would factorise cells as genes (issue 13, point
+ * 4). A delimited matrix can be read the other way with `--orientation`; a format that fixes
+ * the axes (h5ad, 10x) holds its genes as observations and must be transposed where it was made.
+ * `--orientation` given by the user is their word and is not second-guessed.
+ */
+export function checkNotTransposed(d: Dataset, label: string, prefix: string, orientationGiven: boolean): void {
+  if (orientationGiven) return;
+  const why = looksTransposed(d.var.index);
+  if (!why) return;
+  const reader = d.uns.reader as { format?: string; orientation?: string } | undefined;
+  const flag = `--${prefix}orientation`;
+  // An h5ad keeps the uns.reader record of the text file it was converted from; only a text
+  // matrix read now can be read the other way.
+  const delimited = reader?.format === 'delimited' && d.meta.platform !== 'h5ad';
+  if (delimited && (reader?.orientation === 'obs-rows' || reader?.orientation === 'var-rows')) {
+    const other = reader.orientation === 'obs-rows' ? 'var-rows' : 'obs-rows';
+    throw new StnmfError('BAD_INPUT', `${label}: the matrix looks transposed (${why}, read as ${reader.orientation}); pass ${flag} ${other} if the file has one row per ${other === 'var-rows' ? 'gene' : 'cell/spot'}, or ${flag} ${reader.orientation} to keep it as read`);
+  }
+  throw new StnmfError('BAD_INPUT', `${label}: the matrix looks transposed (${why}); the ${d.meta.platform} format fixes cells/spots in rows, so this file holds its genes as observations; transpose it where it was made (anndata: adata.T), or pass ${flag} obs-rows to use it as read`);
 }
 
 /** Reads a factor matrix given on the command line (`--w0 W0.npy`), checking its shape. */

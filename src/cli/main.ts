@@ -19,7 +19,7 @@ import { VERSION } from '../version.js';
 import { formatHelp, parseArgs } from './args.js';
 import type { Command, CommandContext } from './command.js';
 import { COMMANDS } from './commands/index.js';
-import { abortAllOutputsSync, RunOutput, writeErrnoReason } from './output.js';
+import { abortAllOutputsSync, checkRunFolder, RunOutput, writeErrnoReason } from './output.js';
 
 /** Exit codes of the signals we handle (128 + signal number, the shell convention). */
 const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
@@ -216,6 +216,8 @@ export async function main(argv: string[]): Promise<number> {
     outFlag = args.flags.out;
     capThreads(cmd, args.flags);
     checkInputPaths(cmd, args.flags, args.positionals);
+    // Before any input is read: a run that could not write its folder does no work.
+    if (cmd.flags.out?.output === 'folder' && typeof args.flags.out === 'string') checkRunFolder(args.flags.out, { force: Boolean(args.flags.force) });
     await cmd.run(args, ctx);
     return 0;
   } catch (e) {

@@ -204,6 +204,8 @@ export function decideOrientation(e: OrientationEvidence): OrientationDecision {
  * or undefined, for two-input commands to say "the cell matrix looks transposed (...)".
  */
 export function looksTransposed(featureNames: readonly string[]): string | undefined {
+  // Plain numbers are AnnData's default var_names ('0', '1', …) as often as cell ids: no evidence here.
+  if (featureNames.length > 0 && nameProfile(featureNames).top === 'integer') return undefined;
   const v = namesVote(featureNames);
   if (!v || v.obs < 2) return undefined;
   return `its 'genes' ${v.what}`;

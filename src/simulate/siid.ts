@@ -295,23 +295,30 @@ export interface PseudoVisium {
 }
 
 /**
- * Turns a single-cell slide (with `obsm.spatial` in µm) into a Visium-like spot slide
- * (see the file comment): a spot's counts are the sum over the cells whose centroid lies
- * inside its 55 µm disk, on a 100 µm hexagonal lattice over the cells' bounding box.
+ * Turns a single-cell slide into a Visium-like spot slide (see the file comment): a spot's
+ * counts are the sum over the cells whose centroid lies inside its 55 µm disk, on a 100 µm
+ * hexagonal lattice over the cells' bounding box. The cells' `obsm.spatial` must have a known
+ * scale (`meta.coordinateUnit` 'um', or `meta.micronsPerUnit`); the spots' coordinates are in µm.
+ * @throws StnmfError('BAD_INPUT') when the cells have no coordinates or their scale is unknown.
  */
 export function pseudoVisium(cells: Dataset, opts: PseudoVisiumOptions = {}): PseudoVisium {
   const c = cells.obsm.spatial;
   if (!c) throw new StnmfError('BAD_INPUT', `pseudoVisium: ${cells.meta.source} has no coordinates (obsm.spatial)`);
+  // The lattice is laid out in µm: coordinates of another unit are converted by their known size,
+  // and refused when it is unknown (issue 13, point 6: no µm default on pixels).
   const unit = cells.meta.coordinateUnit;
-  if (unit && unit !== 'um' && unit !== 'unknown') throw new StnmfError('BAD_INPUT', `pseudoVisium: coordinates of ${cells.meta.source} are in '${unit}', expected µm`);
+  const upm = cells.meta.micronsPerUnit ?? (unit === 'um' ? 1 : undefined);
+  if (upm === undefined || !(upm > 0) || !Number.isFinite(upm)) {
+    throw new StnmfError('BAD_INPUT', `pseudoVisium: the coordinates of ${cells.meta.source} are in ${unit && unit !== 'unknown' ? `'${unit}'` : 'an unknown unit'} with no known µm per unit; set micronsPerUnit (CLI --microns-per-unit) or coordinateUnit 'um'`);
+  }
   const radius = (opts.spotDiameter ?? 55) / 2;
   const spacing = opts.spacing ?? 100;
   const n = c.rows;
   const xy = new Float64Array(2 * n);
   let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
   for (let i = 0; i < n; i++) {
-    xy[2 * i] = c.data[i * c.cols];
-    xy[2 * i + 1] = c.data[i * c.cols + 1];
+    xy[2 * i] = c.data[i * c.cols] * upm;
+    xy[2 * i + 1] = c.data[i * c.cols + 1] * upm;
     x0 = Math.min(x0, xy[2 * i]);
     x1 = Math.max(x1, xy[2 * i]);
     y0 = Math.min(y0, xy[2 * i + 1]);

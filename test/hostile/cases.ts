@@ -7,6 +7,7 @@
  * format, malformed h5ad, pseudo-file-system and unwritable outputs, full disk, closed pipes,
  * stale staging folders, concurrent writers and signals.
  */
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FlagSpec } from '../../src/cli/args.js';
 import { COMMANDS } from '../../src/cli/commands/index.js';
@@ -221,6 +222,63 @@ export function buildCases(P: Record<string, string>, work: string, opts: { tmpf
   if (opts.rofs) {
     cases.push({ name: 'nmf on a read-only file system', args: ['nmf', P.csv, '--rank', '2', '--out', join(opts.rofs, 'nmf')], code: 4, names: join(opts.rofs, 'nmf') });
     cases.push({ name: 'convert on a read-only file system', args: ['convert', P.csv, '--out', join(opts.rofs, 'c.h5ad')], code: 4, names: 'c.h5ad' });
+  }
+
+  // 4b. A non-empty --out without --force (issue 13, point 9): refused before any input is read,
+  // naming --out and --force; the folder keeps exactly what it held.
+  const nonEmpty: [string, string[]][] = [
+    ['nmf', ['nmf', P.csv, '--rank', '2']],
+    ['cluster', ['cluster', P.result]],
+    ['metrics', ['metrics', P.result, '--labels', 'leiden', '--radius', '10']],
+    ['hsnmf', ['hsnmf', P.simCells, '--rank', '2']],
+    ['siid', ['siid', '--cells', P.simCells, '--spots', P.simSpots, '--rank', '2']],
+    ['multiomics', ['multiomics', '--tx', P.csv, '--markers', P.markers]],
+    ['contrastive', ['contrastive', '--target', P.csv, '--background', P.csv2, '--rank', '2', '--alpha', '1']],
+    ['simulate', ['simulate', 'siid']],
+    ['export-vitessce', ['export-vitessce', P.result]],
+    ['plot', ['plot', P.result]],
+    ['demo', ['demo']],
+  ];
+  for (const [cmd, args] of nonEmpty) {
+    const out = outDir();
+    mkdirSync(out);
+    writeFileSync(join(out, 'earlier-result.txt'), 'keep me\n');
+    cases.push({
+      name: `${cmd} --out a non-empty folder without --force`,
+      args: [...args, '--out', out],
+      code: 4,
+      names: '--out',
+      out,
+      check: (r) => {
+        if (!/not empty.*--force/.test(r.stderr)) return 'message does not say the folder is not empty and name --force';
+        if (/^read /m.test(r.stderr)) return 'an input was read before the refusal';
+        const left = readdirSync(out);
+        return left.length === 1 && left[0] === 'earlier-result.txt' ? undefined : `folder changed: ${left.join(' ')}`;
+      },
+    });
+  }
+
+  // 4c. Matrices that look transposed (issue 13, point 4) and lengths in µm on pixels of unknown
+  // size (point 6): one line naming the flag to pass, exit 3, no folder.
+  const refused: [string, string[], string][] = [
+    ['siid --cells transposed', ['siid', '--cells', P.transposed, '--spots', P.simSpots, '--rank', '2'], '--cells-orientation'],
+    ['siid --spots transposed', ['siid', '--cells', P.simCells, '--spots', P.transposed, '--rank', '2'], '--spots-orientation'],
+    ['multiomics --tx transposed', ['multiomics', '--tx', P.transposed, '--markers', P.markers], '--tx-orientation'],
+    ['multiomics --prot transposed', ['multiomics', '--prot', P.transposed, '--markers', P.markers], '--prot-orientation'],
+    ['contrastive --target transposed', ['contrastive', '--target', P.transposed, '--background', P.csv2, '--rank', '2', '--alpha', '1'], '--target-orientation'],
+    ['nmf transposed', ['nmf', P.transposed, '--rank', '2'], '--orientation'],
+    ['hsnmf transposed', ['hsnmf', P.transposed, '--rank', '2'], '--orientation'],
+    ['metrics --radius on px of unknown size', ['metrics', P.result, '--radius', '10', '--coordinate-unit', 'px'], '--microns-per-unit'],
+    ['siid --mapping-distance on cell px of unknown size', ['siid', '--cells', P.simCells, '--spots', P.simSpots, '--rank', '2', '--cells-coordinate-unit', 'px'], '--cells-microns-per-unit'],
+    ['simulate pseudo-visium on px of unknown size', ['simulate', 'pseudo-visium', '--from', P.simCells, '--coordinate-unit', 'px'], '--microns-per-unit'],
+  ];
+  for (const [name, args, flag] of refused) {
+    const out = outDir();
+    cases.push({ name, args: [...args, '--out', out], code: 3, names: flag, out });
+  }
+  {
+    const out = join(work, 'conv-transposed.h5ad');
+    cases.push({ name: 'convert transposed', args: ['convert', P.transposed, '--out', out], code: 3, names: '--orientation', out });
   }
 
   // 5. Closed pipes do not change the outcome; threads are capped.

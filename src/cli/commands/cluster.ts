@@ -10,7 +10,7 @@ import type { Command } from '../command.js';
 import { finishRun, withRun } from '../command.js';
 import { inputFlags, loadInput } from '../input.js';
 import { obsmMatrix } from '../obs-matrix.js';
-import { RunOutput } from '../output.js';
+import { RunOutput, runFolderFlags } from '../output.js';
 
 export const clusterCommand: Command = {
   name: 'cluster',
@@ -25,7 +25,7 @@ export const clusterCommand: Command = {
     resolution: { type: 'number', exclusiveMin: 0, default: 1, help: 'RB-configuration resolution (scanpy default)' },
     iterations: { type: 'int', default: 2, help: 'Leiden iterations; negative = until stable (scanpy/leidenalg default 2)' },
     seed: { type: 'int', min: 0, default: 0, help: 'random seed' },
-    out: { type: 'string', short: 'o', required: true, help: 'output folder' },
+    ...runFolderFlags(),
     json: { type: 'boolean', help: 'also print summary.json to stdout' },
     ...inputFlags(),
   },
@@ -36,7 +36,7 @@ export const clusterCommand: Command = {
     const k = f.neighbors as number;
     if (k < 2 || k > ds.X.rows) throw new StnmfError('USAGE', `stnmf cluster: --neighbors must be from 2 to the number of observations (${ds.X.rows}); got ${k}`);
     if (!((f.resolution as number) > 0)) throw new StnmfError('USAGE', `stnmf cluster: --resolution must be > 0; got ${f.resolution}`);
-    const out = await RunOutput.open(f.out as string);
+    const out = await RunOutput.open(f.out as string, { force: Boolean(f.force) });
     await withRun(out, async () => {
       const t0 = performance.now();
       const res = await leidenClusters(ds, { use: f.use as string, neighbors: k, resolution: f.resolution as number, iterations: f.iterations as number, seed: f.seed as number, signal: ctx.signal });

@@ -100,7 +100,7 @@ export const consensusCommand: Command = {
     if (missing.length) {
       throw new StnmfError('BAD_INPUT', `stnmf consensus --combine: ${missing.length} of ${plan.length} replicates are not in ${repDir} (first: k=${missing[0].k} replicate ${missing[0].replicate}); run the missing workers, or rerun without --combine to compute them here`);
     }
-    const out = await RunOutput.open(dir);
+    const out = await RunOutput.open(dir, { merge: true }); // the workers' shared folder: replicates/ and plan.json stay
     const kernels = await createKernels({ threads });
     try {
       const rows: { k: number; stability: number; error: number; filteredStability: number; filteredError: number; kept: number; total: number }[] = [];

@@ -28,7 +28,7 @@ import type { Command, CommandContext } from '../command.js';
 import { selectionFromFlags } from '../input-flags.js';
 import { inputFlags, loadInput } from '../input.js';
 import { finishRun, withRun } from '../command.js';
-import { jsonReplacer, RunOutput } from '../output.js';
+import { jsonReplacer, RunOutput, runFolderFlags } from '../output.js';
 import { factorName } from '../../keys.js';
 
 /**
@@ -95,7 +95,7 @@ export const contrastiveCommand: Command = {
     seed: { type: 'int', min: 0, default: 0, help: 'random seed of the initialisation' },
     top: { type: 'int', min: 1, default: 10, help: 'top features listed per factor in summary.json' },
     threads: { type: 'int', min: 1, help: 'worker threads (default: all cores)' },
-    out: { type: 'string', short: 'o', required: true, help: 'output folder' },
+    ...runFolderFlags(),
     json: { type: 'boolean', help: 'also print summary.json to stdout' },
     ...inputFlags(),
     ...inputFlags('target-'),
@@ -109,7 +109,7 @@ export const contrastiveCommand: Command = {
     const threads = f.threads as number | undefined;
     if (threads !== undefined && threads < 1) throw new StnmfError('USAGE', `stnmf contrastive: --threads must be >= 1, got ${threads}`);
     const { t, b, inputs } = await loadSides(f, ctx);
-    const out = await RunOutput.open(f.out as string);
+    const out = await RunOutput.open(f.out as string, { force: Boolean(f.force) });
     const kernels = await createKernels({ threads });
     await withRun(out, async () => {
       const t0 = performance.now();

@@ -11,6 +11,7 @@ import type { Command } from '../command.js';
 import { inputPath, READ_FLAGS, readOptions } from './info.js';
 import { applySelection } from '../../io/select/index.js';
 import { selectionFlags, selectionFromFlags } from '../input-flags.js';
+import { checkNotTransposed } from '../input.js';
 
 /** `stnmf convert`: any readable input to an `.h5ad` (atomic; `--force` to replace). */
 export const convertCommand: Command = {
@@ -43,7 +44,9 @@ export const convertCommand: Command = {
     const t0 = performance.now();
     const detected = opts.platform ? `given (--platform ${opts.platform})` : (await detectPlatform(input)).reason;
     // Selection and QC as on every command: convert is the subset tool (scanpy's adata[mask].write).
-    const { dataset: ds, steps } = await applySelection(await readDataset(input, opts), await selectionFromFlags(f), { source: input });
+    const raw = await readDataset(input, opts);
+    checkNotTransposed(raw, input, '', opts.orientation !== undefined);
+    const { dataset: ds, steps } = await applySelection(raw, await selectionFromFlags(f), { source: input });
     ctx.log(`stnmf convert: read ${input} as ${ds.meta.platform} (${detected}): ${ds.X.rows} observations x ${ds.X.cols} features`);
     for (const r of ds.meta.filtered) ctx.log(`  kept out of X: ${r.count} ${r.axis} (${r.what}): ${r.why}`);
     for (const st of steps) ctx.log(`  --${st.step}: removed ${st.removedObs} observations, ${st.removedVars} features → ${st.nObs} x ${st.nVars}${st.note ? ` (${st.note})` : ''}`);

@@ -7,7 +7,7 @@ import { mkdir, rm, rename, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Command } from '../command.js';
 import { DEMO_STEPS } from '../demo-steps.js';
-import { jsonReplacer } from '../output.js';
+import { checkRunFolder, jsonReplacer } from '../output.js';
 
 export { DEMO_STEPS, type DemoStep } from '../demo-steps.js';
 
@@ -16,14 +16,16 @@ export const demoCommand: Command = {
   summary: 'run every method on built-in simulated data (no downloads) and write ./stnmf-demo/',
   usage: 'stnmf demo [--out DIR]',
   examples: [
-    "stnmf demo",
+    "stnmf demo --force                 # replace an earlier ./stnmf-demo/",
     "stnmf demo --out demo2 --json",
   ],
   flags: {
-    out: { type: 'string', short: 'o', default: 'stnmf-demo', help: 'output folder' },
+    out: { type: 'string', short: 'o', default: 'stnmf-demo', output: 'folder', help: 'output folder (new or empty, unless --force)' },
+    force: { type: 'boolean', help: 'replace a non-empty --out folder (an earlier demo): its old contents are removed once the new demo is complete' },
     json: { type: 'boolean', help: 'also print the summary to stdout' },
   },
   async run(args, ctx) {
+    checkRunFolder(args.flags.out as string, { force: Boolean(args.flags.force) });
     const outDir = resolve(args.flags.out as string);
     const staging = `${outDir}.partial-${process.pid}`;
     await rm(staging, { recursive: true, force: true });

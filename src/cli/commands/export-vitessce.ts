@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { Command, CommandContext } from '../command.js';
 import { finishRun, withRun } from '../command.js';
 import type { ParsedArgs } from '../args.js';
-import { RunOutput } from '../output.js';
+import { RunOutput, runFolderFlags } from '../output.js';
 import { StnmfError } from '../../errors.js';
 import { vitessceExport } from '../../plot/vitessce.js';
 import { readResult } from '../../io/result.js';
@@ -25,7 +25,7 @@ export const exportVitessceCommand: Command = {
     "stnmf export-vitessce hsnmf-out --out site/ --base-url https://example.org/site",
   ],
   flags: {
-    out: { type: 'string', short: 'o', help: 'output folder', required: true },
+    ...runFolderFlags(),
     'base-url': { type: 'string', help: 'URL the output folder will be served from (used in vitessce.json)', default: 'http://localhost:8000' },
     coords: { type: 'string', input: 'dataset', help: 'coordinates (CSV id,x,y or a dataset) when the folder has none' },
     data: { type: 'string', input: 'dataset', help: 'count data (.h5/.h5ad) to include as X (genes)' },
@@ -38,7 +38,7 @@ export const exportVitessceCommand: Command = {
     const r = await readResult(src, { coords: args.flags.coords as string | undefined, data: args.flags.data as string | undefined });
     const baseUrl = String(args.flags['base-url']);
     const { main, factors, config } = vitessceExport(r, baseUrl);
-    const out = await RunOutput.open(String(args.flags.out));
+    const out = await RunOutput.open(String(args.flags.out), { force: Boolean(args.flags.force) });
     await withRun(out, async () => {
       writeStore(join(out.staging, 'result.zarr'), main);
       writeStore(join(out.staging, 'factors.zarr'), factors);

@@ -24,7 +24,7 @@ import type { Command } from '../command.js';
 import { finishRun, withRun } from '../command.js';
 import { inputFlags, loadInput } from '../input.js';
 import { storedFactors } from '../obs-matrix.js';
-import { RunOutput } from '../output.js';
+import { RunOutput, runFolderFlags } from '../output.js';
 import { summaryOf, writeRunFiles } from '../outputs/hsnmf.js';
 
 function numberList(flag: string, v: unknown): number[] | undefined {
@@ -85,7 +85,7 @@ export const hsnmfCommand: Command = {
     subsample: { type: 'int', min: 1, default: 10000, help: 'cells in the stratified silhouette/DBI subsample' },
     labels: { type: 'string', help: 'obs column with reference labels (ARI, NMI)' },
     threads: { type: 'int', min: 1, help: 'worker threads (default: all cores)' },
-    out: { type: 'string', short: 'o', required: true, help: 'output folder' },
+    ...runFolderFlags(),
     json: { type: 'boolean', help: 'also print summary.json to stdout' },
     ...inputFlags(),
   },
@@ -112,7 +112,7 @@ export const hsnmfCommand: Command = {
       geneSets = parseGmt(text, f.gmt as string);
     }
     const referenceLabels = f.labels !== undefined ? obsLabels(ds, f.labels as string) : undefined;
-    const out = await RunOutput.open(f.out as string);
+    const out = await RunOutput.open(f.out as string, { force: Boolean(f.force) });
     const kernels = await createKernels({ threads });
     await withRun(out, async () => {
       const options: HsnmfOptions = {

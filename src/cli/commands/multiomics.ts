@@ -29,7 +29,7 @@ import type { FlagValue } from '../args.js';
 import type { Command, CommandContext } from '../command.js';
 import { inputFlags, loadInput, type LoadedInput } from '../input.js';
 import { finishRun, withRun } from '../command.js';
-import { jsonReplacer, RunOutput } from '../output.js';
+import { jsonReplacer, RunOutput, runFolderFlags } from '../output.js';
 import { factorName, factorNames } from '../../keys.js';
 import { writeMultiOmicsOutputs } from '../outputs/multiomics.js';
 import type { StnmfWarning } from '../../warnings.js';
@@ -135,7 +135,7 @@ export const multiomicsCommand: Command = {
     'truth-column': { type: 'string', help: 'obs column of the inputs holding true labels (e.g. ClusterName)' },
     seed: { type: 'int', min: 0, default: 42, help: 'seed of the NMF and permutations (methods-spec M3.12)' },
     threads: { type: 'int', min: 1, help: 'worker threads (default: all cores)' },
-    out: { type: 'string', short: 'o', required: true, help: 'output folder' },
+    ...runFolderFlags(),
     json: { type: 'boolean', help: 'also print summary.json to stdout' },
     ...inputFlags('tx-'),
     ...inputFlags('prot-'),
@@ -164,7 +164,7 @@ export const multiomicsCommand: Command = {
     const matchBy = (f.match as MatchBy | undefined) ?? (txPlatform && SPOT_PLATFORMS.has(txPlatform) ? 'spots' : 'id');
     const threads = f.threads as number | undefined;
     const kernels = await createKernels({ threads });
-    const out = await RunOutput.open(f.out as string);
+    const out = await RunOutput.open(f.out as string, { force: Boolean(f.force) });
     await withRun(out, async () => {
       const options: MultiOmicsOptions = {
         nFactors: f['n-factors'] as number,
@@ -194,7 +194,7 @@ export const multiomicsCommand: Command = {
       };
       const r = await runSpatialMultiOmics(tx?.table ?? null, prot?.table ?? null, markers, options);
       const frameOf = tx ?? prot!;
-      await writeMultiOmicsOutputs(r, (name) => out.path(name), true, frameOf.inMicrons ? { coordinateUnit: 'um', micronsPerUnit: 1 } : { coordinateUnit: (txDs ?? protDs)!.meta.coordinateUnit });
+      await writeMultiOmicsOutputs(r, (name) => out.path(name), true, frameOf.inMicrons ? { coordinateUnit: 'um', micronsPerUnit: 1 } : { coordinateUnit: (txDs ?? protDs)!.meta.coordinateUnit }, { tx: txDs?.obs, prot: protDs?.obs });
       const warnings: StnmfWarning[] = r.warnings.map((message) => ({ code: 'data', message }));
       let truthScores: Record<string, unknown> = {};
       if (f.truth || f['truth-column']) {

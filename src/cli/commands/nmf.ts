@@ -10,7 +10,7 @@ import { attachNmf, nmf, type NmfInit, type NmfLoss, type NmfSolver } from '../.
 import type { Command } from '../command.js';
 import { finishRun, withRun } from '../command.js';
 import { inputFlags, loadFactor, loadInput } from '../input.js';
-import { RunOutput } from '../output.js';
+import { RunOutput, runFolderFlags } from '../output.js';
 
 export const nmfCommand: Command = {
   name: 'nmf',
@@ -32,7 +32,7 @@ export const nmfCommand: Command = {
     seed: { type: 'int', min: 0, default: 0, help: 'random seed' },
     restarts: { type: 'int', min: 1, default: 1, help: 'runs; restarts 2.. start from nndsvdar with their own seed; the lowest loss is kept (summary restartLosses)' },
     threads: { type: 'int', min: 1, help: 'worker threads (default: all cores)' },
-    out: { type: 'string', short: 'o', required: true, help: 'output folder' },
+    ...runFolderFlags(),
     json: { type: 'boolean', help: 'also print summary.json to stdout' },
     ...inputFlags('', { normalize: true }),
   },
@@ -48,7 +48,7 @@ export const nmfCommand: Command = {
     const rank = f.rank as number;
     const W0 = f.w0 ? loadFactor('w0', f.w0 as string, ds.X.rows, rank) : undefined;
     const H0 = f.h0 ? loadFactor('h0', f.h0 as string, rank, ds.X.cols) : undefined;
-    const out = await RunOutput.open(f.out as string);
+    const out = await RunOutput.open(f.out as string, { force: Boolean(f.force) });
     const kernels = await createKernels({ threads });
     await withRun(out, async () => {
       const t0 = performance.now();

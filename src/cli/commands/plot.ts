@@ -691,8 +691,11 @@ export const plotCommand: Command = {
       help:
         'folder for the figures (default <DIR>/figures); each figure is <name>.png/.svg: factors, top-features, clusters-<column> (e.g. bcNMF group), ' +
         'gene-<name>, imputed-<name>, composition, proportions (SIID: spot maps), markers-dotplot-<column> (markers.csv), convergence, enrichment (bcNMF), metrics, and for an hSNMF --sweep folder sweep and pareto; ' +
-        'without coordinates the maps are skipped with a one-line note',
+        'without coordinates the maps are skipped with a one-line note; a given --out must be new or empty unless --force, ' +
+        'while the default <DIR>/figures belongs to plot and is replaced whole on every run',
+      output: 'folder',
     },
+    force: { type: 'boolean', help: 'replace a non-empty --out folder: its old contents are removed once the new figures are complete' },
     format: { type: 'string', help: 'file format', choices: ['png', 'svg', 'both'], default: 'png' },
     ...PLOT_OPTION_FLAGS,
     scale: { type: 'number', exclusiveMin: 0, help: 'PNG pixels per figure unit (2 for high-DPI)', default: 2 },
@@ -725,7 +728,9 @@ export const plotCommand: Command = {
       const note = spatialSkipNote(r);
       if (note) ctx.log(`stnmf plot: ${note}`);
     }
-    const out = await RunOutput.open((args.flags.out as string | undefined) ?? join(folderFiles ? root : dirname(root), 'figures'));
+    const given = args.flags.out as string | undefined;
+    // The default figures folder is plot's own: a rerun replaces it whole (never mixing runs).
+    const out = await RunOutput.open(given ?? join(folderFiles ? root : dirname(root), 'figures'), { force: given === undefined || Boolean(args.flags.force) });
     await withRun(out, async () => {
       const written: string[] = [];
       const fmt = args.flags.format as string;

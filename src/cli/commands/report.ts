@@ -105,7 +105,7 @@ export const reportCommand: Command = {
     const r = await reportHtml(dir, { coords: args.flags.coords as string | undefined, data: args.flags.data as string | undefined, figures: !args.flags['no-figures'], plot: plotOptionsFromFlags(args.flags), signal: ctx.signal });
     for (const n of r.notes) ctx.log(`stnmf report: note: ${n}`);
     // Staged inside the folder and renamed into place: other results there stay untouched.
-    const out = await RunOutput.open(dir);
+    const out = await RunOutput.open(dir, { merge: true, flag: 'the result folder' });
     await withRun(out, async () => {
       await out.writeText('report.html', r.html);
       await out.commit();

@@ -9,11 +9,12 @@ import { readFileSync } from 'node:fs';
 import type { Dataset } from '../../dataset.js';
 import { StnmfError } from '../../errors.js';
 import { npyToFloat64, readNpy } from '../../io/npy.js';
+import { requireMicrons } from '../../io/units.js';
 import { resolveSiidOptions, runSiid, type SiidOptions } from '../../methods/siid/index.js';
 import type { Command } from '../command.js';
 import { finishRun, withRun } from '../command.js';
 import { inputFlags, loadInput } from '../input.js';
-import { RunOutput } from '../output.js';
+import { RunOutput, runFolderFlags } from '../output.js';
 import type { FlagValue } from '../args.js';
 import { writeOutputs } from '../outputs/siid.js';
 
@@ -41,14 +42,14 @@ export const siidCommand: Command = {
     'learning-rate': { type: 'number', exclusiveMin: 0, default: 0.05, help: 'adam learning rate (paper 0.05)' },
     seed: { type: 'int', min: 0, default: 0, help: 'random seed' },
     threads: { type: 'int', min: 1, help: 'threads of the fused passes (default: all cores)' },
-    'mapping-distance': { type: 'number', exclusiveMin: 0, default: 100, help: 'map each cell to its nearest spot within this distance (µm)' },
+    'mapping-distance': { type: 'number', exclusiveMin: 0, default: 100, help: 'map each cell to its nearest spot within this distance in µm (both slides are converted to µm; a slide of unknown scale needs --cells-/--spots-microns-per-unit)' },
     mapping: { type: 'string', input: 'file', help: 'given mapping instead: .npy or text file with the spot index of every cell (-1 = none)' },
     intersect: { type: 'boolean', help: 'drop cell genes missing from the spot slide instead of failing' },
     'visium-genes': { type: 'string', choices: ['panel', 'all'], default: 'panel', help: 'spot genes modelled: the cell panel (+ --impute) or all' },
     impute: { type: 'string', help: 'comma-separated spot genes to impute (added to the model and to result.h5ad)' },
     'no-platform-scaling': { type: 'boolean', help: 'turn off the per-gene platform factor φ' },
     truth: { type: 'string', input: 'file', notPathPrefix: 'obs:', help: "true cell types for ARI / JS: 'obs:<column>' of the cells, or a text/CSV file with one label per cell" },
-    out: { type: 'string', short: 'o', required: true, help: 'output folder' },
+    ...runFolderFlags(),
     json: { type: 'boolean', help: 'also print summary.json to stdout' },
     ...inputFlags('cells-'),
     ...inputFlags('spots-'),
@@ -61,9 +62,14 @@ export const siidCommand: Command = {
     const cells = cellsIn.dataset;
     const spots = spotsIn.dataset;
     const mapping = f.mapping ? readMapping(f.mapping as string, cells.X.rows, spots.X.rows) : undefined;
+    if (!mapping) {
+      // --mapping-distance is in µm: both slides' scales must be known (issue 13, point 6).
+      requireMicrons(cells, 'siid --mapping-distance', 'cells-');
+      requireMicrons(spots, 'siid --mapping-distance', 'spots-');
+    }
     const options = optionsFromFlags(f);
     const truth = f.truth ? readTruth(f.truth as string, cells) : undefined;
-    const out = await RunOutput.open(f.out as string);
+    const out = await RunOutput.open(f.out as string, { force: Boolean(f.force) });
     await withRun(out, async () => {
       const r = await runSiid(cells, spots, mapping, options, Number(f['holdout-folds']), Number(f['fold-seed']), ctx, truth);
       await writeOutputs(r, cells, spots, (name) => out.path(name));

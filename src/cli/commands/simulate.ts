@@ -9,7 +9,9 @@ import { writeCsv } from '../../io/csv.js';
 import { writeH5ad } from '../../io/h5ad.js';
 import { makeDataset } from '../../dataset.js';
 import { pseudoVisium, simulateSiid } from '../../simulate/index.js';
-import { readDataset } from '../../io/index.js';
+import { requireMicrons } from '../../io/units.js';
+import { loadInput } from '../input.js';
+import { readerFlags } from '../reader-flags.js';
 import type { FlagSpec, FlagValue } from '../args.js';
 import type { Command, Generator } from '../command.js';
 import { finishRun, withRun } from '../command.js';
@@ -22,7 +24,8 @@ export type { Generator } from '../command.js';
 
 const COMMON: Record<string, FlagSpec> = {
   seed: { type: 'int', min: 0, default: 0, help: 'random seed' },
-  out: { type: 'string', short: 'o', required: true, help: 'output folder' },
+  out: { type: 'string', short: 'o', required: true, help: 'output folder (new or empty, unless --force)' },
+  force: { type: 'boolean', help: 'replace a non-empty --out: its old contents are removed once the new data are complete' },
   json: { type: 'boolean', help: 'also print summary.json to stdout' },
 };
 
@@ -85,12 +88,14 @@ const pseudoVisiumGenerator: Generator = {
     from: { type: 'string', input: 'dataset', help: 'the single-cell slide, any format stnmf reads (required)' },
     'spot-diameter': { type: 'number', exclusiveMin: 0, default: 55, help: 'spot diameter in µm (Visium: 55)' },
     spacing: { type: 'number', exclusiveMin: 0, default: 100, help: 'centre-to-centre spot distance in µm (Visium: 100)' },
+    // How --from is read, as on every command (the spot lattice is in µm: pixels need their size).
+    ...readerFlags(),
   },
   async run(f, out, ctx) {
     const from = f.from as string | undefined;
     if (!from) throw new StnmfError('USAGE', 'stnmf simulate pseudo-visium: --from <single-cell slide> is required');
-    const cells = await readDataset(from);
-    ctx.log(`stnmf simulate pseudo-visium: read ${from} as ${cells.meta.platform}: ${cells.X.rows} cells x ${cells.X.cols} genes`);
+    const cells = (await loadInput('simulate pseudo-visium', from, f, ctx, { flag: '--from' })).dataset;
+    requireMicrons(cells, 'simulate pseudo-visium (spots of --spot-diameter µm every --spacing µm)');
     const pv = pseudoVisium(cells, { spotDiameter: f['spot-diameter'] as number, spacing: f.spacing as number });
     cells.obs.columns.set('spot', { kind: 'number', values: pv.cellInSpot });
     await writeH5ad(out.path('cells.h5ad'), cells);
@@ -141,7 +146,7 @@ export const simulateCommand: Command = {
     }
     for (const [k, spec] of Object.entries({ ...gen.flags, ...COMMON })) flags[k] = args.flags[k] ?? spec.default;
     if (gen.runDirect) return gen.runDirect(flags, ctx);
-    const out = await RunOutput.open(flags.out as string);
+    const out = await RunOutput.open(flags.out as string, { force: Boolean(flags.force) });
     await withRun(out, async () => {
       const t0 = performance.now();
       const summary = await gen.run(flags, out, ctx);

@@ -7,7 +7,7 @@ import { writeFile } from 'node:fs/promises';
 import { writeH5ad } from '../../io/h5ad.js';
 import { writeMarkerOutputs } from '../../io/markers-output.js';
 import { writeNpy } from '../../io/npy.js';
-import { multiomicsToDataset, type CoordinateFrame, type MultiOmicsResult } from '../../methods/multiomics/index.js';
+import { multiomicsToDataset, type CoordinateFrame, type InputObs, type MultiOmicsResult } from '../../methods/multiomics/index.js';
 import { factorName } from '../../keys.js';
 
 const csvField = (s: string | number): string => {
@@ -16,8 +16,8 @@ const csvField = (s: string | number): string => {
 };
 const csvLine = (fields: (string | number)[]) => fields.map(csvField).join(',');
 
-/** Writes every output file of a run into `dir` (through `path(name)`). */
-export async function writeMultiOmicsOutputs(r: MultiOmicsResult, path: (name: string) => string, h5ad: boolean, coords: CoordinateFrame = {}): Promise<void> {
+/** Writes every output file of a run into `dir` (through `path(name)`); result.h5ad keeps the `inputs`' obs columns. */
+export async function writeMultiOmicsOutputs(r: MultiOmicsResult, path: (name: string) => string, h5ad: boolean, coords: CoordinateFrame = {}, inputs: InputObs = {}): Promise<void> {
   const T = r.coded.categories.length;
   const cats = r.coded.categories;
   const lines = ['cell_id,x,y,cell_type'];
@@ -88,7 +88,7 @@ export async function writeMultiOmicsOutputs(r: MultiOmicsResult, path: (name: s
   await writeFile(path('protein_features.txt'), r.proteinFeatures.join('\n') + (r.proteinFeatures.length ? '\n' : ''));
 
   if (h5ad) {
-    const rd = multiomicsToDataset(r, coords);
+    const rd = multiomicsToDataset(r, coords, inputs);
     // Marker statistics of the labels over the transcript columns (proteins are intensities).
     if (r.transcriptFeatures.length) writeMarkerOutputs(path('markers.csv'), rd, 'cell_type', { columns: [0, r.transcriptFeatures.length], layer: 'transcripts' });
     await writeH5ad(path('result.h5ad'), rd);

@@ -1,7 +1,7 @@
 /**
  * bcNMF results as an AnnData-shaped Dataset (scanpy-style keys; layer 2, no Node imports).
  */
-import { frame, makeDataset, type Dataset } from '../../dataset.js';
+import { frame, makeDataset, type Column, type Dataset, type Frame } from '../../dataset.js';
 import { KEYS } from '../../keys.js';
 import type { Csr } from '../../linalg/csr.js';
 import type { ContrastiveNmfResult } from './model.js';
@@ -18,6 +18,41 @@ function stackRows(a: Csr, b: Csr): Csr {
   data.set(a.data.subarray(0, na));
   data.set(b.data.subarray(0, nb), na);
   return { rows: a.rows + b.rows, cols: a.cols, indptr, indices, data };
+}
+
+/** Column `c` as text per row (null = missing), for stacking columns of different kinds. */
+function asText(c: Column, i: number): string | null {
+  if (c.kind === 'category') return c.codes[i] >= 0 ? c.categories[c.codes[i]] : null;
+  if (c.kind === 'string') return c.values[i];
+  if (c.kind === 'bool') return c.values[i] ? 'True' : 'False';
+  return Number.isNaN(c.values[i]) ? null : String(c.values[i]);
+}
+
+/**
+ * The rows of `a` over those of `b`, every column of either (anndata.concat with join='outer'):
+ * a column both have as numbers stays numeric, with NaN where one side lacks it; any other
+ * column becomes a categorical of its values as text, missing (-1) where a side lacks it.
+ */
+export function stackObs(a: Frame, b: Frame): Record<string, Column> {
+  const na = a.index.length, nb = b.index.length;
+  const out: Record<string, Column> = {};
+  for (const name of new Set([...a.columns.keys(), ...b.columns.keys()])) {
+    const ca = a.columns.get(name), cb = b.columns.get(name);
+    if ((!ca || ca.kind === 'number') && (!cb || cb.kind === 'number')) {
+      const v = new Float64Array(na + nb).fill(NaN);
+      if (ca?.kind === 'number') for (let i = 0; i < na; i++) v[i] = ca.values[i];
+      if (cb?.kind === 'number') for (let i = 0; i < nb; i++) v[na + i] = cb.values[i];
+      out[name] = { kind: 'number', values: v };
+      continue;
+    }
+    const text: (string | null)[] = [];
+    for (let i = 0; i < na; i++) text.push(ca ? asText(ca, i) : null);
+    for (let i = 0; i < nb; i++) text.push(cb ? asText(cb, i) : null);
+    const categories = [...new Set(text.filter((x): x is string => x !== null))].sort();
+    const idx = new Map(categories.map((c, k) => [c, k]));
+    out[name] = { kind: 'category', codes: Int32Array.from(text, (x) => (x === null ? -1 : idx.get(x)!)), categories };
+  }
+  return out;
 }
 
 /**
@@ -47,7 +82,13 @@ export function contrastiveToDataset(t: Dataset, b: Dataset, r: ContrastiveNmfRe
   const names = [...t.obs.index.map((s) => `target:${s}`), ...b.obs.index.map((s) => `background:${s}`)];
   const d = makeDataset(X, names, features, { platform: 'stnmf-contrastive', source: `${t.meta.source} | ${b.meta.source}` });
   const n = X.rows, k = r.basis.rows, p = features.length;
-  d.obs = frame(names, { [KEYS.bcnmf.obs]: { kind: 'category', codes: Int32Array.from({ length: n }, (_, i) => (i < t.X.rows ? 0 : 1)), categories: ['target', 'background'] } });
+  // The inputs' obs columns, stacked as anndata.concat(join='outer') does; then bcNMF's group.
+  d.obs = frame(names, { ...stackObs(t.obs, b.obs), [KEYS.bcnmf.obs]: { kind: 'category', codes: Int32Array.from({ length: n }, (_, i) => (i < t.X.rows ? 0 : 1)), categories: ['target', 'background'] } });
+  // The unit travels with the coordinates when both groups share it (plots label lengths by it).
+  if (t.meta.coordinateUnit === b.meta.coordinateUnit && t.meta.micronsPerUnit === b.meta.micronsPerUnit) {
+    d.meta.coordinateUnit = t.meta.coordinateUnit;
+    d.meta.micronsPerUnit = t.meta.micronsPerUnit;
+  }
   const coef = new Float32Array(n * k);
   coef.set(r.hTarget.data, 0);
   coef.set(r.hBackground.data, t.X.rows * k);

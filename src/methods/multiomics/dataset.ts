@@ -2,7 +2,7 @@
  * Joint multi-omics results as an AnnData-shaped Dataset, and their scores against known cell
  * types (layer 2, no Node imports).
  */
-import { frame, type Column, type CoordinateUnit, type Dataset } from '../../dataset.js';
+import { frame, type Column, type CoordinateUnit, type Dataset, type Frame } from '../../dataset.js';
 import { KEYS } from '../../keys.js';
 import { transposeDense } from '../../linalg/dense.js';
 import { adjustedRandIndex } from '../../metrics/index.js';
@@ -16,8 +16,48 @@ export interface CoordinateFrame {
   micronsPerUnit?: number;
 }
 
-/** The run as an AnnData-shaped Dataset (what `stnmf multiomics` writes as result.h5ad): X = [transcripts | proteins] raw, obs labels, obsm X_nmf/spatial, varm nmf = Hᵀ. */
-export function multiomicsToDataset(r: MultiOmicsResult, coords: CoordinateFrame = {}): Dataset {
+/**
+ * The obs tables of the two inputs, in the row order of the tables given to the pipeline (a
+ * Dataset's `obs`), whose columns the result keeps.
+ */
+export interface InputObs {
+  tx?: Frame | null;
+  prot?: Frame | null;
+}
+
+/** Modality prefixes of kept input obs columns (muon's `mod:column` naming of a MuData's global obs). */
+export const OBS_PREFIX = { tx: 'tx:', prot: 'prot:' } as const;
+
+/**
+ * Column `c` of an input, taken at `rows` (the input row of each result observation; -1 = none,
+ * e.g. a protein value aggregated into a spot, or a padded cell). Missing entries are NaN for
+ * numbers and missing (-1) categories otherwise, as AnnData stores them; strings and booleans
+ * with missing entries become categoricals for that reason.
+ */
+function takeRows(c: Column, rows: Int32Array): Column {
+  const n = rows.length;
+  const missing = rows.some((i) => i < 0);
+  if (c.kind === 'number') return { kind: 'number', values: Float64Array.from(rows, (i) => (i >= 0 ? c.values[i] : NaN)) };
+  if (c.kind === 'category') return { kind: 'category', codes: Int32Array.from(rows, (i) => (i >= 0 ? c.codes[i] : -1)), categories: c.categories, ordered: c.ordered };
+  if (c.kind === 'bool') {
+    if (!missing) return { kind: 'bool', values: Uint8Array.from(rows, (i) => c.values[i]) };
+    return { kind: 'category', codes: Int32Array.from(rows, (i) => (i >= 0 ? c.values[i] : -1)), categories: ['False', 'True'] };
+  }
+  if (!missing) return { kind: 'string', values: Array.from(rows, (i) => c.values[i]) };
+  const categories = [...new Set(c.values)].sort();
+  const idx = new Map(categories.map((v, k) => [v, k]));
+  const codes = new Int32Array(n);
+  for (let q = 0; q < n; q++) codes[q] = rows[q] >= 0 ? idx.get(c.values[rows[q]])! : -1;
+  return { kind: 'category', codes, categories };
+}
+
+/**
+ * The run as an AnnData-shaped Dataset (what `stnmf multiomics` writes as result.h5ad): X =
+ * [transcripts | proteins] raw, obs labels, obsm X_nmf/spatial, varm nmf = Hᵀ. With `inputs`,
+ * every obs column of each input is kept as `tx:<column>` / `prot:<column>` (muon's naming), at
+ * the input row each observation came from.
+ */
+export function multiomicsToDataset(r: MultiOmicsResult, coords: CoordinateFrame = {}, inputs: InputObs = {}): Dataset {
   const n = r.ids.length;
   const k = r.W.cols;
   const X = hstackCsr([r.Xtranscript, r.Xprotein].filter((b) => b.cols > 0));
@@ -38,12 +78,19 @@ export function multiomicsToDataset(r: MultiOmicsResult, coords: CoordinateFrame
   const spatial = new Float64Array(2 * n);
   for (let i = 0; i < n; i++) (spatial[2 * i] = r.x[i]), (spatial[2 * i + 1] = r.y[i]);
   const cats = r.coded.categories;
+  const kept: Record<string, Column> = {};
+  for (const [mod, rows] of [['tx', r.alignment.txRow], ['prot', r.alignment.protRow]] as const) {
+    const f = inputs[mod];
+    if (!f) continue;
+    for (const [name, c] of f.columns) kept[OBS_PREFIX[mod] + name] = takeRows(c, rows);
+  }
   return {
     X,
     obs: frame(r.ids, {
       cell_type: cat(r.labels),
       niche_type: cat(Array.from(r.niches.niche, (t) => (t >= 0 ? cats[t] : 'none'))),
       nmf_factor: { kind: 'category', codes: Int32Array.from(r.factor), categories: factorNames(k) },
+      ...kept,
     }),
     var: frame(names, {
       modality: cat([...r.transcriptFeatures.map(() => 'transcript'), ...r.proteinFeatures.map(() => 'protein')]),

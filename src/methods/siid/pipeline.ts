@@ -162,7 +162,9 @@ export function siidToDataset(r: SiidRun, cells: Dataset): Dataset {
     ci.push(p.AX.indices[q]);
     v.push(p.AX.data[q]);
   }
-  const ds = makeDataset(csrFromCoo(p.n, nOut, ri, ci, v), [...cells.obs.index], outGenes, { platform: 'stnmf-siid', source: cells.meta.source, coordinateUnit: cells.meta.coordinateUnit });
+  const ds = makeDataset(csrFromCoo(p.n, nOut, ri, ci, v), [...cells.obs.index], outGenes, { platform: 'stnmf-siid', source: cells.meta.source, coordinateUnit: cells.meta.coordinateUnit, micronsPerUnit: cells.meta.micronsPerUnit });
+  // The cells' own obs columns come first (results chain, issue 13 point 8); SIID's columns follow.
+  for (const [name, col] of cells.obs.columns) ds.obs.columns.set(name, col);
   ds.layers[KEYS.siid.layer] = { rows: p.n, cols: nOut, data: imputed.data };
   if (holdout?.predictions) {
     const hp = new Float32Array(p.n * nOut);

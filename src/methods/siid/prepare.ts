@@ -38,7 +38,11 @@ export interface PrepareOptions {
    * `intersect` (drop them from the panel and record it).
    */
   missingGenes?: 'error' | 'intersect';
-  /** Mapping radius in the coordinates' unit (µm): nearest spot within it (M2.2, default 100). */
+  /**
+   * Mapping radius in µm: nearest spot within it (M2.2, default 100). Both slides' coordinates
+   * are converted to µm with their `meta.micronsPerUnit` (1 for `coordinateUnit: 'um'`); a slide
+   * whose scale is unknown is refused.
+   */
   mappingDistance?: number;
 }
 
@@ -183,25 +187,18 @@ export function prepareSiid(inputs: SiidInputs, opts: PrepareOptions): PreparedS
 }
 
 /**
- * Γ from coordinates: each cell to its nearest spot within `maxDistance` (M2.2 [P]). Both
- * Datasets need `obsm.spatial` in the same unit.
+ * Γ from coordinates: each cell to its nearest spot within `maxDistance` µm (M2.2 [P]). Both
+ * Datasets need `obsm.spatial` with a known scale (`meta.micronsPerUnit`, or `coordinateUnit`
+ * 'um'); they are compared in µm, so cells in pixels and spots in µm map correctly.
  */
 export function mapByCoordinates(cells: Dataset, spots: Dataset, maxDistance: number): Int32Array {
   const cxy = cells.obsm.spatial;
   const sxy = spots.obsm.spatial;
   if (!cxy) throw new StnmfError('BAD_INPUT', `siid: the cell data (${cells.meta.source}) has no coordinates (obsm.spatial); give a mapping instead`);
   if (!sxy) throw new StnmfError('BAD_INPUT', `siid: the spot data (${spots.meta.source}) has no coordinates (obsm.spatial); give a mapping instead`);
-  const cu = cells.meta.coordinateUnit ?? 'unknown';
-  const su = spots.meta.coordinateUnit ?? 'unknown';
-  if (cu !== 'unknown' && su !== 'unknown' && cu !== su) {
-    throw new StnmfError(
-      'BAD_INPUT',
-      `siid: coordinates are in different units: cells (${cells.meta.source}) in '${cu}', spots (${spots.meta.source}) in '${su}'; convert both to one frame (µm) before mapping`,
-    );
-  }
   if (!(maxDistance >= 0)) throw new StnmfError('BAD_OPTION', `siid: mapping distance must be >= 0, got ${maxDistance}`);
-  const a = xyOf(cxy);
-  const b = xyOf(sxy);
+  const a = xyOf(cxy, micronsPerUnit(cells, 'cell'));
+  const b = xyOf(sxy, micronsPerUnit(spots, 'spot'));
   const map = mapToNearest(a, b, maxDistance);
   let mapped = 0;
   for (const t of map.target) if (t >= 0) mapped++;
@@ -210,17 +207,29 @@ export function mapByCoordinates(cells: Dataset, spots: Dataset, maxDistance: nu
     for (const d of map.distance) if (d < dmin) dmin = d;
     throw new StnmfError(
       'BAD_INPUT',
-      `siid: no cell lies within ${maxDistance} ${cu === 'unknown' ? 'units' : cu} of any spot (closest pair ${dmin.toPrecision(4)} apart; cells span ${extent(a)}, spots span ${extent(b)}); align both slides in one coordinate frame and unit, or raise the mapping distance`,
+      `siid: no cell lies within ${maxDistance} µm of any spot (closest pair ${dmin.toPrecision(4)} µm apart; cells span ${extent(a)} µm, spots span ${extent(b)} µm); align both slides in one coordinate frame, or raise the mapping distance`,
     );
   }
   return map.target;
 }
 
-function xyOf(c: { rows: number; cols: number; data: Float32Array | Float64Array }): Float64Array {
+/** µm per coordinate unit of one slide, or a one-line error: the mapping distance is in µm. */
+function micronsPerUnit(d: Dataset, which: 'cell' | 'spot'): number {
+  const upm = d.meta.micronsPerUnit;
+  if (upm !== undefined && upm > 0 && Number.isFinite(upm)) return upm;
+  if (d.meta.coordinateUnit === 'um') return 1;
+  const unit = d.meta.coordinateUnit && d.meta.coordinateUnit !== 'unknown' ? `'${d.meta.coordinateUnit}'` : 'an unknown unit';
+  throw new StnmfError(
+    'BAD_INPUT',
+    `siid: the mapping distance is in µm, but the ${which} coordinates (${d.meta.source}) are in ${unit} with no known µm per unit; set the ${which} data's micronsPerUnit (CLI --${which}s-microns-per-unit, or --${which}s-coordinate-unit um), or give a mapping`,
+  );
+}
+
+function xyOf(c: { rows: number; cols: number; data: Float32Array | Float64Array }, scale: number): Float64Array {
   const out = new Float64Array(c.rows * 2);
   for (let i = 0; i < c.rows; i++) {
-    out[2 * i] = c.data[i * c.cols];
-    out[2 * i + 1] = c.data[i * c.cols + 1];
+    out[2 * i] = c.data[i * c.cols] * scale;
+    out[2 * i + 1] = c.data[i * c.cols + 1] * scale;
   }
   return out;
 }
