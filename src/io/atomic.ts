@@ -5,9 +5,11 @@
  * under the real name. Rename is atomic because source and target share a folder (one file
  * system).
  */
-import { closeSync, existsSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
-import { randomBytes } from 'node:crypto';
+// node:fs through node-builtins.ts (fetched when a writer runs), so that modules holding both a
+// reader and a writer (csv.ts, npy.ts, h5ad.ts) can be bundled for a browser, where only the
+// readers and the in-memory encoders are used.
+import { nodeCrypto, nodeFs } from './node-builtins.js';
+import { basename, dirname, join } from './paths.js';
 import { StnmfError } from '../errors.js';
 
 /** Options shared by the writers. */
@@ -18,14 +20,14 @@ export interface WriteOptions {
 
 /** A temporary sibling of `target`: same folder, hidden, unique per call. */
 export function tempPathFor(target: string): string {
-  return join(dirname(target), `.${basename(target)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+  return join(dirname(target), `.${basename(target)}.tmp-${process.pid}-${nodeCrypto().randomBytes(4).toString('hex')}`);
 }
 
 function checkTarget(target: string, opts: WriteOptions): void {
-  if (opts.overwrite === false && existsSync(target)) {
+  if (opts.overwrite === false && nodeFs().existsSync(target)) {
     throw new StnmfError('WRITE_FAILED', `${target}: file exists (use --force to overwrite)`);
   }
-  if (!existsSync(dirname(target))) {
+  if (!nodeFs().existsSync(dirname(target))) {
     throw new StnmfError('WRITE_FAILED', `${target}: folder ${dirname(target)} does not exist`);
   }
 }
@@ -49,10 +51,10 @@ export async function withAtomicPath<T>(
   const tmp = tempPathFor(target);
   try {
     const r = await write(tmp);
-    renameSync(tmp, target);
+    nodeFs().renameSync(tmp, target);
     return r;
   } catch (e) {
-    rmSync(tmp, { force: true });
+    nodeFs().rmSync(tmp, { force: true });
     if (e instanceof StnmfError) throw e;
     throw new StnmfError('WRITE_FAILED', `${target}: write failed (${reason(e)})`);
   }
@@ -91,7 +93,7 @@ export function openAtomic(target: string, opts: WriteOptions = {}): AtomicWrite
   const tmp = tempPathFor(target);
   let fd: number | undefined;
   try {
-    fd = openSync(tmp, 'w');
+    fd = nodeFs().openSync(tmp, 'w');
   } catch (e) {
     throw new StnmfError('WRITE_FAILED', `${target}: cannot create a file in ${dirname(target)} (${reason(e)})`);
   }
@@ -101,7 +103,7 @@ export function openAtomic(target: string, opts: WriteOptions = {}): AtomicWrite
   let done = false;
   const flush = () => {
     let off = 0;
-    while (off < used) off += writeSync(fd!, buf, off, used - off);
+    while (off < used) off += nodeFs().writeSync(fd!, buf, off, used - off);
     used = 0;
   };
   const fail = (e: unknown): never => {
@@ -112,11 +114,11 @@ export function openAtomic(target: string, opts: WriteOptions = {}): AtomicWrite
     if (done) return;
     done = true;
     try {
-      if (fd !== undefined) closeSync(fd);
+      if (fd !== undefined) nodeFs().closeSync(fd);
     } catch {
       /* already closed */
     }
-    rmSync(tmp, { force: true });
+    nodeFs().rmSync(tmp, { force: true });
   };
   return {
     target,
@@ -127,7 +129,7 @@ export function openAtomic(target: string, opts: WriteOptions = {}): AtomicWrite
         if (bytes.length >= BLOCK) {
           flush();
           let off = 0;
-          while (off < bytes.length) off += writeSync(fd!, bytes, off, bytes.length - off);
+          while (off < bytes.length) off += nodeFs().writeSync(fd!, bytes, off, bytes.length - off);
           return;
         }
         if (used + bytes.length > BLOCK) flush();
@@ -141,10 +143,10 @@ export function openAtomic(target: string, opts: WriteOptions = {}): AtomicWrite
       if (done) throw new StnmfError('WRITE_FAILED', `${target}: commit after commit/abort`);
       try {
         flush();
-        fsyncSync(fd!);
-        closeSync(fd!);
+        nodeFs().fsyncSync(fd!);
+        nodeFs().closeSync(fd!);
         fd = undefined;
-        renameSync(tmp, target);
+        nodeFs().renameSync(tmp, target);
         done = true;
         buf = Buffer.alloc(0);
       } catch (e) {

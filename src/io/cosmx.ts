@@ -13,8 +13,9 @@
  *   graphs need one frame; local (per-FOV) centroids go to `obsm.spatial_fov`. From a tx file the
  *   centroid is the mean position of the cell's transcripts.
  */
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { nodeVfs } from './node-vfs.js';
+import { basename, join } from './paths.js';
+import type { FileSource, Vfs } from './vfs.js';
 import type { Column, Dataset } from '../dataset.js';
 import { frame } from '../dataset.js';
 import { Interner, TripletAccumulator } from './aggregate.js';
@@ -24,7 +25,7 @@ import { forEachRecord, num, readSmallTable } from './text.js';
 import { badFile, badInput, canonicalizeCsr, CsrBuilder, matchIds, q, requireUnique } from './util.js';
 
 /** Options of {@link readCosmx}. */
-export interface CosmxOptions {
+export interface CosmxOptions extends FileSource {
   /** Micrometres per pixel (default 0.12, the CosMx documentation value). */
   micronsPerPixel?: number;
   /** Build X from the transcript table even when an expression matrix exists. */
@@ -39,19 +40,16 @@ const META = /_metadata_file\.csv(\.gz)?$/i;
 const TX = /_tx_file\.csv(\.gz)?$/i;
 
 /** The CosMx files of a folder (or of the folder of a given file), or undefined. */
-export function findCosmxFiles(path: string): { expr?: string; meta?: string; tx?: string } | undefined {
+export function findCosmxFiles(path: string, vfs: Vfs = nodeVfs): { expr?: string; meta?: string; tx?: string } | undefined {
   let dir = path;
   let given: string | undefined;
-  if (existsSync(path) && !statSync(path).isDirectory()) {
+  const st = vfs.stat(path);
+  if (st && st.kind !== 'folder') {
     given = path;
     dir = join(path, '..');
   }
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch {
-    return undefined;
-  }
+  if (vfs.stat(dir)?.kind !== 'folder') return undefined;
+  const names = vfs.readdir(dir);
   const pick = (re: RegExp) => {
     if (given && re.test(basename(given))) return given;
     const n = names.filter((x) => re.test(x)).sort();
@@ -85,10 +83,11 @@ const CONTROL_WHY: Record<string, string> = {
 
 /** Reads a CosMx folder or one of its `exprMat` / `tx` files. */
 export async function readCosmx(path: string, opts: CosmxOptions = {}): Promise<Dataset> {
-  const files = findCosmxFiles(path);
+  const vfs = opts.files ?? nodeVfs;
+  const files = findCosmxFiles(path, vfs);
   if (!files) throw badFile(path, 'not a CosMx export: expected <run>_exprMat_file.csv (+ _metadata_file.csv) or <run>_tx_file.csv');
   const upp = opts.micronsPerPixel ?? COSMX_UM_PER_PX;
-  const d = files.expr && !opts.fromTranscripts ? await readExprMat(files.expr, files.meta) : await readTx(files.tx ?? files.expr!);
+  const d = files.expr && !opts.fromTranscripts ? await readExprMat(files.expr, files.meta, vfs) : await readTx(files.tx ?? files.expr!, vfs);
   moveFeaturesToObs(
     d,
     d.var.index.map(controlGroup),
@@ -108,7 +107,7 @@ function cellKey(fov: string, cell: string): string {
   return `${cell}_${fov}`;
 }
 
-async function readExprMat(exprPath: string, metaPath: string | undefined): Promise<Dataset> {
+async function readExprMat(exprPath: string, metaPath: string | undefined, vfs: Vfs): Promise<Dataset> {
   let header: string[] = [];
   let fovCol = -1;
   let cellCol = -1;
@@ -145,7 +144,7 @@ async function readExprMat(exprPath: string, metaPath: string | undefined): Prom
     names.push(cellKey(f[fovCol], f[cellCol]));
     fovs.push(Number(f[fovCol]));
     cells.push(Number(f[cellCol]));
-  });
+  }, { files: vfs });
   if (names.length === 0) throw badFile(exprPath, 'no cells (only a header or only cell_ID = 0 rows)');
   requireUnique(exprPath, '(fov, cell_ID)', names);
   const varNames = targets.map((j) => header[j]);
@@ -164,13 +163,13 @@ async function readExprMat(exprPath: string, metaPath: string | undefined): Prom
   if (unassignedRows > 0) {
     d.meta.filtered.push({ axis: 'observations', what: 'cell_ID = 0', count: unassignedRows, why: 'rows of molecules not assigned to any cell (one per FOV)' });
   }
-  if (metaPath) await joinMetadata(d, metaPath, exprPath);
+  if (metaPath) await joinMetadata(d, metaPath, exprPath, vfs);
   return d;
 }
 
 /** Joins `metadata_file.csv` on (fov, cell_ID): centroids to obsm, other columns to obs. */
-async function joinMetadata(d: Dataset, metaPath: string, exprPath: string): Promise<void> {
-  const { header, rows } = await readSmallTable(metaPath, { header: true });
+async function joinMetadata(d: Dataset, metaPath: string, exprPath: string, vfs: Vfs): Promise<void> {
+  const { header, rows } = await readSmallTable(metaPath, { header: true, files: vfs });
   if (!header) throw badFile(metaPath, 'missing header row');
   const col = (name: string) => header.indexOf(name);
   const fc = col('fov');
@@ -208,7 +207,7 @@ async function joinMetadata(d: Dataset, metaPath: string, exprPath: string): Pro
 }
 
 /** Aggregates `tx_file.csv` transcripts to a cells x targets matrix. */
-async function readTx(txPath: string): Promise<Dataset> {
+async function readTx(txPath: string, vfs: Vfs): Promise<Dataset> {
   const cells = new Interner();
   const targets = new Interner();
   const acc = new TripletAccumulator();
@@ -243,7 +242,7 @@ async function readTx(txPath: string): Promise<Dataset> {
     const y = num(f[idx.y_global_px]);
     if (!Number.isFinite(x) || !Number.isFinite(y)) throw badInput(txPath, `line ${lineNo}: x_global_px/y_global_px: expected numbers, found ${q(f[idx.x_global_px])}, ${q(f[idx.y_global_px])}`);
     acc.add(i, t, 1, x, y);
-  });
+  }, { files: vfs });
   if (cells.size === 0) throw badFile(txPath, 'no transcript is assigned to a cell (every cell_ID is 0)');
   // Targets in name order (the file order is arbitrary); X columns remapped accordingly.
   const order = targets.names.map((_, j) => j).sort((a, b) => (targets.names[a] < targets.names[b] ? -1 : targets.names[a] > targets.names[b] ? 1 : 0));

@@ -11,7 +11,8 @@ import type { Csr } from '../linalg/csr.js';
 import { transposeCsr } from '../linalg/csr.js';
 import type { Dense } from '../linalg/dense.js';
 import { openAtomic, type WriteOptions } from './atomic.js';
-import { basename } from 'node:path';
+import { basename } from './paths.js';
+import type { FileSource, Vfs } from './vfs.js';
 import type { Orientation } from './input-options.js';
 import { decideOrientation, OBS_ID_HEADER, VAR_ID_HEADER } from './orientation.js';
 import { forEachRecord, isNumeric, num, readSmallTable, unquote, type Delimiter } from './text.js';
@@ -37,7 +38,7 @@ export interface MatrixTable {
 }
 
 /** Options of {@link readMatrixTable}. */
-export interface MatrixTableOptions {
+export interface MatrixTableOptions extends FileSource {
   delimiter?: Delimiter;
   /** Whether the first record is a header; default: detected (non-numeric fields or an empty corner). */
   header?: boolean;
@@ -70,9 +71,10 @@ function namedXY(h: string[], strict: boolean): [number, number] | undefined {
  * coordinate column is never read as counts. Row labels in single or double quotes are unquoted.
  */
 export async function readMatrixTable(path: string, opts: MatrixTableOptions = {}): Promise<MatrixTable> {
+  const vfs = opts.files;
   // Pre-scan: the header and a few records decide the layout before the stream.
   const head: string[][] = [];
-  await forEachRecord(path, (f) => head.push(f) < 20, { delimiter: opts.delimiter });
+  await forEachRecord(path, (f) => head.push(f) < 20, { delimiter: opts.delimiter, files: vfs });
   const f0 = head[0];
   const isHeader = opts.header ?? (f0[0] === '' || f0.slice(1).some((s) => s !== '' && !isNumeric(s)) || (f0.length === 1 && !isNumeric(f0[0])));
   const header = isHeader ? f0.map(unquote) : undefined;
@@ -141,7 +143,7 @@ export async function readMatrixTable(path: string, opts: MatrixTableOptions = {
       for (let k = 0; k < sideIdx.length; k++) sideCols[k].push(unquote(f[sideIdx[k]] ?? ''));
       b.endRow();
     },
-    { delimiter: opts.delimiter },
+    { delimiter: opts.delimiter, files: vfs },
   );
   let colNames: string[] | undefined;
   if (header) {
@@ -194,8 +196,9 @@ export function unitFromColumnName(name: string): CoordinateUnit | undefined {
  * other table with more numeric columns is refused rather than reading `in_tissue`/`array_row`
  * as x/y. Coordinates may be negative or zero. Repeated labels are an error.
  */
-export async function readCoordinates(path: string, opts: { delimiter?: Delimiter; x?: string; y?: string; label?: string } = {}): Promise<CoordTable> {
-  const first = await readSmallTable(path, { delimiter: opts.delimiter, header: false });
+export async function readCoordinates(path: string, opts: { delimiter?: Delimiter; x?: string; y?: string; label?: string; files?: Vfs } = {}): Promise<CoordTable> {
+  const vfs = opts.files;
+  const first = await readSmallTable(path, { delimiter: opts.delimiter, header: false, files: vfs });
   const rows0 = first.rows;
   if (rows0.length === 0) throw badFile(path, 'no rows');
   const r0 = rows0[0];
@@ -307,13 +310,14 @@ export type IdJoin = 'id' | 'row-order' | 'same-table' | 'none';
  * `id_join` and its `join_reason`.
  */
 export async function readCsvDataset(path: string, opts: CsvDatasetOptions = {}): Promise<Dataset> {
+  const vfs = opts.files;
   const t = await readMatrixTable(path, opts);
   if (t.min < 0) throw badInput(path, `values: expected non-negative values, found ${t.min}`);
   if (opts.counts && !t.integer) throw badInput(path, 'values: expected integer counts, found non-integer values');
   // Names on either axis become obs or var names: repeats are an error whichever way it is read.
   if (t.rowNames) requireUnique(path, 'row names (first column)', t.rowNames);
   if (t.colNames) requireUnique(path, 'column names (header)', t.colNames);
-  const coords = opts.coords ? await readCoordinates(opts.coords) : undefined;
+  const coords = opts.coords ? await readCoordinates(opts.coords, { files: vfs }) : undefined;
   const sideXY = namedXY([...t.side.keys()], true);
   const attrCols = [...t.side.keys()].filter((k, j) => OBS_ATTRIBUTE.test(k) || (sideXY !== undefined && (j === sideXY[0] || j === sideXY[1])));
   let orientation = opts.orientation;
@@ -398,7 +402,7 @@ export async function readCsvDataset(path: string, opts: CsvDatasetOptions = {})
     }
     attachCoordinates(d, coords, opts.coords, path, opts.coordinateUnit ?? coords.unitHint ?? 'unknown', opts.micronsPerUnit);
   }
-  for (const a of opts.annotations ?? []) await attachAnnotations(d, a);
+  for (const a of opts.annotations ?? []) await attachAnnotations(d, a, vfs);
   return d;
 }
 
@@ -475,8 +479,8 @@ function takeByMap(c: Column, map: Int32Array): Column {
  * Joins a labelled table (first column = observation label) into obs. Observations without a
  * row get NaN / missing category; string columns become categoricals.
  */
-export async function attachAnnotations(d: Dataset, path: string): Promise<void> {
-  const { header, rows } = await readSmallTable(path, { header: true });
+export async function attachAnnotations(d: Dataset, path: string, vfs?: Vfs): Promise<void> {
+  const { header, rows } = await readSmallTable(path, { header: true, files: vfs });
   if (!header || header.length < 2) throw badFile(path, 'expected a header with a label column and at least one annotation column');
   const pos = new Map<string, number>();
   rows.forEach((r, i) => pos.set(unquote(r[0]), i));

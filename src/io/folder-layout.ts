@@ -6,8 +6,9 @@
  * or a matrix beside a complete file (loom, h5ad), the error names the files to pass and the
  * flags to add.
  */
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { nodeVfs } from './node-vfs.js';
+import { join, relativeTo as relative } from './paths.js';
+import { isFolder, type Vfs } from './vfs.js';
 import { badFile } from './util.js';
 
 /** The tables found in a folder. */
@@ -27,31 +28,31 @@ const METADATA = /(metadata|annotation|cell_types|labels|obs)/i;
 const IGNORED = /(^readme|numi|prior|markers|fov_positions|panel)/i;
 const WHOLE = /\.(loom|h5ad|h5|rda|rds)$/i;
 
-function listFiles(dir: string, depth: number, out: string[] = []): string[] {
-  for (const name of readdirSync(dir).sort()) {
+function listFiles(vfs: Vfs, dir: string, depth: number, out: string[] = []): string[] {
+  for (const name of vfs.readdir(dir)) {
     const p = join(dir, name);
-    const st = statSync(p);
-    if (st.isDirectory()) {
-      if (depth > 0) listFiles(p, depth - 1, out);
+    if (isFolder(vfs, p)) {
+      if (depth > 0) listFiles(vfs, p, depth - 1, out);
     } else out.push(p);
   }
   return out;
 }
 
 /**
- * Finds the tables of a folder, or undefined when it has no delimited table at all. Throws a
+ * Finds the tables of a folder (on `vfs`, default the disk), or undefined when it has no
+ * delimited table at all. Throws a
  * one-line BAD_FILE that names the command to type when the choice is ambiguous.
  */
-export function findTableFolder(dir: string): TableFolder | undefined {
+export function findTableFolder(dir: string, vfs: Vfs = nodeVfs): TableFolder | undefined {
   const q = join(dir, 'quantification');
-  if (existsSync(q) && statSync(q).isDirectory()) {
-    const tables = readdirSync(q).filter((n) => /\.csv$/i.test(n)).sort();
+  if (isFolder(vfs, q)) {
+    const tables = vfs.readdir(q).filter((n) => /\.csv$/i.test(n)).sort();
     if (tables.length === 1) return { kind: 'mcmicro', matrix: join(q, tables[0]), annotations: [] };
     if (tables.length > 1) {
       throw badFile(dir, `MCMICRO project with ${tables.length} quantification tables (${tables.join(', ')}): pass one, e.g. stnmf info ${join(q, tables[0])}`);
     }
   }
-  const files = listFiles(dir, 2);
+  const files = listFiles(vfs, dir, 2);
   const tables = files.filter((f) => DELIMITED.test(f) && !IGNORED.test(f.split('/').pop()!));
   if (tables.length === 0) return undefined;
   const base = (f: string) => relative(dir, f);

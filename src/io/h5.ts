@@ -1,67 +1,103 @@
 /**
- * Thin, checked access to HDF5 files through h5wasm (Node build, which reads straight from
- * disk). Every failure becomes a one-line `StnmfError` naming the file and the HDF5 path, and
- * the HDF5 C library's diagnostic dump is routed into the exception instead of stderr.
+ * Thin, checked access to HDF5 files through h5wasm. Every failure becomes a one-line
+ * `StnmfError` naming the file and the HDF5 path, and the HDF5 C library's diagnostic dump is
+ * routed into the exception instead of stderr.
  *
- * Node-only (layer: io).
+ * Two builds of h5wasm, each loaded on first use: on a file system with native paths (the disk,
+ * `Vfs.nativePath`) the Node build opens the file where it lies, and long datasets are read in
+ * hyperslabs, so nothing is copied; anywhere else (a browser worker reading a dropped `File`,
+ * an in-memory `Vfs`) the ESM build (`h5wasm`, which runs in browsers and in Node) gets the
+ * file's bytes in its in-memory file system (MEMFS) and opens them there. The file is removed
+ * from MEMFS when it is closed.
  */
-import { closeSync, openSync, readSync, statSync } from 'node:fs';
-import { requireRegularFile } from './text.js';
+import { nodeVfs } from './node-vfs.js';
+import { readRange, requireRegularFile } from './text.js';
+import type { Vfs } from './vfs.js';
 import type H5wasmModule from 'h5wasm/node';
 import type { Dataset as H5Dataset, Group as H5Group, File as H5File } from 'h5wasm/node';
 import { StnmfError } from '../errors.js';
 
 export type { H5Dataset, H5Group, H5File };
 
-let ready: Promise<void> | undefined;
-/**
- * The h5wasm module, loaded on first use: importing it compiles the HDF5 library (~0.5 s), which
- * every CLI start paid even for `--help` or a usage error. Set by {@link h5Ready}; every function
- * below that touches it runs after `openH5`/`createH5`, which await it.
- */
-let h5wasm: typeof H5wasmModule;
+/** The parts of an h5wasm build this module uses. */
+type H5wasm = typeof H5wasmModule;
 
-/** The parts of the h5wasm Emscripten module the hyperslab reader uses. */
+/** The parts of the h5wasm Emscripten module the hyperslab reader and MEMFS use. */
 interface H5Module {
   HEAPU8: Uint8Array;
   _malloc(n: number): number;
   _free(p: number): void;
   get_dataset_data(fileId: bigint, path: string, count: bigint[], offset: bigint[], strides: bigint[], ptr: bigint): number;
+  FS: { writeFile(path: string, data: Uint8Array): void; readFile(path: string): Uint8Array; unlink(path: string): void };
 }
-let h5Module: H5Module | undefined;
 
-/** Loads the h5wasm module once and makes HDF5 errors throw instead of printing to stderr. */
-export function h5Ready(): Promise<void> {
-  ready ??= import('h5wasm/node').then(async (mod) => {
-    h5wasm = mod.default;
-    const m = await h5wasm.ready;
-    // Without this the C library prints a multi-line HDF5-DIAG trace for every failed call.
-    m.activate_throwing_error_handler();
-    h5Module = m as unknown as H5Module;
-  });
-  return ready;
+/** A loaded build: its classes and its Emscripten module. */
+interface Build {
+  lib: H5wasm;
+  mod: H5Module;
+}
+
+let nativeBuild: Promise<Build> | undefined;
+let memoryBuild: Promise<Build> | undefined;
+/** The builds loaded so far (class checks accept objects of either). */
+const loaded: Build[] = [];
+
+// Not a literal: bundlers for the browser must not follow it (the Node build needs node:fs);
+// Node resolves it as usual.
+const NODE_BUILD = 'h5wasm/node';
+
+async function load(spec: Promise<{ default: H5wasm } | H5wasm>): Promise<Build> {
+  const m = await spec;
+  const lib = ('File' in m ? m : m.default) as H5wasm;
+  const mod = (await lib.ready) as unknown as H5Module & { activate_throwing_error_handler(): void };
+  // Without this the C library prints a multi-line HDF5-DIAG trace for every failed call.
+  mod.activate_throwing_error_handler();
+  const b = { lib, mod };
+  loaded.push(b);
+  return b;
+}
+
+/**
+ * The Node build (files opened by path on disk), loaded once. Importing it compiles the HDF5
+ * library (~0.5 s), which every CLI start paid even for `--help`; hence on first use.
+ */
+function native(): Promise<Build> {
+  nativeBuild ??= load(import(/* @vite-ignore */ NODE_BUILD) as Promise<{ default: H5wasm }>);
+  return nativeBuild;
+}
+
+/** The ESM build (files opened from bytes in MEMFS; browsers and Node), loaded once. */
+function memory(): Promise<Build> {
+  memoryBuild ??= load(import('h5wasm') as unknown as Promise<H5wasm>);
+  return memoryBuild;
+}
+
+/** Loads the Node build of h5wasm (kept for callers that write files on disk). */
+export async function h5Ready(): Promise<void> {
+  await native();
+}
+
+/** The build whose classes `e` is an instance of (`kind` names the class). */
+function isA(e: unknown, kind: 'Group' | 'Dataset'): boolean {
+  for (const b of loaded) if (e instanceof b.lib[kind]) return true;
+  return false;
 }
 
 /** The HDF5 signature; it sits at offset 0, 512, 1024, ... (a user block may precede it). */
 const SIGNATURE = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
 
 /** True when the file starts (or, after a user block, continues) with the HDF5 signature. */
-export function looksLikeHdf5(path: string): boolean {
-  let fd: number | undefined;
+export function looksLikeHdf5(path: string, files: Vfs = nodeVfs): boolean {
   try {
-    if (!statSync(path).isFile()) return false; // a FIFO would block the open below
-    fd = openSync(path, 'r');
-    const size = statSync(path).size;
-    const buf = Buffer.alloc(8);
-    for (let off = 0; off + 8 <= size && off <= 1 << 20; off = off === 0 ? 512 : off * 2) {
-      readSync(fd, buf, 0, 8, off);
+    const st = files.stat(path);
+    if (st?.kind !== 'file') return false; // a FIFO would block the read below
+    for (let off = 0; off + 8 <= st.size && off <= 1 << 20; off = off === 0 ? 512 : off * 2) {
+      const buf = files.read(path, off, 8);
       if (SIGNATURE.every((b, i) => buf[i] === b)) return true;
     }
     return false;
   } catch {
     return false;
-  } finally {
-    if (fd !== undefined) closeSync(fd);
   }
 }
 
@@ -73,32 +109,87 @@ function h5Reason(e: unknown): string {
   return text.split('\n').filter((l) => l.trim() !== '')[0] ?? 'unknown HDF5 error';
 }
 
+let memCounter = 0;
+
 /**
  * Opens an HDF5 file for reading. Checks existence, emptiness and the signature first so that
  * the common mistakes give a plain message; a truncated file fails in HDF5's superblock check.
+ * @param files  where the file lives (default the disk); without a native path its bytes are
+ *               copied into h5wasm's MEMFS (browser), freed on `close()`
  */
-export async function openH5(path: string): Promise<H5File> {
-  const size = requireRegularFile(path);
+export async function openH5(path: string, files: Vfs = nodeVfs): Promise<H5File> {
+  const size = requireRegularFile(path, path, files);
   if (size === 0) throw new StnmfError('BAD_FILE', `${path}: file is empty (0 bytes), expected an HDF5 file`);
-  if (!looksLikeHdf5(path)) {
+  if (!looksLikeHdf5(path, files)) {
     throw new StnmfError('BAD_FILE', `${path}: not an HDF5 file (no HDF5 signature in the first bytes)`);
   }
-  await h5Ready();
+  const nativePath = files.nativePath?.(path);
+  if (nativePath !== undefined) {
+    const { lib } = await native();
+    try {
+      return new lib.File(nativePath, 'r');
+    } catch (e) {
+      throw new StnmfError('BAD_FILE', `${path}: cannot open as HDF5 (${h5Reason(e)}; truncated or damaged file?)`);
+    }
+  }
+  const bytes = readRange(path, 0, size, files);
+  const { lib, mod } = await memory();
+  const memPath = `/stnmf-read-${++memCounter}.h5`;
+  mod.FS.writeFile(memPath, bytes);
+  let f: H5File;
   try {
-    return new h5wasm.File(path, 'r');
+    f = new lib.File(memPath, 'r');
   } catch (e) {
+    mod.FS.unlink(memPath);
     throw new StnmfError('BAD_FILE', `${path}: cannot open as HDF5 (${h5Reason(e)}; truncated or damaged file?)`);
   }
+  const close = f.close.bind(f);
+  f.close = () => {
+    const r = close();
+    mod.FS.unlink(memPath);
+    return r;
+  };
+  return f;
 }
 
-/** Opens (truncating) an HDF5 file for writing. */
+/** Opens (truncating) an HDF5 file on disk for writing (Node build). */
 export async function createH5(path: string): Promise<H5File> {
-  await h5Ready();
+  const { lib } = await native();
   try {
-    return new h5wasm.File(path, 'w');
+    return new lib.File(path, 'w');
   } catch (e) {
     throw new StnmfError('WRITE_FAILED', `${path}: cannot create HDF5 file (${h5Reason(e)})`);
   }
+}
+
+/**
+ * An HDF5 file being written in h5wasm's in-memory file system (browsers and Node): write into
+ * `file`, close it, then `bytes()` returns the finished file and frees it from MEMFS.
+ */
+export interface MemoryH5 {
+  file: H5File;
+  /** The bytes of the closed file (call once, after `file.close()`). */
+  bytes(): Uint8Array;
+}
+
+/** Creates an empty HDF5 file in MEMFS (ESM build of h5wasm) for an in-memory writer. */
+export async function createMemoryH5(): Promise<MemoryH5> {
+  const { lib, mod } = await memory();
+  const memPath = `/stnmf-write-${++memCounter}.h5`;
+  let file: H5File;
+  try {
+    file = new lib.File(memPath, 'w');
+  } catch (e) {
+    throw new StnmfError('WRITE_FAILED', `(in memory): cannot create HDF5 file (${h5Reason(e)})`);
+  }
+  return {
+    file,
+    bytes() {
+      const b = mod.FS.readFile(memPath);
+      mod.FS.unlink(memPath);
+      return b;
+    },
+  };
 }
 
 /** True when `name` exists under `g` (no exception for missing links). */
@@ -114,9 +205,9 @@ export function has(g: H5Group, name: string): boolean {
 export function getEntity(g: H5Group, path: string): H5Group | H5Dataset | undefined {
   let cur: H5Group | H5Dataset = g;
   for (const part of path.split('/').filter((p) => p !== '')) {
-    if (!(cur instanceof h5wasm.Group) || !has(cur, part)) return undefined;
-    const next = cur.get(part);
-    if (next instanceof h5wasm.Group || next instanceof h5wasm.Dataset) cur = next;
+    if (!isA(cur, 'Group') || !has(cur as H5Group, part)) return undefined;
+    const next = (cur as H5Group).get(part);
+    if (isA(next, 'Group') || isA(next, 'Dataset')) cur = next as H5Group | H5Dataset;
     else return undefined;
   }
   return cur;
@@ -125,23 +216,23 @@ export function getEntity(g: H5Group, path: string): H5Group | H5Dataset | undef
 /** The group at `path`, or undefined. */
 export function getGroup(g: H5Group, path: string): H5Group | undefined {
   const e = getEntity(g, path);
-  return e instanceof h5wasm.Group ? e : undefined;
+  return isA(e, 'Group') ? (e as H5Group) : undefined;
 }
 
 /** The dataset at `path`, or undefined. */
 export function getDataset(g: H5Group, path: string): H5Dataset | undefined {
   const e = getEntity(g, path);
-  return e instanceof h5wasm.Dataset ? e : undefined;
+  return isA(e, 'Dataset') ? (e as H5Dataset) : undefined;
 }
 
 /** True when `e` is a group (h5wasm class check without exposing the class). */
 export function isGroup(e: unknown): e is H5Group {
-  return e instanceof h5wasm.Group;
+  return isA(e, 'Group');
 }
 
 /** True when `e` is a dataset. */
 export function isDataset(e: unknown): e is H5Dataset {
-  return e instanceof h5wasm.Dataset;
+  return isA(e, 'Dataset');
 }
 
 /** The dataset at `path` or a `BAD_FILE` error naming file and field. */
@@ -263,7 +354,7 @@ function viewType(d: H5Dataset): ViewCtor | undefined {
  */
 function forEachHeapPiece(file: string, d: H5Dataset, n: number, take: (v: unknown, offset: number) => void): void {
   const Ctor = viewType(d);
-  const mod = h5Module;
+  const mod = loaded.find((b) => d instanceof b.lib.Dataset)?.mod;
   if (!Ctor || !mod) {
     for (let s = 0; s < n; s += readChunk) take(sliceOf(file, d, s, Math.min(n, s + readChunk)), s);
     return;

@@ -16,9 +16,10 @@ import { csrFromDense, transposeCsr, type Csr } from '../linalg/csr.js';
 import type { Dense } from '../linalg/dense.js';
 import { StnmfError } from '../errors.js';
 import { withAtomicPath, type WriteOptions } from './atomic.js';
-import { boolPlaceholderData, boolPlaceholderDtype, newBoolToken, patchBoolEnums } from './h5bool.js';
+import { boolPlaceholderData, boolPlaceholderDtype, newBoolToken, patchBoolEnums, patchBoolEnumsInBytes } from './h5bool.js';
 import {
   createH5,
+  createMemoryH5,
   getDataset,
   getGroup,
   has,
@@ -41,6 +42,7 @@ import {
   type H5Group,
 } from './h5.js';
 import { badFile, q } from './util.js';
+import type { FileSource } from './vfs.js';
 import { canonicalizeCsr, validateDataset } from './validate.js';
 
 /** Options of {@link writeH5ad}. */
@@ -100,29 +102,7 @@ export async function writeH5ad(path: string, d: Dataset, opts: H5adWriteOptions
       const f = await createH5(tmp);
       const w = new Writer(path, opts.gzip);
       try {
-        setAttrs(f, enc('anndata', '0.1.0'));
-        // Small elements first: the bool datatypes patched below then sit near the file start.
-        w.frame(f, 'obs', d.obs);
-        w.frame(f, 'var', d.var);
-        const uns = { ...d.uns, stnmf_meta: metaForUns(d) };
-        w.unsDict(f, 'uns', uns);
-        w.csr(f, 'X', d.X);
-        const obsm = w.dict(f, 'obsm');
-        for (const [k, m] of Object.entries(d.obsm)) w.matrix(obsm, k, m, 'obsm');
-        const varm = w.dict(f, 'varm');
-        for (const [k, m] of Object.entries(d.varm)) w.matrix(varm, k, m, 'varm');
-        const obsp = w.dict(f, 'obsp');
-        for (const [k, m] of Object.entries(d.obsp)) {
-          checkKey(path, 'obsp', k);
-          w.csr(obsp, k, m);
-        }
-        w.dict(f, 'varp');
-        const layers = w.dict(f, 'layers');
-        for (const [k, m] of Object.entries(d.layers)) {
-          checkKey(path, 'layers', k);
-          if ('indptr' in m) w.csr(layers, k, m);
-          else w.matrix(layers, k, m, 'layers');
-        }
+        writeAnnData(f, w, path, d);
       } finally {
         f.close();
       }
@@ -130,6 +110,56 @@ export async function writeH5ad(path: string, d: Dataset, opts: H5adWriteOptions
     },
     opts,
   );
+}
+
+/**
+ * The bytes of the `.h5ad` file {@link writeH5ad} writes for `d`, built in h5wasm's in-memory
+ * file system with the same writer, so it runs in a browser (the app's `result.h5ad`
+ * download) and never touches the disk. Same content as `writeH5ad`'s file (readH5ad reads
+ * both to the same Dataset; HDF5 object timestamps may differ).
+ *
+ * @param opts.gzip  gzip level 1-9 for large arrays (default: none, as writeH5ad)
+ */
+export async function encodeH5ad(d: Dataset, opts: { gzip?: number } = {}): Promise<Uint8Array> {
+  const label = '(in-memory h5ad)';
+  validateShapes(label, d);
+  const m = await createMemoryH5();
+  const w = new Writer(label, opts.gzip);
+  try {
+    writeAnnData(m.file, w, label, d);
+  } finally {
+    m.file.close();
+  }
+  const bytes = m.bytes();
+  patchBoolEnumsInBytes(bytes, w.boolToken, w.boolCount, label);
+  return bytes;
+}
+
+/** Writes every AnnData element of `d` into the open file `f` (shared by writeH5ad and encodeH5ad). */
+function writeAnnData(f: H5File, w: Writer, path: string, d: Dataset): void {
+  setAttrs(f, enc('anndata', '0.1.0'));
+  // Small elements first: the bool datatypes patched below then sit near the file start.
+  w.frame(f, 'obs', d.obs);
+  w.frame(f, 'var', d.var);
+  const uns = { ...d.uns, stnmf_meta: metaForUns(d) };
+  w.unsDict(f, 'uns', uns);
+  w.csr(f, 'X', d.X);
+  const obsm = w.dict(f, 'obsm');
+  for (const [k, m] of Object.entries(d.obsm)) w.matrix(obsm, k, m, 'obsm');
+  const varm = w.dict(f, 'varm');
+  for (const [k, m] of Object.entries(d.varm)) w.matrix(varm, k, m, 'varm');
+  const obsp = w.dict(f, 'obsp');
+  for (const [k, m] of Object.entries(d.obsp)) {
+    checkKey(path, 'obsp', k);
+    w.csr(obsp, k, m);
+  }
+  w.dict(f, 'varp');
+  const layers = w.dict(f, 'layers');
+  for (const [k, m] of Object.entries(d.layers)) {
+    checkKey(path, 'layers', k);
+    if ('indptr' in m) w.csr(layers, k, m);
+    else w.matrix(layers, k, m, 'layers');
+  }
 }
 
 function metaForUns(d: Dataset): Record<string, unknown> {
@@ -375,9 +405,10 @@ function isCsr(v: unknown): v is Csr {
  * `uns.stnmf_meta`, when present (files written by stnmf), restores `meta`. Pre-2022 files
  * (anndata 0.6/0.7 layouts, see the module comment) are read too; 0.6 `uns['<col>_categories']`
  * entries that became categoricals are dropped from uns, as anndata does.
+ * @param opts.files  where the file lives (default the disk)
  */
-export async function readH5ad(path: string): Promise<Dataset> {
-  const f = await openH5(path);
+export async function readH5ad(path: string, opts: FileSource = {}): Promise<Dataset> {
+  const f = await openH5(path, opts.files);
   try {
     const r = new Reader(path, f);
     const root = readStringAttr(f, 'encoding-type');

@@ -14,18 +14,19 @@
  * (version 2, "OHDR"/"OCHK" chunks) that carry a Jenkins lookup3 checksum, which is verified
  * before the patch (so a stray match in raw data is never touched) and recomputed after it.
  *
- * Node-only (layer: io).
+ * The patch runs on a file on disk ({@link patchBoolEnums}, Node) or on the bytes of a file
+ * written in memory ({@link patchBoolEnumsInBytes}, browsers too); both share one scanner.
  */
-import { closeSync, fstatSync, openSync, readSync, writeSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
 import { StnmfError } from '../errors.js';
+import { nodeFs } from './node-builtins.js';
 
 /** Length of the compound member name (fixed: it makes the stand-in exactly enum-sized). */
 const TOKEN_LENGTH = 11;
 
 /** A fresh stand-in token: `stnmf` + 6 random hex digits. */
 export function newBoolToken(): string {
-  return 'stnmf' + randomBytes(3).toString('hex');
+  const b = globalThis.crypto.getRandomValues(new Uint8Array(3));
+  return 'stnmf' + [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
 }
 
 /** The h5wasm dtype of the stand-in for `token`. */
@@ -39,12 +40,39 @@ export function boolPlaceholderData(token: string, values: ArrayLike<number>): M
   return new Map([[token, Int8Array.from(values as ArrayLike<number>, (v) => (v ? 1 : 0))]]);
 }
 
+/** The bytes of an ASCII string. */
+function ascii(s: string): Uint8Array {
+  return Uint8Array.from(s, (c) => c.charCodeAt(0));
+}
+
+/** First index ≥ `from` where `needle` occurs in `hay`, or -1 (Buffer.indexOf for plain bytes). */
+function indexOfBytes(hay: Uint8Array, needle: Uint8Array, from = 0): number {
+  for (let i = hay.indexOf(needle[0], from); i >= 0 && i + needle.length <= hay.length; i = hay.indexOf(needle[0], i + 1)) {
+    let k = 1;
+    while (k < needle.length && hay[i + k] === needle[k]) k++;
+    if (k === needle.length) return i;
+  }
+  return -1;
+}
+
+/** Last index ≤ `from` where `needle` occurs in `hay`, or -1. */
+function lastIndexOfBytes(hay: Uint8Array, needle: Uint8Array, from: number): number {
+  for (let i = Math.min(from, hay.length - needle.length); i >= 0; i--) {
+    i = hay.lastIndexOf(needle[0], i);
+    if (i < 0) return -1;
+    let k = 1;
+    while (k < needle.length && hay[i + k] === needle[k]) k++;
+    if (k === needle.length) return i;
+  }
+  return -1;
+}
+
 /** int8 integer datatype, version 1 (as h5wasm and h5py write it): signed, size 1, precision 8. */
 const INT8_TYPE = [0x10, 0x08, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x08, 0x00];
 
 /** The 33-byte version-3 compound stand-in as h5wasm encodes it. */
 function placeholderBytes(token: string): Uint8Array {
-  const name = Buffer.from(token + '\0', 'ascii');
+  const name = ascii(token + '\0');
   return Uint8Array.from([0x36, 0x01, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, ...name, 0x00, ...INT8_TYPE]);
 }
 
@@ -52,7 +80,7 @@ function placeholderBytes(token: string): Uint8Array {
 const ENUM_BYTES = Uint8Array.from([
   0x38, 0x02, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00,
   ...INT8_TYPE,
-  ...Buffer.from('FALSE\0TRUE\0', 'ascii'),
+  ...ascii('FALSE\0TRUE\0'),
   0x00, 0x01,
 ]);
 
@@ -106,8 +134,8 @@ export function lookup3(k: Uint8Array, initval = 0): number {
   return c;
 }
 
-const OHDR = Buffer.from('OHDR', 'ascii');
-const OCHK = Buffer.from('OCHK', 'ascii');
+const OHDR = ascii('OHDR');
+const OCHK = ascii('OCHK');
 /** How far before a stand-in its object-header chunk may start (chunks are small; 64 KiB is ample). */
 const LOOKBACK = 1 << 16;
 const LOOKAHEAD = 1 << 16;
@@ -119,11 +147,10 @@ const LOOKAHEAD = 1 << 16;
  */
 function findChunk(buf: Uint8Array, base: number, p: number): { start: number; sumAt: number } | undefined {
   const rel = p - base;
-  const hay = Buffer.from(buf.buffer, buf.byteOffset, buf.length);
   let from = rel;
   for (;;) {
-    const h = hay.lastIndexOf(OHDR, from);
-    const c = hay.lastIndexOf(OCHK, from);
+    const h = lastIndexOfBytes(buf, OHDR, from);
+    const c = lastIndexOfBytes(buf, OCHK, from);
     const s = Math.max(h, c);
     if (s < 0) return undefined;
     const found = walkChunk(buf, s, s === h, rel);
@@ -175,6 +202,14 @@ function walkChunk(buf: Uint8Array, s: number, isHeader: boolean, rel: number): 
   return undefined;
 }
 
+/** Random access to the file being patched: its size, reads and writes at byte offsets. */
+interface Patchable {
+  size: number;
+  /** Reads `into.length` bytes (fewer at the end) at `offset`; returns how many. */
+  read(into: Uint8Array, offset: number): number;
+  write(bytes: Uint8Array, offset: number): void;
+}
+
 /**
  * Replaces every stand-in datatype written with `token` by the h5py bool enum, in place.
  * Scans the file in 16 MiB windows and stops once `expected` stand-ins are patched (writers put
@@ -184,38 +219,49 @@ function walkChunk(buf: Uint8Array, s: number, isHeader: boolean, rel: number): 
  */
 export function patchBoolEnums(path: string, token: string, expected: number): void {
   if (expected === 0) return;
-  const needle = Buffer.from(placeholderBytes(token));
-  const fd = openSync(path, 'r+');
+  const fs = nodeFs();
+  const fd = fs.openSync(path, 'r+');
   try {
-    const size = fstatSync(fd).size;
-    const WINDOW = 1 << 24;
-    const buf = Buffer.alloc(WINDOW + needle.length);
-    const hits: number[] = [];
-    for (let off = 0; off < size && hits.length < expected; off += WINDOW) {
-      const n = readSync(fd, buf, 0, Math.min(buf.length, size - off), off);
-      const view = buf.subarray(0, n);
-      for (let i = view.indexOf(needle); i >= 0; i = view.indexOf(needle, i + 1)) {
-        if (i < WINDOW || off + WINDOW >= size) hits.push(off + i);
-      }
-    }
-    let patched = 0;
-    for (const p of new Set(hits)) {
-      const lo = Math.max(0, p - LOOKBACK);
-      const hi = Math.min(size, p + LOOKAHEAD);
-      const win = Buffer.alloc(hi - lo);
-      readSync(fd, win, 0, win.length, lo);
-      const chunk = findChunk(win, lo, p);
-      if (!chunk) continue; // bytes that only look like the stand-in (raw data): leave them
-      win.set(ENUM_BYTES, p - lo);
-      const sum = lookup3(win.subarray(chunk.start, chunk.sumAt));
-      win.writeUInt32LE(sum, chunk.sumAt);
-      writeSync(fd, win, chunk.start, chunk.sumAt + 4 - chunk.start, lo + chunk.start);
-      patched++;
-    }
-    if (patched !== expected) {
-      throw new StnmfError('WRITE_FAILED', `${path}: could not convert ${expected - patched} of ${expected} boolean datatypes to HDF5 enums (object header not found)`);
-    }
+    patchIn(path, { size: fs.fstatSync(fd).size, read: (into, off) => fs.readSync(fd, into, 0, into.length, off), write: (b, off) => void fs.writeSync(fd, b, 0, b.length, off) }, token, expected);
   } finally {
-    closeSync(fd);
+    fs.closeSync(fd);
+  }
+}
+
+/** {@link patchBoolEnums} on the bytes of a whole file held in memory (e.g. read back from MEMFS). */
+export function patchBoolEnumsInBytes(bytes: Uint8Array, token: string, expected: number, label = '(in memory)'): void {
+  if (expected === 0) return;
+  patchIn(label, { size: bytes.length, read: (into, off) => { const b = bytes.subarray(off, off + into.length); into.set(b); return b.length; }, write: (b, off) => bytes.set(b, off) }, token, expected);
+}
+
+function patchIn(path: string, file: Patchable, token: string, expected: number): void {
+  const needle = placeholderBytes(token);
+  const size = file.size;
+  const WINDOW = 1 << 24;
+  const buf = new Uint8Array(Math.min(WINDOW + needle.length, size));
+  const hits: number[] = [];
+  for (let off = 0; off < size && hits.length < expected; off += WINDOW) {
+    const n = file.read(buf.subarray(0, Math.min(buf.length, size - off)), off);
+    const view = buf.subarray(0, n);
+    for (let i = indexOfBytes(view, needle); i >= 0; i = indexOfBytes(view, needle, i + 1)) {
+      if (i < WINDOW || off + WINDOW >= size) hits.push(off + i);
+    }
+  }
+  let patched = 0;
+  for (const p of new Set(hits)) {
+    const lo = Math.max(0, p - LOOKBACK);
+    const hi = Math.min(size, p + LOOKAHEAD);
+    const win = new Uint8Array(hi - lo);
+    file.read(win, lo);
+    const chunk = findChunk(win, lo, p);
+    if (!chunk) continue; // bytes that only look like the stand-in (raw data): leave them
+    win.set(ENUM_BYTES, p - lo);
+    const sum = lookup3(win.subarray(chunk.start, chunk.sumAt));
+    new DataView(win.buffer).setUint32(chunk.sumAt, sum, true);
+    file.write(win.subarray(chunk.start, chunk.sumAt + 4), lo + chunk.start);
+    patched++;
+  }
+  if (patched !== expected) {
+    throw new StnmfError('WRITE_FAILED', `${path}: could not convert ${expected - patched} of ${expected} boolean datatypes to HDF5 enums (object header not found)`);
   }
 }

@@ -1,11 +1,16 @@
 /**
- * io: every platform reader, the writers, and platform detection (Node-only layer).
+ * io: every platform reader, the writers, and platform detection.
  *
  * `readDataset(path)` looks at the path (folder contents, file signature, header row) and calls
  * the matching reader; `detectPlatform(path)` says what it found and why, for `stnmf info`.
+ * Both read through `opts.files` (a {@link Vfs}; default the disk), so in a browser worker the
+ * same calls read dropped `File`s (`blobVfs`). Nothing here imports `node:*` statically: the
+ * writers fetch Node's modules when they run (node-builtins.ts), so a browser bundle of this
+ * module loads.
  */
-import { existsSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { nodeVfs } from './node-vfs.js';
+import { join } from './paths.js';
+import { exists, isFolder, type Vfs } from './vfs.js';
 import type { Dataset } from '../dataset.js';
 import { attachAnnotations, attachCoordinates, readCoordinates, readCsvDataset, type CsvDatasetOptions, type IdJoin } from './csv.js';
 import { findTableFolder } from './folder-layout.js';
@@ -34,7 +39,9 @@ export { readXenium, type XeniumOptions } from './xenium.js';
 export { readVisium, readVisiumHd, readTissuePositions, type VisiumOptions } from './visium.js';
 export { readCsvDataset, readMatrixTable, readCoordinates, attachAnnotations, writeCsv, type CsvDatasetOptions, type LabelledMatrix } from './csv.js';
 export { readCellTable, type CellTableOptions } from './proteomics.js';
-export { readH5ad, writeH5ad, type H5adWriteOptions } from './h5ad.js';
+export { readH5ad, writeH5ad, encodeH5ad, type H5adWriteOptions } from './h5ad.js';
+export { memoryVfs, blobVfs, joinPath, baseName, type Vfs, type FileStat, type FileKind, type BlobEntry, type FileSource } from './vfs.js';
+export { nodeVfs } from './node-vfs.js';
 export { readNpy, writeNpy, parseNpy, encodeNpy, npyToDense, npyToFloat64, type NpyArray, type NpyDescr } from './npy.js';
 export { writeFileAtomic, openAtomic, withAtomicPath, type WriteOptions, type AtomicWriter } from './atomic.js';
 export { checkRadius, coordinateScale } from './radius.js';
@@ -47,7 +54,7 @@ export { readMerscope } from './merscope.js';
 export { readSlideSeq, type SlideSeqOptions } from './slideseq.js';
 export { readSteinbock, type SteinbockOptions } from './steinbock.js';
 export { readStereoSeq, DNB_PITCH_UM, type StereoSeqOptions } from './stereoseq.js';
-export { readParquetColumns, parquetColumn } from './parquet.js';
+export { readParquetColumns, parquetColumn, vfsAsyncBuffer } from './parquet.js';
 
 /** Platforms `readDataset` can read. */
 export type Platform =
@@ -95,37 +102,43 @@ export interface ReadOptions extends Omit<CsvDatasetOptions, 'platform' | 'coord
   genome?: string;
 }
 
-/** Decides the platform of a folder or file without reading its data. */
-export async function detectPlatform(path: string): Promise<Detection> {
-  if (!existsSync(path)) throw badFile(path, 'no such file or folder');
-  if (statSync(path).isDirectory()) {
+/**
+ * Decides the platform of a folder or file without reading its data.
+ * @param opts.files  where the path lives (default the disk, `nodeVfs`)
+ */
+export async function detectPlatform(path: string, opts: { files?: Vfs } = {}): Promise<Detection> {
+  const vfs = opts.files ?? nodeVfs;
+  const st = vfs.stat(path);
+  if (!st) throw badFile(path, 'no such file or folder');
+  if (st.kind === 'denied') throw badFile(path, 'permission denied');
+  if (st.kind === 'folder') {
     // The output folder of a stnmf command (results chain): its result.h5ad.
-    if (existsSync(join(path, 'result.h5ad')) && existsSync(join(path, 'run.json'))) return { platform: 'h5ad', reason: 'stnmf result folder (result.h5ad)' };
-    const x = findXeniumFiles(path);
+    if (exists(vfs, join(path, 'result.h5ad')) && exists(vfs, join(path, 'run.json'))) return { platform: 'h5ad', reason: 'stnmf result folder (result.h5ad)' };
+    const x = findXeniumFiles(path, vfs);
     if (x) return { platform: 'xenium', reason: `Xenium bundle (${x.kind === 'h5' ? 'cell_feature_matrix.h5' : 'cell_feature_matrix/'} + ${x.cells.split('/').pop()})` };
-    const bins = findVisiumHdBins(path);
+    const bins = findVisiumHdBins(path, vfs);
     if (bins.length > 0) return { platform: 'visium-hd', reason: `Visium HD binned_outputs (${bins.map((b) => b.binUm + ' µm').join(', ')})` };
-    if (findVisiumRoot(path)) return { platform: 'visium', reason: 'Space Ranger folder (spatial/ tissue positions + feature-barcode matrix)' };
-    const mer = findMerscopeFiles(path);
+    if (findVisiumRoot(path, vfs)) return { platform: 'visium', reason: 'Space Ranger folder (spatial/ tissue positions + feature-barcode matrix)' };
+    const mer = findMerscopeFiles(path, vfs);
     if (mer) return { platform: 'merscope', reason: `MERSCOPE folder (${mer.counts.split('/').pop()} + ${mer.meta.split('/').pop()})` };
-    const cx = findCosmxFiles(path);
+    const cx = findCosmxFiles(path, vfs);
     if (cx) return { platform: 'cosmx', reason: `CosMx flat files (${(cx.expr ?? cx.tx)!.split('/').pop()}${cx.expr && cx.meta ? ' + ' + cx.meta.split('/').pop() : ''})` };
-    const ss = findSlideSeqFiles(path);
+    const ss = findSlideSeqFiles(path, vfs);
     if (ss) return { platform: 'slide-seq', reason: `Slide-seq puck (${ss.beads.split('/').pop()} + ${ss.counts.split('/').pop()})` };
-    const sb = findSteinbockFiles(path);
+    const sb = findSteinbockFiles(path, vfs);
     if (sb) return { platform: 'imc', reason: `steinbock IMC folder (intensities/ + regionprops/, ${sb.length} image${sb.length > 1 ? 's' : ''})` };
-    if (findMexFiles(path)) return { platform: 'mex', reason: 'Matrix Market folder (matrix.mtx + features/genes + barcodes)' };
-    const tf = findTableFolder(path);
+    if (findMexFiles(path, undefined, vfs)) return { platform: 'mex', reason: 'Matrix Market folder (matrix.mtx + features/genes + barcodes)' };
+    const tf = findTableFolder(path, vfs);
     if (tf) {
-      const inner = await detectPlatform(tf.matrix);
+      const inner = await detectPlatform(tf.matrix, { files: vfs });
       const side = [tf.coords, ...tf.annotations].filter((f): f is string => f !== undefined).map((f) => f.slice(path.length).replace(/^\/+/, ''));
       return { platform: inner.platform, reason: `${tf.kind === 'mcmicro' ? 'MCMICRO project' : 'folder of tables'}: ${tf.matrix.slice(path.length).replace(/^\/+/, '')} (${inner.reason})${side.length ? ' + ' + side.join(' + ') : ''}` };
     }
     throw badFile(path, 'folder not recognised: expected a Xenium, Space Ranger (Visium / Visium HD), MERSCOPE, CosMx, Slide-seq, steinbock (IMC) or MEX folder, or a folder with one matrix table (+ positions)');
   }
-  if (requireRegularFile(path) === 0) throw badFile(path, 'file is empty (0 bytes)');
-  if (looksLikeHdf5(path)) {
-    const f = await openH5(path);
+  if (requireRegularFile(path, path, vfs) === 0) throw badFile(path, 'file is empty (0 bytes)');
+  if (looksLikeHdf5(path, vfs)) {
+    const f = await openH5(path, vfs);
     try {
       if (has(f, 'obs') && has(f, 'var')) return { platform: 'h5ad', reason: 'HDF5 with obs and var groups (AnnData)' };
       if (isLoom(f)) return { platform: 'loom', reason: 'HDF5 with matrix, row_attrs and col_attrs (loom)' };
@@ -143,10 +156,10 @@ export async function detectPlatform(path: string): Promise<Detection> {
       header = f;
       return false;
     },
-    { comment: '#' },
+    { comment: '#', files: vfs },
   );
   if (isGemHeader(header)) return { platform: 'stereo-seq', reason: 'GEM header (geneID, x, y, MIDCount)' };
-  if (isCosmxHeader(header) && findCosmxFiles(path)) return { platform: 'cosmx', reason: `CosMx ${isCosmxHeader(header) === 'tx' ? 'transcript table' : 'expression matrix'} (fov, cell_ID, ...)` };
+  if (isCosmxHeader(header) && findCosmxFiles(path, vfs)) return { platform: 'cosmx', reason: `CosMx ${isCosmxHeader(header) === 'tx' ? 'transcript table' : 'expression matrix'} (fov, cell_ID, ...)` };
   const cell = detectCellTable(header);
   if (cell) return { platform: cell, reason: `cell table header (${cell === 'codex' ? 'Cyc_/ch_ marker columns' : cell === 'mibi' ? "ark 'cell_size' .. 'label'" : "'CellID' .. 'X_centroid'"})` };
   return { platform: 'csv', reason: 'delimited text matrix' };
@@ -163,61 +176,63 @@ export async function readDataset(path: string, opts: ReadOptions = {}): Promise
 }
 
 async function readByPlatform(path: string, opts: ReadOptions): Promise<Dataset> {
+  const vfs = opts.files ?? nodeVfs;
+  const files = vfs;
   // A folder of plain tables reads as its matrix + positions + metadata tables.
-  if (existsSync(path) && statSync(path).isDirectory() && (opts.platform === undefined || ['csv', 'codex', 'mibi', 'mcmicro'].includes(opts.platform))) {
-    const known = opts.platform ? undefined : await detectPlatform(path).catch(() => undefined);
-    const tf = known && !/^(folder of tables|MCMICRO project)/.test(known.reason) ? undefined : findTableFolder(path);
+  if (isFolder(vfs, path) && (opts.platform === undefined || ['csv', 'codex', 'mibi', 'mcmicro'].includes(opts.platform))) {
+    const known = opts.platform ? undefined : await detectPlatform(path, { files: vfs }).catch(() => undefined);
+    const tf = known && !/^(folder of tables|MCMICRO project)/.test(known.reason) ? undefined : findTableFolder(path, vfs);
     if (tf) {
       const d = await readByPlatform(tf.matrix, { ...opts, coords: opts.coords ?? tf.coords, annotations: [...(opts.annotations ?? []), ...tf.annotations] });
       d.meta.source = path;
       return d;
     }
   }
-  const platform = opts.platform ?? (await detectPlatform(path)).platform;
+  const platform = opts.platform ?? (await detectPlatform(path, { files: vfs })).platform;
   const gexOnly = opts.allFeatures ? false : opts.gexOnly;
   let d: Dataset;
   let coordsDone = false;
   switch (platform) {
     case 'xenium':
-      d = await readXenium(path, { gexOnly });
+      d = await readXenium(path, { gexOnly, files });
       break;
     case 'visium':
-      d = await readVisium(path, { gexOnly, coordinates: opts.coordinates });
+      d = await readVisium(path, { gexOnly, coordinates: opts.coordinates, files });
       break;
     case 'visium-hd':
-      d = await readVisiumHd(path, { gexOnly, coordinates: opts.coordinates, binSize: opts.binSize });
+      d = await readVisiumHd(path, { gexOnly, coordinates: opts.coordinates, binSize: opts.binSize, files });
       break;
     case '10x-h5':
-      d = await readTenxH5(path, { gexOnly, genome: opts.genome });
+      d = await readTenxH5(path, { gexOnly, genome: opts.genome, files });
       break;
     case 'mex':
-      d = await readMex(path, { gexOnly });
+      d = await readMex(path, { gexOnly, files });
       break;
     case 'h5ad':
-      d = await readH5ad(statSync(path).isDirectory() ? join(path, 'result.h5ad') : path);
+      d = await readH5ad(isFolder(vfs, path) ? join(path, 'result.h5ad') : path, { files });
       break;
     case 'loom':
-      d = await readLoom(path, { coordinateUnit: opts.coordinateUnit === 'um' ? 'um' : 'px' });
+      d = await readLoom(path, { coordinateUnit: opts.coordinateUnit === 'um' ? 'um' : 'px', files });
       break;
     case 'cosmx':
-      d = await readCosmx(path, { micronsPerPixel: opts.micronsPerPixel ?? opts.micronsPerUnit });
+      d = await readCosmx(path, { micronsPerPixel: opts.micronsPerPixel ?? opts.micronsPerUnit, files });
       break;
     case 'merscope':
-      d = await readMerscope(path);
+      d = await readMerscope(path, { files });
       break;
     case 'slide-seq':
-      d = await readSlideSeq(path, { micronsPerPixel: opts.micronsPerPixel ?? opts.micronsPerUnit });
+      d = await readSlideSeq(path, { micronsPerPixel: opts.micronsPerPixel ?? opts.micronsPerUnit, files });
       break;
     case 'stereo-seq':
-      d = await readStereoSeq(path, { binSize: opts.binSize });
+      d = await readStereoSeq(path, { binSize: opts.binSize, files });
       break;
     case 'imc':
-      d = await readSteinbock(path);
+      d = await readSteinbock(path, { files });
       break;
     case 'codex':
     case 'mibi':
     case 'mcmicro':
-      d = await readCellTable(path, { layout: platform, keepNuclearStains: opts.allFeatures });
+      d = await readCellTable(path, { layout: platform, keepNuclearStains: opts.allFeatures, files });
       break;
     case 'csv':
       d = await readCsvDataset(path, { ...opts, platform: 'csv', micronsPerUnit: undefined, coordinateUnit: opts.coordinateUnit });
@@ -228,11 +243,11 @@ async function readByPlatform(path: string, opts: ReadOptions): Promise<Dataset>
   }
   if (opts.coords && !coordsDone) {
     // Any reader's observations can take positions from a table, joined by id.
-    const c = await readCoordinates(opts.coords);
+    const c = await readCoordinates(opts.coords, { files });
     if (!c.labels && c.x.length !== d.X.rows) throw badFile(opts.coords, `has no id column and ${c.x.length} rows, but ${path} has ${d.X.rows} observations`);
     attachCoordinates(d, c, opts.coords, path, opts.coordinateUnit ?? c.unitHint ?? 'unknown');
     d.uns.reader = { ...((d.uns.reader as object) ?? {}), id_join: (c.labels ? 'id' : 'row-order') as IdJoin, join_reason: c.labels ? 'positions joined by id' : 'positions table has no id column: joined in row order' };
-    if (platform !== 'csv') for (const a of opts.annotations ?? []) await attachAnnotations(d, a);
+    if (platform !== 'csv') for (const a of opts.annotations ?? []) await attachAnnotations(d, a, files);
   }
   applyUnitOptions(d, { coordinateUnit: opts.coordinateUnit, micronsPerUnit: opts.micronsPerUnit });
   return d;

@@ -11,8 +11,16 @@
 /** Which axis of a delimited matrix holds observations. */
 export type Orientation = 'obs-rows' | 'var-rows';
 
+import type { Vfs } from './vfs.js';
+
 /** How a path is read. Every field is optional; readers decide on evidence or refuse. */
 export interface ReaderOptions {
+  /**
+   * Where the paths (the input, `coords`, annotation tables) are read from. Default: the disk
+   * (`nodeVfs`, Node only). In a browser worker: `blobVfs` over the dropped `File`s; in
+   * memory: `memoryVfs`. Not a CLI flag.
+   */
+  files?: Vfs;
   /** Skip detection and use this reader (`--platform`). */
   platform?: string;
   /** Positions table joined by observation id (`--coords FILE`). */

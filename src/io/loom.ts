@@ -11,10 +11,11 @@
 import type { Column, Dataset, Frame } from '../dataset.js';
 import { frame } from '../dataset.js';
 import { getGroup, has, isDataset, needDataset, openH5, readValue, toFloat64, toInt32, toStrings, type H5Group } from './h5.js';
+import type { FileSource } from './vfs.js';
 import { badFile, badInput, categorical, CsrBuilder, makeUnique } from './util.js';
 
 /** Options of {@link readLoom}. */
-export interface LoomOptions {
+export interface LoomOptions extends FileSource {
   /** Unit of `col_attrs/X`/`Y` (default `px`). */
   coordinateUnit?: 'px' | 'um';
 }
@@ -29,7 +30,7 @@ const CELL_KEYS = ['CellID', 'obs_names', 'CellId', 'cell_names'];
 
 /** Reads a `.loom` file as a cells x genes Dataset. */
 export async function readLoom(path: string, opts: LoomOptions = {}): Promise<Dataset> {
-  const f = await openH5(path);
+  const f = await openH5(path, opts.files);
   try {
     if (!isLoom(f)) throw badFile(path, "not a loom file: expected 'matrix', 'row_attrs' and 'col_attrs'");
     const m = needDataset(path, f, 'matrix');

@@ -4,8 +4,9 @@
  * type; legacy `genes.tsv` has id and name) and `barcodes.tsv[.gz]`, optionally with a sample
  * prefix such as `patientA_matrix.mtx`.
  */
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { nodeVfs } from './node-vfs.js';
+import { join } from './paths.js';
+import { isFolder, type FileSource, type Vfs } from './vfs.js';
 import type { Column, Dataset } from '../dataset.js';
 import { frame } from '../dataset.js';
 import { keepGeneExpression } from './features.js';
@@ -13,7 +14,7 @@ import { forEachLine, forEachRecord } from './text.js';
 import { badFile, badInput, canonicalizeCsr, categorical, makeUnique, q, requireUnique } from './util.js';
 
 /** Options of {@link readMex}. */
-export interface MexOptions {
+export interface MexOptions extends FileSource {
   /** Keep only `Gene Expression` features in X (default true, like the 10x HDF5 reader). */
   gexOnly?: boolean;
   /** File-name prefix (e.g. `patientA_`); default: found from the folder. */
@@ -23,9 +24,9 @@ export interface MexOptions {
 }
 
 /** The matrix/features/barcodes files of a MEX folder, or undefined when it is not one. */
-export function findMexFiles(dir: string, prefix?: string): { matrix: string; features: string; barcodes: string; legacy: boolean } | undefined {
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) return undefined;
-  const names = readdirSync(dir);
+export function findMexFiles(dir: string, prefix?: string, vfs: Vfs = nodeVfs): { matrix: string; features: string; barcodes: string; legacy: boolean } | undefined {
+  if (!isFolder(vfs, dir)) return undefined;
+  const names = vfs.readdir(dir);
   const pick = (base: string) => [`${base}.gz`, base].find((n) => names.includes(n));
   const prefixes = prefix !== undefined ? [prefix] : [...new Set(names.map((n) => /^(.*)matrix\.mtx(\.gz)?$/.exec(n)?.[1]).filter((p): p is string => p !== undefined))];
   for (const p of prefixes) {
@@ -43,14 +44,15 @@ export function findMexFiles(dir: string, prefix?: string): { matrix: string; fe
  * filtering as {@link readTenxH5}. Integer matrices must hold non-negative whole numbers.
  */
 export async function readMex(dir: string, opts: MexOptions = {}): Promise<Dataset> {
-  const files = findMexFiles(dir, opts.prefix);
+  const vfs = opts.files ?? nodeVfs;
+  const files = findMexFiles(dir, opts.prefix, vfs);
   if (!files) {
     throw badFile(dir, 'not a MEX folder: expected matrix.mtx[.gz], features.tsv[.gz] (or genes.tsv) and barcodes.tsv[.gz]');
   }
   const barcodes: string[] = [];
   await forEachLine(files.barcodes, (l) => {
     if (l !== '') barcodes.push(l.split('\t')[0]);
-  });
+  }, vfs);
   const ids: string[] = [];
   const names: string[] = [];
   const types: string[] = [];
@@ -62,9 +64,9 @@ export async function readMex(dir: string, opts: MexOptions = {}): Promise<Datas
       names.push(f[1] ?? f[0]);
       types.push(f[2] ?? 'Gene Expression');
     },
-    { delimiter: '\t' },
+    { delimiter: '\t', files: vfs },
   );
-  const m = await readMtx(files.matrix);
+  const m = await readMtx(files.matrix, vfs);
   if (m.nRows !== ids.length) throw badFile(files.matrix, `size line says ${m.nRows} features but ${files.features} lists ${ids.length}`);
   if (m.nCols !== barcodes.length) throw badFile(files.matrix, `size line says ${m.nCols} barcodes but ${files.barcodes} lists ${barcodes.length}`);
   requireUnique(files.barcodes, 'barcodes', barcodes);
@@ -121,7 +123,7 @@ interface Mtx {
 }
 
 /** Parses a coordinate-format Matrix Market file into 0-based triplets. */
-export async function readMtx(path: string): Promise<Mtx> {
+export async function readMtx(path: string, vfs: Vfs = nodeVfs): Promise<Mtx> {
   let field = '';
   let size: [number, number, number] | undefined;
   let metadata: unknown;
@@ -182,7 +184,7 @@ export async function readMtx(path: string): Promise<Mtx> {
       val[t] = v;
       t++;
     }
-  });
+  }, vfs);
   if (!size) throw badFile(path, 'missing the size line (rows cols entries)');
   const declared = size[2];
   if (!symmetric && t !== declared) throw badFile(path, `size line declares ${declared} entries, found ${t} (truncated file?)`);

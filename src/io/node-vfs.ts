@@ -1,46 +1,48 @@
 /**
- * The disk as a {@link Vfs}, meant to become the only reader-side file with `node:fs` once the
- * readers go through `Vfs` (they do not yet). Symlinks are followed;
- * FIFOs, devices and sockets are reported as such so readers refuse them instead of blocking.
+ * The disk as a {@link Vfs}: the only reader-side file that touches the disk. Symlinks are
+ * followed; FIFOs, devices and sockets are reported as such so readers refuse them instead of
+ * blocking; a permission error is reported as `denied`, not as a missing file.
+ *
+ * `node:fs` is fetched at call time (node-builtins.ts), so importing this module, which every
+ * reader does for its default, costs a browser bundle nothing; there, using it throws.
  */
-import { closeSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
+import { nodeFs } from './node-builtins.js';
 import type { FileKind, Vfs } from './vfs.js';
 
-/** The local file system. */
+/** The local file system (the default `files` of every reader). */
 export const nodeVfs: Vfs = {
   stat(path) {
     let st;
     try {
-      st = statSync(path);
+      st = nodeFs().statSync(path);
     } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      // A permission problem is not "missing": say it when the file is opened.
-      if (code === 'EACCES') return { kind: 'file', size: 0 };
-      return undefined;
+      // A permission problem is not "missing": the caller says "permission denied".
+      return (e as NodeJS.ErrnoException).code === 'EACCES' ? { kind: 'denied', size: 0 } : undefined;
     }
     const kind: FileKind = st.isFile() ? 'file' : st.isDirectory() ? 'folder' : st.isFIFO() ? 'fifo' : st.isCharacterDevice() || st.isBlockDevice() ? 'device' : st.isSocket() ? 'socket' : 'other';
     return { kind, size: st.isFile() ? st.size : 0 };
   },
   readdir(path) {
     try {
-      return readdirSync(path).sort();
+      return nodeFs().readdirSync(path).sort();
     } catch {
       return [];
     }
   },
   read(path, position, length) {
-    const fd = openSync(path, 'r');
+    const fs = nodeFs();
+    const fd = fs.openSync(path, 'r');
     try {
       const buf = new Uint8Array(length);
       let got = 0;
       while (got < length) {
-        const n = readSync(fd, buf, got, length - got, position + got);
+        const n = fs.readSync(fd, buf, got, length - got, position + got);
         if (n === 0) break;
         got += n;
       }
       return got === length ? buf : buf.subarray(0, got);
     } finally {
-      closeSync(fd);
+      fs.closeSync(fd);
     }
   },
   nativePath: (path) => path,

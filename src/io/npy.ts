@@ -4,8 +4,9 @@
  * read, C order on write, little-endian only. The header layout matches `numpy.save` byte for
  * byte (numpy >= 1.24 header spacing), so round trips are exact.
  */
-import { readFileSync } from 'node:fs';
-import { requireRegularFile } from './text.js';
+import { nodeVfs } from './node-vfs.js';
+import { readWholeFile } from './text.js';
+import type { Vfs } from './vfs.js';
 import type { Dense } from '../linalg/dense.js';
 import type { NumMatrix } from '../dataset.js';
 import { writeFileAtomic, type WriteOptions } from './atomic.js';
@@ -115,16 +116,12 @@ function fortranToC(src: NpyData, shape: number[]): NpyData {
   return out;
 }
 
-/** Reads a `.npy` file. */
-export function readNpy(path: string): NpyArray {
-  let bytes: Uint8Array;
-  requireRegularFile(path);
-  try {
-    bytes = readFileSync(path);
-  } catch {
-    throw badFile(path, 'file not found or unreadable');
-  }
-  return parseNpy(bytes, path);
+/**
+ * Reads a `.npy` file.
+ * @param files  where the file lives (default the disk)
+ */
+export function readNpy(path: string, files: Vfs = nodeVfs): NpyArray {
+  return parseNpy(readWholeFile(path, files), path);
 }
 
 function descrOf(data: NpyData, bool: boolean): NpyDescr {

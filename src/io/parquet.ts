@@ -1,20 +1,42 @@
 /**
  * Parquet tables (Xenium `cells.parquet`, Visium HD `tissue_positions.parquet`). Parsing uses
  * the pure-JS dependencies `hyparquet` and `hyparquet-compressors` (zstd/gzip/brotli/lz4),
- * loaded on first use.
+ * loaded on first use. The file is read through a {@link Vfs} as hyparquet's `AsyncBuffer`
+ * (byte ranges on demand), so the same code reads from disk and from a dropped `File`.
  */
 import type { Column } from '../dataset.js';
 import { StnmfError } from '../errors.js';
 import { columnFromStrings } from './csv.js';
+import { nodeVfs } from './node-vfs.js';
+import { readRange, requireRegularFile } from './text.js';
 import { badFile } from './util.js';
+import type { Vfs } from './vfs.js';
 
 /** Column-wise contents of a parquet file: name -> values (numbers, strings, bigints...). */
 export type ParquetColumns = Map<string, unknown[]>;
 
-/** Reads every column of a parquet file. */
-export async function readParquetColumns(path: string): Promise<ParquetColumns> {
+/**
+ * hyparquet's `AsyncBuffer` over a Vfs file: `slice(start, end)` reads that byte range (each
+ * call a fresh `ArrayBuffer`, which hyparquet may keep).
+ */
+export function vfsAsyncBuffer(path: string, files: Vfs = nodeVfs): { byteLength: number; slice(start: number, end?: number): ArrayBuffer } {
+  const byteLength = requireRegularFile(path, path, files);
+  return {
+    byteLength,
+    slice(start, end = byteLength) {
+      const b = readRange(path, start, Math.max(0, end - start), files);
+      return b.byteOffset === 0 && b.byteLength === b.buffer.byteLength && b.buffer instanceof ArrayBuffer ? b.buffer : (b.slice().buffer as ArrayBuffer);
+    },
+  };
+}
+
+/**
+ * Reads every column of a parquet file.
+ * @param files  where the file lives (default the disk)
+ */
+export async function readParquetColumns(path: string, files: Vfs = nodeVfs): Promise<ParquetColumns> {
   // Loaded on first use (dependencies of the package): the CLI's start-up stays light.
-  const { asyncBufferFromFile, parquetMetadataAsync, parquetRead } = await import('hyparquet');
+  const { parquetMetadataAsync, parquetRead } = await import('hyparquet');
   const { compressors } = await import('hyparquet-compressors');
   type Chunk = { columnName: string; columnData: ArrayLike<unknown>; rowStart: number };
   // Column chunks (not row objects): a multi-million-row positions table then costs its values,
@@ -23,7 +45,7 @@ export async function readParquetColumns(path: string): Promise<ParquetColumns> 
   let names: string[];
   let nRows: number;
   try {
-    const file = await asyncBufferFromFile(path);
+    const file = vfsAsyncBuffer(path, files);
     const md = await parquetMetadataAsync(file);
     names = md.schema.slice(1).filter((e) => !e.num_children).map((e) => e.name);
     nRows = Number(md.num_rows);

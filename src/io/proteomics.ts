@@ -9,6 +9,7 @@ import type { Column, CoordinateUnit, Dataset } from '../dataset.js';
 import { frame } from '../dataset.js';
 import { columnFromStrings } from './csv.js';
 import { num, readSmallTable } from './text.js';
+import type { FileSource } from './vfs.js';
 import { badFile, badInput, CsrBuilder, makeUnique, q } from './util.js';
 
 /** Nuclear/DNA stains kept out of X (issue 3: HOECHST, DRAQ5, DAPI; MIBI dsDNA; IMC DNA1/2, Ir191/193; MCMICRO/CyCIF `DNA_1`, `Hoechst_2`, `DAPI_cycle3`). `--all-features` keeps them. */
@@ -81,7 +82,7 @@ export function detectCellTable(h: string[]): 'codex' | 'mibi' | 'mcmicro' | und
 }
 
 /** Options of {@link readCellTable}. */
-export interface CellTableOptions {
+export interface CellTableOptions extends FileSource {
   /** Force the layout instead of detecting it from the header. */
   layout?: 'codex' | 'mibi' | 'mcmicro';
   /** Keep nuclear stains in X (default false). */
@@ -94,7 +95,7 @@ export interface CellTableOptions {
  * region/fov when present (`<fov>_<label>`), or row numbers.
  */
 export async function readCellTable(path: string, opts: CellTableOptions = {}): Promise<Dataset> {
-  const { header, rows } = await readSmallTable(path, { header: true });
+  const { header, rows } = await readSmallTable(path, { header: true, files: opts.files });
   if (!header) throw badFile(path, 'missing header row');
   if (rows.length === 0) throw badFile(path, 'header only, no cells');
   const kind = opts.layout ?? detectCellTable(header);

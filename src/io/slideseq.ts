@@ -5,22 +5,23 @@
  * count matrix must all have a location. The pixel size differs between pucks, so it is an
  * option (no default is invented): with `micronsPerPixel` the scale is recorded.
  */
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { nodeVfs } from './node-vfs.js';
+import { join } from './paths.js';
+import { isFolder, type FileSource, type Vfs } from './vfs.js';
 import type { Dataset } from '../dataset.js';
 import { readCsvDataset } from './csv.js';
 import { badFile } from './util.js';
 
 /** Options of {@link readSlideSeq}. */
-export interface SlideSeqOptions {
+export interface SlideSeqOptions extends FileSource {
   /** µm per puck pixel (often quoted ≈ 0.65; unverified, so not assumed). */
   micronsPerPixel?: number;
 }
 
 /** The bead-location and count files of a Slide-seq folder, or undefined. */
-export function findSlideSeqFiles(dir: string): { beads: string; counts: string } | undefined {
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) return undefined;
-  const names = readdirSync(dir).sort();
+export function findSlideSeqFiles(dir: string, vfs: Vfs = nodeVfs): { beads: string; counts: string } | undefined {
+  if (!isFolder(vfs, dir)) return undefined;
+  const names = vfs.readdir(dir).sort();
   const beads = names.find((n) => /bead_?locations.*\.(csv|txt)(\.gz)?$/i.test(n));
   const counts = names.find((n) => /digital_expression\.txt(\.gz)?$/i.test(n) || /^MappedDGEForR\.csv(\.gz)?$/i.test(n));
   return beads && counts ? { beads: join(dir, beads), counts: join(dir, counts) } : undefined;
@@ -28,7 +29,8 @@ export function findSlideSeqFiles(dir: string): { beads: string; counts: string 
 
 /** Reads a Slide-seq puck folder as beads x genes with bead positions in pixels. */
 export async function readSlideSeq(dir: string, opts: SlideSeqOptions = {}): Promise<Dataset> {
-  const files = findSlideSeqFiles(dir);
+  const vfs = opts.files ?? nodeVfs;
+  const files = findSlideSeqFiles(dir, vfs);
   if (!files) throw badFile(dir, 'not a Slide-seq folder: expected *BeadLocations*.csv and *.digital_expression.txt.gz (or MappedDGEForR.csv)');
   const d = await readCsvDataset(files.counts, {
     coords: files.beads,
@@ -36,8 +38,7 @@ export async function readSlideSeq(dir: string, opts: SlideSeqOptions = {}): Pro
     counts: true,
     coordinateUnit: 'px',
     micronsPerUnit: opts.micronsPerPixel,
-    platform: 'slide-seq',
-  });
+    platform: 'slide-seq', files: vfs });
   d.meta.source = dir;
   return d;
 }

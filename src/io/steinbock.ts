@@ -9,8 +9,9 @@
  * from the iridium intercalator, HOECHST, DAPI...) stay out of X as in the other proteomics
  * readers; their intensities stay in obs.
  */
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { nodeVfs } from './node-vfs.js';
+import { basename, join } from './paths.js';
+import { isFolder, type FileSource, type Vfs } from './vfs.js';
 import type { Column, Dataset } from '../dataset.js';
 import { frame } from '../dataset.js';
 import { columnFromStrings } from './csv.js';
@@ -19,7 +20,7 @@ import { num, readSmallTable } from './text.js';
 import { badFile, badInput, categorical, CsrBuilder, q } from './util.js';
 
 /** Options of {@link readSteinbock}. */
-export interface SteinbockOptions {
+export interface SteinbockOptions extends FileSource {
   /** Keep nuclear channels in X (default false). */
   keepNuclearStains?: boolean;
 }
@@ -27,13 +28,13 @@ export interface SteinbockOptions {
 const CSV = /\.csv(\.gz)?$/i;
 
 /** The steinbock image tables of a folder: image name -> {intensities, regionprops}, or undefined. */
-export function findSteinbockFiles(dir: string): { image: string; intensities: string; regionprops: string }[] | undefined {
+export function findSteinbockFiles(dir: string, vfs: Vfs = nodeVfs): { image: string; intensities: string; regionprops: string }[] | undefined {
   const iDir = join(dir, 'intensities');
   const rDir = join(dir, 'regionprops');
-  if (!existsSync(iDir) || !statSync(iDir).isDirectory() || !existsSync(rDir) || !statSync(rDir).isDirectory()) return undefined;
+  if (!isFolder(vfs, iDir) || !isFolder(vfs, rDir)) return undefined;
   const stem = (n: string) => n.replace(CSV, '');
-  const regions = new Map(readdirSync(rDir).filter((n) => CSV.test(n)).map((n) => [stem(n), join(rDir, n)]));
-  const out = readdirSync(iDir)
+  const regions = new Map(vfs.readdir(rDir).filter((n) => CSV.test(n)).map((n) => [stem(n), join(rDir, n)]));
+  const out = vfs.readdir(iDir)
     .filter((n) => CSV.test(n))
     .sort()
     .map((n) => ({ image: stem(n), intensities: join(iDir, n), regionprops: regions.get(stem(n)) ?? '' }));
@@ -42,7 +43,8 @@ export function findSteinbockFiles(dir: string): { image: string; intensities: s
 
 /** Reads a steinbock output folder (the one holding `intensities/` and `regionprops/`). */
 export async function readSteinbock(dir: string, opts: SteinbockOptions = {}): Promise<Dataset> {
-  const files = findSteinbockFiles(dir);
+  const vfs = opts.files ?? nodeVfs;
+  const files = findSteinbockFiles(dir, vfs);
   if (!files) throw badFile(dir, 'not a steinbock folder: expected intensities/<img>.csv and regionprops/<img>.csv');
   let channels: string[] | undefined;
   const b = new CsrBuilder();
@@ -55,8 +57,8 @@ export async function readSteinbock(dir: string, opts: SteinbockOptions = {}): P
   let markers: number[] = [];
   for (const f of files) {
     if (!f.regionprops) throw badFile(join(dir, 'regionprops', `${f.image}.csv`), `missing: image ${q(f.image)} has intensities but no regionprops table`);
-    const it = await readSmallTable(f.intensities, { header: true });
-    const rp = await readSmallTable(f.regionprops, { header: true });
+    const it = await readSmallTable(f.intensities, { header: true, files: vfs });
+    const rp = await readSmallTable(f.regionprops, { header: true, files: vfs });
     const ih = it.header!;
     const rh = rp.header!;
     if (ih[0] !== 'Object') throw badFile(f.intensities, `missing column 'Object' (first column is ${q(ih[0])})`);

@@ -14,10 +14,11 @@ import type { Dataset } from '../dataset.js';
 import { frame } from '../dataset.js';
 import { Interner, TripletAccumulator } from './aggregate.js';
 import { forEachLine, num, splitFields } from './text.js';
+import type { FileSource } from './vfs.js';
 import { badFile, badInput, makeUnique, q } from './util.js';
 
 /** Options of {@link readStereoSeq}. */
-export interface StereoSeqOptions {
+export interface StereoSeqOptions extends FileSource {
   /** Bin side in DNBs (default 50, i.e. about 25 µm). Given, it also overrides CellID aggregation. */
   binSize?: number;
 }
@@ -88,7 +89,7 @@ export async function readStereoSeq(path: string, opts: StereoSeqOptions = {}): 
     const g = genes.id(f[ix.gene]);
     if (ix.name >= 0 && !geneName.has(g)) geneName.set(g, f[ix.name]);
     acc.add(i, g, v, byCell ? x : undefined, byCell ? y : undefined);
-  });
+  }, opts.files);
   if (!header) throw badFile(path, 'no header row (only # annotation lines)');
   if (obs.size === 0) throw badFile(path, byCell ? 'no DNB is assigned to a cell (every CellID is 0)' : 'no data rows');
   const n = obs.size;

@@ -26,10 +26,11 @@ import {
   type H5File,
   type H5Group,
 } from './h5.js';
+import type { FileSource } from './vfs.js';
 import { badFile, badInput, canonicalizeCsr, categorical, makeUnique, q, totalsColumnFor } from './util.js';
 
 /** Options of {@link readTenxH5}. */
-export interface TenxH5Options {
+export interface TenxH5Options extends FileSource {
   /**
    * Keep only `Gene Expression` features in X (default true, as scanpy's `read_10x_h5`
    * `gex_only=True`). The other features' per-cell totals go into obs columns and are listed
@@ -77,7 +78,7 @@ interface RawMatrix {
  * @param opts  see {@link TenxH5Options}
  */
 export async function readTenxH5(path: string, opts: TenxH5Options = {}): Promise<Dataset> {
-  const f = await openH5(path);
+  const f = await openH5(path, opts.files);
   let raw: RawMatrix;
   try {
     raw = readRaw(path, f, opts.genome);

@@ -1,26 +1,26 @@
 /**
- * Streaming text input: line and record iteration over plain or gzip files without ever holding
- * the file as one string (a 1 GB CSV is read in 1 MB chunks), plus delimiter-aware field
- * splitting with RFC 4180 quoting. Handles a UTF-8 byte-order mark, CRLF line ends and a
- * missing final newline.
+ * Streaming text input over a {@link Vfs}: line and record iteration over plain or gzip files
+ * without ever holding the file as one string (a 1 GB CSV is read in 1 MB chunks), plus
+ * delimiter-aware field splitting with RFC 4180 quoting. Handles a UTF-8 byte-order mark, CRLF
+ * line ends and a missing final newline. gzip goes through the web `DecompressionStream`
+ * (Node 20 and browsers), so the same code reads from disk and from dropped files.
  */
-import { closeSync, createReadStream, openSync, readSync, statSync } from 'node:fs';
-import { createGunzip } from 'node:zlib';
-import { StringDecoder } from 'node:string_decoder';
+import { nodeVfs } from './node-vfs.js';
+import { StnmfError } from '../errors.js';
 import { badFile } from './util.js';
+import type { Vfs } from './vfs.js';
+
+/** Bytes per read: large enough that per-call overhead is nil, small enough to stream. */
+const CHUNK = 1 << 20;
 
 /** True when the file starts with the gzip magic bytes (extension is not trusted). */
-export function isGzip(path: string): boolean {
-  let fd: number | undefined;
+export function isGzip(path: string, files: Vfs = nodeVfs): boolean {
   try {
-    requireRegularFile(path); // a FIFO would block the open below
-    fd = openSync(path, 'r');
-    const b = Buffer.alloc(2);
-    return readSync(fd, b, 0, 2, 0) === 2 && b[0] === 0x1f && b[1] === 0x8b;
+    requireRegularFile(path, path, files); // a FIFO would block the read below
+    const b = files.read(path, 0, 2);
+    return b.length === 2 && b[0] === 0x1f && b[1] === 0x8b;
   } catch {
     return false;
-  } finally {
-    if (fd !== undefined) closeSync(fd);
   }
 }
 
@@ -29,36 +29,106 @@ export function isGzip(path: string): boolean {
  * mislead a reader: a FIFO (open blocks until a writer appears), a device (/dev/zero never
  * ends), a socket, or a folder where a file is expected. Every file-open helper of src/io
  * (forEachLine, isGzip, readNpy, openH5) goes through here, so no caller needs its own check.
+ * One `files.stat` call decides (the Vfs classifies the kind).
  * @param label  how the file is named in messages (default the path; e.g. `W0.npy (--w0)`)
+ * @param files  where the file lives (default the disk, {@link nodeVfs})
  * @throws StnmfError('BAD_FILE') naming the file
  */
-export function requireRegularFile(path: string, label: string = path): number {
-  let st;
-  try {
-    st = statSync(path);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw badFile(label, code === 'EACCES' ? 'permission denied' : code === 'ENOTDIR' || code === 'ENOENT' ? 'file not found' : `cannot read (${code ?? String(e)})`);
-  }
-  if (st.isFile()) return st.size;
-  const kind = st.isDirectory() ? 'a folder' : st.isFIFO() ? 'a FIFO (named pipe)' : st.isCharacterDevice() || st.isBlockDevice() ? 'a device' : st.isSocket() ? 'a socket' : 'a special file';
+export function requireRegularFile(path: string, label: string = path, files: Vfs = nodeVfs): number {
+  const st = files.stat(path);
+  if (!st) throw badFile(label, 'file not found');
+  if (st.kind === 'file') return st.size;
+  if (st.kind === 'denied') throw badFile(label, 'permission denied');
+  const kind = st.kind === 'folder' ? 'a folder' : st.kind === 'fifo' ? 'a FIFO (named pipe)' : st.kind === 'device' ? 'a device' : st.kind === 'socket' ? 'a socket' : 'a special file';
   throw badFile(label, `not a regular file (${kind}); expected a file`);
 }
 
 /** Size in bytes, or a BAD_FILE error for a missing or non-regular file. */
-export function fileSize(path: string): number {
-  return requireRegularFile(path);
+export function fileSize(path: string, files: Vfs = nodeVfs): number {
+  return requireRegularFile(path, path, files);
+}
+
+/** `files.read` with the system reason (EACCES, EISDIR, …) turned into a one-line BAD_FILE. */
+export function readRange(path: string, position: number, length: number, files: Vfs = nodeVfs): Uint8Array {
+  try {
+    return files.read(path, position, length);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? (e instanceof Error ? e.message : String(e));
+    throw badFile(path, code === 'EACCES' ? 'permission denied' : `cannot read (${code})`);
+  }
+}
+
+/** The whole content of a (small) regular file: JSON side files, `.npy` arrays. */
+export function readWholeFile(path: string, files: Vfs = nodeVfs, label: string = path): Uint8Array {
+  const size = requireRegularFile(path, label, files);
+  const b = readRange(path, 0, size, files);
+  return b.length === size ? b : b.slice();
+}
+
+/** A (small) UTF-8 text file as one string. */
+export function readTextFile(path: string, files: Vfs = nodeVfs): string {
+  return new TextDecoder().decode(readWholeFile(path, files));
+}
+
+/**
+ * The file's bytes in chunks of up to 1 MiB, gunzipped when it starts with the gzip magic.
+ * Stopping early (`return` from a `for await`) stops reading.
+ */
+export async function* byteChunks(path: string, files: Vfs, size: number): AsyncGenerator<Uint8Array> {
+  if (!isGzip(path, files)) {
+    for (let pos = 0; pos < size; ) {
+      const b = readRange(path, pos, Math.min(CHUNK, size - pos), files);
+      if (b.length === 0) return;
+      pos += b.length;
+      yield b;
+    }
+    return;
+  }
+  let pos = 0;
+  const raw = new ReadableStream<BufferSource>(
+    {
+      pull(c) {
+        const b = pos < size ? readRange(path, pos, Math.min(CHUNK, size - pos), files) : new Uint8Array(0);
+        if (b.length === 0) c.close();
+        else {
+          pos += b.length;
+          c.enqueue(b as Uint8Array<ArrayBuffer>);
+        }
+      },
+    },
+    { highWaterMark: 0 },
+  );
+  const reader = (raw.pipeThrough(new DecompressionStream('gzip')) as ReadableStream<Uint8Array>).getReader();
+  let done = false;
+  try {
+    for (;;) {
+      let r: ReadableStreamReadResult<Uint8Array>;
+      try {
+        r = await reader.read();
+      } catch (e) {
+        if (e instanceof StnmfError) throw e; // a read error of the file itself
+        throw badFile(path, `corrupt or truncated gzip data (${e instanceof Error ? e.message : String(e)})`);
+      }
+      if (r.done) {
+        done = true;
+        return;
+      }
+      yield r.value;
+    }
+  } finally {
+    if (!done) await reader.cancel().catch(() => undefined);
+  }
 }
 
 /**
  * Calls `onLine(line, lineNo)` for each line (1-based numbers, line ends stripped). Return
  * `false` from the callback to stop reading early. Empty files raise BAD_FILE.
+ * @param files  where the file lives (default the disk)
  */
-export async function forEachLine(path: string, onLine: (line: string, lineNo: number) => void | boolean): Promise<number> {
-  if (fileSize(path) === 0) throw badFile(path, 'file is empty (0 bytes)');
-  const raw = createReadStream(path, { highWaterMark: 1 << 20 });
-  const stream = isGzip(path) ? raw.pipe(createGunzip()) : raw;
-  const decoder = new StringDecoder('utf8');
+export async function forEachLine(path: string, onLine: (line: string, lineNo: number) => void | boolean, files: Vfs = nodeVfs): Promise<number> {
+  const size = fileSize(path, files);
+  if (size === 0) throw badFile(path, 'file is empty (0 bytes)');
+  const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
   let rest = '';
   let lineNo = 0;
   let stopped = false;
@@ -68,34 +138,24 @@ export async function forEachLine(path: string, onLine: (line: string, lineNo: n
     if (line.length > 0 && line.charCodeAt(line.length - 1) === 13) line = line.slice(0, -1);
     return onLine(line, lineNo) !== false;
   };
-  try {
-    for await (const chunk of stream as AsyncIterable<Buffer>) {
-      const text = rest + decoder.write(chunk);
-      let start = 0;
-      for (;;) {
-        const nl = text.indexOf('\n', start);
-        if (nl < 0) break;
-        if (!emit(text.slice(start, nl))) {
-          stopped = true;
-          break;
-        }
-        start = nl + 1;
+  for await (const chunk of byteChunks(path, files, size)) {
+    const text = rest + decoder.decode(chunk, { stream: true });
+    let start = 0;
+    for (;;) {
+      const nl = text.indexOf('\n', start);
+      if (nl < 0) break;
+      if (!emit(text.slice(start, nl))) {
+        stopped = true;
+        break;
       }
-      if (stopped) break;
-      rest = text.slice(start);
+      start = nl + 1;
     }
-    if (!stopped) {
-      rest += decoder.end();
-      if (rest.length > 0) emit(rest);
-    }
-  } catch (e) {
-    const msg = e instanceof Error ? e.message : String(e);
-    if (/unexpected end of file|incorrect header check|invalid/i.test(msg)) {
-      throw badFile(path, `corrupt or truncated gzip data (${msg})`);
-    }
-    throw e;
-  } finally {
-    raw.destroy();
+    if (stopped) break;
+    rest = text.slice(start);
+  }
+  if (!stopped) {
+    rest += decoder.decode();
+    if (rest.length > 0) emit(rest);
   }
   if (lineNo === 0) throw badFile(path, 'file is empty');
   return lineNo;
@@ -180,7 +240,7 @@ function openQuote(line: string): boolean {
 export async function forEachRecord(
   path: string,
   onRecord: (fields: string[], recordNo: number, lineNo: number) => void | boolean,
-  opts: { delimiter?: Delimiter; comment?: string } = {},
+  opts: { delimiter?: Delimiter; comment?: string; files?: Vfs } = {},
 ): Promise<{ delimiter: Delimiter; records: number }> {
   let delim = opts.delimiter;
   let pending = '';
@@ -198,7 +258,7 @@ export async function forEachRecord(
     delim ??= sniffDelimiter(text);
     records++;
     return onRecord(splitFields(text, delim), records, lineNo);
-  });
+  }, opts.files);
   if (pending !== '') {
     records++;
     onRecord(splitFields(pending, delim ?? ','), records, -1);
@@ -209,7 +269,7 @@ export async function forEachRecord(
 /** Reads a whole (small) delimited file: header row + records. */
 export async function readSmallTable(
   path: string,
-  opts: { delimiter?: Delimiter; header?: boolean; comment?: string } = {},
+  opts: { delimiter?: Delimiter; header?: boolean; comment?: string; files?: Vfs } = {},
 ): Promise<{ header: string[] | undefined; rows: string[][] }> {
   const rows: string[][] = [];
   let header: string[] | undefined;

@@ -1,18 +1,21 @@
 /**
  * The file access every reader goes through: a small synchronous file system over paths
  * (`stat`, `readdir`, `read` of a byte range). On Node it is the disk (`nodeVfs` in
- * `./node-vfs.ts`, the one reader-side file with `node:fs`); in a browser worker it is the
- * `File` objects of a drop or a directory picker (`blobVfs`, read with `FileReaderSync`, which
- * browsers offer in workers only); in tests and in memory it is a map of byte arrays
- * (`memoryVfs`). The plan (issue 14) is that readers take it as `ReadOptions.files` and never
- * touch `node:fs` themselves, as hyparquet reads an `AsyncBuffer` everywhere and keeps Node
- * file access in one place; today the readers still open paths with `node:fs` directly.
+ * `./node-vfs.ts`, the one reader-side file that touches the disk); in a browser worker it is
+ * the `File` objects of a drop or a directory picker (`blobVfs`, read with `FileReaderSync`,
+ * which browsers offer in workers only); in tests and in memory it is a map of byte arrays
+ * (`memoryVfs`). Every reader takes it as `ReaderOptions.files` (default `nodeVfs`) and never
+ * touches `node:fs` itself, as hyparquet reads an `AsyncBuffer` everywhere and keeps Node file
+ * access in one place.
  *
  * Paths are `/`-separated. A folder exists when some file lies under it.
  */
 
-/** What a path is. `fifo`/`device`/`socket`/`other` exist only on a real disk. */
-export type FileKind = 'file' | 'folder' | 'fifo' | 'device' | 'socket' | 'other';
+/**
+ * What a path is. `fifo`/`device`/`socket`/`other` exist only on a real disk; `denied` means
+ * the path could not be examined for lack of permission (not that it is missing).
+ */
+export type FileKind = 'file' | 'folder' | 'fifo' | 'device' | 'socket' | 'other' | 'denied';
 
 /** {@link Vfs.stat}'s answer. `size` is in bytes (0 for folders). */
 export interface FileStat {
@@ -119,4 +122,23 @@ function treeVfs(sizes: Map<string, number>, readFile: (path: string, position: 
       return readFile(p, position, length);
     },
   };
+}
+
+/** Options of every reader: where its files live. */
+export interface FileSource {
+  /**
+   * The file system the paths are read from. Default: the disk (`nodeVfs`, Node only); in a
+   * browser worker `blobVfs` over dropped `File`s, in tests `memoryVfs`.
+   */
+  files?: Vfs;
+}
+
+/** True when something (file, folder, …) is at `path`. */
+export function exists(files: Vfs, path: string): boolean {
+  return files.stat(path) !== undefined;
+}
+
+/** True when `path` is a folder. */
+export function isFolder(files: Vfs, path: string): boolean {
+  return files.stat(path)?.kind === 'folder';
 }

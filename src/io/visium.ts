@@ -9,19 +9,20 @@
  * squidpy store it) in full-resolution pixels, with µm per pixel from `microns_per_pixel` or
  * 55 µm / `spot_diameter_fullres`; `coordinates: 'um'` converts to µm instead.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { nodeVfs } from './node-vfs.js';
+import { basename, join } from './paths.js';
+import { exists, isFolder, type FileSource, type Vfs } from './vfs.js';
 import type { Column, Dataset } from '../dataset.js';
 import { selectRows } from '../linalg/csr.js';
 import { findMexFiles, readMex } from './mex.js';
 import { readParquetColumns } from './parquet.js';
 import { readTenxH5 } from './tenx-h5.js';
-import { forEachRecord } from './text.js';
+import { forEachRecord, readTextFile } from './text.js';
 import { scaleFromVisiumArray } from './units.js';
 import { badFile, badInput, matchIds, q, takeFrame } from './util.js';
 
 /** Options of {@link readVisium}. */
-export interface VisiumOptions {
+export interface VisiumOptions extends FileSource {
   /** `filtered` (default) or `raw` matrix. */
   matrix?: 'filtered' | 'raw';
   /** Drop spots with in_tissue = 0 (default true; only matters for raw matrices). */
@@ -40,25 +41,25 @@ export interface VisiumOptions {
 const SPOT_DIAMETER_FULLRES_UM = 65;
 
 /** The Space Ranger `outs` folder inside `dir` (dir itself, or dir/outs), or undefined. */
-export function findVisiumRoot(dir: string): string | undefined {
+export function findVisiumRoot(dir: string, vfs: Vfs = nodeVfs): string | undefined {
   for (const d of [dir, join(dir, 'outs')]) {
-    if (!existsSync(join(d, 'spatial')) || !statSync(join(d, 'spatial')).isDirectory()) continue;
-    if (positionsFile(d) && matrixSource(d, 'filtered')) return d;
+    if (!isFolder(vfs, join(d, 'spatial'))) continue;
+    if (positionsFile(d, vfs) && matrixSource(d, 'filtered', vfs)) return d;
   }
   return undefined;
 }
 
-function positionsFile(root: string): string | undefined {
+function positionsFile(root: string, vfs: Vfs): string | undefined {
   return ['tissue_positions.parquet', 'tissue_positions.csv', 'tissue_positions_list.csv']
     .map((n) => join(root, 'spatial', n))
-    .find((p) => existsSync(p));
+    .find((p) => exists(vfs, p));
 }
 
-function matrixSource(root: string, which: 'filtered' | 'raw'): { path: string; kind: 'h5' | 'mex' } | undefined {
+function matrixSource(root: string, which: 'filtered' | 'raw', vfs: Vfs): { path: string; kind: 'h5' | 'mex' } | undefined {
   const h5 = join(root, `${which}_feature_bc_matrix.h5`);
-  if (existsSync(h5)) return { path: h5, kind: 'h5' };
+  if (exists(vfs, h5)) return { path: h5, kind: 'h5' };
   const mex = join(root, `${which}_feature_bc_matrix`);
-  if (findMexFiles(mex)) return { path: mex, kind: 'mex' };
+  if (findMexFiles(mex, undefined, vfs)) return { path: mex, kind: 'mex' };
   return undefined;
 }
 
@@ -74,9 +75,9 @@ interface Positions {
 const POS_COLUMNS = ['barcode', 'in_tissue', 'array_row', 'array_col', 'pxl_row_in_fullres', 'pxl_col_in_fullres'];
 
 /** Reads any of the three positions variants. */
-export async function readTissuePositions(path: string): Promise<Positions> {
+export async function readTissuePositions(path: string, vfs: Vfs = nodeVfs): Promise<Positions> {
   if (path.endsWith('.parquet')) {
-    const cols = await readParquetColumns(path);
+    const cols = await readParquetColumns(path, vfs);
     for (const c of POS_COLUMNS) if (!cols.has(c)) throw badFile(path, `missing column '${c}' (columns: ${[...cols.keys()].join(', ')})`);
     const dec = new TextDecoder();
     const num = (c: string) => Float64Array.from(cols.get(c)!, Number);
@@ -100,7 +101,7 @@ export async function readTissuePositions(path: string): Promise<Positions> {
     }
     if (f.length < 6) throw badFile(path, `line ${lineNo}: expected 6 columns (${POS_COLUMNS.join(', ')}), found ${f.length}`);
     rows.push(f);
-  });
+  }, { files: vfs });
   const n = rows.length;
   const p: Positions = {
     barcode: new Array<string>(n),
@@ -126,23 +127,24 @@ export async function readTissuePositions(path: string): Promise<Positions> {
  * factors and metadata (scanpy layout, without images).
  */
 export async function readVisium(dir: string, opts: VisiumOptions = {}): Promise<Dataset> {
-  const root = findVisiumRoot(dir) ?? dir;
+  const vfs = opts.files ?? nodeVfs;
+  const root = findVisiumRoot(dir, vfs) ?? dir;
   const which = opts.matrix ?? 'filtered';
-  const src = matrixSource(root, which);
+  const src = matrixSource(root, which, vfs);
   if (!src) throw badFile(dir, `not a Space Ranger folder: no ${which}_feature_bc_matrix.h5 or ${which}_feature_bc_matrix/ next to spatial/`);
-  const posPath = positionsFile(root);
+  const posPath = positionsFile(root, vfs);
   if (!posPath) throw badFile(join(root, 'spatial'), 'missing tissue_positions.csv, tissue_positions_list.csv or tissue_positions.parquet');
-  let d = src.kind === 'h5' ? await readTenxH5(src.path, { gexOnly: opts.gexOnly }) : await readMex(src.path, { gexOnly: opts.gexOnly });
-  const pos = await readTissuePositions(posPath);
+  let d = src.kind === 'h5' ? await readTenxH5(src.path, { gexOnly: opts.gexOnly, files: vfs }) : await readMex(src.path, { gexOnly: opts.gexOnly, files: vfs });
+  const pos = await readTissuePositions(posPath, vfs);
   const n = d.obs.index.length;
   const { map, missing, first } = matchIds(d.obs.index, pos.barcode);
   if (missing > 0) throw badInput(posPath, `${missing} of ${n} barcodes of ${src.path} are absent from this positions file (first: ${q(first)})`);
 
   const sfPath = join(root, 'spatial', 'scalefactors_json.json');
   let scalefactors: Record<string, number> = {};
-  if (existsSync(sfPath)) {
+  if (exists(vfs, sfPath)) {
     try {
-      scalefactors = JSON.parse(readFileSync(sfPath, 'utf8'));
+      scalefactors = JSON.parse(readTextFile(sfPath, vfs));
     } catch {
       throw badFile(sfPath, 'not valid JSON');
     }
@@ -217,11 +219,11 @@ export function dropObs(d: Dataset, keep: number[], what: string, why: string): 
 }
 
 /** Bin folders of a Visium HD run (`binned_outputs/square_XXXum`), smallest bin first. */
-export function findVisiumHdBins(dir: string): { binUm: number; path: string }[] {
+export function findVisiumHdBins(dir: string, vfs: Vfs = nodeVfs): { binUm: number; path: string }[] {
   const roots = [join(dir, 'binned_outputs'), join(dir, 'outs', 'binned_outputs')];
   for (const r of roots) {
-    if (!existsSync(r)) continue;
-    return readdirSync(r)
+    if (!exists(vfs, r)) continue;
+    return vfs.readdir(r)
       .map((n) => ({ n, m: /^square_(\d+)um$/.exec(n) }))
       .filter((x) => x.m)
       .map((x) => ({ binUm: Number(x.m![1]), path: join(r, x.n) }))
@@ -236,7 +238,7 @@ export function findVisiumHdBins(dir: string): { binUm: number; path: string }[]
  * `microns_per_pixel` is always present in HD scale factors.
  */
 export async function readVisiumHd(dir: string, opts: VisiumOptions & { binSize?: number } = {}): Promise<Dataset> {
-  const bins = findVisiumHdBins(dir);
+  const bins = findVisiumHdBins(dir, opts.files);
   if (bins.length === 0) {
     if (/square_\d+um\/?$/.test(dir)) return tagHd(await readVisium(dir, { ...opts, coordinates: opts.coordinates ?? 'um' }), dir);
     throw badFile(dir, 'not a Visium HD folder: no binned_outputs/square_XXXum');

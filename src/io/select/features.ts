@@ -2,7 +2,8 @@
  * Feature lists by name (`--genes`, `--exclude-genes`): parsing the CLI value (a comma list or
  * a file with one name a line) and resolving names against var names with a "did you mean".
  */
-import { existsSync, statSync } from 'node:fs';
+import { nodeVfs } from '../node-vfs.js';
+import type { Vfs } from '../vfs.js';
 import { StnmfError } from '../../errors.js';
 import { forEachLine, unquote } from '../text.js';
 import { badFile } from '../util.js';
@@ -15,8 +16,8 @@ import { suggestName } from './suggest.js';
  * comma-separated list (blanks trimmed). A value containing `/` that is not a file is an error
  * (it was meant as a path). Duplicates are kept here; {@link resolveFeatures} drops them.
  */
-export async function parseNameList(value: string, label = '--genes'): Promise<string[]> {
-  if (existsSync(value) && statSync(value).isFile()) {
+export async function parseNameList(value: string, label = '--genes', files: Vfs = nodeVfs): Promise<string[]> {
+  if (files.stat(value)?.kind === 'file') {
     const names: string[] = [];
     await forEachLine(value, (line) => {
       const t = line.trim();
@@ -24,7 +25,7 @@ export async function parseNameList(value: string, label = '--genes'): Promise<s
       const first = t.split(/[\t,;]/)[0];
       const name = unquote(first);
       if (name !== '') names.push(name);
-    });
+    }, files);
     if (names.length === 0) throw badFile(value, `${label}: the file lists no names (one name a line expected)`);
     return names;
   }
