@@ -140,8 +140,7 @@ export const appCommand: Command = {
   name: 'app',
   summary: 'Open the in-browser app: drop a dataset, run NMF/hSNMF on your machine, download the results',
   usage: 'stnmf app [--port P] [--host 127.0.0.1]',
-  // Examples join once `npm run build` builds dist/app (the docs-examples test runs each).
-  examples: [],
+  examples: ['stnmf app', 'stnmf app --port 0 --host 127.0.0.1'],
   flags: {
     port: { type: 'int', min: 0, max: 65535, default: 0, help: 'port; 0 picks a free port' },
     host: { type: 'string', default: '127.0.0.1', help: 'address to listen on (the app uploads nothing; other machines can reach it only if you pick a non-loopback address)' },
