@@ -141,11 +141,14 @@ function cliCommand(method: Method, input: string, flags: Flags, inputFlags: Fla
 
 let files: DroppedFile[] = [];
 let inputName = '';
+/** For loose files read as one folder: what the CLI line's `input` folder must hold. */
+let inputNote: string | undefined;
 
 /** The input path the readers see: the dropped folder's name, the file's name, or a folder of loose files. */
 function setFiles(list: DroppedFile[]): void {
   if (list.length === 0) return;
   const tops = new Set(list.map((f) => f.path.split('/')[0]));
+  inputNote = undefined;
   if (list.length === 1 && !list[0].path.includes('/')) {
     inputName = list[0].path;
   } else if (tops.size === 1 && list.every((f) => f.path.includes('/'))) {
@@ -153,6 +156,7 @@ function setFiles(list: DroppedFile[]): void {
   } else {
     // Several loose files (a matrix + a coordinates table): read as one folder of tables.
     inputName = 'input';
+    inputNote = `'input' is a folder holding the dropped files (${list.map((f) => f.path).join(', ')})`;
     list = list.map((f) => ({ path: `input/${f.path}`, blob: f.blob }));
   }
   files = list;
@@ -403,6 +407,7 @@ function run(): void {
   }
   $('command').innerHTML = 'Reproduce with the CLI: <code></code>';
   ($('command').querySelector('code') as HTMLElement).textContent = command;
+  if (inputNote) $('command').append(` (${inputNote})`);
   showMessage(undefined);
   $('downloads').textContent = '';
   $('summary').textContent = '';
@@ -441,7 +446,7 @@ function run(): void {
   w.onerror = (e) => {
     if (worker === w) fail(e.message || 'the worker failed');
   };
-  w.postMessage({ type: 'run', files, input: inputName, method, flags: { ...inputFlags, ...flags }, command, limitBytes } satisfies ToWorker);
+  w.postMessage({ type: 'run', files, input: inputName, method, flags: { ...inputFlags, ...flags }, command, commandNote: inputNote, limitBytes } satisfies ToWorker);
 }
 
 function cancel(): void {

@@ -26,6 +26,8 @@ export type ToWorker =
       flags: Flags;
       /** The CLI line that reproduces the run (for run.json and the refusal message). */
       command: string;
+      /** What the command's input path stands for, when it is not the dropped name itself. */
+      commandNote?: string;
       /** Memory limit to check against (default the 4 GiB of wasm; the test lowers it). */
       limitBytes?: number;
     };

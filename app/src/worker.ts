@@ -118,7 +118,7 @@ function matrixCsv(rows: string[], cols: string[], data: Float32Array, corner: s
   return out.join('\n') + '\n';
 }
 
-function runJson(command: string, method: string, parameters: unknown, seed: number, inputs: unknown, seconds: number, cli: string): OutputFile {
+function runJson(note: string | undefined, method: string, parameters: unknown, seed: number, inputs: unknown, seconds: number, cli: string): OutputFile {
   const body = {
     tool: 'stnmf',
     version: VERSION,
@@ -131,8 +131,8 @@ function runJson(command: string, method: string, parameters: unknown, seed: num
     browser: (self as unknown as { navigator?: { userAgent?: string } }).navigator?.userAgent ?? null,
     // The CLI line that reproduces this run on the same files.
     cli,
+    ...(note ? { cliNote: note } : {}),
   };
-  void command;
   return text('run.json', JSON.stringify(body, (k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2) + '\n', 'application/json');
 }
 
@@ -214,7 +214,7 @@ async function run(msg: Extract<ToWorker, { type: 'run' }>): Promise<void> {
         seconds,
       };
       files.push(jsonFile('summary.json', summary));
-      files.push(runJson(msg.command, 'nmf', p, p.seed, { input: record }, seconds, msg.command));
+      files.push(runJson(msg.commandNote, 'nmf', p, p.seed, { input: record }, seconds, msg.command));
       post({ type: 'result', method: 'nmf', k, W, top, labels: null, nClusters: 0, summary, files, threads: p.threads, backend: p.backend, seconds, memory: memory() }, transferables([W, ...files.map((x) => x.bytes)]));
       return;
     }
@@ -261,7 +261,7 @@ async function run(msg: Extract<ToWorker, { type: 'run' }>): Promise<void> {
     const summary = { ...ev.metrics, nClusters: r.nClusters, leidenQuality: r.quality, nmfIterations: r.snmf.nmf?.iterations, nmfConverged: r.snmf.nmf?.converged, threads: kernels.threads, backend: kernels.name, seconds };
     files.push(jsonFile('summary.json', summary));
     const params = { ...r.parameters, evaluate: { subsample: Number(f.subsample), seed, minClusterSize: Number(f['min-cluster-size']) } };
-    files.push(runJson(msg.command, 'hsnmf', params, seed, { input: record }, seconds, msg.command));
+    files.push(runJson(msg.commandNote, 'hsnmf', params, seed, { input: record }, seconds, msg.command));
     post({ type: 'result', method: 'hsnmf', k, W, top, labels, nClusters: r.nClusters, summary, files, threads: kernels.threads, backend: kernels.name, seconds, memory: memory() }, transferables([W, labels, ...files.map((x) => x.bytes)]));
   } finally {
     kernels.dispose();

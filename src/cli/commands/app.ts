@@ -146,7 +146,7 @@ export const appCommand: Command = {
     host: { type: 'string', default: '127.0.0.1', help: 'address to listen on (the app uploads nothing; other machines can reach it only if you pick a non-loopback address)' },
   },
   async run(args: ParsedArgs, ctx: CommandContext): Promise<void> {
-    if (args.positionals.length > 0) throw new StnmfError('USAGE', `stnmf app takes no input (drop the data on the page); got ${args.positionals.join(' ')}`);
+    if (args.positionals.length > 0) throw new StnmfError('USAGE', `takes no input (drop the data on the page); got ${args.positionals.join(' ')}`);
     const srv = await startAppServer({ port: Number(args.flags.port ?? 0), host: String(args.flags.host ?? '127.0.0.1') });
     ctx.print(srv.url);
     ctx.log(`stnmf app: serving ${appRoot()} on ${srv.url} (cross-origin isolated; Ctrl-C to stop)`);
