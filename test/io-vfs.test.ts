@@ -2,10 +2,10 @@
 // in-memory tree answers stat/readdir/read the way the disk does for the same files.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { memoryVfs, joinPath, baseName } from '../src/io/vfs.js';
+import { memoryVfs, joinPath, baseName, type Vfs } from '../src/io/vfs.js';
 import { nodeVfs } from '../src/io/node-vfs.js';
 
 const FILES: Record<string, Uint8Array> = {
@@ -53,4 +53,28 @@ test('path helpers', () => {
   assert.equal(joinPath('/', 'x'), '/x');
   assert.equal(baseName('a/b/c.csv'), 'c.csv');
   assert.equal(baseName('a/b/'), 'b');
+});
+
+test('requireRegularFile: one stat decides; a permission error is reported as such, not as an empty or missing file', async () => {
+  const { requireRegularFile } = await import('../src/io/text.js');
+  const denied: Vfs = { stat: () => ({ kind: 'denied', size: 0 }), readdir: () => [], read: () => { throw new Error('EACCES'); } };
+  assert.throws(() => requireRegularFile('x/secret.csv', 'x/secret.csv', denied), /^StnmfError: x\/secret\.csv: permission denied$/);
+  const mem = memoryVfs(FILES);
+  assert.equal(requireRegularFile('outs/cells.csv', 'outs/cells.csv', mem), 14);
+  assert.throws(() => requireRegularFile('outs', 'outs', mem), /outs: not a regular file \(a folder\)/);
+  assert.throws(() => requireRegularFile('outs/none', '--coords none', mem), /--coords none: file not found/);
+  // As root (CI containers) the disk never says EACCES, so this half runs only for other users.
+  if (process.getuid?.() !== 0) {
+    const dir = mkdtempSync(join(tmpdir(), 'stnmf-vfs-acc-'));
+    try {
+      mkdirSync(join(dir, 'locked'));
+      writeFileSync(join(dir, 'locked', 'a.csv'), 'a\n');
+      chmodSync(join(dir, 'locked'), 0o000);
+      assert.deepEqual(nodeVfs.stat(join(dir, 'locked', 'a.csv')), { kind: 'denied', size: 0 });
+      assert.throws(() => requireRegularFile(join(dir, 'locked', 'a.csv')), /permission denied/);
+    } finally {
+      chmodSync(join(dir, 'locked'), 0o755);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
 });

@@ -3,8 +3,9 @@
  * {@link LoadedResult}: the reader `view`, `plot`, `report` and `export-vitessce` share, and the
  * one library users call to pick up a CLI result.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+// Node's fs/path fetched when a result is read (node-builtins.ts): `stnmf/io` re-exports this
+// module, and a browser bundle of it must load (the readers run there; readResult is Node-only).
+import { nodeFs, nodePath } from './node-builtins.js';
 import { StnmfError } from '../errors.js';
 import { KEYS } from '../keys.js';
 import type { Column, Dataset } from '../dataset.js';
@@ -30,16 +31,16 @@ export interface LoadOptions {
 }
 
 function readJson(path: string): Record<string, unknown> | undefined {
-  if (!existsSync(path)) return undefined;
+  if (!nodeFs().existsSync(path)) return undefined;
   try {
-    return JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+    return JSON.parse(nodeFs().readFileSync(path, 'utf8')) as Record<string, unknown>;
   } catch (e) {
     throw new StnmfError('BAD_FILE', `${path}: not valid JSON (${(e as Error).message})`);
   }
 }
 
 function readLines(path: string): string[] {
-  return readFileSync(path, 'utf8')
+  return nodeFs().readFileSync(path, 'utf8')
     .split(/\r?\n/)
     .filter((l) => l !== '')
     .map((l) => l.split('\t')[0]);
@@ -144,7 +145,7 @@ const COORDINATE_COLUMN = /^(x|y|z)(_?(um|px|centroid|location|global_px))?$/i;
  * has (over 1,000), which are measurements rather than categories.
  */
 function readClusterCsv(path: string, obsNames: string[]): CategoryColumn[] {
-  const rows = parseCsvText(readFileSync(path, 'utf8').trimEnd());
+  const rows = parseCsvText(nodeFs().readFileSync(path, 'utf8').trimEnd());
   if (rows.length < 2) return [];
   const [head, ...body] = rows;
   const pos = new Map<string, number>();
@@ -192,28 +193,28 @@ function readClusterCsv(path: string, obsNames: string[]): CategoryColumn[] {
  * undefined; commands that need them call {@link requireCoordinates}.
  */
 export async function readResult(target: string, opts: LoadOptions = {}): Promise<LoadedResult> {
-  const abs = resolve(target);
+  const abs = nodePath().resolve(target);
   let st;
   try {
-    st = statSync(abs);
+    st = nodeFs().statSync(abs);
   } catch {
     throw new StnmfError('BAD_FILE', `${target}: no such folder or file`);
   }
   const isFile = st.isFile();
   if (isFile && !abs.toLowerCase().endsWith('.h5ad')) throw new StnmfError('BAD_FILE', `${target}: expected a result folder or an .h5ad file`);
-  const root = isFile ? dirname(abs) : abs;
+  const root = isFile ? nodePath().dirname(abs) : abs;
   const files = new Map<string, string>();
-  if (isFile) files.set(basename(abs), abs);
+  if (isFile) files.set(nodePath().basename(abs), abs);
   else {
-    for (const name of readdirSync(root)) {
+    for (const name of nodeFs().readdirSync(root)) {
       if (name.startsWith('.')) continue;
-      const p = join(root, name);
-      if (statSync(p).isFile()) files.set(name, p);
+      const p = nodePath().join(root, name);
+      if (nodeFs().statSync(p).isFile()) files.set(name, p);
     }
   }
   const sources: Record<string, string> = {};
-  const summary = isFile ? undefined : readJson(join(root, 'summary.json'));
-  const run = isFile ? undefined : readJson(join(root, 'run.json'));
+  const summary = isFile ? undefined : readJson(nodePath().join(root, 'summary.json'));
+  const run = isFile ? undefined : readJson(nodePath().join(root, 'run.json'));
   const h5adPath = isFile ? abs : files.get('result.h5ad');
   let h5ad: Dataset | undefined;
   if (h5adPath) {
@@ -335,7 +336,7 @@ export async function readResult(target: string, opts: LoadOptions = {}): Promis
   }
   const coordFile = opts.coords ?? (x ? undefined : (files.get('spatial.csv') ?? files.get('coords.csv') ?? files.get('coordinates.csv')));
   if (coordFile && !x) {
-    if (/\.(h5ad|h5)$/i.test(coordFile) || statSync(coordFile).isDirectory()) {
+    if (/\.(h5ad|h5)$/i.test(coordFile) || nodeFs().statSync(coordFile).isDirectory()) {
       const ds = await readAnyDataset(coordFile);
       const s = ds.obsm.spatial;
       if (!s) throw new StnmfError('BAD_INPUT', `${coordFile}: has no spatial coordinates (obsm.spatial)`);
@@ -349,7 +350,7 @@ export async function readResult(target: string, opts: LoadOptions = {}): Promis
   }
   if (!x) {
     const inputs = (run?.inputs ?? {}) as Record<string, unknown>;
-    const cand = [inputs.coordinates, inputs.coords, inputs.data, inputs.input].filter((v): v is string => typeof v === 'string' && existsSync(v));
+    const cand = [inputs.coordinates, inputs.coords, inputs.data, inputs.input].filter((v): v is string => typeof v === 'string' && nodeFs().existsSync(v));
     for (const c of cand) {
       try {
         if (/\.(csv|tsv|txt)(\.gz)?$/i.test(c)) {
@@ -407,7 +408,7 @@ export async function readResult(target: string, opts: LoadOptions = {}): Promis
   const runScale = ((run?.parameters ?? {}) as Record<string, unknown>).micronsPerUnit;
   if (micronsPerUnit === undefined && typeof runScale === 'number' && runScale > 0) micronsPerUnit = runScale;
   const factorNames = factorNamesOf(k);
-  return { name: basename(abs), root, files, n, k, obsNames, featureNames, factorNames, x, y, unit, micronsPerUnit, W, H, clusters, expression, imputed, summary, run, sources };
+  return { name: nodePath().basename(abs), root, files, n, k, obsNames, featureNames, factorNames, x, y, unit, micronsPerUnit, W, H, clusters, expression, imputed, summary, run, sources };
 }
 
 /** A layer as a dense row-major float32 array. */

@@ -15,6 +15,7 @@ import { suggestName } from './suggest.js';
  * separated remainder such as `Gad1,0.8` ignored, so a one-column CSV works); otherwise a
  * comma-separated list (blanks trimmed). A value containing `/` that is not a file is an error
  * (it was meant as a path). Duplicates are kept here; {@link resolveFeatures} drops them.
+ * @param files  where a list file is looked for (default the disk)
  */
 export async function parseNameList(value: string, label = '--genes', files: Vfs = nodeVfs): Promise<string[]> {
   if (files.stat(value)?.kind === 'file') {
