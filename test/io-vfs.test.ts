@@ -78,3 +78,15 @@ test('requireRegularFile: one stat decides; a permission error is reported as su
     }
   }
 });
+
+test('paths.ts join/basename/dirname give node:path.posix results (readers name files the same on disk and in a browser)', async () => {
+  const P = await import('../src/io/paths.js');
+  const { posix } = await import('node:path');
+  const joins = [['a', 'b'], ['a/', 'b'], ['./a', 'b'], ['a/./b', '..', 'c'], ['../x/y/', 'cells.csv'], ['/abs/d', 'x'], ['a', ''], ['', ''], ['a', 'b/'], ['x', '..'], ['../..', 'a'], ['/', '..', 'a'], ['a//b', 'c'], ['.', 'outs']];
+  for (const j of joins) assert.equal(P.join(...j), posix.join(...j), JSON.stringify(j));
+  for (const p of ['a/b', 'a/b/', '/a', 'a', '/', '.', '..', '/a/b', 'a/b.csv.gz']) {
+    assert.equal(P.basename(p), posix.basename(p), p);
+    assert.equal(P.dirname(p), posix.dirname(p), p);
+  }
+  assert.equal(P.relativeTo('/d', '/d/sub/x.csv'), posix.relative('/d', '/d/sub/x.csv'));
+});
