@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
-const built = ['dist/src/cli/main.js', 'dist/src/index.d.ts', 'dist/web/index.html'].every((p) => existsSync(`${repo}${p}`));
+const built = ['dist/src/cli/main.js', 'dist/src/index.d.ts', 'dist/web/index.html', 'dist/app/index.html'].every((p) => existsSync(`${repo}${p}`));
 if (built) {
   console.log('prepare: dist/ present, not rebuilding (npm run build rebuilds)');
 } else {

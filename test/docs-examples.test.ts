@@ -5,7 +5,7 @@
 // (and every file or folder it says it writes) exists afterwards.
 //
 // Examples run in the order of EXAMPLE_ORDER so that a command reading another's output
-// (`stnmf cluster nmf-out/result.h5ad`) runs after the one that wrote it. `stnmf view` runs
+// (`stnmf cluster nmf-out/result.h5ad`) runs after the one that wrote it. `stnmf view` and `stnmf app` run
 // until it prints its URL, answers one request and is stopped.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -44,7 +44,7 @@ const WORKSPACE: Record<string, string | (() => string)> = {
 /** Commands in the order their examples run (producers before consumers). */
 const EXAMPLE_ORDER = [
   'demo', 'simulate', 'info', 'convert', 'nmf', 'consensus', 'cluster', 'metrics', 'hsnmf', 'siid', 'multiomics',
-  'contrastive', 'plot', 'report', 'export-vitessce', 'view',
+  'contrastive', 'plot', 'report', 'export-vitessce', 'view', 'app',
 ];
 
 /** A command line with its source, e.g. `nmf --help` or `README.md`. */
@@ -103,7 +103,7 @@ function makeWorkspace(): string {
 
 const env = (dir: string) => ({ ...process.env, PATH: `${join(dir, '.bin')}:${process.env.PATH}` });
 
-/** Runs `stnmf view …` until it prints its URL, fetches `/`, stops it. */
+/** Runs `stnmf view …` / `stnmf app …` until it prints its URL, fetches `/`, stops it. */
 async function runView(dir: string, line: string): Promise<void> {
   const child = spawn('/bin/sh', ['-c', `exec ${line}`], { cwd: dir, env: env(dir), stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
@@ -137,7 +137,7 @@ test('every --help example and README command line runs as written', { timeout: 
   const failures: string[] = [];
   for (const ex of examples) {
     const t0 = Date.now();
-    if (/^stnmf view\b/.test(ex.line)) {
+    if (/^stnmf (view|app)\b/.test(ex.line)) {
       try {
         await runView(dir, ex.line);
       } catch (e) {

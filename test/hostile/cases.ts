@@ -81,6 +81,9 @@ function baseArgs(cmd: string, P: Record<string, string>, out: string): string[]
       return [P.result];
     case 'info':
       return [P.csv];
+    case 'app':
+      // No input and no output: the bad value alone (a valid call would start serving).
+      return [];
     default:
       return ['--out', out];
   }
@@ -137,6 +140,8 @@ export function buildCases(P: Record<string, string>, work: string, opts: { tmpf
       }
     }
   }
+  // `stnmf app` takes no input: a path given to it is a usage error (it would otherwise be ignored).
+  cases.push({ name: 'app <positional>', args: ['app', P.csv], code: 2, names: 'takes no input', batch: true });
   // Non-regular positionals.
   for (const cmd of ['info', 'convert', 'nmf', 'cluster', 'metrics', 'hsnmf', 'plot', 'report', 'view', 'export-vitessce']) {
     for (const [what, path] of [['fifo', P.fifo], ['/dev/zero', '/dev/zero'], ['missing', P.missing]]) {

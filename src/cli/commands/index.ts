@@ -3,6 +3,7 @@
  * its own file in this folder and exports one `Command`.
  */
 import type { Command } from '../command.js';
+import { appCommand } from './app.js';
 import { clusterCommand } from './cluster.js';
 import { consensusCommand } from './consensus.js';
 import { contrastiveCommand } from './contrastive.js';
@@ -36,5 +37,6 @@ export const COMMANDS: Command[] = [
   plotCommand,
   reportCommand,
   viewCommand,
+  appCommand,
   exportVitessceCommand,
 ];

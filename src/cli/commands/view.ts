@@ -20,7 +20,8 @@ import { categoryColor } from '../../plot/color.js';
 import { factorNames as factorNamesOf } from '../../keys.js';
 import { measuredQuantity, usageQuantity } from './plot.js';
 
-const MIME: Record<string, string> = {
+/** Content types of the files the viewer and the app serve. */
+export const MIME: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
   '.css': 'text/css; charset=utf-8',
@@ -38,7 +39,8 @@ export function webRoot(): string {
   return fileURLToPath(new URL('../../../web/', import.meta.url));
 }
 
-function listFiles(dir: string, prefix = '', out = new Map<string, string>()): Map<string, string> {
+/** Every regular file under `dir`, keyed by its `/`-separated path relative to `dir`. */
+export function listFiles(dir: string, prefix = '', out = new Map<string, string>()): Map<string, string> {
   for (const name of readdirSync(dir)) {
     const p = join(dir, name);
     const rel = prefix ? `${prefix}/${name}` : name;
@@ -78,7 +80,7 @@ export interface ViewServer {
 }
 
 /** The real path of `p`, or undefined when it cannot be resolved. */
-function realOrUndefined(p: string): string | undefined {
+export function realOrUndefined(p: string): string | undefined {
   try {
     return realpathSync(p);
   } catch {
@@ -91,7 +93,7 @@ function realOrUndefined(p: string): string | undefined {
  * folder `inside` (a real path); undefined for dangling links, FIFOs, devices, folders and
  * anything outside.
  */
-function regularFileInside(path: string, inside: string | undefined): { real: string; size: number } | undefined {
+export function regularFileInside(path: string, inside: string | undefined): { real: string; size: number } | undefined {
   if (!inside) return undefined;
   const real = realOrUndefined(path);
   if (!real || (real !== inside && !real.startsWith(inside.endsWith(sep) ? inside : inside + sep))) return undefined;

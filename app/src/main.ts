@@ -1,0 +1,635 @@
+/**
+ * The stnmf app page: takes a dropped or picked dataset, shows what the readers found (the
+ * `stnmf info` summary), runs NMF or hSNMF in a Web Worker (worker.ts) with a progress bar and
+ * a Cancel that terminates the worker, draws the result on the tissue with the viewer's WebGL
+ * renderer (web/src/scatter.ts) and offers the result files for download, with the CLI line
+ * that reproduces the run. The form is generated from the CLI's flag declarations
+ * (`__CLI_FLAGS__`, injected by scripts/build-app.mjs), so defaults and checks are the CLI's.
+ */
+import './style.css';
+import { categoryColor, parseHex, valueRange, viridisTable } from '../../src/plot/color.js';
+import { ScatterGL } from '../../web/src/scatter.js';
+import { neededBytes, WASM_LIMIT } from './limits.js';
+import type { DroppedFile, Flags, FromWorker, MemoryReport, Method, OutputFile, ToWorker } from './protocol.js';
+
+interface FlagDecl {
+  name: string;
+  type: 'string' | 'number' | 'int' | 'boolean';
+  help: string;
+  default?: string | number | boolean;
+  choices?: string[];
+  min?: number;
+  max?: number;
+  exclusiveMin?: number;
+  required?: boolean;
+}
+declare const __CLI_FLAGS__: { nmf: FlagDecl[]; hsnmf: FlagDecl[]; input: FlagDecl[] };
+const CLI_FLAGS = __CLI_FLAGS__;
+
+const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
+const isolated = globalThis.crossOriginIsolated === true;
+const cores = navigator.hardwareConcurrency || 1;
+// `?wasm-limit-mib=N` lowers the memory limit the runs are checked against (the browser test
+// uses it to see the refusal; the real limit is WebAssembly's 4 GiB).
+const limitParam = Number(new URLSearchParams(location.search).get('wasm-limit-mib'));
+const limitBytes = limitParam > 0 ? limitParam * 1048576 : WASM_LIMIT;
+
+type State = 'empty' | 'loading' | 'ready' | 'running' | 'done' | 'cancelled' | 'error';
+const setState = (s: State): void => {
+  document.body.dataset.state = s;
+};
+
+// ---- the form, from the CLI's declarations -----------------------------------------------
+
+/** Flags shown first; the others go under "more options" (all keep the CLI's defaults). */
+const MAIN_FLAGS = new Set(['loss', 'rank', 'max-iter', 'restarts', 'seed', 'threads', 'mode', 'alpha', 'resolution', 'contact-radius', 'context-radius']);
+
+function buildForm(container: HTMLElement, decls: FlagDecl[], prefix: string, split = true): void {
+  const more = document.createElement('details');
+  more.innerHTML = '<summary>more options</summary><div class="form"></div>';
+  const moreGrid = more.querySelector('.form') as HTMLElement;
+  for (const d of decls) {
+    const target = !split || MAIN_FLAGS.has(d.name) ? container : moreGrid;
+    const id = `${prefix}-${d.name}`;
+    const label = document.createElement('label');
+    label.htmlFor = id;
+    label.textContent = `--${d.name}`;
+    label.title = d.help;
+    let input: HTMLInputElement | HTMLSelectElement;
+    if (d.choices) {
+      const sel = document.createElement('select');
+      if (d.default === undefined) sel.add(new Option('(default)', ''));
+      for (const c of d.choices) sel.add(new Option(c, c));
+      sel.value = d.default === undefined ? '' : String(d.default);
+      input = sel;
+    } else if (d.type === 'boolean') {
+      const i = document.createElement('input');
+      i.type = 'checkbox';
+      i.checked = d.default === true;
+      input = i;
+    } else {
+      const i = document.createElement('input');
+      i.type = d.type === 'string' ? 'text' : 'number';
+      if (d.type === 'int') i.step = '1';
+      else if (d.type === 'number') i.step = 'any';
+      if (d.min !== undefined) i.min = String(d.min);
+      if (d.max !== undefined) i.max = String(d.max);
+      // The CLI requires --rank for nmf; the form suggests hSNMF's default of 10.
+      i.value = d.default !== undefined ? String(d.default) : d.name === 'rank' ? '10' : '';
+      if (d.name === 'threads') i.placeholder = `all cores (${isolated ? cores : 1})`;
+      input = i;
+    }
+    input.id = id;
+    input.name = d.name;
+    input.title = d.help;
+    target.append(label, input);
+  }
+  if (moreGrid.childElementCount > 0) container.append(more);
+}
+
+/** The flag values of a form; '' means "not given" (the CLI default applies). */
+function readForm(decls: FlagDecl[], prefix: string): Flags {
+  const out: Flags = {};
+  for (const d of decls) {
+    const el = $<HTMLInputElement>(`${prefix}-${d.name}`);
+    if (d.type === 'boolean') {
+      out[d.name] = el.checked;
+      continue;
+    }
+    const v = el.value.trim();
+    if (v === '' && d.required) throw new Error(`--${d.name} is required`);
+    if (v === '') continue;
+    if (d.type === 'string') {
+      out[d.name] = v;
+      continue;
+    }
+    const x = Number(v);
+    if (!Number.isFinite(x) || (d.type === 'int' && !Number.isInteger(x))) throw new Error(`--${d.name} needs ${d.type === 'int' ? 'a whole number' : 'a number'}, got '${v}'`);
+    if (d.min !== undefined && x < d.min) throw new Error(`--${d.name} must be ≥ ${d.min}, got ${x}`);
+    if (d.max !== undefined && x > d.max) throw new Error(`--${d.name} must be ≤ ${d.max}, got ${x}`);
+    if (d.exclusiveMin !== undefined && !(x > d.exclusiveMin)) throw new Error(`--${d.name} must be > ${d.exclusiveMin}, got ${x}`);
+    out[d.name] = x;
+  }
+  return out;
+}
+
+/** Quotes a word for a POSIX shell when it needs it. */
+function sh(s: string): string {
+  return /^[A-Za-z0-9_./:=@%+-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * The CLI line that reproduces a run: every flag the form set that differs from the CLI
+ * default, plus `--threads` (results depend on the thread count) and `--seed`.
+ */
+function cliCommand(method: Method, input: string, flags: Flags, inputFlags: Flags): string {
+  const parts = ['stnmf', method, sh(input)];
+  const decls = [...CLI_FLAGS[method], ...CLI_FLAGS.input];
+  const all = { ...inputFlags, ...flags };
+  for (const d of decls) {
+    const v = all[d.name];
+    if (v === undefined || v === false) continue;
+    if (v === d.default && d.name !== 'seed' && d.name !== 'rank') continue;
+    parts.push(`--${d.name}`);
+    if (v !== true) parts.push(sh(String(v)));
+  }
+  parts.push('--out', `${method}-out`);
+  return parts.join(' ');
+}
+
+// ---- files ---------------------------------------------------------------------------------
+
+let files: DroppedFile[] = [];
+let inputName = '';
+/** For loose files read as one folder: what the CLI line's `input` folder must hold. */
+let inputNote: string | undefined;
+
+/** The input path the readers see: the dropped folder's name, the file's name, or a folder of loose files. */
+function setFiles(list: DroppedFile[]): void {
+  if (list.length === 0) return;
+  const tops = new Set(list.map((f) => f.path.split('/')[0]));
+  inputNote = undefined;
+  if (list.length === 1 && !list[0].path.includes('/')) {
+    inputName = list[0].path;
+  } else if (tops.size === 1 && list.every((f) => f.path.includes('/'))) {
+    inputName = [...tops][0];
+  } else {
+    // Several loose files (a matrix + a coordinates table): read as one folder of tables.
+    inputName = 'input';
+    inputNote = `'input' is a folder holding the dropped files (${list.map((f) => f.path).join(', ')})`;
+    list = list.map((f) => ({ path: `input/${f.path}`, blob: f.blob }));
+  }
+  files = list;
+  inspect();
+}
+
+async function entryFiles(entry: FileSystemEntry, prefix: string, out: DroppedFile[]): Promise<void> {
+  if (entry.isFile) {
+    const file = await new Promise<File>((ok, fail) => (entry as FileSystemFileEntry).file(ok, fail));
+    out.push({ path: prefix + entry.name, blob: file });
+  } else if (entry.isDirectory) {
+    const reader = (entry as FileSystemDirectoryEntry).createReader();
+    // readEntries returns batches (100 in Chromium) until an empty one.
+    for (;;) {
+      const batch = await new Promise<FileSystemEntry[]>((ok, fail) => reader.readEntries(ok, fail));
+      if (batch.length === 0) break;
+      for (const e of batch) await entryFiles(e, `${prefix}${entry.name}/`, out);
+    }
+  }
+}
+
+// ---- the worker ------------------------------------------------------------------------------
+
+let worker: Worker | undefined;
+const newWorker = (): Worker => new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });
+
+function showMessage(text: string | undefined): void {
+  const el = $('message');
+  el.hidden = !text;
+  el.textContent = text ?? '';
+}
+
+const mib = (b: number): string => `${(b / 1048576).toFixed(b < 10 * 1048576 ? 1 : 0)} MiB`;
+function showMemory(m: MemoryReport | undefined): void {
+  const heap = (performance as unknown as { memory?: { usedJSHeapSize: number } }).memory?.usedJSHeapSize;
+  const parts: string[] = [];
+  if (m) parts.push(`data in the worker ${mib(m.dataset)}`);
+  if (m && m.wasm > 0) parts.push(`wasm memory ${mib(m.wasm)} of ${mib(limitBytes)}`);
+  if (!m?.wasm && loaded) {
+    const method = $<HTMLSelectElement>('method').value as Method;
+    const k = Number($<HTMLInputElement>(`${method}-rank`).value) || 10;
+    parts.push(`a ${method} run at k = ${k} needs ≈ ${mib(neededBytes(method, loaded.n, loaded.p, loaded.nnz, k))} of ${mib(limitBytes)} wasm memory`);
+  }
+  if (heap !== undefined) parts.push(`page heap ${mib(heap)}`);
+  $('memory').textContent = parts.length ? `Memory: ${parts.join(' · ')}` : '';
+}
+
+let inspectWorker: Worker | undefined;
+function inspect(): void {
+  inspectWorker?.terminate();
+  setState('loading');
+  showMessage(undefined);
+  $('info').textContent = `Reading ${inputName} (${files.length} file${files.length === 1 ? '' : 's'}, ${mib(files.reduce((s, f) => s + f.blob.size, 0))})…`;
+  $<HTMLButtonElement>('run').disabled = true;
+  let inputFlags: Flags;
+  try {
+    inputFlags = readForm(CLI_FLAGS.input, 'in');
+  } catch (e) {
+    return fail((e as Error).message);
+  }
+  const w = newWorker();
+  inspectWorker = w;
+  w.onmessage = (e: MessageEvent<FromWorker>) => {
+    const m = e.data;
+    if (m.type === 'info') {
+      w.terminate();
+      inspectWorker = undefined;
+      showInfo(m);
+      setState('ready');
+      $<HTMLButtonElement>('run').disabled = false;
+    } else if (m.type === 'error') {
+      w.terminate();
+      fail(m.message);
+    }
+  };
+  w.onerror = (e) => fail(e.message);
+  w.postMessage({ type: 'inspect', files, input: inputName, flags: inputFlags } satisfies ToWorker);
+}
+
+function fail(message: string): void {
+  setState('error');
+  showMessage(message);
+  $('progress-text').textContent = `error: ${message}`;
+  $<HTMLButtonElement>('cancel').disabled = true;
+  $<HTMLButtonElement>('run').disabled = files.length === 0;
+  if (document.body.dataset.loaded !== 'true') $('info').textContent = '';
+}
+
+// ---- info and map ---------------------------------------------------------------------------
+
+let loaded: Extract<FromWorker, { type: 'info' }> | undefined;
+let scatter: ScatterGL | undefined;
+
+function row(table: HTMLTableElement, k: string, v: string): void {
+  const tr = table.insertRow();
+  tr.insertCell().textContent = k;
+  tr.insertCell().textContent = v;
+}
+
+function showInfo(m: Extract<FromWorker, { type: 'info' }>): void {
+  loaded = m;
+  document.body.dataset.loaded = 'true';
+  type MinMedMax = { min: number; median: number; max: number };
+  const info = m.info as {
+    platform: string; detected: string; nObs: number; nVars: number; featureTypes: Record<string, number>; coordinateUnit: string | null;
+    extent: { xMin: number; xMax: number; yMin: number; yMax: number } | null; micronsPerUnit: number | null;
+    qc: { countsPerObs: MinMedMax; featuresPerObs: MinMedMax; zeroCountObs: number; zeroCountVars: number; pctControl?: MinMedMax & { sources: string[] } };
+    filtered: { count: number; axis: string; what: string; why: string }[];
+  };
+  const num = (v: number): string => (Number.isInteger(v) ? v.toLocaleString('en-US') : Math.abs(v) >= 100 ? v.toFixed(1) : v.toPrecision(4));
+  const mmm = (q: MinMedMax): string => `min ${num(q.min)}, median ${num(q.median)}, max ${num(q.max)}`;
+  const t = document.createElement('table');
+  row(t, 'input', inputName);
+  row(t, 'platform', `${info.platform} (${info.detected})`);
+  row(t, 'shape', `${num(info.nObs)} observations x ${num(info.nVars)} features`);
+  row(t, 'feature types', Object.entries(info.featureTypes).map(([k, v]) => `${k} ${num(v)}`).join(', '));
+  row(t, 'non-zeros', `${num(m.nnz)} (${((100 * m.nnz) / Math.max(1, m.n * m.p)).toFixed(1)} %)`);
+  if (info.extent) {
+    const e = info.extent;
+    const scale = info.micronsPerUnit !== null && info.coordinateUnit !== 'um' ? ` (1 ${info.coordinateUnit} = ${num(info.micronsPerUnit)} µm)` : '';
+    row(t, 'coordinates', `${info.coordinateUnit}; x ${num(e.xMin)} to ${num(e.xMax)}, y ${num(e.yMin)} to ${num(e.yMax)}${scale}`);
+  } else row(t, 'coordinates', 'none');
+  row(t, 'counts/obs', `${mmm(info.qc.countsPerObs)}; ${num(info.qc.zeroCountObs)} with no counts`);
+  row(t, 'features/obs', `${mmm(info.qc.featuresPerObs)}; ${num(info.qc.zeroCountVars)} features never detected`);
+  if (info.qc.pctControl) row(t, 'control %', `${mmm(info.qc.pctControl)} (${info.qc.pctControl.sources.join(' + ')})`);
+  row(t, 'read in', `${m.seconds.toFixed(1)} s`);
+  $('info').replaceChildren(t);
+  // What the reader kept out of X (control probes, blank codewords): folded, it is long.
+  if (info.filtered?.length) {
+    const d = document.createElement('details');
+    const sum = document.createElement('summary');
+    sum.textContent = `kept out of X: ${info.filtered.map((f) => `${num(f.count)} ${f.what}`).join(', ')}`;
+    d.append(sum);
+    for (const f of info.filtered) {
+      const p = document.createElement('div');
+      p.textContent = `${num(f.count)} ${f.axis} (${f.what}): ${f.why}`;
+      d.append(p);
+    }
+    $('info').append(d);
+  }
+  showMemory(m.memory);
+  if (m.coords) {
+    $('placeholder').hidden = true;
+    const canvas = $<HTMLCanvasElement>('gl');
+    // A new canvas per dataset: a WebGL context keeps its buffers.
+    const fresh = canvas.cloneNode() as HTMLCanvasElement;
+    canvas.replaceWith(fresh);
+    const c = m.coords;
+    let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+    for (let i = 0; i < m.n; i++) {
+      x0 = Math.min(x0, c[2 * i]);
+      x1 = Math.max(x1, c[2 * i]);
+      y0 = Math.min(y0, c[2 * i + 1]);
+      y1 = Math.max(y1, c[2 * i + 1]);
+    }
+    scatter = new ScatterGL(fresh, c, 0.5 * Math.sqrt(((x1 - x0) * (y1 - y0)) / Math.max(1, m.n)));
+    bounds = [x0, y0, x1, y1];
+    attachPanZoom(fresh);
+    const grey = new Uint8Array(4 * m.n).fill(170);
+    for (let i = 0; i < m.n; i++) grey[4 * i + 3] = 255;
+    scatter.setColors(grey);
+    fit();
+  } else {
+    $('placeholder').hidden = false;
+    $('placeholder').textContent = 'This dataset has no spatial coordinates: results are offered as downloads only.';
+  }
+}
+
+let bounds: [number, number, number, number] = [0, 0, 1, 1];
+let frameRequested = false;
+function requestDraw(): void {
+  if (frameRequested || !scatter) return;
+  frameRequested = true;
+  requestAnimationFrame(() => {
+    frameRequested = false;
+    scatter?.resize();
+    scatter?.draw();
+  });
+}
+function fit(): void {
+  if (!scatter) return;
+  scatter.resize();
+  const cv = scatter.canvas;
+  const [x0, y0, x1, y1] = bounds;
+  // The legend sits at the top right: the tissue is fitted into the space left of it.
+  const legendW = $('legend').hidden ? 0 : $('legend').offsetWidth + 20;
+  const w = Math.max(100, cv.clientWidth - legendW);
+  const zoom = 0.95 * Math.min(w / Math.max(1e-9, x1 - x0), cv.clientHeight / Math.max(1e-9, y1 - y0));
+  // Shift the centre right by half the legend's width (in data units) so the tissue sits left of it.
+  scatter.view = { cx: (x0 + x1) / 2 + legendW / 2 / zoom, cy: (y0 + y1) / 2, zoom };
+  requestDraw();
+}
+
+function attachPanZoom(canvas: HTMLCanvasElement): void {
+  let drag: { sx: number; sy: number; cx: number; cy: number } | undefined;
+  canvas.addEventListener('pointerdown', (e) => {
+    if (!scatter) return;
+    canvas.setPointerCapture(e.pointerId);
+    drag = { sx: e.offsetX, sy: e.offsetY, cx: scatter.view.cx, cy: scatter.view.cy };
+  });
+  canvas.addEventListener('pointermove', (e) => {
+    if (!drag || !scatter) return;
+    scatter.view.cx = drag.cx - (e.offsetX - drag.sx) / scatter.view.zoom;
+    scatter.view.cy = drag.cy - (e.offsetY - drag.sy) / scatter.view.zoom;
+    requestDraw();
+  });
+  const end = (): void => (drag = undefined);
+  canvas.addEventListener('pointerup', end);
+  canvas.addEventListener('pointercancel', end);
+  canvas.addEventListener('wheel', (e) => {
+    if (!scatter) return;
+    e.preventDefault();
+    const [dx, dy] = scatter.toData(e.offsetX, e.offsetY);
+    const f = Math.exp(-e.deltaY * 0.0015);
+    scatter.view.zoom *= f;
+    // Keep the point under the cursor in place.
+    scatter.view.cx = dx - (dx - scatter.view.cx) / f;
+    scatter.view.cy = dy - (dy - scatter.view.cy) / f;
+    requestDraw();
+  }, { passive: false });
+  canvas.addEventListener('dblclick', fit);
+}
+
+// ---- runs ------------------------------------------------------------------------------------
+
+let result: Extract<FromWorker, { type: 'result' }> | undefined;
+let runStart = 0;
+
+function run(): void {
+  const method = $<HTMLSelectElement>('method').value as Method;
+  let flags: Flags, inputFlags: Flags;
+  try {
+    flags = readForm(CLI_FLAGS[method], method);
+    inputFlags = readForm(CLI_FLAGS.input, 'in');
+  } catch (e) {
+    return fail((e as Error).message);
+  }
+  // Without cross-origin isolation there is no SharedArrayBuffer: the kernels run on one thread,
+  // and the reproducing CLI line says so.
+  if (!isolated) flags.threads = 1;
+  else if (flags.threads === undefined) flags.threads = cores;
+  const command = cliCommand(method, inputName, flags, inputFlags);
+  if (loaded) {
+    const need = neededBytes(method, loaded.n, loaded.p, loaded.nnz, Number(flags.rank ?? 10));
+    if (need > limitBytes) {
+      return fail(`this run needs about ${(need / 1048576).toFixed(0)} MiB, beyond the browser's ${(limitBytes / 1048576).toFixed(0)} MiB of WebAssembly memory; run it with the CLI instead: ${command}`);
+    }
+  }
+  $('command').innerHTML = 'Reproduce with the CLI: <code></code>';
+  ($('command').querySelector('code') as HTMLElement).textContent = command;
+  if (inputNote) $('command').append(` (${inputNote})`);
+  showMessage(undefined);
+  $('downloads').textContent = '';
+  $('summary').textContent = '';
+  setState('running');
+  $<HTMLButtonElement>('run').disabled = true;
+  $<HTMLButtonElement>('cancel').disabled = false;
+  const bar = $<HTMLProgressElement>('progress');
+  bar.value = 0;
+  runStart = performance.now();
+  const w = newWorker();
+  worker = w;
+  w.onmessage = (e: MessageEvent<FromWorker>) => {
+    if (worker !== w) return;
+    const m = e.data;
+    if (m.type === 'progress') {
+      bar.value = m.fraction;
+      const eta = m.fraction > 0.01 && m.fraction < 1 ? ` · ETA ${((m.elapsed * (1 - m.fraction)) / m.fraction).toFixed(0)} s` : '';
+      $('progress-text').textContent = `${m.stage}: ${m.done}/${m.total}${m.detail ? ` (${m.detail})` : ''} · ${m.elapsed.toFixed(1)} s elapsed${eta}`;
+      if (m.memory) showMemory(m.memory);
+    } else if (m.type === 'result') {
+      w.terminate();
+      worker = undefined;
+      bar.value = 1;
+      $('progress-text').textContent = `done in ${((performance.now() - runStart) / 1000).toFixed(1)} s (${m.method} ${m.seconds.toFixed(2)} s on ${m.threads} thread${m.threads === 1 ? '' : 's'}, ${m.backend})`;
+      showMemory(m.memory);
+      showResult(m);
+      setState('done');
+      $<HTMLButtonElement>('run').disabled = false;
+      $<HTMLButtonElement>('cancel').disabled = true;
+    } else if (m.type === 'error') {
+      w.terminate();
+      worker = undefined;
+      fail(m.message);
+    }
+  };
+  w.onerror = (e) => {
+    if (worker === w) fail(e.message || 'the worker failed');
+  };
+  w.postMessage({ type: 'run', files, input: inputName, method, flags: { ...inputFlags, ...flags }, command, commandNote: inputNote, limitBytes } satisfies ToWorker);
+}
+
+function cancel(): void {
+  if (!worker) return;
+  // terminate() stops the worker at once, wherever it is in a kernel, and its pool workers with it.
+  worker.terminate();
+  worker = undefined;
+  setState('cancelled');
+  $('progress-text').textContent = `cancelled after ${((performance.now() - runStart) / 1000).toFixed(1)} s`;
+  $<HTMLButtonElement>('run').disabled = false;
+  $<HTMLButtonElement>('cancel').disabled = true;
+}
+
+// ---- results ---------------------------------------------------------------------------------
+
+const lut = viridisTable();
+
+function colorBy(which: string): void {
+  if (!result || !scatter || !loaded) return;
+  const n = loaded.n;
+  const rgba = new Uint8Array(4 * n);
+  const legend = $('legend');
+  legend.hidden = false;
+  if (which === 'cluster' && result.labels) {
+    const cols = Array.from({ length: result.nClusters }, (_, c) => parseHex(categoryColor(c)));
+    for (let i = 0; i < n; i++) {
+      const c = result.labels[i];
+      const [r, g, b] = c >= 0 ? cols[c] : [200, 200, 200];
+      rgba.set([r, g, b, 255], 4 * i);
+    }
+    legend.innerHTML = '<b>hSNMF domain</b>';
+    for (let c = 0; c < result.nClusters; c++) {
+      const d = document.createElement('div');
+      d.innerHTML = `<span class="sw" style="background:${categoryColor(c)}"></span>`;
+      d.append(String(c));
+      legend.append(d);
+    }
+  } else {
+    const f = Number(which);
+    const k = result.k;
+    const v = new Float32Array(n);
+    for (let i = 0; i < n; i++) v[i] = result.W[i * k + f];
+    const hi = valueRange(v)[1] || 1;
+    for (let i = 0; i < n; i++) {
+      const t = Math.round(Math.max(0, Math.min(1, v[i] / hi)) * 255);
+      rgba.set([lut[4 * t], lut[4 * t + 1], lut[4 * t + 2], 255], 4 * i);
+    }
+    legend.innerHTML = `<b></b><div class="bar"></div><div class="ends"><span>0</span><span></span></div>`;
+    (legend.querySelector('b') as HTMLElement).textContent = `F${f + 1} usage${result.method === 'hsnmf' ? ' (smoothed)' : ''}`;
+    (legend.querySelectorAll('.ends span')[1] as HTMLElement).textContent = String(Number(hi.toPrecision(3)));
+    document.querySelectorAll('.factor').forEach((el, q) => el.classList.toggle('active', q === f));
+  }
+  $<HTMLSelectElement>('color').value = which;
+  scatter.setColors(rgba);
+  requestDraw();
+}
+
+function showResult(m: Extract<FromWorker, { type: 'result' }>): void {
+  result = m;
+  const sel = $<HTMLSelectElement>('color');
+  sel.innerHTML = '';
+  if (m.labels) sel.add(new Option('hSNMF domain', 'cluster'));
+  for (let f = 0; f < m.k; f++) sel.add(new Option(`factor F${f + 1}`, String(f)));
+  $('colorby').hidden = !scatter;
+  const fac = $('factors');
+  fac.innerHTML = '';
+  m.top.forEach((genes, f) => {
+    const d = document.createElement('div');
+    d.className = 'factor';
+    const name = document.createElement('div');
+    name.className = 'name';
+    name.textContent = `F${f + 1}`;
+    d.append(name);
+    const max = genes[0]?.weight || 1;
+    for (const g of genes) {
+      const r = document.createElement('div');
+      r.className = 'gene';
+      const s = document.createElement('span');
+      s.className = 'g';
+      s.textContent = g.name;
+      const w = document.createElement('span');
+      w.className = 'w';
+      w.style.width = `${Math.max(2, (100 * g.weight) / max)}px`;
+      r.append(s, w);
+      d.append(r);
+    }
+    d.addEventListener('click', () => colorBy(String(f)));
+    fac.append(d);
+  });
+  $('side').hidden = false;
+  colorBy(m.labels ? 'cluster' : '0');
+  requestAnimationFrame(fit);
+  const t = document.createElement('table');
+  for (const [k, v] of Object.entries(m.summary)) {
+    if (v === undefined || v === null || typeof v === 'object') continue;
+    row(t, k, typeof v === 'number' && !Number.isInteger(v) ? String(Number(v.toPrecision(5))) : String(v));
+  }
+  $('summary').replaceChildren(t);
+  const dl = $('downloads');
+  dl.innerHTML = '';
+  for (const f of m.files) {
+    const a = document.createElement('a');
+    a.href = URL.createObjectURL(new Blob([f.bytes as Uint8Array<ArrayBuffer>], { type: f.type }));
+    a.download = f.name;
+    a.textContent = f.name;
+    a.dataset.name = f.name;
+    dl.append(a);
+  }
+}
+
+// ---- start -------------------------------------------------------------------------------------
+
+buildForm($('form-nmf'), CLI_FLAGS.nmf, 'nmf');
+buildForm($('form-hsnmf'), CLI_FLAGS.hsnmf, 'hsnmf');
+buildForm($('form-input'), CLI_FLAGS.input, 'in', false);
+const iso = $('isolation');
+if (isolated) iso.textContent = `cross-origin isolated: up to ${cores} threads`;
+else {
+  iso.textContent = 'not cross-origin isolated: runs on one thread (serve with COOP/COEP, e.g. `stnmf app`, for threads)';
+  iso.classList.add('single');
+}
+document.body.dataset.isolated = String(isolated);
+for (const m of ['nmf', 'hsnmf'] as const) {
+  const th = $<HTMLInputElement>(`${m}-threads`);
+  if (!isolated) {
+    th.value = '1';
+    th.disabled = true;
+  }
+}
+$<HTMLSelectElement>('method').addEventListener('change', (e) => {
+  const m = (e.target as HTMLSelectElement).value;
+  $('form-nmf').hidden = m !== 'nmf';
+  $('form-hsnmf').hidden = m !== 'hsnmf';
+});
+$('run').addEventListener('click', run);
+$('cancel').addEventListener('click', cancel);
+$<HTMLSelectElement>('color').addEventListener('change', (e) => colorBy((e.target as HTMLSelectElement).value));
+$('form-input').addEventListener('change', () => files.length && inspect());
+const pickFiles = (list: FileList | null): void => {
+  if (!list || list.length === 0) return;
+  setFiles([...list].map((f) => ({ path: f.webkitRelativePath || f.name, blob: f })));
+};
+$<HTMLInputElement>('dir-input').addEventListener('change', (e) => pickFiles((e.target as HTMLInputElement).files));
+$<HTMLInputElement>('file-input').addEventListener('change', (e) => pickFiles((e.target as HTMLInputElement).files));
+const drop = $('drop');
+drop.addEventListener('dragover', (e) => {
+  e.preventDefault();
+  drop.classList.add('over');
+});
+drop.addEventListener('dragleave', () => drop.classList.remove('over'));
+drop.addEventListener('drop', (e) => {
+  e.preventDefault();
+  drop.classList.remove('over');
+  const items = [...(e.dataTransfer?.items ?? [])].map((i) => i.webkitGetAsEntry()).filter((x): x is FileSystemEntry => x !== null);
+  void (async () => {
+    const out: DroppedFile[] = [];
+    for (const it of items) await entryFiles(it, '', out);
+    setFiles(out);
+  })();
+});
+window.addEventListener('resize', requestDraw);
+setInterval(() => {
+  if (document.body.dataset.state === 'running') showMemoryPage();
+}, 1000);
+function showMemoryPage(): void {
+  // The page heap changes during a run; the worker's figures stay as last reported.
+  const el = $('memory');
+  const heap = (performance as unknown as { memory?: { usedJSHeapSize: number } }).memory?.usedJSHeapSize;
+  if (heap !== undefined && el.textContent) el.textContent = el.textContent.replace(/page heap [\d.]+ MiB/, `page heap ${mib(heap)}`);
+}
+
+/** Hooks for the browser test: the result files' bytes and the state. */
+(window as unknown as { __app: unknown }).__app = {
+  isolated,
+  file: (name: string): OutputFile | undefined => result?.files.find((f) => f.name === name),
+  fileBase64: (name: string): string | undefined => {
+    const f = result?.files.find((x) => x.name === name);
+    if (!f) return undefined;
+    let s = '';
+    for (let i = 0; i < f.bytes.length; i += 0x8000) s += String.fromCharCode(...f.bytes.subarray(i, i + 0x8000));
+    return btoa(s);
+  },
+  labels: () => (result?.labels ? Array.from(result.labels) : null),
+  summary: () => result?.summary,
+  threads: () => result?.threads,
+};

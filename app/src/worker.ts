@@ -1,0 +1,319 @@
+/**
+ * The app's Web Worker: reads the dropped files with the library's readers (over `blobVfs`,
+ * which reads `File` ranges with `FileReaderSync`, a worker-only API), applies the input
+ * contract's selection, and runs NMF or hSNMF through the library's own entry points with the
+ * options the CLI would pass for the same flags (src/cli/commands/nmf.ts, hsnmf.ts), so the
+ * results are the CLI's for the same options and thread count. One worker per run: Cancel is
+ * `worker.terminate()`, which also ends the kernels' pool workers it started.
+ */
+import type { Dataset } from '../../src/dataset.js';
+import { StnmfError } from '../../src/errors.js';
+import { describeDataset, detectPlatform, readDataset } from '../../src/io/index.js';
+import { encodeH5ad } from '../../src/io/h5ad.js';
+import { encodeNpy } from '../../src/io/npy.js';
+import { blobVfs } from '../../src/io/vfs.js';
+import type { SelectionOptions } from '../../src/io/input-options.js';
+import { applySelection, qcSummary } from '../../src/io/select/index.js';
+import { createKernels } from '../../src/linalg/backend.js';
+import type { Kernels } from '../../src/linalg/kernels.js';
+import { attachHsnmf, evaluateHsnmf, hsnmf, metricsCsv, type HsnmfMode, type HsnmfOptions } from '../../src/methods/snmf/index.js';
+import { attachNmf, nmf, type NmfLoss, type NmfSolver } from '../../src/nmf/index.js';
+import { topFeatures } from '../../src/plot/top-features.js';
+import { VERSION } from '../../src/version.js';
+import { neededBytes, WASM_LIMIT } from './limits.js';
+import type { DroppedFile, Flags, FromWorker, MemoryReport, OutputFile, ToWorker } from './protocol.js';
+
+const post = (m: FromWorker, transfer: Transferable[] = []): void => (self as unknown as Worker).postMessage(m, transfer);
+
+/** The selection options of the form's input flags (the CLI's `selectionFromFlags` rules). */
+function selectionOf(f: Flags, normalize: boolean): SelectionOptions {
+  const o: SelectionOptions = {};
+  const num = (name: string): number | undefined => (f[name] === undefined || f[name] === '' ? undefined : Number(f[name]));
+  const nonNeg = (name: string, v: number | undefined): number | undefined => {
+    if (v !== undefined && !(v >= 0)) throw new StnmfError('USAGE', `--${name} must be ≥ 0, got ${v}`);
+    return v;
+  };
+  if (typeof f.where === 'string' && f.where.trim() !== '') o.where = f.where;
+  const mc = nonNeg('min-counts', num('min-counts'));
+  if (mc !== undefined) o.minCounts = mc;
+  const mf = nonNeg('min-features', num('min-features'));
+  if (mf !== undefined) o.minFeatures = mf;
+  const mcl = nonNeg('min-cells', num('min-cells'));
+  if (mcl !== undefined) o.minCells = mcl;
+  const pct = num('max-pct-control');
+  if (pct !== undefined) {
+    if (!(pct >= 0 && pct <= 100)) throw new StnmfError('USAGE', `--max-pct-control is a percentage and must be within 0-100, got ${pct}`);
+    o.maxPctControl = pct;
+  }
+  const hvg = num('hvg');
+  if (hvg !== undefined) {
+    if (!(Number.isInteger(hvg) && hvg >= 1)) throw new StnmfError('USAGE', `--hvg must be a whole number ≥ 1, got ${hvg}`);
+    o.hvg = hvg;
+  }
+  // nmf's --normalize is the input contract's; hsnmf's is its own (handled by the method).
+  if (normalize && typeof f.normalize === 'string') o.normalize = f.normalize as SelectionOptions['normalize'];
+  return o;
+}
+
+/** Bytes of the typed arrays a Dataset holds (X, obsm, layers). */
+function datasetBytes(d: Dataset): number {
+  let b = d.X.data.byteLength + d.X.indices.byteLength + d.X.indptr.byteLength;
+  for (const m of Object.values(d.obsm)) b += (m as { data: { byteLength: number } }).data.byteLength;
+  for (const m of Object.values(d.layers ?? {})) b += (m as { data: { byteLength: number } }).data.byteLength;
+  return b;
+}
+
+/** The kernels' wasm memory size: the buffer behind an array they allocate (shared memory only). */
+function wasmBytes(k: Kernels | undefined): number {
+  if (!k) return 0;
+  const a = k.allocF32(1);
+  const size = typeof SharedArrayBuffer === 'function' && a.buffer instanceof SharedArrayBuffer ? a.buffer.byteLength : 0;
+  k.free(a);
+  return size;
+}
+
+async function load(files: DroppedFile[], input: string, flags: Flags, normalize: boolean): Promise<{ ds: Dataset; steps: Record<string, unknown>[]; record: Record<string, unknown> }> {
+  const vfs = blobVfs(files);
+  const raw = await readDataset(input, { files: vfs, platform: flags.platform as never });
+  const { dataset, steps } = await applySelection(raw, selectionOf(flags, normalize), { source: input });
+  const record: Record<string, unknown> = {
+    path: input,
+    platform: raw.meta.platform,
+    nObsRead: raw.X.rows,
+    nVarsRead: raw.X.cols,
+    nObs: dataset.X.rows,
+    nVars: dataset.X.cols,
+    coordinateUnit: dataset.obsm.spatial ? (dataset.meta.coordinateUnit ?? 'unknown') : null,
+    micronsPerUnit: dataset.meta.micronsPerUnit ?? null,
+    filtered: raw.meta.filtered,
+    selection: steps,
+  };
+  return { ds: dataset, steps: steps as unknown as Record<string, unknown>[], record };
+}
+
+/** The buffers a result message can hand over without copying: plain ArrayBuffers, once each (shared wasm memory cannot be transferred). */
+function transferables(arrays: ArrayBufferView[]): Transferable[] {
+  const out = new Set<ArrayBuffer>();
+  for (const a of arrays) if (a.buffer instanceof ArrayBuffer && a.byteOffset === 0 && a.byteLength === a.buffer.byteLength) out.add(a.buffer);
+  return [...out];
+}
+
+function text(name: string, s: string, type = 'text/plain'): OutputFile {
+  return { name, bytes: new TextEncoder().encode(s), type };
+}
+
+function csvField(s: string): string {
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/** A dense matrix as CSV with row and column names (W.csv: cells x factors, H.csv: factors x genes). */
+function matrixCsv(rows: string[], cols: string[], data: Float32Array, corner: string): string {
+  const out = [[corner, ...cols].map(csvField).join(',')];
+  const c = cols.length;
+  for (let i = 0; i < rows.length; i++) {
+    let line = csvField(rows[i]);
+    for (let j = 0; j < c; j++) line += ',' + data[i * c + j];
+    out.push(line);
+  }
+  return out.join('\n') + '\n';
+}
+
+function runJson(note: string | undefined, method: string, parameters: unknown, seed: number, inputs: unknown, seconds: number, cli: string): OutputFile {
+  const body = {
+    tool: 'stnmf',
+    version: VERSION,
+    command: method,
+    parameters,
+    seed,
+    inputs,
+    seconds,
+    finishedAt: new Date().toISOString(),
+    browser: (self as unknown as { navigator?: { userAgent?: string } }).navigator?.userAgent ?? null,
+    // The CLI line that reproduces this run on the same files.
+    cli,
+    ...(note ? { cliNote: note } : {}),
+  };
+  return text('run.json', JSON.stringify(body, (k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2) + '\n', 'application/json');
+}
+
+function jsonFile(name: string, v: unknown): OutputFile {
+  return text(name, JSON.stringify(v, (k, x) => (typeof x === 'number' && !Number.isFinite(x) ? null : x), 2) + '\n', 'application/json');
+}
+
+async function run(msg: Extract<ToWorker, { type: 'run' }>): Promise<void> {
+  const f = msg.flags;
+  const t0 = performance.now();
+  let lastPost = 0;
+  let kernels: Kernels | undefined;
+  const progress = (stage: string, done: number, total: number, fraction: number, detail?: string): void => {
+    const now = performance.now();
+    // At most ~20 messages a second: the page redraws the bar, nothing more.
+    if (now - lastPost < 50 && done < total) return;
+    lastPost = now;
+    post({ type: 'progress', stage, done, total, fraction, detail, elapsed: (now - t0) / 1000 });
+  };
+  progress('reading', 0, 1, 0);
+  const { ds, record } = await load(msg.files, msg.input, f, msg.method === 'nmf');
+  const threads = f.threads === undefined || f.threads === '' ? undefined : Number(f.threads);
+  if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1)) throw new StnmfError('USAGE', `--threads must be ≥ 1, got ${threads}`);
+  const rank = Number(f.rank);
+  const need = neededBytes(msg.method, ds.X.rows, ds.X.cols, ds.X.indptr[ds.X.rows], rank);
+  const limit = msg.limitBytes ?? WASM_LIMIT;
+  if (need > limit) {
+    throw new StnmfError('BAD_INPUT', `this run needs about ${(need / 1024 ** 2).toFixed(0)} MiB, beyond the browser's ${(limit / 1024 ** 2).toFixed(0)} MiB of WebAssembly memory; run it with the CLI instead: ${msg.command}`);
+  }
+  kernels = await createKernels({ threads });
+  const memory = (): MemoryReport => ({ dataset: datasetBytes(ds), wasm: wasmBytes(kernels) });
+  post({ type: 'progress', stage: 'starting', done: 0, total: 1, fraction: 0, elapsed: (performance.now() - t0) / 1000, memory: memory() });
+  const files: OutputFile[] = [];
+  const obsNames = ds.obs.index;
+  const varNames = ds.var.index;
+  const seed = Number(f.seed);
+  try {
+    if (msg.method === 'nmf') {
+      const tRun = performance.now();
+      const result = await nmf(ds.X, {
+        rank,
+        loss: f.loss as NmfLoss,
+        solver: (f.solver || undefined) as NmfSolver | undefined,
+        maxIter: Number(f['max-iter']),
+        tol: Number(f.tol),
+        seed,
+        restarts: Number(f.restarts),
+        kernels,
+        onProgress: (e) => progress(`nmf restart ${e.restart + 1}/${e.restarts}`, e.iteration, e.maxIter, (e.restart + e.iteration / e.maxIter) / e.restarts, e.loss !== undefined ? `loss ${e.loss.toPrecision(7)}` : undefined),
+      });
+      const seconds = (performance.now() - tRun) / 1000;
+      progress('writing', 0, 1, 1);
+      const k = result.W.cols;
+      const factorNames = Array.from({ length: k }, (_, j) => `F${j + 1}`);
+      files.push({ name: 'W.npy', bytes: encodeNpy({ shape: [result.W.rows, k], data: result.W.data }), type: 'application/octet-stream' });
+      files.push({ name: 'H.npy', bytes: encodeNpy({ shape: [k, result.H.cols], data: result.H.data }), type: 'application/octet-stream' });
+      files.push(text('W.csv', matrixCsv(obsNames, factorNames, result.W.data, 'obs'), 'text/csv'));
+      files.push(text('H.csv', matrixCsv(factorNames, varNames, result.H.data, 'factor'), 'text/csv'));
+      files.push(text('history.csv', 'iteration,loss,seconds\n' + result.history.map((h) => `${h.iteration},${h.loss},${h.seconds}`).join('\n') + '\n', 'text/csv'));
+      files.push(text('obs_names.txt', obsNames.join('\n') + '\n'));
+      files.push(text('var_names.txt', varNames.join('\n') + '\n'));
+      const top = topFeatures({ k, factorNames, featureNames: varNames, H: result.H.data }, 8);
+      const W = result.W.data.slice();
+      attachNmf(ds, result);
+      files.push({ name: 'result.h5ad', bytes: await encodeH5ad(ds), type: 'application/x-hdf5' });
+      const p = result.parameters;
+      const summary = {
+        loss: result.loss,
+        lossName: p.loss === 'poisson' ? 'generalized KL divergence' : '0.5 * squared Frobenius norm',
+        iterations: result.iterations,
+        converged: result.converged,
+        rank: p.rank,
+        nObs: ds.X.rows,
+        nVars: ds.X.cols,
+        restartLosses: result.restartLosses,
+        normalize: f.normalize,
+        backend: p.backend,
+        threads: p.threads,
+        seconds,
+      };
+      files.push(jsonFile('summary.json', summary));
+      files.push(runJson(msg.commandNote, 'nmf', p, p.seed, { input: record }, seconds, msg.command));
+      post({ type: 'result', method: 'nmf', k, W, top, labels: null, nClusters: 0, summary, files, threads: p.threads, backend: p.backend, seconds, memory: memory() }, transferables([W, ...files.map((x) => x.bytes)]));
+      return;
+    }
+    const options: HsnmfOptions = {
+      rank,
+      alpha: Number(f.alpha),
+      resolution: Number(f.resolution),
+      mode: f.mode as HsnmfMode,
+      contactRadius: Number(f['contact-radius']),
+      contactWeight: Number(f['contact-weight']),
+      contextRadius: Number(f['context-radius']),
+      contextWeight: Number(f['context-weight']),
+      beta: Number(f.beta),
+      steps: Number(f.steps),
+      nNeighbors: Number(f['n-neighbors']),
+      normalize: f.normalize as 'log1p-median' | 'none',
+      nmf: { maxIter: Number(f['max-iter']), tol: Number(f.tol), seed },
+      seed,
+      kernels,
+      onProgress: (e) => progress(`hsnmf ${e.stage}`, e.done, e.total, e.stage === 'nmf' ? 0.8 * (e.done / Math.max(1, e.total)) : 0.85, e.detail),
+    };
+    const tRun = performance.now();
+    const r = await hsnmf(ds, options);
+    const seconds = (performance.now() - tRun) / 1000;
+    progress('hsnmf metrics', 0, 1, 0.9);
+    const ev = evaluateHsnmf(r, { subsample: Number(f.subsample), seed, minClusterSize: Number(f['min-cluster-size']), geneNames: varNames });
+    progress('writing', 0, 1, 1);
+    const k = r.snmf.W0.cols;
+    const xy = r.snmf.graphs.coordsUm;
+    const lines = ['cell_id,x_um,y_um,hsnmf'];
+    for (let i = 0; i < ds.X.rows; i++) lines.push(`${csvField(obsNames[i])},${xy[2 * i]},${xy[2 * i + 1]},${r.labels[i]}`);
+    files.push(text('clusters.csv', lines.join('\n') + '\n', 'text/csv'));
+    files.push(text('metrics.csv', metricsCsv([ev.metrics]), 'text/csv'));
+    files.push({ name: 'X_nmf.npy', bytes: encodeNpy({ shape: [r.snmf.W0.rows, k], data: r.snmf.W0.data }), type: 'application/octet-stream' });
+    files.push({ name: 'X_snmf.npy', bytes: encodeNpy({ shape: [r.snmf.Ws.rows, k], data: r.snmf.Ws.data }), type: 'application/octet-stream' });
+    files.push({ name: 'H.npy', bytes: encodeNpy({ shape: [k, r.snmf.H.cols], data: r.snmf.H.data }), type: 'application/octet-stream' });
+    const factorNames = Array.from({ length: k }, (_, j) => `F${j + 1}`);
+    const top = topFeatures({ k, factorNames, featureNames: varNames, H: r.snmf.H.data }, 8);
+    const W = r.snmf.Ws.data.slice();
+    const labels = r.labels.slice();
+    // A shallow copy, as the CLI's writer does: obs/obsm/varm get the result's keys.
+    const out = attachHsnmf({ ...ds, obs: { index: ds.obs.index, columns: new Map(ds.obs.columns) }, obsm: { ...ds.obsm }, varm: { ...ds.varm }, uns: { ...ds.uns } }, r);
+    files.push({ name: 'result.h5ad', bytes: await encodeH5ad(out), type: 'application/x-hdf5' });
+    const summary = { ...ev.metrics, nClusters: r.nClusters, leidenQuality: r.quality, nmfIterations: r.snmf.nmf?.iterations, nmfConverged: r.snmf.nmf?.converged, threads: kernels.threads, backend: kernels.name, seconds };
+    files.push(jsonFile('summary.json', summary));
+    const params = { ...r.parameters, evaluate: { subsample: Number(f.subsample), seed, minClusterSize: Number(f['min-cluster-size']) } };
+    files.push(runJson(msg.commandNote, 'hsnmf', params, seed, { input: record }, seconds, msg.command));
+    post({ type: 'result', method: 'hsnmf', k, W, top, labels, nClusters: r.nClusters, summary, files, threads: kernels.threads, backend: kernels.name, seconds, memory: memory() }, transferables([W, labels, ...files.map((x) => x.bytes)]));
+  } finally {
+    kernels.dispose();
+  }
+}
+
+async function inspect(msg: Extract<ToWorker, { type: 'inspect' }>): Promise<void> {
+  const t0 = performance.now();
+  const { ds, steps } = await load(msg.files, msg.input, msg.flags, false);
+  // What `stnmf info` prints: the detection and its reason, describeDataset, the QC summary.
+  const detected = (await detectPlatform(msg.input, { files: blobVfs(msg.files) })).reason;
+  const info = { ...describeDataset(ds), detected, qc: qcSummary(ds) } as unknown as Record<string, unknown>;
+  const s = ds.obsm.spatial;
+  let coords: Float32Array | null = null;
+  let offset: [number, number] = [0, 0];
+  if (s && s.cols >= 2) {
+    let x0 = Infinity, y0 = Infinity;
+    for (let i = 0; i < s.rows; i++) {
+      x0 = Math.min(x0, s.data[i * s.cols]);
+      y0 = Math.min(y0, s.data[i * s.cols + 1]);
+    }
+    // Float32 keeps ~7 digits: relative to the corner keeps sub-µm precision (as `stnmf view`).
+    coords = new Float32Array(2 * s.rows);
+    for (let i = 0; i < s.rows; i++) {
+      coords[2 * i] = s.data[i * s.cols] - x0;
+      coords[2 * i + 1] = s.data[i * s.cols + 1] - y0;
+    }
+    offset = [x0, y0];
+  }
+  post(
+    {
+      type: 'info',
+      info,
+      selection: steps,
+      n: ds.X.rows,
+      p: ds.X.cols,
+      nnz: ds.X.indptr[ds.X.rows],
+      coords,
+      offset,
+      unit: ds.meta.coordinateUnit ?? 'unknown',
+      obsColumns: [...ds.obs.columns.keys()],
+      memory: { dataset: datasetBytes(ds), wasm: 0 },
+      seconds: (performance.now() - t0) / 1000,
+    },
+    coords ? [coords.buffer] : [],
+  );
+}
+
+self.onmessage = (e: MessageEvent<ToWorker>) => {
+  const m = e.data;
+  (m.type === 'run' ? run(m) : inspect(m)).catch((err: unknown) => {
+    const code = err instanceof StnmfError ? err.code : undefined;
+    post({ type: 'error', message: err instanceof Error ? err.message : String(err), code });
+  });
+};
