@@ -12,6 +12,7 @@ import { readH5ad } from '../src/io/h5ad.js';
 import { concatSamples } from '../src/io/samples.js';
 import { makeDataset } from '../src/dataset.js';
 import { sampleGroups } from '../src/samples.js';
+import { breastManifest } from './samples-helpers.js';
 
 const CLI = new URL('../src/cli/main.js', import.meta.url).pathname;
 const D = new URL('../../../shared/data/st-breast-cancer-layers', import.meta.url).pathname;
@@ -21,14 +22,6 @@ const hasAnndata = spawnSync(PY, ['-c', 'import anndata'], { encoding: 'utf8' })
 
 function stnmf(...args: string[]) {
   return spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
-}
-
-/** A manifest of the four slices (µm per unit given: slice 3's lattice is not inferable). */
-export function breastManifest(dir: string, opts: { mpu?: boolean } = {}): string {
-  const rows = [1, 2, 3, 4].map((i) => `slice${i},${D}/slice${i}.csv,${D}/slice${i}_coor.csv,${opts.mpu === false ? '' : '200'},${i <= 2 ? 'early' : 'late'}`);
-  const p = join(dir, 'samples.csv');
-  writeFileSync(p, ['sample_id,path,coords,microns_per_unit,condition', ...rows].join('\n') + '\n');
-  return p;
 }
 
 test('--samples joins the four breast slices as anndata concat does (names, genes, X, sample, condition)', { skip: !hasData || !hasAnndata }, async () => {
