@@ -65,3 +65,28 @@ test('hsnmf --samples reports Moran/CHAOS/PAS per slice, pooled CHAOS/PAS as the
   assert.equal(clusters.length, 1031);
   assert.ok(clusters.some((l) => l.includes('-slice4')));
 });
+
+test('metrics --sample-key: each slice scored within itself equals that slice scored alone; the radius graph has no cross-slice edge', { skip: !hasData }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'stnmf-sgraph-'));
+  const hs = join(dir, 'hs');
+  const cli = (...a: string[]) => spawnSync(process.execPath, [CLI, ...a], { encoding: 'utf8' });
+  let r = cli('hsnmf', '--samples', breastManifest(dir), '--rank', '3', '--max-iter', '40', '--min-cluster-size', '20', '--contact-radius', '220', '--context-radius', '500', '--out', hs);
+  assert.equal(r.status, 0, r.stderr);
+  const res = join(hs, 'result.h5ad');
+  r = cli('metrics', res, '--sample-key', 'sample', '--labels', 'hsnmf', '--use', 'X_snmf', '--radius', '1.2', '--out', join(dir, 'm'), '--json');
+  assert.equal(r.status, 0, r.stderr);
+  const joint = JSON.parse(r.stdout);
+  assert.equal(joint.perSample.length, 4);
+  for (const [s, id] of [[0, 'slice1'], [3, 'slice4']] as const) {
+    r = cli('metrics', res, '--where', `sample == "${id}"`, '--labels', 'hsnmf', '--use', 'X_snmf', '--radius', '1.2', '--out', join(dir, `m${s}`), '--json');
+    assert.equal(r.status, 0, r.stderr);
+    const alone = JSON.parse(r.stdout);
+    const p = joint.perSample[s];
+    assert.equal(p.sample, id);
+    assert.deepEqual(p.moransI, alone.moransI);
+    assert.equal(p.chaos, alone.chaos);
+    assert.equal(p.pas, alone.pas);
+  }
+  const n = joint.perSample.reduce((a: number, p: { n: number }) => a + p.n, 0);
+  assert.ok(Math.abs(joint.chaos - joint.perSample.reduce((a: number, p: { n: number; chaos: number }) => a + p.n * p.chaos, 0) / n) < 1e-12);
+});
