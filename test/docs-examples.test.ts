@@ -28,6 +28,8 @@ const WORKSPACE: Record<string, string | (() => string)> = {
   'visium': shared('visium-mouse-brain-seurat'),
   'olfactory-bulb': shared('st-mouse-olfactory-bulb'),
   'breast': shared('st-breast-cancer-layers'),
+  // The Snakemake workflow of the README's "Many slides" section.
+  'workflow': fileURLToPath(new URL('../../workflow', import.meta.url)),
   'imaging_data.csv': shared('codex-crc-reg009/imaging_data.csv'),
   'prior_marker_info.csv': shared('codex-crc-reg009/prior_marker_info.csv'),
   'target_images.csv': shared('bcnmf-demo/target_images.csv'),
