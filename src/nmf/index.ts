@@ -13,3 +13,4 @@ export type { RankSweepOptions, RankSweepRow } from './rank.js';
 export { kmeans } from './kmeans.js';
 export type { KMeansOptions, KMeansResult } from './kmeans.js';
 export { attachNmf } from './attach.js';
+export { streamingJointNmf, type StreamBlock, type StreamingNmfOptions, type StreamingNmfResult } from './streaming.js';
