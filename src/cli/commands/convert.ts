@@ -22,7 +22,7 @@ export const convertCommand: Command = {
     'stnmf convert xenium/ --out xenium.h5ad',
     "stnmf convert xenium/ --where 'total_counts >= 50' --min-cells 10 --out xenium-qc.h5ad",
     'stnmf convert olfactory-bulb/counts.csv.gz --coords olfactory-bulb/positions.csv --out mob.h5ad',
-    'stnmf convert --samples breast-samples.csv --out breast-4-slices.h5ad',
+    "stnmf convert --samples breast-samples.csv --where 'condition == \"late\"' --out breast-late.h5ad",
   ],
   flags: {
     ...READ_FLAGS,
