@@ -56,6 +56,13 @@ export interface DatasetMeta {
   micronsPerUnit?: number;
   /** What the reader kept out of X. */
   filtered: FilterRecord[];
+  /**
+   * The obs column naming each observation's sample (section, slide) when the data holds
+   * several (`--samples manifest.csv` or `--sample-key COL`). Spatial graphs never join
+   * observations of different samples, and metrics are reported per sample (issue 18).
+   * Undefined: one sample.
+   */
+  sampleKey?: string;
 }
 
 /** Observations x features data with annotations, AnnData-shaped. */

@@ -7,6 +7,7 @@
 export * from './errors.js';
 export * from './dataset.js';
 export * from './keys.js';
+export * from './samples.js';
 export * from './linalg/index.js';
 export * from './nmf/index.js';
 export { VERSION } from './version.js';

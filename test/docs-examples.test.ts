@@ -28,10 +28,15 @@ const WORKSPACE: Record<string, string | (() => string)> = {
   'visium': shared('visium-mouse-brain-seurat'),
   'olfactory-bulb': shared('st-mouse-olfactory-bulb'),
   'breast': shared('st-breast-cancer-layers'),
+  // The Snakemake workflow of the README's "Many slides" section.
+  'workflow': fileURLToPath(new URL('../../workflow', import.meta.url)),
   'imaging_data.csv': shared('codex-crc-reg009/imaging_data.csv'),
   'prior_marker_info.csv': shared('codex-crc-reg009/prior_marker_info.csv'),
   'target_images.csv': shared('bcnmf-demo/target_images.csv'),
   'background_images.csv': shared('bcnmf-demo/background_images.csv'),
+  // A sample manifest of the four breast slices (issue 18); paths relative to the manifest.
+  'breast-samples.csv': () =>
+    ['sample_id,path,coords,microns_per_unit,condition', ...[1, 2, 3, 4].map((i) => `slice${i},breast/slice${i}.csv,breast/slice${i}_coor.csv,200,${i <= 2 ? 'early' : 'late'}`)].join('\n') + '\n',
   // Three gene sets of Xenium panel genes (excitatory, inhibitory, glial markers) in GMT.
   'gene_sets.gmt': () =>
     [

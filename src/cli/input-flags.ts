@@ -30,6 +30,21 @@ export function selectionFlags(prefix = ''): Record<string, FlagSpec> {
   };
 }
 
+/**
+ * `--samples` and `--sample-key` (issue 18): several samples as one input. Only the
+ * unprefixed input of a command takes them.
+ */
+export function sampleFlags(): Record<string, FlagSpec> {
+  return {
+    samples: {
+      type: 'string',
+      input: 'file',
+      help: 'several samples as one input: a CSV manifest sample_id,path[,coords][,microns_per_unit][,coordinate_unit][,platform][,condition,…] (paths relative to the manifest; other columns become obs columns); observation names get -<sample_id>, features are those of every sample, obs sample names the sample; spatial graphs never join samples',
+    },
+    'sample-key': { type: 'string', help: 'obs column naming the sample of each observation of one input holding several samples (copied to obs sample); spatial graphs never join samples' },
+  };
+}
+
 /** `--normalize` and `--target-sum` (nmf only). */
 export function normalizeFlags(): Record<string, FlagSpec> {
   return {

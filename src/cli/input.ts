@@ -15,11 +15,12 @@ import { readDataset, type ReadOptions } from '../io/index.js';
 import { npyToDense, readNpy } from '../io/npy.js';
 import { looksTransposed } from '../io/orientation.js';
 import { applySelection } from '../io/select/index.js';
+import { readSamples, useSampleKey, type SampleRecord } from '../io/samples.js';
 import type { Dense } from '../linalg/dense.js';
 import { validateMatrix } from '../nmf/nmf.js';
 import type { FlagSpec, FlagValue } from './args.js';
 import type { CommandContext } from './command.js';
-import { normalizeFlags, selectionFlags, selectionFromFlags } from './input-flags.js';
+import { normalizeFlags, sampleFlags, selectionFlags, selectionFromFlags } from './input-flags.js';
 import { readerFlags, readerOptionsFromFlags } from './reader-flags.js';
 
 /** reader-flags.ts names a prefix without its dash (`cells`), input-flags.ts with it (`cells-`). */
@@ -27,9 +28,12 @@ function readerPrefix(prefix: string): string | undefined {
   return prefix ? prefix.replace(/-$/, '') : undefined;
 }
 
-/** The input flags of one input: reader options, then selection/QC (and `--normalize` when asked). */
+/**
+ * The input flags of one input: reader options, then selection/QC (and `--normalize` when
+ * asked); the unprefixed input also takes `--samples` / `--sample-key` (issue 18).
+ */
 export function inputFlags(prefix = '', opts: { normalize?: boolean } = {}): Record<string, FlagSpec> {
-  return { ...readerFlags(readerPrefix(prefix)), ...selectionFlags(prefix), ...(opts.normalize ? normalizeFlags() : {}) };
+  return { ...readerFlags(readerPrefix(prefix)), ...selectionFlags(prefix), ...(opts.normalize ? normalizeFlags() : {}), ...(prefix === '' ? sampleFlags() : {}) };
 }
 
 /** A loaded input: the selected Dataset and what was done to get it (for summary/run.json). */
@@ -39,6 +43,8 @@ export interface LoadedInput {
   selection: SelectionStep[];
   /** What run.json records about this input. */
   record: Record<string, unknown>;
+  /** The samples read from `--samples` (undefined for one input, also with `--sample-key`). */
+  samples?: SampleRecord[];
 }
 
 /** The options of parsed flags for the input with flag prefix `prefix`. */
@@ -71,23 +77,48 @@ export async function loadInput(
   opts: { prefix?: string; flag?: string; normalize?: boolean; nonNegative?: boolean; read?: (path: string, options: ReadOptions) => Promise<Dataset> } = {},
 ): Promise<LoadedInput> {
   const prefix = opts.prefix ?? '';
-  if (!path) throw new StnmfError('USAGE', `${opts.flag ?? 'an input path'} is required (see 'stnmf ${command} --help')`);
+  const manifest = prefix === '' ? (flags.samples as string | undefined) : undefined;
+  const sampleKey = prefix === '' ? (flags['sample-key'] as string | undefined) : undefined;
+  if (manifest !== undefined && path) throw new StnmfError('USAGE', `stnmf ${command}: give either an input (${path}) or --samples ${manifest}, not both`);
+  if (manifest !== undefined && sampleKey !== undefined) throw new StnmfError('USAGE', `stnmf ${command}: --sample-key is for one input holding several samples; a --samples manifest names its samples itself`);
+  if (!path && manifest === undefined) throw new StnmfError('USAGE', `${opts.flag ?? 'an input path'} is required (see 'stnmf ${command} --help')`);
   const options = await inputOptionsFromFlags(flags, prefix, opts.normalize);
-  const raw = await (opts.read ?? readDataset)(path, options as ReadOptions);
-  // The user's word on units wins over what the reader found (the reader may not know it).
-  if (options.coordinateUnit !== undefined) raw.meta.coordinateUnit = options.coordinateUnit;
-  if (options.micronsPerUnit !== undefined) raw.meta.micronsPerUnit = options.micronsPerUnit;
-  const label = opts.flag ? `${opts.flag} ${path}` : path;
-  checkNotTransposed(raw, label, prefix, options.orientation !== undefined);
-  ctx.log(`read ${label} as ${raw.meta.platform}: ${raw.X.rows} observations x ${raw.X.cols} features`);
+  let raw: Dataset;
+  let samples: SampleRecord[] | undefined;
+  // How messages name this input: the flag and path, or the manifest.
+  const label = manifest !== undefined ? `--${prefix}samples ${manifest}` : opts.flag ? `${opts.flag} ${path}` : path!;
+  if (manifest !== undefined) {
+    const s = await readSamples(manifest, options as ReadOptions, opts.read);
+    raw = s.dataset;
+    samples = s.samples;
+    for (const r of s.samples) {
+      ctx.log(`read sample ${r.sampleId} (${r.path}) as ${r.platform}: ${r.nObs} observations x ${r.nVars} features${r.varsDropped ? `, ${r.varsDropped} features not in every sample left out` : ''}`);
+    }
+    if (s.droppedObsColumns.length) ctx.log(`  obs columns not in every sample left out: ${s.droppedObsColumns.join(', ')}`);
+    if (s.coordinates === 'converted to µm') ctx.log('  coordinates: the samples differ in unit; all converted to µm');
+    ctx.log(`joined ${s.samples.length} samples: ${raw.X.rows} observations x ${raw.X.cols} shared features (obs '${raw.meta.sampleKey}')`);
+  } else {
+    raw = await (opts.read ?? readDataset)(path!, options as ReadOptions);
+    // The user's word on units wins over what the reader found (the reader may not know it).
+    if (options.coordinateUnit !== undefined) raw.meta.coordinateUnit = options.coordinateUnit;
+    if (options.micronsPerUnit !== undefined) raw.meta.micronsPerUnit = options.micronsPerUnit;
+    checkNotTransposed(raw, label, prefix, options.orientation !== undefined);
+    ctx.log(`read ${label} as ${raw.meta.platform}: ${raw.X.rows} observations x ${raw.X.cols} features`);
+    if (sampleKey !== undefined) {
+      raw = useSampleKey(raw, sampleKey);
+      ctx.log(`  samples from obs '${sampleKey}'`);
+    }
+  }
   for (const f of raw.meta.filtered) ctx.log(`  kept out of X: ${f.count} ${f.axis} (${f.what}): ${f.why}`);
-  const { dataset, steps } = await applySelection(raw, options, { source: path, prefix });
+  const { dataset, steps } = await applySelection(raw, options, { source: path ?? manifest, prefix });
   for (const s of steps) {
     ctx.log(`  --${prefix}${s.step}: removed ${s.removedObs} observations, ${s.removedVars} features → ${s.nObs} x ${s.nVars}${s.note ? ` (${s.note})` : ''}`);
   }
   if (opts.nonNegative) validateMatrix(dataset.X, true, `${label} (X)`);
   const record: Record<string, unknown> = {
-    path,
+    path: path ?? null,
+    ...(manifest !== undefined ? { samples: manifest } : {}),
+    ...(raw.meta.sampleKey !== undefined ? { sampleKey: sampleKey ?? raw.meta.sampleKey, sampleRecords: samples ?? null } : {}),
     platform: raw.meta.platform,
     nObsRead: raw.X.rows,
     nVarsRead: raw.X.cols,
@@ -98,7 +129,7 @@ export async function loadInput(
     filtered: raw.meta.filtered,
     selection: steps,
   };
-  return { dataset, selection: steps, record };
+  return { dataset, selection: steps, record, samples };
 }
 
 /**

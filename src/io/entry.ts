@@ -7,3 +7,4 @@ export * from './index.js';
 export { readResult, requireCoordinates, FACTOR_KEYS, LOADING_KEYS, type LoadOptions, type LoadedResult, type CategoryColumn, type ExpressionByFeature, type ImputedLayer } from './result.js';
 export { writeStore } from './store.js';
 export type { ReaderOptions, SelectionOptions, InputOptions, Orientation, Normalization, SelectionStep } from './input-options.js';
+export { readSamples, readSampleManifest, parseSampleManifest, concatSamples, useSampleKey, SAMPLE_COLUMN, type SampleEntry, type SamplePart, type SampleRecord, type SamplesRead } from './samples.js';

@@ -6,7 +6,8 @@
  */
 import { StnmfError } from '../errors.js';
 import { checkPoints, type PointArray } from '../spatial/kdtree.js';
-import { radiusGraph, rowStandardize } from '../spatial/graphs.js';
+import { radiusGraph, rowStandardize, type NeighborGraph } from '../spatial/graphs.js';
+import { groupRows, perGroupGraphs, subgraph, takePoints, type Groups } from '../spatial/blocks.js';
 import { gearysC, moransI } from './autocorrelation.js';
 import { adjustedRandIndex, chaos, daviesBouldin, encodeLabels, normalizedMutualInfo, pas, silhouette, silhouetteSubsample, type Labels } from './clustering.js';
 
@@ -22,6 +23,22 @@ export interface MetricsInput {
   dim?: number;
   /** Ground-truth labels for ARI / NMI (optional). */
   truth?: Labels;
+  /**
+   * Samples (sections) of the observations: the radius graph is built per sample and joined
+   * (no edge between samples), CHAOS and PAS are computed within each sample and pooled as
+   * their observation-weighted means, and `perGroup` reports each sample (issue 18).
+   */
+  groups?: Groups;
+}
+
+/** The spatial metrics of one sample ({@link MetricsInput.groups}). */
+export interface GroupMetrics {
+  group: number;
+  n: number;
+  moransI: number[];
+  chaos: number;
+  chaosHsnmf: number;
+  pas: number;
 }
 
 /** Options of {@link computeMetrics}. */
@@ -59,6 +76,8 @@ export interface MetricsSummary {
   nmi?: number;
   radius: number;
   nIslands: number;
+  /** Per sample, when {@link MetricsInput.groups} was given. */
+  perGroup?: GroupMetrics[];
 }
 
 /**
@@ -74,7 +93,14 @@ export function computeMetrics(input: MetricsInput, options: MetricsOptions): Me
   if (input.embedding && checkPoints(input.embedding, dim, 'computeMetrics embedding') !== n) {
     throw new StnmfError('BAD_INPUT', `computeMetrics: embedding has ${input.embedding.length / dim} rows, expected ${n}`);
   }
-  const g = radiusGraph(input.xy, options.radius);
+  const groups = input.groups;
+  const g: NeighborGraph = groups ? perGroupGraphs(input.xy, groups, (pts) => [radiusGraph(pts, options.radius)])[0] : radiusGraph(input.xy, options.radius);
+  const per = groups ? groupMetrics(input, groups, g, options) : undefined;
+  const pooled = (key: 'chaos' | 'chaosHsnmf' | 'pas'): number => {
+    let a = 0, m = 0;
+    for (const r of per!) if (Number.isFinite(r[key])) ((a += r[key] * r.n), (m += r.n));
+    return m > 0 ? a / m : NaN;
+  };
   let same = 0;
   let tot = 0;
   for (let i = 0; i < n; i++) {
@@ -94,14 +120,15 @@ export function computeMetrics(input: MetricsInput, options: MetricsOptions): Me
     moransIP: [],
     gearysC: [],
     adjacencyScore: tot > 0 ? same / tot : NaN,
-    chaos: chaos(input.xy, input.labels).chaos,
-    chaosHsnmf: chaos(input.xy, input.labels, { sdConvention: 'population' }).chaos,
-    pas: pas(input.xy, input.labels, options.pasK ?? 10).pas,
+    chaos: per ? pooled('chaos') : chaos(input.xy, input.labels).chaos,
+    chaosHsnmf: per ? pooled('chaosHsnmf') : chaos(input.xy, input.labels, { sdConvention: 'population' }).chaos,
+    pas: per ? pooled('pas') : pas(input.xy, input.labels, options.pasK ?? 10).pas,
     silhouette: NaN,
     daviesBouldin: NaN,
     silhouetteSampleSize: 0,
     radius: options.radius,
     nIslands: islands,
+    ...(per ? { perGroup: per } : {}),
   };
   if (input.embedding && dim > 0) {
     const emb = { rows: n, cols: dim, data: input.embedding };
@@ -123,4 +150,27 @@ export function computeMetrics(input: MetricsInput, options: MetricsOptions): Me
     out.nmi = normalizedMutualInfo(input.truth, input.labels);
   }
   return out;
+}
+
+/** Moran's I, CHAOS and PAS within each group (NaN where a group is too small). */
+function groupMetrics(input: MetricsInput, groups: Groups, g: NeighborGraph, options: MetricsOptions): GroupMetrics[] {
+  const dim = input.dim ?? 0;
+  const k = options.pasK ?? 10;
+  return groupRows(groups).map((rows, s) => {
+    const n = rows.length;
+    const labels = Array.from(rows, (i) => input.labels[i]) as Labels;
+    const xy = takePoints(input.xy, rows);
+    const labelled = encodeLabels(labels, n, 'computeMetrics labels').codes.filter((c) => c >= 0).length;
+    const r: GroupMetrics = { group: s, n, moransI: [], chaos: NaN, chaosHsnmf: NaN, pas: NaN };
+    if (labelled >= 2) {
+      r.chaos = chaos(xy, labels).chaos;
+      r.chaosHsnmf = chaos(xy, labels, { sdConvention: 'population' }).chaos;
+    }
+    if (labelled > k) r.pas = pas(xy, labels, k).pas;
+    if (input.embedding && dim > 0 && n >= 2) {
+      const emb = { rows: n, cols: dim, data: takePoints(input.embedding, rows, dim) };
+      r.moransI = moransI(emb, rowStandardize(subgraph(g, rows)).graph).results.map((x) => x.I);
+    }
+    return r;
+  });
 }

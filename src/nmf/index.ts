@@ -14,3 +14,4 @@ export { kmeans } from './kmeans.js';
 export { topFeatureIndices } from './top-features.js';
 export type { KMeansOptions, KMeansResult } from './kmeans.js';
 export { attachNmf } from './attach.js';
+export { streamingJointNmf, type StreamBlock, type StreamingNmfOptions, type StreamingNmfResult } from './streaming.js';

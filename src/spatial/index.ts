@@ -19,3 +19,4 @@ export {
 } from './graphs.js';
 export { umapConnectivities, smoothKnnDist, fuzzyUnion, type UmapOptions } from './umap.js';
 export { mapToNearest, mappingByTarget, type NearestMapping } from './mapping.js';
+export { perGroupGraphs, joinBlocks, groupRows, takePoints, subgraph, crossGroupEdges, type Groups } from './blocks.js';

@@ -181,6 +181,24 @@ export function buildCases(P: Record<string, string>, work: string, opts: { tmpf
     const out = outDir();
     cases.push({ name: `nmf ${key}`, args: ['nmf', P[key], '--rank', '2', '--out', out], code, names: file, out });
   }
+  // Sample manifests: one line naming the manifest (or the sample's file) and what to fix.
+  for (const [key, names] of [
+    ['samples-no-path', "no 'path' column"],
+    ['samples-dup-id', "sample_id 'a' appears twice"],
+    ['samples-bad-mpu', 'microns_per_unit must be a number > 0'],
+    ['samples-missing-file', 'does-not-exist.csv'],
+    ['samples-empty', 'lists no sample'],
+    ['samples-ragged', 'line 2 has 3 fields'],
+  ] as const) {
+    const out = outDir();
+    cases.push({ name: `nmf --samples ${key}`, args: ['nmf', '--samples', P[key], '--rank', '2', '--out', out], code: 3, names, out });
+  }
+  {
+    const out = outDir();
+    cases.push({ name: 'nmf input and --samples', args: ['nmf', P.csv, '--samples', P['samples-dup-id'], '--rank', '2', '--out', out], code: 2, names: '--samples', out, batch: true });
+    const out2 = outDir();
+    cases.push({ name: 'nmf --sample-key unknown column', args: ['nmf', P.csv, '--sample-key', 'no_such', '--rank', '2', '--out', out2], code: 2, names: '--sample-key no_such', out: out2 });
+  }
   // Values fine for a reader but not for NMF: negative counts, named by file.
   for (const key of ['csv-negative']) {
     const out = outDir();

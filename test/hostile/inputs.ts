@@ -97,6 +97,13 @@ export async function makeInputs(dir: string): Promise<Record<string, string>> {
   P.csv2 = put('tiny2.csv', countsCsv(30, 12, 7));
   P.h5ad = join(dir, 'tiny.h5ad');
   await writeH5ad(P.h5ad, tinyDataset());
+  // Sample manifests (issue 18): each names what is wrong in it.
+  P['samples-no-path'] = put('samples-no-path.csv', 'sample_id,condition\na,x\n');
+  P['samples-dup-id'] = put('samples-dup-id.csv', `sample_id,path\na,${P.csv}\na,${P.csv2}\n`);
+  P['samples-bad-mpu'] = put('samples-bad-mpu.csv', `sample_id,path,microns_per_unit\na,${P.csv},0\n`);
+  P['samples-missing-file'] = put('samples-missing-file.csv', `sample_id,path\na,${P.csv}\nb,does-not-exist.csv\n`);
+  P['samples-empty'] = put('samples-empty.csv', 'sample_id,path\n');
+  P['samples-ragged'] = put('samples-ragged.csv', `sample_id,path\na,${P.csv},extra\n`);
   // Damaged CSV / text.
   P['csv-ragged'] = put('ragged.csv', countsCsv(6, 4) + 'c9,1,2\n');
   P['csv-nan'] = put('nan.csv', countsCsv(6, 4, 1, (i, j) => (i === 2 && j === 1 ? 'NaN' : String((i + j) % 4))));

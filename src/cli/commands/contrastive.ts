@@ -23,7 +23,7 @@ import { kmeans } from '../../nmf/index.js';
 import { simulateContrastive } from '../../simulate/contrastive.js';
 import { applySelection, splitByWhere } from '../../io/select/index.js';
 import type { FlagValue } from '../args.js';
-import { contrastiveNmf, contrastiveToDataset, topFeatures } from '../../methods/contrastive/index.js';
+import { contrastiveNmf, contrastiveToDataset, perSampleEnrichment, topFeatures } from '../../methods/contrastive/index.js';
 import type { Command, CommandContext } from '../command.js';
 import { selectionFromFlags } from '../input-flags.js';
 import { inputFlags, loadInput } from '../input.js';
@@ -45,21 +45,23 @@ async function loadSides(f: Record<string, FlagValue>, ctx: CommandContext): Pro
       f[`${side}orientation`] = 'var-rows';
     }
   }
-  if (f.input !== undefined) {
-    if (f.target !== undefined || f.background !== undefined) throw new StnmfError('USAGE', 'give either --input with --target-where/--background-where, or --target and --background');
+  if (f.input !== undefined || f.samples !== undefined) {
+    // --samples: the sections of a manifest pooled into one input, then split into the sides.
+    const what = f.input !== undefined ? '--input' : '--samples';
+    if (f.target !== undefined || f.background !== undefined) throw new StnmfError('USAGE', `give either ${what} with --target-where/--background-where, or --target and --background`);
     if (f['target-where'] === undefined || f['background-where'] === undefined) {
-      throw new StnmfError('USAGE', `--input needs --target-where and --background-where to split it (e.g. --target-where 'condition == "tumour"' --background-where 'condition == "normal"')`);
+      throw new StnmfError('USAGE', `${what} needs --target-where and --background-where to split it (e.g. --target-where 'condition == "tumour"' --background-where 'condition == "normal"')`);
     }
     const whole = await loadInput('contrastive', f.input as string, f, ctx, { flag: '--input', nonNegative: true });
     const split = splitByWhere(whole.dataset, f['target-where'] as string, f['background-where'] as string);
     const side = async (ds: Dataset, prefix: string) => {
       const opts = await selectionFromFlags({ ...f, [`${prefix}where`]: undefined }, prefix);
-      const sel = await applySelection(ds, opts, { source: `${f.input} (${prefix.slice(0, -1)})`, prefix });
+      const sel = await applySelection(ds, opts, { source: `${f.input ?? f.samples} (${prefix.slice(0, -1)})`, prefix });
       return sel;
     };
     const t = await side(split.target, 'target-');
     const b = await side(split.background, 'background-');
-    ctx.log(`split ${f.input}: ${t.dataset.X.rows} target and ${b.dataset.X.rows} background observations`);
+    ctx.log(`split ${f.input ?? f.samples}: ${t.dataset.X.rows} target and ${b.dataset.X.rows} background observations`);
     return { t: t.dataset, b: b.dataset, inputs: { input: whole.record, split: split.steps, target: t.steps, background: b.steps } };
   }
   if (f.target === undefined || f.background === undefined) throw new StnmfError('USAGE', 'give --target and --background, or one --input with --target-where and --background-where');
@@ -73,10 +75,11 @@ async function loadSides(f: Record<string, FlagValue>, ctx: CommandContext): Pro
 export const contrastiveCommand: Command = {
   name: 'contrastive',
   summary: 'background-contrastive NMF (bcNMF): factors of a target that its background lacks',
-  usage: 'stnmf contrastive (--target <path> --background <path> | --input <path> --target-where EXPR --background-where EXPR) --rank K --alpha A [--loss frobenius|poisson] --out DIR',
+  usage: 'stnmf contrastive (--target <path> --background <path> | (--input <path> | --samples manifest.csv) --target-where EXPR --background-where EXPR) --rank K --alpha A [--loss frobenius|poisson] --out DIR',
   examples: [
     "stnmf contrastive --target target_images.csv --background background_images.csv --features-in-rows --rank 2 --alpha 2 --max-iter 300 --out bcnmf-demo",
     "stnmf contrastive --input imaging_data.csv --target-where 'ClusterName == \"CD8+ T cells\"' --background-where 'ClusterName == \"CD4+ T cells CD45RO+\"' --rank 3 --alpha 1 --out bcnmf-tcells",
+    "stnmf contrastive --samples breast-samples.csv --target-where 'condition == \"late\"' --background-where 'condition == \"early\"' --hvg 500 --rank 3 --alpha 0.5 --out bcnmf-layers",
   ],
   flags: {
     target: { type: 'string', help: 'target data set (any readable format); or use --input with --target-where' },
@@ -145,6 +148,16 @@ export const contrastiveCommand: Command = {
           Array.from(r.enrichmentOrder).map((k) => `${factorName(k)},${r.enrichment[k]},${r.targetMean[k]},${r.backgroundMean[k]}`).join('\n') + '\n',
       );
       await writeH5ad(out.path('result.h5ad'), contrastiveToDataset(t, b, r, features));
+      // Sections pooled into the sides: each one's factor usage and enrichment over the background.
+      const perSample = perSampleEnrichment(t, b, r);
+      if (perSample.length) {
+        const k = r.basis.rows;
+        await out.writeText(
+          'per_sample_enrichment.csv',
+          ['sample,side,n_obs,' + Array.from({ length: k }, (_, q) => `${factorName(q)}_enrichment_log2`).join(',') + ',' + Array.from({ length: k }, (_, q) => `${factorName(q)}_mean`).join(','),
+            ...perSample.map((m) => [m.sample, m.side, m.nObs, ...m.enrichmentLog2, ...m.mean].join(','))].join('\n') + '\n',
+        );
+      }
       const top = f.top as number;
       await finishRun(
         out,
@@ -170,6 +183,7 @@ export const contrastiveCommand: Command = {
               enrichmentLog2: r.enrichment[k],
               topFeatures: topFeatures(r.basis, k, top, features).map((x) => x.feature),
             })),
+            ...(perSample.length ? { perSample } : {}),
             backend: kernels.name,
             seconds,
           },

@@ -11,6 +11,7 @@ import { inputFlags, loadInput } from '../input.js';
 import { obsLabels, obsmMatrix, spatialXY } from '../obs-matrix.js';
 import { RunOutput, runFolderFlags } from '../output.js';
 import { factorName } from '../../keys.js';
+import { sampleGroups } from '../../samples.js';
 
 export const metricsCommand: Command = {
   name: 'metrics',
@@ -49,7 +50,12 @@ export const metricsCommand: Command = {
     const out = await RunOutput.open(f.out as string, { force: Boolean(f.force) });
     await withRun(out, async () => {
       const t0 = performance.now();
-      const m = computeMetrics({ xy, labels, embedding: emb.data, dim: emb.cols, truth }, { radius, sampleSize: f['sample-size'] as number, seed: f.seed as number });
+      // Several samples: graphs and neighbourhoods within each sample only (src/metrics/summary.ts).
+      const sg = sampleGroups(ds);
+      const groups = sg ? { codes: sg.codes, nGroups: sg.ids.length } : undefined;
+      const m = computeMetrics({ xy, labels, embedding: emb.data, dim: emb.cols, truth, groups }, { radius, sampleSize: f['sample-size'] as number, seed: f.seed as number });
+      const perSample = m.perGroup?.map(({ group, ...rest }) => ({ sample: sg!.ids[group], ...rest }));
+      delete m.perGroup;
       const seconds = (performance.now() - t0) / 1000;
       const rows = m.moransI.map((I, t) => `${factorName(t)},${I},${m.moransIZ[t]},${m.moransIP[t]},${m.gearysC[t]}`);
       await out.writeText('moran.csv', 'factor,morans_i,z,p,gearys_c\n' + rows.join('\n') + '\n');
@@ -61,7 +67,7 @@ export const metricsCommand: Command = {
           parameters: { labels: f.labels, use: f.use, radius, radiusUnit: 'um', micronsPerUnit: upm, truth: f.truth, sampleSize: f['sample-size'], seed: f.seed },
           inputs: { input: record },
           seed: f.seed as number,
-          summary: { ...m, moransIMean: meanMoran, seconds },
+          summary: { ...m, moransIMean: meanMoran, ...(perSample ? { sampleKey: sg!.key, perSample } : {}), seconds },
           seconds,
         },
         ctx,

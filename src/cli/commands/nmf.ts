@@ -11,14 +11,16 @@ import type { Command } from '../command.js';
 import { finishRun, withRun } from '../command.js';
 import { inputFlags, loadFactor, loadInput } from '../input.js';
 import { RunOutput, runFolderFlags } from '../output.js';
+import { writePerSampleW } from '../outputs/samples.js';
 
 export const nmfCommand: Command = {
   name: 'nmf',
   summary: 'non-negative matrix factorization X ≈ W·H of any readable data set',
-  usage: 'stnmf nmf <input> --rank K [--loss poisson|frobenius] [--solver mu|hals] --out DIR',
+  usage: 'stnmf nmf <input> | --samples manifest.csv --rank K [--loss poisson|frobenius] [--solver mu|hals] --out DIR',
   examples: [
     "stnmf nmf xenium/ --rank 10 --loss poisson --max-iter 100 --out nmf-out",
     "stnmf nmf xenium-qc.h5ad --rank 8 --normalize total-log1p --restarts 2 --seed 1 --out nmf-norm --json",
+    "stnmf nmf --samples breast-samples.csv --rank 6 --normalize total-log1p --max-iter 100 --out nmf-joint",
   ],
   flags: {
     rank: { type: 'int', short: 'k', help: 'number of factors k (checked by the library: 1 ≤ k ≤ min(n, p))', required: true },
@@ -70,6 +72,8 @@ export const nmfCommand: Command = {
       const seconds = (performance.now() - t0) / 1000;
       writeNpy(out.path('W.npy'), result.W);
       writeNpy(out.path('H.npy'), result.H);
+      // Several samples: the stacked fit is a shared H with a W per sample (its rows of W).
+      const perSample = await writePerSampleW(out, ds, result.W);
       await out.writeText('obs_names.txt', ds.obs.index.join('\n') + '\n');
       await out.writeText('var_names.txt', ds.var.index.join('\n') + '\n');
       // result.h5ad: the input with W as obsm['X_nmf'] and Hᵀ as varm['nmf'] (scanpy names).
@@ -93,6 +97,7 @@ export const nmfCommand: Command = {
             nObs: ds.X.rows,
             nVars: ds.X.cols,
             restartLosses: result.restartLosses,
+            ...(ds.meta.sampleKey !== undefined ? { sampleKey: ds.meta.sampleKey, perSampleFiles: perSample } : {}),
             normalize: f.normalize,
             selection,
             backend: p.backend,

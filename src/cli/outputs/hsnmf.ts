@@ -7,7 +7,7 @@ import type { Dataset } from '../../dataset.js';
 import { writeH5ad } from '../../io/h5ad.js';
 import { writeMarkerOutputs } from '../../io/markers-output.js';
 import { writeNpy } from '../../io/npy.js';
-import { attachHsnmf, type evaluateHsnmf, type HsnmfMetrics, type HsnmfResult } from '../../methods/snmf/index.js';
+import { attachHsnmf, type evaluateHsnmf, type HsnmfMetrics, type HsnmfResult, type SampleMetrics } from '../../methods/snmf/index.js';
 import { sceneToPng, spatialScatter } from '../../plot/index.js';
 
 /** The summary.json figures of one run (the keys the issue names, plus context). */
@@ -35,6 +35,18 @@ export function summaryOf(m: HsnmfMetrics, r: HsnmfResult, seconds?: number): Re
     nmfIterations: r.snmf.nmf?.iterations,
     nmfConverged: r.snmf.nmf?.converged,
   };
+}
+
+/**
+ * `per_sample_metrics.csv` of a multi-sample run: one row per sample (cells, clusters present,
+ * Moran's I of smoothed component 1, CHAOS, PAS, edges, then Moran's I of each raw factor).
+ */
+export function perSampleCsv(per: SampleMetrics[]): string {
+  const k = per[0]?.moransIFactors.length ?? 0;
+  const head = ['sample', 'n_cells', 'n_clusters', 'Moran_I_Comp1', 'CHAOS', 'PAS', 'edges', ...Array.from({ length: k }, (_, c) => `Moran_I_factor_${c + 1}`)];
+  const f = (v: number) => (Number.isFinite(v) ? String(v) : '');
+  const lines = per.map((m) => [csvField(m.sample), m.nCells, m.nClusters, f(m.moransI), f(m.chaos), f(m.pas), m.edges, ...m.moransIFactors.map(f)].join(','));
+  return [head.join(','), ...lines].join('\n') + '\n';
 }
 
 /** Writes the per-run files: clusters, markers, enrichment, factors and result.h5ad. */

@@ -15,3 +15,4 @@ export { contrastiveNmf, alignFeatures, enrichmentScores, topFeatures, targetNmf
 export type { AlignedInputs, TargetNmfBaselineOptions } from './contrastive.js';
 export { EPS_FROBENIUS, EPS_POISSON, FACTOR_FLOOR } from './solver.js';
 export { contrastiveToDataset } from './dataset.js';
+export { perSampleEnrichment, type SampleEnrichment } from './per-sample.js';

@@ -28,6 +28,7 @@ import type { Csr, Dense } from '../../linalg/index.js';
 import type { NeighborGraph } from '../../spatial/index.js';
 import { rowStochastic } from './adjacency.js';
 import type { HsnmfResult } from './hsnmf.js';
+import { perSampleMetrics, pooledMean, type SampleMetrics } from './per-sample.js';
 
 /** Options of {@link evaluateHsnmf} (defaults M1.4). */
 export interface EvaluateOptions {
@@ -156,7 +157,7 @@ function composites(m: { moransI: number; chaos: number; silhouette: number; dav
 export function evaluateHsnmf(
   r: HsnmfResult,
   options: EvaluateOptions = {},
-): { metrics: HsnmfMetrics; markers?: ClusterMarkers; markerNames?: string[][]; enrichTerms?: ReturnType<typeof enrichmentScore>['terms'] } {
+): { metrics: HsnmfMetrics; markers?: ClusterMarkers; markerNames?: string[][]; enrichTerms?: ReturnType<typeof enrichmentScore>['terms']; perSample?: SampleMetrics[] } {
   const s = r.snmf;
   const labels = r.labels;
   const n = labels.length;
@@ -165,8 +166,11 @@ export function evaluateHsnmf(
   const rowStd = rowStochastic(g.hybrid);
   const moran = moransI(colOf(s.Ws64, n, k, 0), rowStd).results[0].I;
   const moranRaw = moransI(colOf(s.W0.data, n, k, 0), rowStd).results[0].I;
-  const chaosV = chaos(g.coordsUm, labels, { sdConvention: 'population' }).chaos;
-  const pasV = n > 10 ? pas(g.coordsUm, labels, 10).pas : NaN;
+  // Several samples: neighbourhoods only within a sample (their coordinates overlap); pooled
+  // CHAOS/PAS are the cell-weighted means of the per-sample values (per-sample.ts).
+  const perSample = perSampleMetrics(r);
+  const chaosV = perSample ? pooledMean(perSample, 'chaos') : chaos(g.coordsUm, labels, { sdConvention: 'population' }).chaos;
+  const pasV = perSample ? pooledMean(perSample, 'pas') : n > 10 ? pas(g.coordsUm, labels, 10).pas : NaN;
   const sub = options.subsample ?? 10000;
   const seed = options.seed ?? 0;
   let sil = NaN, dbi = NaN;
@@ -235,7 +239,7 @@ export function evaluateHsnmf(
     ari,
     nmi,
   };
-  return { metrics: { ...base, ...composites(base) }, markers, markerNames, enrichTerms };
+  return { metrics: { ...base, ...composites(base) }, markers, markerNames, enrichTerms, ...(perSample ? { perSample } : {}) };
 }
 
 function colOf(data: ArrayLike<number>, n: number, k: number, c: number): Float64Array {

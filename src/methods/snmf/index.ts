@@ -12,3 +12,4 @@ export { logNormalize } from './normalize.js';
 export { evaluateHsnmf, adjacencyScore, reconstructionScores, metricsCsv, METRIC_COLUMNS, type EvaluateOptions, type HsnmfMetrics } from './evaluate.js';
 export { hsnmfSweep, paretoFront, sweepCsv, type SweepOptions, type SweepResult } from './sweep.js';
 export { attachHsnmf } from './dataset.js';
+export { perSampleMetrics, pooledMean, type SampleMetrics } from './per-sample.js';

@@ -14,6 +14,8 @@ import { checkPoints, knnQuery, type NeighborGraph } from '../../spatial/index.j
 import { mergeGraphs, type CombineRule } from './adjacency.js';
 import { logNormalize } from './normalize.js';
 import { radiusGraphs } from './radius.js';
+import { perGroupGraphs } from '../../spatial/blocks.js';
+import { sampleGroups, type SampleGroups } from '../../samples.js';
 import { diffusionSmooth, type FactorMatrix } from './smooth.js';
 
 /** Progress of a long hSNMF step. */
@@ -81,6 +83,11 @@ export interface SpatialGraphs {
   /** Coordinates in µm, flat `[x0, y0, x1, y1, …]`. */
   coordsUm: Float64Array;
   micronsPerUnit: number;
+  /**
+   * The samples when the dataset holds several (`meta.sampleKey`): the graphs above were built
+   * per sample and joined block-diagonally, so no edge joins two samples.
+   */
+  samples?: SampleGroups;
 }
 
 /** Result of {@link snmf}. */
@@ -165,13 +172,17 @@ export function buildSpatialGraphs(
   coordsUm: Float64Array,
   o: { contactRadius: number; contactWeight: number; contextRadius: number; contextWeight: number; combine: CombineRule; weightCap?: number },
   unitNote: { unit: string; micronsPerUnit: number } = { unit: 'um', micronsPerUnit: 1 },
+  samples?: SampleGroups,
 ): { contact: NeighborGraph; context: NeighborGraph; hybrid: NeighborGraph } {
   for (const [name, v] of [['contactRadius', o.contactRadius], ['contextRadius', o.contextRadius], ['contactWeight', o.contactWeight], ['contextWeight', o.contextWeight]] as const) {
     if (!(v > 0) || !Number.isFinite(v)) throw new StnmfError('BAD_OPTION', `snmf: ${name} must be a finite number > 0, got ${v}`);
   }
   checkPoints(coordsUm, 2, 'snmf: coordinates');
   // Both radii from one tree pass; each graph equals radiusGraph(coordsUm, r) (radius.ts).
-  const [c, r] = radiusGraphs(coordsUm, [o.contactRadius, o.contextRadius]);
+  // Several samples: per sample, joined block-diagonally (serial sections overlap in space).
+  const [c, r] = samples
+    ? perGroupGraphs(coordsUm, { codes: samples.codes, nGroups: samples.ids.length }, (pts) => radiusGraphs(pts, [o.contactRadius, o.contextRadius]))
+    : radiusGraphs(coordsUm, [o.contactRadius, o.contextRadius]);
   const contact = constantWeights(c, o.contactWeight);
   const context = constantWeights(r, o.contextWeight);
   const hybrid = mergeGraphs(contact, context, o.combine, o.weightCap);
@@ -255,7 +266,8 @@ export async function snmf(dataset: Dataset, options: SnmfOptions = {}): Promise
   const progress = options.onProgress;
 
   progress?.({ stage: 'graphs', done: 0, total: 1 });
-  const g = buildSpatialGraphs(coords.xy, { ...d, weightCap: options.weightCap }, coords);
+  const samples = sampleGroups(dataset);
+  const g = buildSpatialGraphs(coords.xy, { ...d, weightCap: options.weightCap }, coords, samples);
   progress?.({ stage: 'graphs', done: 1, total: 1, detail: `${g.hybrid.indptr[n] / 2} edges` });
   await checkpoint(options.signal, 'snmf');
 
@@ -304,7 +316,7 @@ export async function snmf(dataset: Dataset, options: SnmfOptions = {}): Promise
     H,
     Ws: { rows: n, cols: d.rank, data: Float32Array.from(Ws64) },
     Ws64,
-    graphs: { ...g, coordsUm: coords.xy, micronsPerUnit: coords.micronsPerUnit },
+    graphs: { ...g, coordsUm: coords.xy, micronsPerUnit: coords.micronsPerUnit, ...(samples ? { samples } : {}) },
     nmf: nmfInfo,
     warnings,
     parameters: { ...d, weightCap: options.weightCap ?? null, micronsPerUnit: coords.micronsPerUnit, coordinateUnit: coords.unit, normalization, nmf: { solver: 'hals', init: 'nndsvda', maxIter: 500, tol: 1e-4, seed: 0, ...options.nmf } },

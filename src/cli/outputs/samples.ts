@@ -1,0 +1,42 @@
+/**
+ * Per-sample files of a multi-sample factorisation (issue 18, point 2): one NMF of the stacked
+ * samples is a shared H (features x k) with a W per sample — the rows of W that belong to the
+ * sample. Written beside the combined W.npy as `W_<sample>.npy` with `obs_names_<sample>.txt`,
+ * so a per-slide step can pick up its own usage without the sample column.
+ */
+import type { Dataset } from '../../dataset.js';
+import { StnmfError } from '../../errors.js';
+import { writeNpy } from '../../io/npy.js';
+import type { Dense } from '../../linalg/dense.js';
+import { sampleGroups, sampleRows } from '../../samples.js';
+import type { RunOutput } from '../output.js';
+
+/** A sample id as a file-name part: letters, digits, `.`, `_`, `-` kept; others become `_`. */
+export function sampleFilePart(id: string): string {
+  return id.replace(/[^A-Za-z0-9._-]/g, '_');
+}
+
+/**
+ * Writes `W_<sample>.npy` (the sample's rows of `W`, same dtype) and `obs_names_<sample>.txt`
+ * for each sample of `ds`; returns the file names written (none for a one-sample input).
+ * @throws StnmfError('BAD_INPUT') when two sample ids map to the same file name.
+ */
+export async function writePerSampleW(out: RunOutput, ds: Dataset, W: Dense, prefix = 'W'): Promise<string[]> {
+  const g = sampleGroups(ds);
+  if (!g) return [];
+  const rows = sampleRows(g);
+  const names = g.ids.map(sampleFilePart);
+  const clash = names.find((n, i) => names.indexOf(n) !== i);
+  if (clash !== undefined) throw new StnmfError('BAD_INPUT', `sample ids ${g.ids.filter((_, i) => names[i] === clash).join(' and ')} give the same file name ${prefix}_${clash}.npy; rename one`);
+  const written: string[] = [];
+  for (let s = 0; s < g.ids.length; s++) {
+    const r = rows[s];
+    if (r.length === 0) continue;
+    const data = new (W.data.constructor as { new (n: number): Float32Array })(r.length * W.cols);
+    for (let a = 0; a < r.length; a++) data.set(W.data.subarray(r[a] * W.cols, (r[a] + 1) * W.cols), a * W.cols);
+    writeNpy(out.path(`${prefix}_${names[s]}.npy`), { rows: r.length, cols: W.cols, data });
+    await out.writeText(`obs_names_${names[s]}.txt`, Array.from(r, (i) => ds.obs.index[i]).join('\n') + '\n');
+    written.push(`${prefix}_${names[s]}.npy`, `obs_names_${names[s]}.txt`);
+  }
+  return written;
+}

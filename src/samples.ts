@@ -1,0 +1,71 @@
+/**
+ * The samples of a multi-sample Dataset (issue 18): which observations belong to which
+ * section. Core (layer 0) so that graphs, metrics and methods can keep samples apart without
+ * importing io. The sample column is named by `meta.sampleKey` (set by `readSamples` /
+ * `useSampleKey` in src/io/samples.ts).
+ */
+import type { Column, Dataset } from './dataset.js';
+import { StnmfError } from './errors.js';
+
+/** Each observation's sample as a code into `ids` (ids in category order). */
+export interface SampleGroups {
+  /** The obs column the groups come from. */
+  key: string;
+  /** Sample names; `codes[i]` indexes this list. */
+  ids: string[];
+  /** n codes, each in [0, ids.length). */
+  codes: Int32Array;
+}
+
+/**
+ * The samples of `ds` as codes, or undefined when `ds` is one sample (`meta.sampleKey` unset).
+ * @throws StnmfError('BAD_INPUT') when the key names no obs column or an observation has no
+ *   sample (a missing category).
+ */
+export function sampleGroups(ds: Dataset): SampleGroups | undefined {
+  const key = ds.meta.sampleKey;
+  if (key === undefined) return undefined;
+  const c = ds.obs.columns.get(key);
+  if (!c) throw new StnmfError('BAD_INPUT', `${ds.meta.source}: the sample column '${key}' is not in obs`);
+  return groupsOfColumn(c, key, ds.X.rows, ds.meta.source);
+}
+
+/**
+ * Codes of any obs column (categories in their order; strings, numbers and booleans in sorted
+ * order of their distinct values).
+ * @throws StnmfError('BAD_INPUT') for a missing value (category code -1, empty string, NaN).
+ */
+export function groupsOfColumn(c: Column, key: string, n: number, source = 'input'): SampleGroups {
+  const codes = new Int32Array(n);
+  let ids: string[];
+  if (c.kind === 'category') {
+    ids = c.categories.map(String);
+    for (let i = 0; i < n; i++) {
+      if (c.codes[i] < 0) throw new StnmfError('BAD_INPUT', `${source}: obs '${key}' has no value for observation ${i}; every observation needs a sample`);
+      codes[i] = c.codes[i];
+    }
+  } else {
+    const vals: string[] = new Array(n);
+    for (let i = 0; i < n; i++) {
+      const v = c.values[i];
+      const s = c.kind === 'bool' ? (v ? 'True' : 'False') : String(v ?? '');
+      if (s === '' || s === 'NaN') throw new StnmfError('BAD_INPUT', `${source}: obs '${key}' has no value for observation ${i}; every observation needs a sample`);
+      vals[i] = s;
+    }
+    ids = [...new Set(vals)].sort();
+    const at = new Map(ids.map((s, k) => [s, k]));
+    for (let i = 0; i < n; i++) codes[i] = at.get(vals[i])!;
+  }
+  // Categories nobody uses (after a selection) are kept: outputs then still list every sample.
+  return { key, ids, codes };
+}
+
+/** The observation indices of each sample, in row order. */
+export function sampleRows(g: SampleGroups): Int32Array[] {
+  const counts = new Int32Array(g.ids.length);
+  for (let i = 0; i < g.codes.length; i++) counts[g.codes[i]]++;
+  const out = Array.from(counts, (c) => new Int32Array(c));
+  const fill = new Int32Array(g.ids.length);
+  for (let i = 0; i < g.codes.length; i++) out[g.codes[i]][fill[g.codes[i]]++] = i;
+  return out;
+}

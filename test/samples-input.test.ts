@@ -1,0 +1,121 @@
+// Several samples as one input (issue 18, point 1): `--samples manifest.csv` on the four ST
+// breast-cancer slices joined exactly as anndata's concat(label='sample', index_unique='-')
+// joins them (checked against /usr/bin/python3 + anndata), unit checks per sample, and
+// `--sample-key` on one file that already holds the samples.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readH5ad } from '../src/io/h5ad.js';
+import { concatSamples } from '../src/io/samples.js';
+import { makeDataset } from '../src/dataset.js';
+import { sampleGroups } from '../src/samples.js';
+import { breastManifest } from './samples-helpers.js';
+
+const CLI = new URL('../src/cli/main.js', import.meta.url).pathname;
+const D = new URL('../../../shared/data/st-breast-cancer-layers', import.meta.url).pathname;
+const PY = '/usr/bin/python3';
+const hasData = existsSync(join(D, 'slice1.csv'));
+const hasAnndata = spawnSync(PY, ['-c', 'import anndata'], { encoding: 'utf8' }).status === 0;
+
+function stnmf(...args: string[]) {
+  return spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
+}
+
+test('--samples joins the four breast slices as anndata concat does (names, genes, X, sample, condition)', { skip: !hasData || !hasAnndata }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'stnmf-samples-'));
+  const m = breastManifest(dir);
+  const out = join(dir, 'joined.h5ad');
+  const r = stnmf('convert', '--samples', m, '--out', out);
+  assert.equal(r.status, 0, r.stderr);
+  const py = `
+import anndata as ad, pandas as pd, numpy as np, sys, json, warnings
+warnings.filterwarnings('ignore')
+D = sys.argv[1]
+parts = {}
+for i in range(1, 5):
+    df = pd.read_csv(f'{D}/slice{i}.csv', index_col=0)
+    parts[f'slice{i}'] = ad.AnnData(df.values.astype(np.float32), obs=pd.DataFrame(index=df.index.astype(str)), var=pd.DataFrame(index=df.columns))
+c = ad.concat(parts, label='sample', index_unique='-')
+r = ad.read_h5ad(sys.argv[2])
+X = r.X.toarray() if hasattr(r.X, 'toarray') else r.X
+print(json.dumps({
+  'obs': list(c.obs_names) == list(r.obs_names), 'var': list(c.var_names) == list(r.var_names),
+  'X': bool(np.array_equal(np.asarray(c.X), X)), 'nvar': int(c.n_vars),
+  'sample': list(c.obs['sample'].astype(str)) == list(r.obs['sample'].astype(str)),
+  'cats': list(r.obs['sample'].cat.categories),
+  'condition': r.obs['condition'].astype(str).value_counts().to_dict(),
+}))`;
+  const p = spawnSync(PY, ['-c', py, D, out], { encoding: 'utf8' });
+  assert.equal(p.status, 0, p.stderr);
+  const v = JSON.parse(p.stdout);
+  assert.deepEqual(v, { obs: true, var: true, X: true, nvar: 6397, sample: true, cats: ['slice1', 'slice2', 'slice3', 'slice4'], condition: { early: 505, late: 526 } });
+  // Coordinates are kept per sample in the slices' own unit (200 µm per unit for all four).
+  const ds = await readH5ad(out);
+  assert.equal(ds.obsm.spatial.rows, 1031);
+  assert.equal(ds.obsm.spatial.data[0], 13.064);
+});
+
+test('--samples refuses units it cannot reconcile, naming the sample to fix', { skip: !hasData }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'stnmf-samples-'));
+  const m = breastManifest(dir, { mpu: false });
+  const out = join(dir, 'o.h5ad');
+  const r = stnmf('convert', '--samples', m, '--out', out);
+  assert.equal(r.status, 3, r.stderr);
+  assert.match(r.stderr, /give microns_per_unit in the manifest for slice3/);
+  assert.equal(existsSync(out), false);
+});
+
+test('concatSamples converts differing units to µm, keeps shared obs columns, suffixes names', () => {
+  const csr = (rows: number[][]) => {
+    const indptr = [0], indices: number[] = [], data: number[] = [];
+    for (const r of rows) { r.forEach((v, j) => { if (v) { indices.push(j); data.push(v); } }); indptr.push(indices.length); }
+    return { rows: rows.length, cols: rows[0].length, indptr: Int32Array.from(indptr), indices: Int32Array.from(indices), data: Float32Array.from(data) };
+  };
+  const a = makeDataset(csr([[1, 2, 3], [4, 5, 6]]), ['c1', 'c2'], ['g1', 'g2', 'g3'], { coordinateUnit: 'um' });
+  a.obsm.spatial = { rows: 2, cols: 2, data: Float64Array.from([0, 0, 10, 0]) };
+  a.obs.columns.set('q', { kind: 'number', values: Float64Array.from([1, 2]) });
+  a.obs.columns.set('only_a', { kind: 'number', values: Float64Array.from([1, 2]) });
+  const b = makeDataset(csr([[7, 8, 9]]), ['c1'], ['g3', 'g4', 'g2'], { coordinateUnit: 'px', micronsPerUnit: 0.5 });
+  b.obsm.spatial = { rows: 1, cols: 2, data: Float64Array.from([4, 6]) };
+  b.obs.columns.set('q', { kind: 'number', values: Float64Array.from([3]) });
+  const j = concatSamples([{ sampleId: 'A', dataset: a, columns: { condition: 'x' } }, { sampleId: 'B', dataset: b, columns: { condition: 'y' } }]);
+  const d = j.dataset;
+  assert.deepEqual(d.obs.index, ['c1-A', 'c2-A', 'c1-B']);
+  assert.deepEqual(d.var.index, ['g2', 'g3']);
+  // B's columns g3, g2 land at 1, 0: row [9, 7] once re-sorted.
+  assert.deepEqual([...d.X.indices], [0, 1, 0, 1, 0, 1]);
+  assert.deepEqual([...d.X.data], [2, 3, 5, 6, 9, 7]);
+  assert.deepEqual([...d.obsm.spatial.data], [0, 0, 10, 0, 2, 3]);
+  assert.equal(d.meta.coordinateUnit, 'um');
+  assert.equal(j.coordinates, 'converted to µm');
+  assert.deepEqual(j.droppedObsColumns, ['only_a']);
+  assert.deepEqual([...(d.obs.columns.get('q') as { values: Float64Array }).values], [1, 2, 3]);
+  const g = sampleGroups(d)!;
+  assert.deepEqual(g.ids, ['A', 'B']);
+  assert.deepEqual([...g.codes], [0, 0, 1]);
+  const c = d.obs.columns.get('condition') as { codes: Int32Array; categories: string[] };
+  assert.deepEqual([c.categories, [...c.codes]], [['x', 'y'], [0, 0, 1]]);
+  // A unit without a known size cannot be converted: refused, naming the sample.
+  delete b.meta.micronsPerUnit;
+  assert.throws(() => concatSamples([{ sampleId: 'A', dataset: a }, { sampleId: 'B', dataset: b }]), /give microns_per_unit in the manifest for B/);
+});
+
+test('--sample-key marks the samples of one file; the joined file read back with it is the same input', { skip: !hasData }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'stnmf-samples-'));
+  const m = breastManifest(dir);
+  const joined = join(dir, 'joined.h5ad');
+  assert.equal(stnmf('convert', '--samples', m, '--out', joined).status, 0);
+  const a = join(dir, 'a');
+  const b = join(dir, 'b');
+  let r = stnmf('nmf', '--samples', m, '--rank', '3', '--max-iter', '20', '--out', a, '--json');
+  assert.equal(r.status, 0, r.stderr);
+  r = stnmf('nmf', joined, '--sample-key', 'sample', '--coordinate-unit', 'px', '--rank', '3', '--max-iter', '20', '--out', b, '--json');
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(JSON.parse(r.stdout).loss, JSON.parse(stnmf('nmf', '--samples', m, '--rank', '3', '--max-iter', '20', '--out', join(dir, 'c'), '--json').stdout).loss);
+  r = stnmf('nmf', joined, '--sample-key', 'nope', '--rank', '3', '--out', join(dir, 'd'));
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /--sample-key nope: no such obs column/);
+});
