@@ -22,7 +22,7 @@
  * Layer: io. The byte-level pass ({@link zeroObjectTimesIn}) touches no `node:*` API, so an
  * in-memory writer can apply it to its bytes; {@link zeroObjectTimes} applies it to a file.
  */
-import { closeSync, fstatSync, openSync, readSync, writeSync } from 'node:fs';
+import { nodeFs } from './node-builtins.js';
 import { StnmfError } from '../errors.js';
 import { lookup3 } from './h5bool.js';
 
@@ -103,18 +103,19 @@ export function zeroObjectTimesIn(bytes: Uint8Array): number {
  * @throws StnmfError('WRITE_FAILED') when the file cannot be read or rewritten
  */
 export function zeroObjectTimes(path: string): number {
+  const fs = nodeFs();
   let fd: number | undefined;
   try {
-    fd = openSync(path, 'r+');
+    fd = fs.openSync(path, 'r+');
     const f = fd;
-    const size = fstatSync(f).size;
+    const size = fs.fstatSync(f).size;
     return zeroIn({
       size,
       read: (pos, len) => {
         const b = new Uint8Array(len);
         let got = 0;
         while (got < len) {
-          const n = readSync(f, b, got, len - got, pos + got);
+          const n = fs.readSync(f, b, got, len - got, pos + got);
           if (n === 0) break;
           got += n;
         }
@@ -122,13 +123,13 @@ export function zeroObjectTimes(path: string): number {
       },
       write: (pos, b) => {
         let done = 0;
-        while (done < b.length) done += writeSync(f, b, done, b.length - done, pos + done);
+        while (done < b.length) done += fs.writeSync(f, b, done, b.length - done, pos + done);
       },
     });
   } catch (e) {
     if (e instanceof StnmfError) throw e;
     throw new StnmfError('WRITE_FAILED', `${path}: cannot clear the HDF5 object times (${e instanceof Error ? e.message.split('\n')[0] : String(e)})`);
   } finally {
-    if (fd !== undefined) closeSync(fd);
+    if (fd !== undefined) fs.closeSync(fd);
   }
 }

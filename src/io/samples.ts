@@ -14,7 +14,7 @@
  * samples' units differ and every one has a known size in µm they are all converted to µm,
  * otherwise the join is refused naming the sample to fix.
  */
-import { dirname, isAbsolute, resolve } from 'node:path';
+import { dirname, join } from './paths.js';
 import type { Column, Dataset, FilterRecord } from '../dataset.js';
 import { StnmfError } from '../errors.js';
 import type { Csr } from '../linalg/csr.js';
@@ -90,7 +90,8 @@ export function parseSampleManifest(header: string[] | undefined, rows: string[]
   const dup = h.find((c, i) => h.indexOf(c) !== i);
   if (dup !== undefined) throw bad(manifest, `column '${dup}' appears twice in the header`);
   const base = dirname(manifest);
-  const at = (p: string) => (isAbsolute(p) ? p : resolve(base, p));
+  // Paths in the manifest are relative to it (an absolute path stays as given).
+  const at = (p: string) => (p.startsWith('/') ? p : join(base, p));
   const seen = new Set<string>();
   const out: SampleEntry[] = [];
   rows.forEach((r, k) => {
