@@ -10,12 +10,13 @@
  * Files are served by exact name from a list made at start (the static-file rules of
  * `stnmf view`, src/cli/commands/view.ts), so no request path reaches outside the app folder.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createReadStream, existsSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command, CommandContext } from '../command.js';
 import type { ParsedArgs } from '../args.js';
+import { listenLocal, type LocalServer } from '../serve.js';
 import { StnmfError } from '../../errors.js';
 import { MIME, listFiles, realOrUndefined, regularFileInside, safeSegments } from './view.js';
 
@@ -41,11 +42,7 @@ export interface AppServerOptions {
 }
 
 /** A running app server. */
-export interface AppServer {
-  url: string;
-  port: number;
-  close(): Promise<void>;
-}
+export type AppServer = LocalServer;
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
 
@@ -104,36 +101,9 @@ export async function startAppServer(opts: AppServerOptions = {}): Promise<AppSe
     if (!file) return send(404, 'not found\n');
     return sendFile(file);
   };
-  const server = createServer((req, res) => {
-    // One bad request never takes the server down: any error becomes a 500 for that request.
-    try {
-      handle(req, res);
-    } catch {
-      if (!res.headersSent) {
-        res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' });
-        res.end('internal error\n');
-      } else res.destroy();
-    }
-  });
-  server.on('clientError', (_e, socket) => socket.destroy());
-  await new Promise<void>((ok, fail) => {
-    server.once('error', (e: NodeJS.ErrnoException) =>
-      fail(new StnmfError('USAGE', `--port ${port} --host ${host}: cannot listen (${e.code ?? e.message})`)),
-    );
-    server.listen(port, host, () => ok());
-  });
-  const addr = server.address();
-  boundPort = typeof addr === 'object' && addr ? addr.port : port;
-  const shown = host.includes(':') ? `[${host}]` : host;
-  return {
-    url: `http://${shown}:${boundPort}/`,
-    port: boundPort,
-    close: () =>
-      new Promise<void>((ok) => {
-        server.closeAllConnections();
-        server.close(() => ok());
-      }),
-  };
+  const srv = await listenLocal(handle, port, host);
+  boundPort = srv.port;
+  return srv;
 }
 
 export const appCommand: Command = {

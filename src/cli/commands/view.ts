@@ -7,12 +7,13 @@
  *
  * The result is read by src/io/result.ts's `readResult`.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createReadStream, existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command, CommandContext } from '../command.js';
 import type { ParsedArgs } from '../args.js';
+import { listenLocal, type LocalServer } from '../serve.js';
 import { StnmfError } from '../../errors.js';
 import { readResult, requireCoordinates, type ExpressionByFeature, type ImputedLayer, type LoadedResult } from '../../io/result.js';
 import { topFeatures } from '../../plot/top-features.js';
@@ -73,11 +74,7 @@ export function safeSegments(rawPath: string): string[] | undefined {
 }
 
 /** A running viewer server. */
-export interface ViewServer {
-  url: string;
-  port: number;
-  close(): Promise<void>;
-}
+export type ViewServer = LocalServer;
 
 /** The real path of `p`, or undefined when it cannot be resolved. */
 export function realOrUndefined(p: string): string | undefined {
@@ -242,35 +239,9 @@ export async function startViewServer(r: LoadedResult, port = 0, appDir = webRoo
     if (file) return sendFile(file, appReal);
     return notFound();
   };
-  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    // One bad request never takes the server down: any error becomes a 500 for that request.
-    try {
-      handle(req, res);
-    } catch {
-      if (!res.headersSent) {
-        res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' });
-        res.end('internal error\n');
-      } else res.destroy();
-    }
-  });
-  server.on('clientError', (_e, socket) => socket.destroy());
-  await new Promise<void>((ok, fail) => {
-    server.once('error', (e: NodeJS.ErrnoException) =>
-      fail(new StnmfError('USAGE', `--port ${port}: cannot listen on 127.0.0.1 (${e.code ?? e.message})`)),
-    );
-    server.listen(port, '127.0.0.1', () => ok());
-  });
-  const addr = server.address();
-  boundPort = typeof addr === 'object' && addr ? addr.port : port;
-  return {
-    url: `http://127.0.0.1:${boundPort}/`,
-    port: boundPort,
-    close: () =>
-      new Promise<void>((ok) => {
-        server.closeAllConnections();
-        server.close(() => ok());
-      }),
-  };
+  const srv = await listenLocal(handle, port, '127.0.0.1');
+  boundPort = srv.port;
+  return srv;
 }
 
 export const viewCommand: Command = {
