@@ -17,7 +17,7 @@ import { applySelection, qcSummary } from '../../src/io/select/index.js';
 import { createKernels } from '../../src/linalg/backend.js';
 import type { Kernels } from '../../src/linalg/kernels.js';
 import { attachHsnmf, evaluateHsnmf, hsnmf, metricsCsv, type HsnmfMode, type HsnmfOptions } from '../../src/methods/snmf/index.js';
-import { attachNmf, nmf, type NmfLoss, type NmfSolver } from '../../src/nmf/index.js';
+import { attachNmf, nmf, nmfHistoryCsv, nmfSummary, type NmfLoss, type NmfSolver } from '../../src/nmf/index.js';
 import { topFeatures } from '../../src/plot/top-features.js';
 import { VERSION } from '../../src/version.js';
 import { neededBytes, WASM_LIMIT } from './limits.js';
@@ -191,7 +191,7 @@ async function run(msg: Extract<ToWorker, { type: 'run' }>): Promise<void> {
       files.push({ name: 'H.npy', bytes: encodeNpy({ shape: [k, result.H.cols], data: result.H.data }), type: 'application/octet-stream' });
       files.push(text('W.csv', matrixCsv(obsNames, factorNames, result.W.data, 'obs'), 'text/csv'));
       files.push(text('H.csv', matrixCsv(factorNames, varNames, result.H.data, 'factor'), 'text/csv'));
-      files.push(text('history.csv', 'iteration,loss,seconds\n' + result.history.map((h) => `${h.iteration},${h.loss},${h.seconds}`).join('\n') + '\n', 'text/csv'));
+      files.push(text('history.csv', nmfHistoryCsv(result), 'text/csv'));
       files.push(text('obs_names.txt', obsNames.join('\n') + '\n'));
       files.push(text('var_names.txt', varNames.join('\n') + '\n'));
       const top = topFeatures({ k, factorNames, featureNames: varNames, H: result.H.data }, 8);
@@ -199,19 +199,13 @@ async function run(msg: Extract<ToWorker, { type: 'run' }>): Promise<void> {
       attachNmf(ds, result);
       files.push({ name: 'result.h5ad', bytes: await encodeH5ad(ds), type: 'application/x-hdf5' });
       const p = result.parameters;
+      // The CLI's summary.json: the same figures, the same warning list (wall times go to run.json).
       const summary = {
-        loss: result.loss,
-        lossName: p.loss === 'poisson' ? 'generalized KL divergence' : '0.5 * squared Frobenius norm',
-        iterations: result.iterations,
-        converged: result.converged,
-        rank: p.rank,
-        nObs: ds.X.rows,
-        nVars: ds.X.cols,
-        restartLosses: result.restartLosses,
+        ...nmfSummary(result, ds.X),
         normalize: f.normalize,
         backend: p.backend,
         threads: p.threads,
-        seconds,
+        warnings: result.warnings.map((w) => ({ code: w.code, message: w.message })),
       };
       files.push(jsonFile('summary.json', summary));
       files.push(runJson(msg.commandNote, 'nmf', p, p.seed, { input: record }, seconds, msg.command));

@@ -18,3 +18,27 @@ export function attachNmf(ds: Dataset, result: Pick<NmfResult, 'W' | 'H' | 'para
   ds.uns[KEYS.nmf.uns] = { params: { ...result.parameters }, loss: result.loss, iterations: result.iterations, converged: result.converged };
   return ds;
 }
+
+/**
+ * The key figures of an NMF run as `stnmf nmf` writes them first in summary.json (and the
+ * browser app in its summary.json download): final loss and its name, iterations, convergence,
+ * rank, shape, every restart's final loss.
+ */
+export function nmfSummary(result: Pick<NmfResult, 'loss' | 'iterations' | 'converged' | 'parameters' | 'restartLosses'>, shape: { rows: number; cols: number }): Record<string, unknown> {
+  const p = result.parameters;
+  return {
+    loss: result.loss,
+    lossName: p.loss === 'poisson' ? 'generalized KL divergence' : '0.5 * squared Frobenius norm',
+    iterations: result.iterations,
+    converged: result.converged,
+    rank: p.rank,
+    nObs: shape.rows,
+    nVars: shape.cols,
+    restartLosses: result.restartLosses,
+  };
+}
+
+/** `history.csv` of an NMF run: the loss every `historyEvery` iterations (its wall times belong in run.json). */
+export function nmfHistoryCsv(result: Pick<NmfResult, 'history'>): string {
+  return 'iteration,loss\n' + result.history.map((h) => `${h.iteration},${h.loss}`).join('\n') + '\n';
+}

@@ -13,5 +13,5 @@ export type { RankSweepOptions, RankSweepRow } from './rank.js';
 export { kmeans } from './kmeans.js';
 export { topFeatureIndices } from './top-features.js';
 export type { KMeansOptions, KMeansResult } from './kmeans.js';
-export { attachNmf } from './attach.js';
+export { attachNmf, nmfSummary, nmfHistoryCsv } from './attach.js';
 export { streamingJointNmf, type StreamBlock, type StreamingNmfOptions, type StreamingNmfResult } from './streaming.js';

@@ -6,7 +6,7 @@ import { StnmfError } from '../../errors.js';
 import { writeH5ad } from '../../io/h5ad.js';
 import { writeNpy } from '../../io/npy.js';
 import { createKernels } from '../../linalg/backend.js';
-import { attachNmf, nmf, type NmfInit, type NmfLoss, type NmfSolver } from '../../nmf/index.js';
+import { attachNmf, nmf, nmfHistoryCsv, nmfSummary, type NmfInit, type NmfLoss, type NmfSolver } from '../../nmf/index.js';
 import type { Command } from '../command.js';
 import { finishRun, withRun } from '../command.js';
 import { inputFlags, loadFactor, loadInput } from '../input.js';
@@ -79,7 +79,7 @@ export const nmfCommand: Command = {
       // result.h5ad: the input with W as obsm['X_nmf'] and Hᵀ as varm['nmf'] (scanpy names).
       attachNmf(ds, result);
       await writeH5ad(out.path('result.h5ad'), ds);
-      await out.writeText('history.csv', 'iteration,loss\n' + result.history.map((h) => `${h.iteration},${h.loss}`).join('\n') + '\n');
+      await out.writeText('history.csv', nmfHistoryCsv(result));
       const p = result.parameters;
       await finishRun(
         out,
@@ -89,14 +89,7 @@ export const nmfCommand: Command = {
           inputs: { input: record },
           seed: p.seed,
           summary: {
-            loss: result.loss,
-            lossName: p.loss === 'poisson' ? 'generalized KL divergence' : '0.5 * squared Frobenius norm',
-            iterations: result.iterations,
-            converged: result.converged,
-            rank: p.rank,
-            nObs: ds.X.rows,
-            nVars: ds.X.cols,
-            restartLosses: result.restartLosses,
+            ...nmfSummary(result, ds.X),
             ...(ds.meta.sampleKey !== undefined ? { sampleKey: ds.meta.sampleKey, perSampleFiles: perSample } : {}),
             normalize: f.normalize,
             selection,
