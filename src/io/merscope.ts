@@ -25,8 +25,8 @@ export function findMerscopeFiles(dir: string, vfs: Vfs = nodeVfs): { counts: st
   return counts && meta ? { counts: join(dir, counts), meta: join(dir, meta) } : undefined;
 }
 
-/** Reads a MERSCOPE output folder. */
 /**
+ * Reads a MERSCOPE output folder (cell-by-gene table + cell metadata, coordinates in µm).
  * @param opts.files  where the folder lives (default the disk)
  */
 export async function readMerscope(dir: string, opts: FileSource = {}): Promise<Dataset> {

@@ -19,7 +19,11 @@ export type ParquetColumns = Map<string, unknown[]>;
  * hyparquet's `AsyncBuffer` over a Vfs file: `slice(start, end)` reads that byte range (each
  * call a fresh `ArrayBuffer`, which hyparquet may keep).
  */
-export function vfsAsyncBuffer(path: string, files: Vfs = nodeVfs): { byteLength: number; slice(start: number, end?: number): ArrayBuffer } {
+export function vfsAsyncBuffer(path: string, files: Vfs = nodeVfs): {
+  byteLength: number;
+  /** The bytes `[start, end)` of the file (end defaults to its length). */
+  slice(start: number, end?: number): ArrayBuffer;
+} {
   const byteLength = requireRegularFile(path, path, files);
   return {
     byteLength,

@@ -37,6 +37,7 @@ export interface StreamingNmfOptions {
   tol?: number;
   kernels: Kernels;
   signal?: AbortSignal;
+  /** Called after every sweep over the samples (`iteration` of `maxIter`). */
   onProgress?: (e: { iteration: number; maxIter: number }) => void;
 }
 
