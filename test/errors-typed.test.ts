@@ -19,7 +19,8 @@ const CLI = new URL('../src/cli/main.js', import.meta.url).pathname;
 
 /** file → number of plain `Error`s it may throw, and why they cannot be caused by a user. */
 const INTERNAL: Record<string, [number, string]> = {
-  'linalg/wasm/backend.ts': [5, 'missing wasm binary (a build problem), unknown import kind, use after dispose() (3)'],
+  'linalg/wasm/backend.ts': [3, 'use after dispose() (3)'],
+  'linalg/wasm/module.ts': [2, 'missing wasm binary (a build problem), unknown import kind in our own binary'],
   'linalg/wasm/pool.ts': [4, 'a kernel trapped in a worker, a worker failed to start: bugs or a broken install'],
   'linalg/rng.ts': [4, 'Rng arguments, validated by every public caller first'],
   'linalg/dense.ts': [2, 'Dense constructor shape checks, a programming error of the caller'],
@@ -28,6 +29,7 @@ const INTERNAL: Record<string, [number, string]> = {
   'io/csv.ts': [2, 'writeCsv name counts: writers pass names they built'],
   'io/h5.ts': [1, 'wrapped at once into a StnmfError by h5ReadError'],
   'io/h5bool.ts': [1, 'the bool token length is a constant'],
+  'io/node-builtins.ts': [1, 'disk access outside Node: only a library caller in a browser without a Vfs can reach it'],
   'io/vfs.ts': [2, 'FileReaderSync outside a worker; ENOENT/EISDIR codes mapped by the callers'],
   'cli/output.ts': [1, 'output names are constants of the commands'],
   'cli/commands/simulate-counts.ts': [1, 'dispatch invariant of simulate'],

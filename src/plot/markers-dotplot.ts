@@ -8,6 +8,7 @@
  *
  * Layer 3 (plot): no file access; the CLI reads the files.
  */
+import { StnmfError } from '../errors.js';
 import type { ExpressionByFeature } from '../loaded-result.js';
 import { parseCsv } from './report.js';
 import { matrixHeatmap } from './charts-heatmap.js';
@@ -36,7 +37,7 @@ export function parseMarkerTable(text: string, file = 'markers.csv'): MarkerTabl
   const need = ['group', 'names', 'scores', 'logfoldchanges', 'pct_nz_group', 'pct_nz_reference'];
   const col = Object.fromEntries(need.map((n) => [n, head ? head.indexOf(n) : -1]));
   const miss = need.filter((n) => col[n] < 0);
-  if (miss.length) throw new Error(`${file}: missing column${miss.length > 1 ? 's' : ''} ${miss.join(', ')} (expected scanpy's rank_genes_groups_df layout)`);
+  if (miss.length) throw new StnmfError('BAD_FILE', `${file}: missing column${miss.length > 1 ? 's' : ''} ${miss.join(', ')} (expected scanpy's rank_genes_groups_df layout)`);
   const groups: string[] = [];
   const ranked = new Map<string, string[]>();
   const stats: MarkerTable['stats'] = new Map();
