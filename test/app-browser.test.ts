@@ -153,6 +153,9 @@ test('app in headless Chromium: NMF/hSNMF equal the CLI, h5ad opens in anndata, 
     assert.deepEqual(browserSummary[key], nodeSummary[key], `summary.json ${key} differs from the CLI's`);
   }
   assert.ok((await fileOf(page, 'history.csv')).equals(readFileSync(join(ref2, 'history.csv'))), "history.csv differs from the CLI's");
+  // Factors are named as in every CLI table and figure (keys.ts): Factor_1 … Factor_k.
+  const wHeader = (await fileOf(page, 'W.csv')).toString('utf8').split('\n')[0].split(',');
+  assert.deepEqual(wHeader.slice(1), Array.from({ length: 10 }, (_, j) => `Factor_${j + 1}`));
   const run = JSON.parse((await fileOf(page, 'run.json')).toString('utf8')) as { cli: string; seconds: number };
   const nodeRun = JSON.parse(readFileSync(join(ref2, 'run.json'), 'utf8')) as { seconds: number };
   process.stdout.write(`# app vs node, same NMF run (k = 10, ${NMF_ITER} iterations, 2 threads): browser ${run.seconds.toFixed(2)} s, node ${nodeRun.seconds.toFixed(2)} s (ratio ${(run.seconds / nodeRun.seconds).toFixed(2)}; browser wall incl. reading ${browserWall.toFixed(1)} s)\n`);

@@ -6,6 +6,7 @@
  * that reproduces the run. The form is generated from the CLI's flag declarations
  * (`__CLI_FLAGS__`, injected by scripts/build-app.mjs), so defaults and checks are the CLI's.
  */
+import { factorName } from '../../src/keys.js';
 import './style.css';
 import { categoryColor, parseHex, valueRange, viridisTable } from '../../src/plot/color.js';
 import { ScatterGL } from '../../web/src/scatter.js';
@@ -495,7 +496,7 @@ function colorBy(which: string): void {
       rgba.set([lut[4 * t], lut[4 * t + 1], lut[4 * t + 2], 255], 4 * i);
     }
     legend.innerHTML = `<b></b><div class="bar"></div><div class="ends"><span>0</span><span></span></div>`;
-    (legend.querySelector('b') as HTMLElement).textContent = `F${f + 1} usage${result.method === 'hsnmf' ? ' (smoothed)' : ''}`;
+    (legend.querySelector('b') as HTMLElement).textContent = `${factorName(f)} usage${result.method === 'hsnmf' ? ' (smoothed)' : ''}`;
     (legend.querySelectorAll('.ends span')[1] as HTMLElement).textContent = String(Number(hi.toPrecision(3)));
     document.querySelectorAll('.factor').forEach((el, q) => el.classList.toggle('active', q === f));
   }
@@ -509,7 +510,7 @@ function showResult(m: Extract<FromWorker, { type: 'result' }>): void {
   const sel = $<HTMLSelectElement>('color');
   sel.innerHTML = '';
   if (m.labels) sel.add(new Option('hSNMF domain', 'cluster'));
-  for (let f = 0; f < m.k; f++) sel.add(new Option(`factor F${f + 1}`, String(f)));
+  for (let f = 0; f < m.k; f++) sel.add(new Option(factorName(f), String(f)));
   $('colorby').hidden = !scatter;
   const fac = $('factors');
   fac.innerHTML = '';
@@ -518,7 +519,7 @@ function showResult(m: Extract<FromWorker, { type: 'result' }>): void {
     d.className = 'factor';
     const name = document.createElement('div');
     name.className = 'name';
-    name.textContent = `F${f + 1}`;
+    name.textContent = factorName(f);
     d.append(name);
     const max = genes[0]?.weight || 1;
     for (const g of genes) {

@@ -6,6 +6,7 @@
  * results are the CLI's for the same options and thread count. One worker per run: Cancel is
  * `worker.terminate()`, which also ends the kernels' pool workers it started.
  */
+import { factorNames as factorNamesOf } from '../../src/keys.js';
 import type { Dataset } from '../../src/dataset.js';
 import { StnmfError } from '../../src/errors.js';
 import { describeDataset, detectPlatform, readDataset } from '../../src/io/index.js';
@@ -186,7 +187,7 @@ async function run(msg: Extract<ToWorker, { type: 'run' }>): Promise<void> {
       const seconds = (performance.now() - tRun) / 1000;
       progress('writing', 0, 1, 1);
       const k = result.W.cols;
-      const factorNames = Array.from({ length: k }, (_, j) => `F${j + 1}`);
+      const factorNames = factorNamesOf(k);
       files.push({ name: 'W.npy', bytes: encodeNpy({ shape: [result.W.rows, k], data: result.W.data }), type: 'application/octet-stream' });
       files.push({ name: 'H.npy', bytes: encodeNpy({ shape: [k, result.H.cols], data: result.H.data }), type: 'application/octet-stream' });
       files.push(text('W.csv', matrixCsv(obsNames, factorNames, result.W.data, 'obs'), 'text/csv'));
@@ -245,7 +246,7 @@ async function run(msg: Extract<ToWorker, { type: 'run' }>): Promise<void> {
     files.push({ name: 'X_nmf.npy', bytes: encodeNpy({ shape: [r.snmf.W0.rows, k], data: r.snmf.W0.data }), type: 'application/octet-stream' });
     files.push({ name: 'X_snmf.npy', bytes: encodeNpy({ shape: [r.snmf.Ws.rows, k], data: r.snmf.Ws.data }), type: 'application/octet-stream' });
     files.push({ name: 'H.npy', bytes: encodeNpy({ shape: [k, r.snmf.H.cols], data: r.snmf.H.data }), type: 'application/octet-stream' });
-    const factorNames = Array.from({ length: k }, (_, j) => `F${j + 1}`);
+    const factorNames = factorNamesOf(k);
     const top = topFeatures({ k, factorNames, featureNames: varNames, H: r.snmf.H.data }, 8);
     const W = r.snmf.Ws.data.slice();
     const labels = r.labels.slice();
