@@ -2,6 +2,7 @@
  * The local HTTP server shared by `stnmf view` and `stnmf app`: a request handler guarded so one
  * bad request never takes the server down, bound to one address, closed with its connections.
  */
+import { createReadStream } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { StnmfError } from '../errors.js';
 
@@ -45,4 +46,20 @@ export async function listenLocal(handle: (req: IncomingMessage, res: ServerResp
         server.close(() => ok());
       }),
   };
+}
+
+/**
+ * Answers 200 with a regular file's bytes, streamed (a multi-GB file never sits in memory),
+ * with `headers` plus its length; HEAD gets the headers only. A read error drops the connection.
+ */
+export function streamFile(req: IncomingMessage, res: ServerResponse, file: { real: string; size: number }, headers: Record<string, string>): void {
+  res.writeHead(200, { ...headers, 'Content-Length': String(file.size) });
+  if (req.method === 'HEAD') {
+    res.end();
+    return;
+  }
+  const stream = createReadStream(file.real);
+  stream.on('error', () => res.destroy());
+  res.on('close', () => stream.destroy());
+  stream.pipe(res);
 }

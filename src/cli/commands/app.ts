@@ -11,12 +11,12 @@
  * `stnmf view`, src/cli/commands/view.ts), so no request path reaches outside the app folder.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createReadStream, existsSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command, CommandContext } from '../command.js';
 import type { ParsedArgs } from '../args.js';
-import { listenLocal, type LocalServer } from '../serve.js';
+import { listenLocal, streamFile, type LocalServer } from '../serve.js';
 import { StnmfError } from '../../errors.js';
 import { MIME, listFiles, realOrUndefined, regularFileInside, safeSegments } from './view.js';
 
@@ -79,15 +79,7 @@ export async function startAppServer(opts: AppServerOptions = {}): Promise<AppSe
     const sendFile = (path: string): void => {
       const st = regularFileInside(path, appReal);
       if (!st) return send(404, 'not found\n');
-      res.writeHead(200, { ...headers(MIME[extname(path).toLowerCase()] ?? 'application/octet-stream'), 'Content-Length': String(st.size) });
-      if (req.method === 'HEAD') {
-        res.end();
-        return;
-      }
-      const stream = createReadStream(st.real);
-      stream.on('error', () => res.destroy());
-      res.on('close', () => stream.destroy());
-      stream.pipe(res);
+      streamFile(req, res, st, headers(MIME[extname(path).toLowerCase()] ?? 'application/octet-stream'));
     };
     if (LOOPBACK.has(host)) {
       const h = (req.headers.host ?? '').toLowerCase();

@@ -8,12 +8,12 @@
  * The result is read by src/io/result.ts's `readResult`.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createReadStream, existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command, CommandContext } from '../command.js';
 import type { ParsedArgs } from '../args.js';
-import { listenLocal, type LocalServer } from '../serve.js';
+import { listenLocal, streamFile, type LocalServer } from '../serve.js';
 import { StnmfError } from '../../errors.js';
 import { readResult, requireCoordinates, type ExpressionByFeature, type ImputedLayer, type LoadedResult } from '../../io/result.js';
 import { topFeatures } from '../../plot/top-features.js';
@@ -200,15 +200,7 @@ export async function startViewServer(r: LoadedResult, port = 0, appDir = webRoo
     const sendFile = (path: string, inside: string | undefined): void => {
       const st = regularFileInside(path, inside);
       if (!st) return notFound();
-      res.writeHead(200, { ...headers(MIME[extname(path).toLowerCase()] ?? 'application/octet-stream'), 'Content-Length': String(st.size) });
-      if (req.method === 'HEAD') {
-        res.end();
-        return;
-      }
-      const stream = createReadStream(st.real);
-      stream.on('error', () => res.destroy());
-      res.on('close', () => stream.destroy());
-      stream.pipe(res);
+      streamFile(req, res, st, headers(MIME[extname(path).toLowerCase()] ?? 'application/octet-stream'));
     };
     const host = (req.headers.host ?? '').toLowerCase();
     if (host !== `127.0.0.1:${boundPort}` && host !== `localhost:${boundPort}`) return notFound();
