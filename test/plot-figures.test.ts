@@ -19,7 +19,6 @@ import {
   hasGlyph,
   metricBars,
   nhoodEnrichmentHeatmap,
-  parseCsv,
   parseHex,
   rasterize,
   sceneToPng,
@@ -186,7 +185,7 @@ test('stnmf demo: no two text boxes overlap in any figure; factor names match ke
       // Tables of the run that name factors use the same names as the figures.
       for (const [name, path] of files) {
         if (!name.endsWith('.csv') || !r) continue;
-        const rows = parseCsv(readFileSync(path, 'utf8').trimEnd());
+        const rows = parseCsvText(readFileSync(path, 'utf8').trimEnd());
         const named = [...rows[0], ...rows.slice(1).map((row) => row[0])].filter((c) => /^Factor_\d+$/.test(c));
         for (const c of named) assert.ok(r.factorNames.includes(c), `${m}/${name}: ${c} not among the figures' ${r.factorNames.join(', ')}`);
       }
@@ -247,7 +246,7 @@ test('co-occurrence curves carry the ratios of co_occurrence.csv (stnmf demo mul
   const files = filesOf(join(demo(), 'multiomics'));
   const fig = tableFigures(files).find((f) => f.name === 'co-occurrence');
   assert.ok(fig);
-  const csv = parseCsv(readFileSync(files.get('co_occurrence.csv') as string, 'utf8').trimEnd()).slice(1);
+  const csv = parseCsvText(readFileSync(files.get('co_occurrence.csv') as string, 'utf8').trimEnd()).slice(1);
   const curves = fig.scene.prims.filter((p) => p.t === 'path' && p.role === 'curve');
   assert.ok(curves.length > 0);
   let checked = 0;

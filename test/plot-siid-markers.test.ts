@@ -13,7 +13,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildReport, logTicks, metricSummary, parseCsv, textBox, textOverlaps, type Prim, type Scene } from '../src/plot/index.js';
+import { buildReport, logTicks, metricSummary, parseCsvText, textBox, textOverlaps, type Prim, type Scene } from '../src/plot/index.js';
 import { standardFigures } from '../src/cli/commands/plot.js';
 import { readResult } from '../src/io/result.js';
 import { readH5ad } from '../src/io/h5ad.js';
@@ -33,7 +33,7 @@ function demo(): string {
   return demoDir;
 }
 
-const csv = (path: string): string[][] => parseCsv(readFileSync(path, 'utf8').trimEnd());
+const csv = (path: string): string[][] => parseCsvText(readFileSync(path, 'utf8').trimEnd());
 
 test('SIID spot proportions: drawn at the spots, one panel per factor, titled colour bars, true µm scale bar, no dot under a label', async () => {
   const dir = join(demo(), 'siid');

@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { filesOf, tableFigures } from '../src/cli/commands/plot.js';
 import { reportHtml } from '../src/cli/commands/report.js';
 import { writeH5ad } from '../src/io/h5ad.js';
-import { parseCsv } from '../src/plot/index.js';
+import { parseCsvText } from '../src/plot/index.js';
 import { simulateSpatialCounts } from '../src/simulate/index.js';
 import { decodePng } from './viewer-helpers.js';
 
@@ -30,7 +30,7 @@ test('hSNMF sweep folder: sweep and Pareto figures from sweep.csv, in plot and r
   const run = cli(['hsnmf', join(dir, 'sim.h5ad'), '--sweep', '--ranks', '3,4,5', '--resolutions', '0.4,0.8', '--max-iter', '50', '--out', out]);
   assert.equal(run.status, 0, run.stderr);
 
-  const [head, ...rows] = parseCsv(readFileSync(join(out, 'sweep.csv'), 'utf8').trimEnd());
+  const [head, ...rows] = parseCsvText(readFileSync(join(out, 'sweep.csv'), 'utf8').trimEnd());
   const col = (name: string): string[] => rows.map((r) => r[head.indexOf(name)]);
   const rank = col('Rank').map(Number);
   const res = col('Resolution').map(Number);

@@ -10,14 +10,14 @@ import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildReport, parseCsv } from '../src/plot/index.js';
+import { buildReport, parseCsvText } from '../src/plot/index.js';
 import { reportHtml } from '../src/cli/commands/report.js';
 import { decodePng, xeniumResult } from './viewer-helpers.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 
-test('parseCsv: quotes, doubled quotes, CRLF, empty fields', () => {
-  assert.deepEqual(parseCsv('a,b,c\r\n"x, y","say ""hi""",\n1,,3'), [
+test('parseCsvText: quotes, doubled quotes, CRLF, empty fields', () => {
+  assert.deepEqual(parseCsvText('a,b,c\r\n"x, y","say ""hi""",\n1,,3'), [
     ['a', 'b', 'c'],
     ['x, y', 'say "hi"', ''],
     ['1', '', '3'],

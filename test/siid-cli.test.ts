@@ -105,7 +105,7 @@ test('prepareSiid: missing genes listed (or intersected), spots in pixels of unk
   const px = { ...sim.spots, meta: { ...sim.spots.meta, coordinateUnit: 'px' as const, micronsPerUnit: undefined } };
   assert.throws(
     () => prepareSiid({ cells, spots: px }, { rank: 3 }),
-    (e: unknown) => e instanceof StnmfError && /mapping distance is in µm, but the spot coordinates .* are in 'px' with no known µm per unit/.test(e.message),
+    (e: unknown) => e instanceof StnmfError && /mapping distance works in µm, but the coordinates of .* are in 'px' with no known µm per unit; pass --spots-microns-per-unit/.test(e.message),
   );
   assert.throws(() => prepareSiid({ cells, spots: sim.spots }, { rank: 11 }), (e: unknown) => e instanceof StnmfError && e.code === 'BAD_OPTION');
 });

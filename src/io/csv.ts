@@ -6,7 +6,7 @@
  * (a 1 GB CSV costs its parsed non-zeros plus one 1 MB chunk).
  */
 import type { Column, CoordinateUnit, Dataset, Frame, NumMatrix } from '../dataset.js';
-import { frame } from '../dataset.js';
+import { frame, makeDataset } from '../dataset.js';
 import type { Csr } from '../linalg/csr.js';
 import { transposeCsr } from '../linalg/csr.js';
 import type { Dense } from '../linalg/dense.js';
@@ -356,17 +356,8 @@ export async function readCsvDataset(path: string, opts: CsvDatasetOptions = {})
     obsNames = coords?.labels && coords.labels.length === X.rows ? coords.labels : Array.from({ length: X.rows }, (_, i) => String(i));
   }
   varNames ??= Array.from({ length: X.cols }, (_, i) => `feature_${i + 1}`);
-  const d: Dataset = {
-    X,
-    obs: frame(obsNames),
-    var: frame(varNames),
-    obsm: {},
-    varm: {},
-    obsp: {},
-    layers: {},
-    uns: { reader: { format: 'delimited', orientation, confidence, reason, delimiter: t.delimiter, id_join: 'none' as IdJoin } },
-    meta: { platform: opts.platform ?? 'csv', source: path, filtered: [] },
-  };
+  const d = makeDataset(X, obsNames, varNames, { platform: opts.platform ?? 'csv', source: path });
+  d.uns.reader = { format: 'delimited', orientation, confidence, reason, delimiter: t.delimiter, id_join: 'none' as IdJoin };
   const reader = d.uns.reader as Record<string, unknown>;
   // Side columns (named attributes, text) belong to whichever axis the rows are.
   const sideFrame = obsRows ? d.obs : d.var;

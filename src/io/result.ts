@@ -11,7 +11,7 @@ import { KEYS } from '../keys.js';
 import type { Column, Dataset } from '../dataset.js';
 import type { CategoryColumn, ExpressionByFeature, ImputedLayer, LoadedResult, SpotLayout } from '../loaded-result.js';
 import { selectRows } from '../linalg/csr.js';
-import { parseCsvText } from '../methods/multiomics/markers.js';
+import { parseCsvText } from '../csv-text.js';
 import { readNpy } from './npy.js';
 import { readCoordinates } from './csv.js';
 import { readH5ad } from './h5ad.js';

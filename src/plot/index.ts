@@ -29,3 +29,4 @@ export function sceneToPng(scene: Scene, options: RasterOptions = {}): Uint8Arra
   return encodePng(rasterize(scene, options), { title: scene.title });
 }
 export { topFeatures, type FactorLoadings } from './top-features.js';
+export { parseCsvText } from '../csv-text.js';

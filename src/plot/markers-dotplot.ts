@@ -10,7 +10,7 @@
  */
 import { StnmfError } from '../errors.js';
 import type { ExpressionByFeature } from '../loaded-result.js';
-import { parseCsv } from './report.js';
+import { parseCsvText } from '../csv-text.js';
 import { matrixHeatmap } from './charts-heatmap.js';
 import type { Scene } from './scene.js';
 
@@ -33,7 +33,7 @@ const KEY = (g: string, gene: string): string => `${g}\u0000${gene}`;
  * which is the rank by score (markersCsv writes them so).
  */
 export function parseMarkerTable(text: string, file = 'markers.csv'): MarkerTable {
-  const [head, ...rows] = parseCsv(text.trimEnd());
+  const [head, ...rows] = parseCsvText(text.trimEnd());
   const need = ['group', 'names', 'scores', 'logfoldchanges', 'pct_nz_group', 'pct_nz_reference'];
   const col = Object.fromEntries(need.map((n) => [n, head ? head.indexOf(n) : -1]));
   const miss = need.filter((n) => col[n] < 0);

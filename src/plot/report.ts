@@ -6,6 +6,7 @@
  */
 import { escapeXml as esc } from './svg.js';
 import { directionArrow, metricInfo, METRICS } from './metric-glossary.js';
+import { parseCsvText } from '../csv-text.js';
 
 /** A figure to embed. Give `png` bytes or `svg` text. */
 export interface ReportFigure {
@@ -103,40 +104,6 @@ export function toBase64(bytes: Uint8Array): string {
   return btoa(s);
 }
 
-/** Parses CSV text (RFC 4180: quoted fields, doubled quotes, CRLF or LF) into rows of fields. */
-export function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (quoted) {
-      if (c === '"') {
-        if (text[i + 1] === '"') {
-          field += '"';
-          i++;
-        } else quoted = false;
-      } else field += c;
-    } else if (c === '"' && field === '') quoted = true;
-    else if (c === ',') {
-      row.push(field);
-      field = '';
-    } else if (c === '\n' || c === '\r') {
-      if (c === '\r' && text[i + 1] === '\n') i++;
-      row.push(field);
-      rows.push(row);
-      row = [];
-      field = '';
-    } else field += c;
-  }
-  if (field !== '' || row.length > 0) {
-    row.push(field);
-    rows.push(row);
-  }
-  return rows;
-}
-
 function fmtValue(v: unknown): string {
   if (v === null || v === undefined) return '—';
   if (typeof v === 'number') return Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(5)));
@@ -170,7 +137,7 @@ function keyValueTable(obj: Record<string, unknown>, cls: string): string {
 }
 
 function csvTable(t: ReportTable): string {
-  const rows = parseCsv(t.csv.trimEnd());
+  const rows = parseCsvText(t.csv.trimEnd());
   if (rows.length === 0) return `<p class="muted">${esc(t.name)} is empty.</p>`;
   const max = t.maxRows ?? 50;
   const [head, ...body] = rows;
@@ -241,7 +208,7 @@ export function buildReport(r: ReportInput): string {
       parts.push(figure(f));
     }
     const used = new Set<string>();
-    for (const t of r.tables ?? []) if (t.name === 'metrics.csv' || t.name === 'sweep.csv') for (const k of parseCsv(t.csv.split(/\r?\n/)[0] ?? '')[0] ?? []) if (metricInfo(k)) used.add(k);
+    for (const t of r.tables ?? []) if (t.name === 'metrics.csv' || t.name === 'sweep.csv') for (const k of parseCsvText(t.csv.split(/\r?\n/)[0] ?? '')[0] ?? []) if (metricInfo(k)) used.add(k);
     for (const k of Object.keys(r.summary ?? {})) if (metricInfo(k)) used.add(k);
     if (used.size > 0) {
       const rows = [...used].map((k) => METRICS[k]).filter((m, i, a) => a.findIndex((q) => q.label === m.label) === i);

@@ -11,6 +11,7 @@ import { finishRun, withRun } from '../command.js';
 import type { ParsedArgs } from '../args.js';
 import { RunOutput } from '../output.js';
 import { StnmfError } from '../../errors.js';
+import { parseCsvText } from '../../csv-text.js';
 import {
   coOccurrencePlot,
   compositionPlot,
@@ -23,7 +24,6 @@ import {
   metricSummary,
   nhoodEnrichmentHeatmap,
   paretoPlot,
-  parseCsv,
   parseLimit,
   sceneToPng,
   sceneToSvg,
@@ -61,7 +61,7 @@ export function filesOf(dir: string): Map<string, string> {
 
 function numericTable(path: string): { header: string[]; ids: string[]; rows: number[][] } | undefined {
   if (!existsSync(path)) return undefined;
-  const rows = parseCsv(readFileSync(path, 'utf8').trimEnd());
+  const rows = parseCsvText(readFileSync(path, 'utf8').trimEnd());
   if (rows.length < 2) return undefined;
   const [header, ...body] = rows;
   return { header, ids: body.map((r) => r[0]), rows: body.map((r) => r.slice(1).map(Number)) };
@@ -122,7 +122,7 @@ export function spatialSkipNote(r: LoadedResult): string | undefined {
 
 /** Figures of an hSNMF `--sweep` table (sweep.csv): each criterion against the rank, one line per resolution, and the Pareto plot. */
 function sweepFigures(path: string): NamedFigure[] {
-  const rows = parseCsv(readFileSync(path, 'utf8').trimEnd());
+  const rows = parseCsvText(readFileSync(path, 'utf8').trimEnd());
   if (rows.length < 2) return [];
   const [head, ...body] = rows;
   const col = (name: string): number[] | undefined => {
@@ -456,7 +456,7 @@ function largestCategories(c: LoadedResult['clusters'][number], n: number): stri
 function colocalizationFigures(files: Map<string, string>, unit: string, radius?: number): NamedFigure[] {
   const within = radius !== undefined ? `, radius ${formatNumber(radius)} ${unit}` : '';
   const out: NamedFigure[] = [];
-  const read = (name: string): string[][] | undefined => (files.has(name) ? parseCsv(readFileSync(files.get(name) as string, 'utf8').trimEnd()) : undefined);
+  const read = (name: string): string[][] | undefined => (files.has(name) ? parseCsvText(readFileSync(files.get(name) as string, 'utf8').trimEnd()) : undefined);
   const colo = read('co_localization.csv');
   if (colo && colo.length > 1 && colo[0].includes('nhood_z')) {
     const [h, ...rows] = colo;
@@ -553,7 +553,7 @@ export function tableFigures(files: Map<string, string>, o: PlotOptions = {}, re
       scene: metricBars({ labels: order.map(([f]) => factorName(f)), metrics, title: 'Factor enrichment in the target' }),
     });
   }
-  const metricsText = r.files.has('metrics.csv') ? parseCsv(readFileSync(r.files.get('metrics.csv') as string, 'utf8').trimEnd()) : undefined;
+  const metricsText = r.files.has('metrics.csv') ? parseCsvText(readFileSync(r.files.get('metrics.csv') as string, 'utf8').trimEnd()) : undefined;
   if (metricsText && metricsText.length > 1) {
     const [head, ...body] = metricsText;
     const mode = head.indexOf('Mode');

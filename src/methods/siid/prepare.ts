@@ -5,6 +5,7 @@
  */
 import type { Dataset } from '../../dataset.js';
 import { StnmfError } from '../../errors.js';
+import { requireMicrons } from '../../microns.js';
 import { csrFromCoo, selectCols, type Csr } from '../../linalg/csr.js';
 import { mapToNearest } from '../../spatial/index.js';
 import type { SiidProblem } from './model.js';
@@ -197,8 +198,8 @@ export function mapByCoordinates(cells: Dataset, spots: Dataset, maxDistance: nu
   if (!cxy) throw new StnmfError('BAD_INPUT', `siid: the cell data (${cells.meta.source}) has no coordinates (obsm.spatial); give a mapping instead`);
   if (!sxy) throw new StnmfError('BAD_INPUT', `siid: the spot data (${spots.meta.source}) has no coordinates (obsm.spatial); give a mapping instead`);
   if (!(maxDistance >= 0)) throw new StnmfError('BAD_OPTION', `siid: mapping distance must be >= 0, got ${maxDistance}`);
-  const a = xyOf(cxy, micronsPerUnit(cells, 'cell'));
-  const b = xyOf(sxy, micronsPerUnit(spots, 'spot'));
+  const a = xyOf(cxy, requireMicrons(cells, 'siid: the mapping distance', 'cells-'));
+  const b = xyOf(sxy, requireMicrons(spots, 'siid: the mapping distance', 'spots-'));
   const map = mapToNearest(a, b, maxDistance);
   let mapped = 0;
   for (const t of map.target) if (t >= 0) mapped++;
@@ -211,18 +212,6 @@ export function mapByCoordinates(cells: Dataset, spots: Dataset, maxDistance: nu
     );
   }
   return map.target;
-}
-
-/** µm per coordinate unit of one slide, or a one-line error: the mapping distance is in µm. */
-function micronsPerUnit(d: Dataset, which: 'cell' | 'spot'): number {
-  const upm = d.meta.micronsPerUnit;
-  if (upm !== undefined && upm > 0 && Number.isFinite(upm)) return upm;
-  if (d.meta.coordinateUnit === 'um') return 1;
-  const unit = d.meta.coordinateUnit && d.meta.coordinateUnit !== 'unknown' ? `'${d.meta.coordinateUnit}'` : 'an unknown unit';
-  throw new StnmfError(
-    'BAD_INPUT',
-    `siid: the mapping distance is in µm, but the ${which} coordinates (${d.meta.source}) are in ${unit} with no known µm per unit; set the ${which} data's micronsPerUnit (CLI --${which}s-microns-per-unit, or --${which}s-coordinate-unit um), or give a mapping`,
-  );
 }
 
 function xyOf(c: { rows: number; cols: number; data: Float32Array | Float64Array }, scale: number): Float64Array {
