@@ -9,8 +9,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -289,3 +289,29 @@ test('real data (Xenium mouse brain NMF, k 6, 20 iterations): no text overlaps, 
 function fileURLToPathSafe(u: URL): string {
   return decodeURIComponent(u.pathname);
 }
+
+test('plot --data takes the input contract flags with the data- prefix (--data-orientation reads a genes-in-rows file)', () => {
+  const d = mkdtempSync(join(tmpdir(), 'stnmf-plot-data-'));
+  try {
+    const bases = 'ACGT';
+    const ids = Array.from({ length: 40 }, (_, i) => `${Array.from({ length: 8 }, (_, j) => bases[(i >> (2 * (j % 4))) & 3]).join('')}${bases[i % 4]}${bases[(i >> 2) % 4]}-1`);
+    const genes = Array.from({ length: 12 }, (_, g) => `Gene${String.fromCharCode(65 + g)}`);
+    const val = (i: number, g: number) => ((i * 7 + g * 3) % 11) + (g < 6 ? i % 5 : 0);
+    writeFileSync(join(d, 'counts.csv'), `cell_id,${genes.join(',')}\n` + ids.map((id, i) => `${id},${genes.map((_, g) => val(i, g)).join(',')}`).join('\n') + '\n');
+    writeFileSync(join(d, 'coords.csv'), 'cell_id,x,y\n' + ids.map((id, i) => `${id},${i % 8},${Math.floor(i / 8)}`).join('\n') + '\n');
+    // The same counts with genes in rows, as R writes them.
+    writeFileSync(join(d, 'counts-t.csv'), `gene,${ids.join(',')}\n` + genes.map((g, gi) => `${g},${ids.map((_, i) => val(i, gi)).join(',')}`).join('\n') + '\n');
+    const out = join(d, 'res');
+    execFileSync(process.execPath, [MAIN, 'nmf', join(d, 'counts.csv'), '--orientation', 'obs-rows', '--coords', join(d, 'coords.csv'), '--coordinate-unit', 'um', '--rank', '2', '--max-iter', '20', '--out', out], { stdio: 'pipe' });
+    const bad = spawnSync(process.execPath, [MAIN, 'plot', out, '--data', join(d, 'counts-t.csv'), '--data-orientation', 'sideways', '--gene', 'GeneA', '--out', join(d, 'figs-bad')], { encoding: 'utf8' });
+    assert.equal(bad.status, 2, bad.stderr);
+    assert.match(bad.stderr.trim(), /--data-orientation/);
+    assert.equal(bad.stderr.trim().split('\n').length, 1, bad.stderr);
+    assert.ok(!existsSync(join(d, 'figs-bad')));
+    const figs = join(d, 'figs');
+    execFileSync(process.execPath, [MAIN, 'plot', out, '--data', join(d, 'counts-t.csv'), '--data-orientation', 'var-rows', '--gene', 'GeneA', '--out', figs], { stdio: 'pipe' });
+    assert.ok(existsSync(join(figs, 'gene-GeneA.png')));
+  } finally {
+    rmSync(d, { recursive: true, force: true });
+  }
+});

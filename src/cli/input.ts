@@ -36,6 +36,24 @@ export function inputFlags(prefix = '', opts: { normalize?: boolean } = {}): Rec
   return { ...readerFlags(readerPrefix(prefix)), ...selectionFlags(prefix), ...(opts.normalize ? normalizeFlags() : {}), ...(prefix === '' ? sampleFlags() : {}) };
 }
 
+/**
+ * The input flags of the `--data` file of plot/report/view/export-vitessce (the count data
+ * beside a result folder): the reader flags prefixed `data-` (`--data-orientation`,
+ * `--data-coords`, `--data-microns-per-unit`, …). The selection flags are left out: the data's
+ * observations are matched to the result's by name, so subsetting them would only break that.
+ */
+export function resultDataFlags(): Record<string, FlagSpec> {
+  return readerFlags('data');
+}
+
+/**
+ * The reader of a result's `--data` file through {@link loadInput} (same detection, orientation
+ * evidence and errors as every other input), with the flags of {@link resultDataFlags}.
+ */
+export function resultDataReader(command: string, flags: Record<string, FlagValue>, ctx: CommandContext): (path: string) => Promise<Dataset> {
+  return async (path: string) => (await loadInput(command, path, flags, ctx, { prefix: 'data-', flag: '--data' })).dataset;
+}
+
 /** A loaded input: the selected Dataset and what was done to get it (for summary/run.json). */
 export interface LoadedInput {
   dataset: Dataset;

@@ -28,6 +28,11 @@ export interface LoadOptions {
   coords?: string;
   /** The count data (10x .h5, or anything `readDataset` reads) for colouring by gene. */
   data?: string;
+  /**
+   * How to read `data` (the CLI passes its input-contract loader so `--data-orientation`,
+   * `--data-coords` etc. apply); default: detection with no options.
+   */
+  readData?: (path: string) => Promise<Dataset>;
 }
 
 function readJson(path: string): Record<string, unknown> | undefined {
@@ -398,7 +403,7 @@ export async function readResult(target: string, opts: LoadOptions = {}): Promis
     sources.imputed = `${h5adPath}:layers/imputed`;
   }
   if (!expression && opts.data) {
-    const ds = await readAnyDataset(opts.data);
+    const ds = await (opts.readData ?? readAnyDataset)(opts.data);
     expression = cscFromDataset(subsetRows(ds, alignRows(ds, obsNames, opts.data)));
     sources.expression = opts.data;
   }

@@ -13,6 +13,7 @@ import type { ParsedArgs } from '../args.js';
 import { RunOutput, runFolderFlags } from '../output.js';
 import { StnmfError } from '../../errors.js';
 import { vitessceExport } from '../../plot/vitessce.js';
+import { resultDataFlags, resultDataReader } from '../input.js';
 import { readResult } from '../../io/result.js';
 import { writeStore } from '../../io/store.js';
 
@@ -29,13 +30,14 @@ export const exportVitessceCommand: Command = {
     'base-url': { type: 'string', help: 'URL the output folder will be served from (used in vitessce.json)', default: 'http://localhost:8000' },
     coords: { type: 'string', input: 'dataset', help: 'coordinates (CSV id,x,y or a dataset) when the folder has none' },
     data: { type: 'string', input: 'dataset', help: 'count data (.h5/.h5ad) to include as X (genes)' },
+    ...resultDataFlags(),
     json: { type: 'boolean', help: 'print the summary as JSON on stdout' },
   },
   async run(args: ParsedArgs, ctx: CommandContext): Promise<void> {
     const t0 = Date.now();
     const src = args.positionals[0];
     if (!src || args.positionals.length > 1) throw new StnmfError('USAGE', `give one result folder or .h5ad file (got ${args.positionals.length})`);
-    const r = await readResult(src, { coords: args.flags.coords as string | undefined, data: args.flags.data as string | undefined });
+    const r = await readResult(src, { coords: args.flags.coords as string | undefined, data: args.flags.data as string | undefined, readData: resultDataReader('export-vitessce', args.flags, ctx) });
     const baseUrl = String(args.flags['base-url']);
     const { main, factors, config } = vitessceExport(r, baseUrl);
     const out = await RunOutput.open(String(args.flags.out), { force: Boolean(args.flags.force) });

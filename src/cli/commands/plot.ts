@@ -35,6 +35,7 @@ import {
   type Limit,
   type Scene,
 } from '../../plot/index.js';
+import { resultDataFlags, resultDataReader } from '../input.js';
 import { readResult, type ImputedLayer, type LoadedResult } from '../../io/result.js';
 import { topFeatures } from '../../plot/top-features.js';
 import { groupLogNormMeans, parseMarkerTable, rankGenesDotplot, type MarkerTable } from '../../plot/markers-dotplot.js';
@@ -701,6 +702,7 @@ export const plotCommand: Command = {
     scale: { type: 'number', exclusiveMin: 0, help: 'PNG pixels per figure unit (2 for high-DPI)', default: 2 },
     coords: { type: 'string', input: 'dataset', help: 'coordinates (CSV id,x,y or a dataset) when the folder has none' },
     data: { type: 'string', input: 'dataset', help: 'count data (.h5/.h5ad) for measured gene maps' },
+    ...resultDataFlags(),
     json: { type: 'boolean', help: 'print the summary as JSON on stdout' },
   },
   async run(args: ParsedArgs, ctx: CommandContext): Promise<void> {
@@ -722,7 +724,7 @@ export const plotCommand: Command = {
       figs = tableFigures(folderFiles, opts);
       if (figs.length === 0) throw new StnmfError('BAD_FILE', `${dir}: nothing to plot (no ${FACTOR_FILES.join(', ')}, and no proportions/history/enrichment/metrics/sweep CSV)`);
     } else {
-      const r = await readResult(dir, { coords: args.flags.coords as string | undefined, data: args.flags.data as string | undefined });
+      const r = await readResult(dir, { coords: args.flags.coords as string | undefined, data: args.flags.data as string | undefined, readData: resultDataReader('plot', args.flags, ctx) });
       figs = await standardFigures(r, opts, [], ctx.signal);
       sources = r.sources;
       const note = spatialSkipNote(r);

@@ -12,12 +12,14 @@ import { RunOutput } from '../output.js';
 import { withRun } from '../command.js';
 import { StnmfError } from '../../errors.js';
 import { buildReport, sceneToPng, type ReportFigure, type ReportTable } from '../../plot/index.js';
+import type { Dataset } from '../../dataset.js';
+import { resultDataFlags, resultDataReader } from '../input.js';
 import { readResult } from '../../io/result.js';
 import { FACTOR_FILES, filesOf, PLOT_OPTION_FLAGS, plotOptionsFromFlags, spatialSkipNote, standardFigures, tableFigures, type NamedFigure, type PlotOptions } from './plot.js';
 import { factorName } from '../../keys.js';
 
 /** Builds the report page of `dir` (no writing); notes say what could not be drawn. */
-export async function reportHtml(dir: string, opts: { coords?: string; data?: string; figures?: boolean; plot?: PlotOptions; signal?: AbortSignal } = {}): Promise<{ html: string; figures: number; tables: number; notes: string[] }> {
+export async function reportHtml(dir: string, opts: { coords?: string; data?: string; readData?: (path: string) => Promise<Dataset>; figures?: boolean; plot?: PlotOptions; signal?: AbortSignal } = {}): Promise<{ html: string; figures: number; tables: number; notes: string[] }> {
   const root = resolve(dir);
   let st;
   try {
@@ -96,13 +98,14 @@ export const reportCommand: Command = {
     'no-figures': { type: 'boolean', help: 'skip drawing figures from W/H (faster for huge results)' },
     coords: { type: 'string', input: 'dataset', help: 'coordinates (CSV id,x,y or a dataset) when the folder has none' },
     data: { type: 'string', input: 'dataset', help: 'count data (.h5/.h5ad), used for gene-level figures' },
+    ...resultDataFlags(),
     ...PLOT_OPTION_FLAGS,
     json: { type: 'boolean', help: 'print a JSON summary on stdout' },
   },
   async run(args: ParsedArgs, ctx: CommandContext): Promise<void> {
     const dir = args.positionals[0];
     if (!dir || args.positionals.length > 1) throw new StnmfError('USAGE', `give one output folder (got ${args.positionals.length})`);
-    const r = await reportHtml(dir, { coords: args.flags.coords as string | undefined, data: args.flags.data as string | undefined, figures: !args.flags['no-figures'], plot: plotOptionsFromFlags(args.flags), signal: ctx.signal });
+    const r = await reportHtml(dir, { coords: args.flags.coords as string | undefined, data: args.flags.data as string | undefined, readData: resultDataReader('report', args.flags, ctx), figures: !args.flags['no-figures'], plot: plotOptionsFromFlags(args.flags), signal: ctx.signal });
     for (const n of r.notes) ctx.log(`stnmf report: note: ${n}`);
     // Staged inside the folder and renamed into place: other results there stay untouched.
     const out = await RunOutput.open(dir, { merge: true, flag: 'the result folder' });

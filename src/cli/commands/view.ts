@@ -15,6 +15,7 @@ import type { Command, CommandContext } from '../command.js';
 import type { ParsedArgs } from '../args.js';
 import { listenLocal, streamFile, type LocalServer } from '../serve.js';
 import { StnmfError } from '../../errors.js';
+import { resultDataFlags, resultDataReader } from '../input.js';
 import { readResult, requireCoordinates, type ExpressionByFeature, type ImputedLayer, type LoadedResult } from '../../io/result.js';
 import { topFeatures } from '../../plot/top-features.js';
 import { categoryColor } from '../../plot/color.js';
@@ -249,6 +250,7 @@ export const viewCommand: Command = {
     port: { type: 'int', min: 0, max: 65535, help: 'port on 127.0.0.1; 0 picks a free port', default: 0 },
     coords: { type: 'string', input: 'dataset', help: 'coordinates (CSV id,x,y or a dataset) when the folder has none' },
     data: { type: 'string', input: 'dataset', help: 'count data (.h5/.h5ad) for colouring by gene when the folder has no result.h5ad' },
+    ...resultDataFlags(),
   },
   async run(args: ParsedArgs, ctx: CommandContext): Promise<void> {
     const target = args.positionals[0];
@@ -257,7 +259,7 @@ export const viewCommand: Command = {
     // A FIFO or /dev/zero would hang or crash the folder scan: only folders and regular files.
     const st = statSync(target, { throwIfNoEntry: false });
     if (st && !st.isDirectory() && !st.isFile()) throw new StnmfError('BAD_FILE', `${target}: not a regular file or folder; expected a result folder or an .h5ad file`);
-    const r = await readResult(target, { coords: args.flags.coords as string | undefined, data: args.flags.data as string | undefined });
+    const r = await readResult(target, { coords: args.flags.coords as string | undefined, data: args.flags.data as string | undefined, readData: resultDataReader('view', args.flags, ctx) });
     const srv = await startViewServer(r, port);
     ctx.print(srv.url);
     ctx.log(`stnmf view: ${r.n} observations, ${r.k} factors from ${r.root}; serving on ${srv.url} (Ctrl-C to stop)`);
