@@ -16,6 +16,8 @@ export type WarningCode =
   | 'zero-features'
   /** Values were clipped or capped to keep a computation finite. */
   | 'clipped'
+  /** The feature names look like observation ids (barcodes): the matrix may be transposed. */
+  | 'looks-transposed'
   /** A length unit was inferred rather than stated by the file. */
   | 'units'
   /** Anything else about the data (alignment, unmatched names, isolated cells, …). */

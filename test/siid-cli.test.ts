@@ -137,6 +137,17 @@ test('a cell matrix with genes in rows is refused as transposed, naming the inpu
       assert.match(errs[0], re);
       assert.ok(!existsSync(out));
     });
+    // info reports instead of refusing: exit 0, one warning line naming the file and the flag,
+    // the same warning in --json.
+    const inf = run(['info', t, '--json']);
+    assert.equal(inf.status, 0, inf.stderr);
+    const warns = inf.stderr.split('\n').filter((l) => l.startsWith('stnmf info: warning: '));
+    assert.equal(warns.length, 1, inf.stderr);
+    assert.match(warns[0], /ref-transposed\.h5ad: the matrix looks transposed \(its 'genes' look like barcodes.*--orientation obs-rows/);
+    assert.deepEqual(JSON.parse(inf.stdout).warnings.map((w: { code: string }) => w.code), ['looks-transposed']);
+    const plain = run(['info', join(ref, 'Reference/Visium_Ref/counts.csv')]);
+    assert.equal(plain.status, 0, plain.stderr);
+    assert.doesNotMatch(plain.stderr, /warning/);
     // The user's word on the orientation is not second-guessed.
     const forced = run(['nmf', t, '--rank', '2', '--max-iter', '2', '--orientation', 'obs-rows', '--out', join(dir, 'forced')]);
     assert.equal(forced.status, 0, forced.stderr);

@@ -159,8 +159,18 @@ export async function loadInput(
  */
 export function checkNotTransposed(d: Dataset, label: string, prefix: string, orientationGiven: boolean): void {
   if (orientationGiven) return;
+  const message = transposedMessage(d, label, prefix);
+  if (message) throw new StnmfError('BAD_INPUT', message);
+}
+
+/**
+ * The one-line "looks transposed" message for `d` (its feature names look like barcodes), with
+ * the flag that settles it, or undefined when the names look like features. Method commands
+ * throw it ({@link checkNotTransposed}); `stnmf info` prints it as a warning.
+ */
+export function transposedMessage(d: Dataset, label: string, prefix: string): string | undefined {
   const why = looksTransposed(d.var.index);
-  if (!why) return;
+  if (!why) return undefined;
   const reader = d.uns.reader as { format?: string; orientation?: string } | undefined;
   const flag = `--${prefix}orientation`;
   // An h5ad keeps the uns.reader record of the text file it was converted from; only a text
@@ -168,9 +178,9 @@ export function checkNotTransposed(d: Dataset, label: string, prefix: string, or
   const delimited = reader?.format === 'delimited' && d.meta.platform !== 'h5ad';
   if (delimited && (reader?.orientation === 'obs-rows' || reader?.orientation === 'var-rows')) {
     const other = reader.orientation === 'obs-rows' ? 'var-rows' : 'obs-rows';
-    throw new StnmfError('BAD_INPUT', `${label}: the matrix looks transposed (${why}, read as ${reader.orientation}); pass ${flag} ${other} if the file has one row per ${other === 'var-rows' ? 'gene' : 'cell/spot'}, or ${flag} ${reader.orientation} to keep it as read`);
+    return `${label}: the matrix looks transposed (${why}, read as ${reader.orientation}); pass ${flag} ${other} if the file has one row per ${other === 'var-rows' ? 'gene' : 'cell/spot'}, or ${flag} ${reader.orientation} to keep it as read`;
   }
-  throw new StnmfError('BAD_INPUT', `${label}: the matrix looks transposed (${why}); the ${d.meta.platform} format fixes cells/spots in rows, so this file holds its genes as observations; transpose it where it was made (anndata: adata.T), or pass ${flag} obs-rows to use it as read`);
+  return `${label}: the matrix looks transposed (${why}); the ${d.meta.platform} format fixes cells/spots in rows, so this file holds its genes as observations; transpose it where it was made (anndata: adata.T), or pass ${flag} obs-rows to use it as read`;
 }
 
 /** Reads a factor matrix given on the command line (`--w0 W0.npy`), checking its shape. */

@@ -5,12 +5,14 @@
 import { stat } from 'node:fs/promises';
 import { StnmfError } from '../../errors.js';
 import { describeDataset, detectPlatform, readDataset, type DatasetInfo, type ReadOptions } from '../../io/index.js';
+import type { StnmfWarning } from '../../warnings.js';
 import type { Command } from '../command.js';
 import type { FlagSpec, ParsedArgs } from '../args.js';
 import { readerFlags, readerOptionsFromFlags } from '../reader-flags.js';
 import type { SelectionOptions, SelectionStep } from '../../io/input-options.js';
 import { applySelection, qcSummary, type QcSummary } from '../../io/select/index.js';
 import { selectionFlags, selectionFromFlags } from '../input-flags.js';
+import { transposedMessage } from '../input.js';
 
 export { PLATFORMS } from '../reader-flags.js';
 
@@ -36,7 +38,7 @@ export async function inputPath(command: string, args: ParsedArgs): Promise<stri
 }
 
 /** The info record plus the input path, the detection reason and reader notes. */
-export type InfoRecord = DatasetInfo & { path: string; detected: string; notes: string[]; qc: QcSummary; selection: SelectionStep[] };
+export type InfoRecord = DatasetInfo & { path: string; detected: string; notes: string[]; qc: QcSummary; selection: SelectionStep[]; warnings: StnmfWarning[] };
 
 /** Reads `input` and describes it. */
 export async function describePath(input: string, opts: ReadOptions, selection: SelectionOptions = {}): Promise<InfoRecord> {
@@ -47,10 +49,15 @@ export async function describePath(input: string, opts: ReadOptions, selection: 
   const info = describeDataset(ds);
   const o = info.orientation;
   if (o.confidence !== 'format') notes.push(`orientation ${o.orientation} (${o.orientation === 'obs-rows' ? 'rows' : 'columns'} = observations, ${o.confidence}): ${o.reasons.join('; ')}`);
+  // info reports rather than refuses, but a transposed-looking matrix is what every method
+  // command refuses (checkNotTransposed), so say it here as a warning with the flag to pass.
+  const warnings: StnmfWarning[] = [];
+  const transposed = opts.orientation ? undefined : transposedMessage(ds, input, '');
+  if (transposed) warnings.push({ code: 'looks-transposed', message: `${transposed} (method commands refuse it until then)` });
   if (info.idJoin.method === 'row-order') notes.push(`positions joined by row order: ${info.idJoin.reason}`);
   if (ds.obsm.spatial === undefined) notes.push('no coordinates (text matrices take them with --coords)');
   else notes.push(`scale: ${info.units.note}`);
-  return { path: input, detected, ...info, notes, qc: qcSummary(ds), selection: steps };
+  return { path: input, detected, ...info, notes, qc: qcSummary(ds), selection: steps, warnings };
 }
 
 function n(v: number): string {
@@ -108,6 +115,7 @@ export const infoCommand: Command = {
   async run(args, ctx) {
     const input = await inputPath('info', args);
     const rec = await describePath(input, readOptions(args.flags), await selectionFromFlags(args.flags));
+    for (const w of rec.warnings) ctx.log(`stnmf info: warning: ${w.message}`);
     ctx.print(args.flags.json ? JSON.stringify(rec) : formatInfo(rec));
   },
 };
