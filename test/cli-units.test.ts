@@ -67,7 +67,7 @@ test('siid --mapping-distance is in µm: pixels of unknown size are refused nami
   assert.deepEqual(mapByCoordinates(inPixels(sim.cells, 0.5, 0.5), sim.spots, 100), base);
   // Spots in 4 µm pixels as well.
   assert.deepEqual(mapByCoordinates(inPixels(sim.cells, 0.5, 0.5), inPixels(sim.spots, 4, 4), 100), base);
-  assert.throws(() => mapByCoordinates(inPixels(sim.cells, undefined, 1), sim.spots, 100), /cell coordinates .* 'px' with no known µm per unit.*--cells-microns-per-unit/);
+  assert.throws(() => mapByCoordinates(inPixels(sim.cells, undefined, 1), sim.spots, 100), /coordinates of .*cells.* 'px' with no known µm per unit.*--cells-microns-per-unit/);
 
   const dir = mkdtempSync(join(tmpdir(), 'stnmf-units-'));
   assert.equal(stnmf(dir, 'simulate', 'siid', '--cells', '300', '--genes', '40', '--panel', '20', '--types', '3', '--grid', '3', '--extent', '600', '--out', 'sim').status, 0);
