@@ -36,7 +36,7 @@ test('rank_genes_groups in result.h5ad opens in anndata with scanpy dtypes and m
   ds.obs.columns.set('leiden', { kind: 'category', codes: Int32Array.from(codes), categories: groups });
   const dir = mkdtempSync(join(tmpdir(), 'stnmf-rgg-'));
   try {
-    const r = writeMarkerOutputs(join(dir, "markers.csv"), ds, "leiden")!;
+    const r = (await writeMarkerOutputs(join(dir, "markers.csv"), ds, "leiden"))!;
     assert.deepEqual(r.groups, groups);
     await writeH5ad(join(dir, 'result.h5ad'), ds);
     const script = `

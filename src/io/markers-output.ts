@@ -9,8 +9,8 @@
 import type { Dataset, Frame } from '../dataset.js';
 import type { Csr } from '../linalg/csr.js';
 import { KEYS } from '../keys.js';
-import { StnmfError } from '../errors.js';
-import { markersCsv, rankGenesGroups, type RankGenesOptions, type RankGenesResult } from '../metrics/rank-genes.js';
+import { runStepsCancellable, StnmfError } from '../errors.js';
+import { markersCsv, rankGenesGroupsSteps, type RankGenesOptions, type RankGenesResult } from '../metrics/rank-genes.js';
 import { writeFileAtomic } from './atomic.js';
 import type { H5adRecArray } from './h5ad.js';
 
@@ -45,6 +45,8 @@ export function rankGenesUns(r: RankGenesResult, geneNames: string[]): Record<st
 export interface MarkerOutputOptions extends RankGenesOptions {
   /** Rank only features `[start, end)` (one modality of a stacked matrix). Default all. */
   columns?: [number, number];
+  /** Stops the test (StnmfError 'ABORTED') when it fires: the test is seconds on large data. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -54,7 +56,7 @@ export interface MarkerOutputOptions extends RankGenesOptions {
  * Returns undefined and writes nothing when fewer than two groups have ≥ 2 cells (no test exists).
  * @throws StnmfError('BAD_INPUT') when the column is missing or not group labels
  */
-export function writeMarkerOutputs(markersCsvPath: string, ds: Dataset, key: string, options: MarkerOutputOptions = {}): RankGenesResult | undefined {
+export async function writeMarkerOutputs(markersCsvPath: string, ds: Dataset, key: string, options: MarkerOutputOptions = {}): Promise<RankGenesResult | undefined> {
   const col = ds.obs.columns.get(key);
   if (!col) throw new StnmfError('BAD_INPUT', `markers: obs has no column ${key}`);
   let codes: ArrayLike<number>;
@@ -80,7 +82,8 @@ export function writeMarkerOutputs(markersCsvPath: string, ds: Dataset, key: str
   const [start, end] = options.columns ?? [0, ds.X.cols];
   const X = start === 0 && end === ds.X.cols ? ds.X : columnSlice(ds.X, start, end);
   const names = ds.var.index.slice(start, end);
-  const r = rankGenesGroups(X, codes, categories, { groupby: key, ...options });
+  const { signal, columns: _columns, ...rankOptions } = options;
+  const r = await runStepsCancellable(rankGenesGroupsSteps(X, codes, categories, { groupby: key, ...rankOptions }), signal, 'markers');
   writeFileAtomic(markersCsvPath, markersCsv(r, names));
   ds.uns[KEYS.rankGenes.uns] = rankGenesUns(r, names);
   return r;

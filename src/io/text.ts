@@ -6,7 +6,7 @@
  * (Node 20 and browsers), so the same code reads from disk and from dropped files.
  */
 import { nodeVfs } from './node-vfs.js';
-import { StnmfError } from '../errors.js';
+import { checkpoint, StnmfError } from '../errors.js';
 import { badFile } from './util.js';
 import type { Vfs } from './vfs.js';
 
@@ -81,6 +81,9 @@ export async function* byteChunks(path: string, files: Vfs, size: number): Async
       if (b.length === 0) return;
       pos += b.length;
       yield b;
+      // An async generator alone resumes on microtasks, which starve the event loop: without
+      // this turn a signal handler (Ctrl-C) could not run until a 2 GB table was read.
+      await checkpoint(undefined, 'read');
     }
     return;
   }
@@ -114,6 +117,7 @@ export async function* byteChunks(path: string, files: Vfs, size: number): Async
         return;
       }
       yield r.value;
+      await checkpoint(undefined, 'read');
     }
   } finally {
     if (!done) await reader.cancel().catch(() => undefined);

@@ -4,7 +4,7 @@
  *
  * Layer 1 (metrics): imports linalg and spatial only; no Node APIs.
  */
-import { StnmfError } from '../errors.js';
+import { runSteps, StnmfError, type Steps } from '../errors.js';
 import { Rng } from '../linalg/rng.js';
 import { KDTree, checkPoints, type PointArray } from '../spatial/kdtree.js';
 
@@ -101,6 +101,14 @@ function checkEmbedding(x: PointArray, dim: number, n: number, what: string): vo
  * @throws StnmfError on length mismatch, unlabelled entries, or more than n − 1 labels.
  */
 export function silhouette(x: PointArray, dim: number, labels: Labels, options: SilhouetteOptions = {}): number {
+  return runSteps(silhouetteSteps(x, dim, labels, options));
+}
+
+/**
+ * {@link silhouette} as cancellable steps (errors.ts `Steps`): it yields every 64 rows, about
+ * 10 ms on the 10,000-cell subsample hSNMF scores.
+ */
+export function* silhouetteSteps(x: PointArray, dim: number, labels: Labels, options: SilhouetteOptions = {}): Steps<number> {
   const n = labels.length;
   checkEmbedding(x, dim, n, 'silhouette');
   let rows: Int32Array | null = null;
@@ -116,7 +124,7 @@ export function silhouette(x: PointArray, dim: number, labels: Labels, options: 
   if (L > m - 1) throw new StnmfError('BAD_INPUT', `silhouette: number of labels (${L}) must be at most n − 1 = ${m - 1}`);
   const pts = new Float64Array(m * dim);
   for (let t = 0; t < m; t++) for (let a = 0; a < dim; a++) pts[t * dim + a] = x[pick[t] * dim + a];
-  return silhouetteExact(pts, dim, e.codes, L);
+  return yield* silhouetteExact(pts, dim, e.codes, L);
 }
 
 /**
@@ -124,7 +132,7 @@ export function silhouette(x: PointArray, dim: number, labels: Labels, options: 
  * cluster-sorted order so each (i, cluster) distance sum is one streaming pass with a scalar
  * accumulator: n² distance evaluations, no scattered writes.
  */
-function silhouetteExact(pts: Float64Array, dim: number, codes: Int32Array, L: number): number {
+function* silhouetteExact(pts: Float64Array, dim: number, codes: Int32Array, L: number): Steps<number> {
   const n = codes.length;
   const size = new Int32Array(L);
   for (let i = 0; i < n; i++) size[codes[i]]++;
@@ -141,6 +149,7 @@ function silhouetteExact(pts: Float64Array, dim: number, codes: Int32Array, L: n
   const xs = dim === 2 ? Float64Array.from({ length: n }, (_, t) => sorted[2 * t]) : null;
   const ys = dim === 2 ? Float64Array.from({ length: n }, (_, t) => sorted[2 * t + 1]) : null;
   for (let i = 0; i < n; i++) {
+    if ((i & 63) === 63) yield;
     const ci = codes[i];
     if (size[ci] <= 1) continue; // singleton: s = 0
     for (let c = 0; c < L; c++) {

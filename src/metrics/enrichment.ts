@@ -65,7 +65,10 @@ function logChoose(a: number, b: number): number {
   return logFactorial(a) - logFactorial(b) - logFactorial(a - b);
 }
 
-/** Benjamini–Hochberg adjusted p-values (monotone, capped at 1), in input order. */
+/**
+ * Benjamini–Hochberg adjusted p-values (statsmodels `multipletests(method='fdr_bh')`):
+ * `min_{j ≥ i} p₍ⱼ₎·m/j`, clipped at 1, returned in input order (ties keep input order).
+ */
 export function benjaminiHochberg(p: ArrayLike<number>): Float64Array {
   const m = p.length;
   const order = Array.from({ length: m }, (_, i) => i).sort((a, b) => p[a] - p[b]);

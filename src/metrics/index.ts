@@ -14,6 +14,7 @@ export {
 export {
   encodeLabels,
   silhouette,
+  silhouetteSteps,
   silhouetteSubsample,
   daviesBouldin,
   adjustedRandIndex,
@@ -41,7 +42,8 @@ export {
   type CoOccurrence,
   type CoOccurrenceOptions,
 } from './neighborhood.js';
-export { wilcoxonScores, clusterMarkers, markerScores, type MarkerOptions, type ClusterMarkers, type MarkerScores } from './markers.js';
+export { wilcoxonScores, wilcoxonScoresSteps, clusterMarkers, clusterMarkersSteps, markerScores, type MarkerOptions, type ClusterMarkers, type MarkerScores } from './markers.js';
 export { parseGmt, overRepresentation, enrichmentScore, hypergeometricSf, benjaminiHochberg, type GeneSet, type EnrichmentTerm } from './enrichment.js';
 export { computeMetrics, type MetricsInput, type MetricsOptions, type MetricsSummary } from './summary.js';
 export { paretoOptimal } from './pareto.js';
+export { rankGenesGroups, rankGenesGroupsSteps, topMarkers, markersCsv, log1pMedianNormalize, type RankGenesOptions, type RankGenesResult } from './rank-genes.js';

@@ -7,6 +7,7 @@
  * Markers that come from the clusters they then score make CMC and specificity optimistic
  * (discrepancy register item 8). Layer 1 (metrics): imports linalg only; no Node APIs.
  */
+import { runSteps, type Steps } from '../errors.js';
 import { transposeCsr, type Csr } from '../linalg/index.js';
 
 /** Options of {@link clusterMarkers} (defaults M1.4). */
@@ -48,6 +49,11 @@ function countClusters(labels: Int32Array): number {
  * @returns scores as `nClusters x p` row-major (NaN for clusters without included cells)
  */
 export function wilcoxonScores(X: Csr, labels: Int32Array, nClusters: number, include?: Uint8Array): Float64Array {
+  return runSteps(wilcoxonScoresSteps(X, labels, nClusters, include));
+}
+
+/** {@link wilcoxonScores} as cancellable steps (errors.ts `Steps`), yielding after every gene. */
+export function* wilcoxonScoresSteps(X: Csr, labels: Int32Array, nClusters: number, include?: Uint8Array): Steps<Float64Array> {
   const n = X.rows;
   const p = X.cols;
   const inc = include ?? new Uint8Array(n).fill(1);
@@ -61,6 +67,7 @@ export function wilcoxonScores(X: Csr, labels: Int32Array, nClusters: number, in
   const cells: number[] = [];
   const order: number[] = [];
   for (let g = 0; g < p; g++) {
+    yield;
     vals.length = 0;
     cells.length = 0;
     for (let q = Xt.indptr[g]; q < Xt.indptr[g + 1]; q++) {
@@ -126,6 +133,11 @@ function topK(values: ArrayLike<number>, k: number): Int32Array {
  * expression within the cluster. Ties by gene index [T].
  */
 export function clusterMarkers(X: Csr, labels: Int32Array, options: MarkerOptions = {}): ClusterMarkers {
+  return runSteps(clusterMarkersSteps(X, labels, options));
+}
+
+/** {@link clusterMarkers} as cancellable steps (errors.ts `Steps`). */
+export function* clusterMarkersSteps(X: Csr, labels: Int32Array, options: MarkerOptions = {}): Steps<ClusterMarkers> {
   const minSize = options.minClusterSize ?? 100;
   const nMarkers = options.nMarkers ?? 5;
   const nFallback = options.nFallback ?? 50;
@@ -140,7 +152,7 @@ export function clusterMarkers(X: Csr, labels: Int32Array, options: MarkerOption
   if (nBig >= 2) {
     const include = new Uint8Array(labels.length);
     for (let i = 0; i < labels.length; i++) include[i] = big[labels[i]];
-    const scores = wilcoxonScores(X, labels, C, include);
+    const scores = yield* wilcoxonScoresSteps(X, labels, C, include);
     for (let c = 0; c < C; c++) {
       if (!big[c]) continue;
       markers[c] = topK(scores.subarray(c * p, (c + 1) * p), nMarkers);

@@ -15,9 +15,10 @@
  * Sparse-aware: the implicit zeros of a gene form one tied block with one average rank, so the
  * cost is O(nnz log nnz + groups·p) and nothing is densified. Layer 1: linalg only, browser-safe.
  */
-import { StnmfError } from '../errors.js';
+import { runSteps, StnmfError, type Steps } from '../errors.js';
 import { transposeCsr, type Csr } from '../linalg/csr.js';
 import { twoSidedNormalP } from './autocorrelation.js';
+import { benjaminiHochberg } from './enrichment.js';
 
 /** Options of {@link rankGenesGroups}. */
 export interface RankGenesOptions {
@@ -80,23 +81,8 @@ export function log1pMedianNormalize(X: Csr): Csr {
   return { rows: n, cols: X.cols, indptr: X.indptr, indices: X.indices, data };
 }
 
-/**
- * Benjamini–Hochberg adjusted p-values (statsmodels `multipletests(method='fdr_bh')`):
- * `min_{j ≥ i} p₍ⱼ₎·m/j`, clipped at 1, returned in input order.
- */
-export function benjaminiHochberg(p: ArrayLike<number>): Float64Array {
-  const m = p.length;
-  const idx = Array.from({ length: m }, (_, i) => i).sort((a, b) => p[a] - p[b] || a - b);
-  const out = new Float64Array(m);
-  let run = Infinity;
-  for (let r = m - 1; r >= 0; r--) {
-    const i = idx[r];
-    const v = (p[i] * m) / (r + 1);
-    if (v < run) run = v;
-    out[i] = Math.min(1, run);
-  }
-  return out;
-}
+// Benjamini–Hochberg lives with the enrichment test; re-exported for this module's users.
+export { benjaminiHochberg };
 
 /**
  * Wilcoxon rank-sum marker statistics of every gene for each group vs all other labelled cells.
@@ -107,6 +93,11 @@ export function benjaminiHochberg(p: ArrayLike<number>): Float64Array {
  * @throws StnmfError('BAD_INPUT') for a length mismatch or fewer than two usable groups
  */
 export function rankGenesGroups(X: Csr, codes: ArrayLike<number>, categories: string[], options: RankGenesOptions = {}): RankGenesResult {
+  return runSteps(rankGenesGroupsSteps(X, codes, categories, options));
+}
+
+/** {@link rankGenesGroups} as cancellable steps (errors.ts `Steps`), yielding after every gene. */
+export function* rankGenesGroupsSteps(X: Csr, codes: ArrayLike<number>, categories: string[], options: RankGenesOptions = {}): Steps<RankGenesResult> {
   const n = X.rows, p = X.cols;
   if (codes.length !== n) throw new StnmfError('BAD_INPUT', `rankGenesGroups: ${codes.length} labels for ${n} observations`);
   const Y = (options.normalize ?? 'log1p-median') === 'log1p-median' ? log1pMedianNormalize(X) : X;
@@ -145,7 +136,9 @@ export function rankGenesGroups(X: Csr, codes: ArrayLike<number>, categories: st
   const tie = new Float64Array(p);
   const vals: number[] = [];
   const cells: number[] = [];
+  yield;
   for (let j = 0; j < p; j++) {
+    yield;
     vals.length = 0;
     cells.length = 0;
     for (let q = T.indptr[j]; q < T.indptr[j + 1]; q++) {

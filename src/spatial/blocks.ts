@@ -7,6 +7,7 @@
  *
  * Layer 1 (spatial): no Node APIs.
  */
+import { runSteps, type Steps } from '../errors.js';
 import type { NeighborGraph } from './graphs.js';
 
 /** Groups of observations: `codes[i]` in [0, nGroups). */
@@ -70,9 +71,27 @@ export function joinBlocks(n: number, rows: Int32Array[], parts: NeighborGraph[]
  * graphs (e.g. contact and context from one tree pass); each is joined separately.
  */
 export function perGroupGraphs(xy: ArrayLike<number>, groups: Groups, build: (points: Float64Array, group: number) => NeighborGraph[], dim = 2): NeighborGraph[] {
+  return runSteps(
+    perGroupGraphsSteps(
+      xy,
+      groups,
+      function* (points, group) {
+        return build(points, group);
+      },
+      dim,
+    ),
+  );
+}
+
+/** {@link perGroupGraphs} with a builder written as cancellable steps (errors.ts `Steps`). */
+export function* perGroupGraphsSteps(xy: ArrayLike<number>, groups: Groups, build: (points: Float64Array, group: number) => Steps<NeighborGraph[]>, dim = 2): Steps<NeighborGraph[]> {
   const n = groups.codes.length;
   const rows = groupRows(groups);
-  const built = rows.map((r, s) => build(takePoints(xy, r, dim), s));
+  const built: NeighborGraph[][] = [];
+  for (let s = 0; s < rows.length; s++) {
+    built.push(yield* build(takePoints(xy, rows[s], dim), s));
+    yield;
+  }
   const count = built.length ? built[0].length : 0;
   const out: NeighborGraph[] = [];
   for (let k = 0; k < count; k++) out.push(joinBlocks(n, rows, built.map((b) => b[k])));

@@ -5,9 +5,9 @@
  * Layer 1 (spatial): no Node APIs.
  */
 import Delaunator from 'delaunator';
-import { StnmfError } from '../errors.js';
+import { runSteps, StnmfError, type Steps } from '../errors.js';
 import type { Csr } from '../linalg/csr.js';
-import { KDTree, checkPoints, knnQuery, type PointArray } from './kdtree.js';
+import { KDTree, checkPoints, knnQuerySteps, type PointArray } from './kdtree.js';
 
 /**
  * A sparse n x n graph in CSR form. Row i lists i's neighbours (sorted by index, no
@@ -75,6 +75,14 @@ const COINCIDENT_EPS = 1e-6;
  * @throws StnmfError on non-finite coordinates or radius <= 0.
  */
 export function radiusGraph(xy: PointArray, radius: number, options: RadiusGraphOptions = {}, dim = 2): NeighborGraph {
+  return runSteps(radiusGraphSteps(xy, radius, options, dim));
+}
+
+/** How many queries pass between two cancellation points of the graph builders. */
+const QUERIES_PER_STEP = 4096;
+
+/** {@link radiusGraph} as cancellable steps (errors.ts `Steps`), yielding every 4096 queries. */
+export function* radiusGraphSteps(xy: PointArray, radius: number, options: RadiusGraphOptions = {}, dim = 2): Steps<NeighborGraph> {
   const n = checkPoints(xy, dim, 'radiusGraph');
   if (!(radius > 0) || !Number.isFinite(radius)) {
     throw new StnmfError('BAD_OPTION', `radiusGraph: radius must be a finite number > 0, got ${radius}`);
@@ -102,10 +110,12 @@ export function radiusGraph(xy: PointArray, radius: number, options: RadiusGraph
   };
   // Rows are gathered in original order, so the row pointer is a running count.
   for (let i = 0; i < n; i++) {
+    if (i % QUERIES_PER_STEP === QUERIES_PER_STEP - 1) yield;
     self = i;
     tree.within(xy, radius, visit, i * dim);
     counts[i + 1] = len;
   }
+  yield;
   const indices = idx.slice(0, len);
   const dist = new Float64Array(len);
   for (let p = 0; p < len; p++) dist[p] = Math.sqrt(d2s[p]);
@@ -122,12 +132,18 @@ export function radiusGraph(xy: PointArray, radius: number, options: RadiusGraph
  * @throws StnmfError on non-finite input, k < 1 or k >= n.
  */
 export function knnGraph(points: PointArray, k: number, options: KnnGraphOptions = {}, dim = 2): NeighborGraph {
+  return runSteps(knnGraphSteps(points, k, options, dim));
+}
+
+/** {@link knnGraph} as cancellable steps (errors.ts `Steps`). */
+export function* knnGraphSteps(points: PointArray, k: number, options: KnnGraphOptions = {}, dim = 2): Steps<NeighborGraph> {
   const n = checkPoints(points, dim, 'knnGraph');
   if (!Number.isInteger(k) || k < 1 || k >= n) {
     throw new StnmfError('BAD_OPTION', `knnGraph: k must be an integer with 1 <= k < n = ${n}, got ${k}`);
   }
   const mode = options.symmetrize ?? 'union';
-  const q = knnQuery(points, dim, k);
+  const q = yield* knnQuerySteps(points, dim, k);
+  yield;
   if (mode === 'none') {
     const indptr = new Int32Array(n + 1);
     for (let i = 0; i <= n; i++) indptr[i] = i * k;

@@ -6,7 +6,7 @@
  *
  * Layer 1 (spatial): no Node APIs.
  */
-import { StnmfError } from '../errors.js';
+import { runSteps, StnmfError, type Steps } from '../errors.js';
 import { BoxKDTree } from './knn-feature.js';
 import { selectOnAxis } from './select-axis.js';
 
@@ -247,20 +247,41 @@ export class KDTree {
  * k = 14: 3.7 s -> 0.69 s); in 2-D both trees cost the same and this one is kept.
  * @throws StnmfError when k < 1, k >= n, or a coordinate is not finite.
  */
-export function knnQuery(points: PointArray, dim: number, k: number, tree?: KDTree): { indices: Int32Array; distances: Float64Array; n: number; k: number } {
+export function knnQuery(points: PointArray, dim: number, k: number, tree?: KDTree): KnnAnswer {
+  return runSteps(knnQuerySteps(points, dim, k, tree));
+}
+
+/** The answer of {@link knnQuery}: row-major `n * k` neighbour indices and distances. */
+export interface KnnAnswer {
+  indices: Int32Array;
+  distances: Float64Array;
+  n: number;
+  k: number;
+}
+
+/** How many queries pass between two cancellation points of {@link knnQuerySteps}. */
+export const KNN_QUERIES_PER_STEP = 2048;
+
+/**
+ * {@link knnQuery} as cancellable steps (errors.ts `Steps`): it yields every
+ * {@link KNN_QUERIES_PER_STEP} queries, so a search over a million cells can be interrupted.
+ */
+export function* knnQuerySteps(points: PointArray, dim: number, k: number, tree?: KDTree): Steps<KnnAnswer> {
   const n = checkPoints(points, dim, 'knnQuery');
   if (!Number.isInteger(k) || k < 1 || k >= n) {
     throw new StnmfError('BAD_OPTION', `knnQuery: k must be an integer with 1 <= k < n = ${n}, got ${k}`);
   }
   if (!tree && dim > 2) {
-    const { indices, distances } = new BoxKDTree(points, dim).knnAll(k);
+    const { indices, distances } = yield* new BoxKDTree(points, dim).knnAllSteps(k);
     return { indices, distances, n, k };
   }
   const t = tree ?? new KDTree(points, dim);
+  yield;
   const indices = new Int32Array(n * k);
   const distances = new Float64Array(n * k);
   // Query in tree order so consecutive queries touch the same leaves.
   for (let p = 0; p < n; p++) {
+    if (p % KNN_QUERIES_PER_STEP === KNN_QUERIES_PER_STEP - 1) yield;
     const i = t.ids[p];
     t.knn(t.coords, k, i, indices, distances, i * k, p * dim);
   }

@@ -13,6 +13,7 @@
  *
  * Layer 1 (spatial): no Node APIs.
  */
+import { runSteps, type Steps } from '../errors.js';
 import { selectOnAxis } from './select-axis.js';
 
 /**
@@ -262,11 +263,18 @@ export class BoxKDTree {
    * Requires k < n.
    */
   knnAll(k: number): { indices: Int32Array; distances: Float64Array } {
+    return runSteps(this.knnAllSteps(k));
+  }
+
+  /** {@link knnAll} as cancellable steps (errors.ts `Steps`), yielding every 2048 queries. */
+  *knnAllSteps(k: number): Steps<{ indices: Int32Array; distances: Float64Array }> {
     const { n, dim } = this;
     const indices = new Int32Array(n * k);
     const distances = new Float64Array(n * k);
+    yield;
     // Tree order keeps consecutive queries in the same leaves.
     for (let p = 0; p < n; p++) {
+      if ((p & 2047) === 2047) yield;
       const i = this.ids[p];
       this.knn(this.coords, k, i, indices, distances, i * k, p * dim);
     }

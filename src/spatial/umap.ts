@@ -4,8 +4,8 @@
  *
  * Layer 1 (spatial): no Node APIs.
  */
-import { StnmfError } from '../errors.js';
-import { checkPoints, knnQuery, type PointArray } from './kdtree.js';
+import { runSteps, StnmfError, type Steps } from '../errors.js';
+import { checkPoints, knnQuerySteps, type PointArray } from './kdtree.js';
 import type { NeighborGraph } from './graphs.js';
 
 const SMOOTH_K_TOLERANCE = 1e-5;
@@ -83,13 +83,18 @@ export function smoothKnnDist(distances: Float64Array, n: number, kk: number, nI
  * @throws StnmfError on non-finite input or nNeighbors outside [2, n].
  */
 export function umapConnectivities(points: PointArray, dim: number, options: UmapOptions = {}): NeighborGraph {
+  return runSteps(umapConnectivitiesSteps(points, dim, options));
+}
+
+/** {@link umapConnectivities} as cancellable steps (errors.ts `Steps`). */
+export function* umapConnectivitiesSteps(points: PointArray, dim: number, options: UmapOptions = {}): Steps<NeighborGraph> {
   const n = checkPoints(points, dim, 'umapConnectivities');
   const kk = options.nNeighbors ?? 15;
   if (!Number.isInteger(kk) || kk < 2 || kk > n) {
     throw new StnmfError('BAD_OPTION', `umapConnectivities: nNeighbors must be an integer in [2, n = ${n}], got ${kk}`);
   }
   // Self first, then the kk − 1 nearest others (exact; ties by index).
-  const q = knnQuery(points, dim, kk - 1);
+  const q = yield* knnQuerySteps(points, dim, kk - 1);
   const idx = new Int32Array(n * kk);
   const dist = new Float64Array(n * kk);
   for (let i = 0; i < n; i++) {
@@ -100,6 +105,7 @@ export function umapConnectivities(points: PointArray, dim: number, options: Uma
       dist[i * kk + j] = q.distances[i * (kk - 1) + j - 1];
     }
   }
+  yield;
   return fuzzyUnion(n, kk, idx, dist, options.nIter ?? 64);
 }
 

@@ -42,7 +42,7 @@ export const clusterCommand: Command = {
       const res = await leidenClusters(ds, { use: f.use as string, neighbors: k, resolution: f.resolution as number, iterations: f.iterations as number, seed: f.seed as number, signal: ctx.signal });
       const seconds = (performance.now() - t0) / 1000;
       attachLeiden(ds, res);
-      writeMarkerOutputs(out.path('markers.csv'), ds, 'leiden');
+      await writeMarkerOutputs(out.path('markers.csv'), ds, 'leiden', { signal: ctx.signal });
       await writeH5ad(out.path('result.h5ad'), ds);
       await out.writeText('clusters.csv', 'obs_name,leiden\n' + ds.obs.index.map((id, i) => `${id},${res.membership[i]}`).join('\n') + '\n');
       await finishRun(

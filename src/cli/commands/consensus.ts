@@ -122,7 +122,7 @@ export const consensusCommand: Command = {
         await writeFile(join(sub, 'density_histogram.png'), sceneToPng(densityHistogram({ density: c.localDensity, threshold: f['density-threshold'] as number, title: `Local density of replicate spectra, k=${k}` })));
         await writeFile(join(sub, 'clustergram.png'), sceneToPng(spectraClustergram({ correlation: spectraCorrelation(c.spectra), m: c.spectra.length, labels: fullLabels, density: c.localDensity, title: `Replicate spectra correlation, k=${k}` })));
         const res = resultDataset(ds, c.W, c.H, { k, stability: c.stability, error: c.error, kSelectionStability: c.selection.stability, kSelectionError: c.selection.error, keptSpectra: c.kept.length, totalSpectra: c.spectra.length, nNeighbors: c.nNeighbors });
-        writeMarkerOutputs(join(sub, 'markers.csv'), res, KEYS.consensus.obs);
+        await writeMarkerOutputs(join(sub, 'markers.csv'), res, KEYS.consensus.obs, { signal: ctx.signal });
         await writeH5ad(join(sub, 'result.h5ad'), res);
       }
       const lines = ['k,stability,prediction_error,stability_filtered,prediction_error_filtered,kept_spectra,total_spectra,local_density_threshold,local_neighborhood_size'];

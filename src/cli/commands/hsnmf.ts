@@ -8,9 +8,8 @@ import { readFile } from 'node:fs/promises';
 import type { Column, Dataset } from '../../dataset.js';
 import { StnmfError } from '../../errors.js';
 import { createKernels } from '../../linalg/index.js';
-import { writeMarkerOutputs } from '../../io/markers-output.js';
 import {
-  evaluateHsnmf,
+  evaluateHsnmfAsync,
   hsnmf,
   hsnmfSweep,
   metricsCsv,
@@ -166,10 +165,10 @@ export const hsnmfCommand: Command = {
       const r = await hsnmf(ds, options);
       const seconds = (performance.now() - t0) / 1000;
       ctx.progress('hsnmf metrics', 0, 1);
-      const ev = evaluateHsnmf(r, evalOptions);
+      const ev = await evaluateHsnmfAsync(r, { ...evalOptions, signal: ctx.signal });
       await out.writeText('metrics.csv', metricsCsv([ev.metrics]));
       if (ev.perSample) await out.writeText('per_sample_metrics.csv', perSampleCsv(ev.perSample));
-      await writeRunFiles((name) => out.path(name), ds, r, ev.markerNames, ev.markers?.method, ev.enrichTerms);
+      await writeRunFiles((name) => out.path(name), ds, r, ev.markerNames, ev.markers?.method, ev.enrichTerms, ctx.signal);
       await finishRun(out, {
         command: 'hsnmf',
         parameters: { ...r.parameters, evaluate: { subsample: evalOptions.subsample, seed: evalOptions.seed, minClusterSize: evalOptions.minClusterSize, gmt: f.gmt, labels: f.labels } },

@@ -194,7 +194,7 @@ export const multiomicsCommand: Command = {
       };
       const r = await runSpatialMultiOmics(tx?.table ?? null, prot?.table ?? null, markers, options);
       const frameOf = tx ?? prot!;
-      await writeMultiOmicsOutputs(r, (name) => out.path(name), true, frameOf.inMicrons ? { coordinateUnit: 'um', micronsPerUnit: 1 } : { coordinateUnit: (txDs ?? protDs)!.meta.coordinateUnit }, { tx: txDs?.obs, prot: protDs?.obs });
+      await writeMultiOmicsOutputs(r, (name) => out.path(name), true, frameOf.inMicrons ? { coordinateUnit: 'um', micronsPerUnit: 1 } : { coordinateUnit: (txDs ?? protDs)!.meta.coordinateUnit }, { tx: txDs?.obs, prot: protDs?.obs }, ctx.signal);
       const warnings: StnmfWarning[] = r.warnings.map((message) => ({ code: 'data', message }));
       let truthScores: Record<string, unknown> = {};
       if (f.truth || f['truth-column']) {

@@ -72,7 +72,7 @@ export const siidCommand: Command = {
     const out = await RunOutput.open(f.out as string, { force: Boolean(f.force) });
     await withRun(out, async () => {
       const r = await runSiid(cells, spots, mapping, options, Number(f['holdout-folds']), Number(f['fold-seed']), ctx, truth);
-      await writeOutputs(r, cells, spots, (name) => out.path(name));
+      await writeOutputs(r, cells, spots, (name) => out.path(name), ctx.signal);
       await finishRun(
         out,
         {

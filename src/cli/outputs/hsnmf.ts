@@ -3,6 +3,7 @@
  * enrichment.csv, the factor .npy files and result.h5ad, plus the summary.json figures.
  */
 import { writeFile } from 'node:fs/promises';
+import { checkpoint } from '../../errors.js';
 import type { Dataset } from '../../dataset.js';
 import { writeH5ad } from '../../io/h5ad.js';
 import { writeMarkerOutputs } from '../../io/markers-output.js';
@@ -57,6 +58,7 @@ export async function writeRunFiles(
   markerNames: string[][] | undefined,
   method: string[] | undefined,
   terms: ReturnType<typeof evaluateHsnmf>['enrichTerms'],
+  signal?: AbortSignal,
 ): Promise<string[]> {
   const written: string[] = [];
   const n = ds.X.rows;
@@ -93,7 +95,8 @@ export async function writeRunFiles(
   {
     // A shallow copy: the input Dataset stays as it was read.
     const out = attachHsnmf({ ...ds, obs: { index: ds.obs.index, columns: new Map(ds.obs.columns) }, obsm: { ...ds.obsm }, varm: { ...ds.varm }, uns: { ...ds.uns } }, r);
-    if (writeMarkerOutputs(path('markers.csv'), out, 'hsnmf')) written.push('markers.csv');
+    if (await writeMarkerOutputs(path('markers.csv'), out, 'hsnmf', { signal })) written.push('markers.csv');
+    await checkpoint(signal, 'hsnmf');
     await writeH5ad(path('result.h5ad'), out);
     written.push('result.h5ad');
   }

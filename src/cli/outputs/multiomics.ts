@@ -17,7 +17,7 @@ const csvField = (s: string | number): string => {
 const csvLine = (fields: (string | number)[]) => fields.map(csvField).join(',');
 
 /** Writes every output file of a run into `dir` (through `path(name)`); result.h5ad keeps the `inputs`' obs columns. */
-export async function writeMultiOmicsOutputs(r: MultiOmicsResult, path: (name: string) => string, h5ad: boolean, coords: CoordinateFrame = {}, inputs: InputObs = {}): Promise<void> {
+export async function writeMultiOmicsOutputs(r: MultiOmicsResult, path: (name: string) => string, h5ad: boolean, coords: CoordinateFrame = {}, inputs: InputObs = {}, signal?: AbortSignal): Promise<void> {
   const T = r.coded.categories.length;
   const cats = r.coded.categories;
   const lines = ['cell_id,x,y,cell_type'];
@@ -90,7 +90,7 @@ export async function writeMultiOmicsOutputs(r: MultiOmicsResult, path: (name: s
   if (h5ad) {
     const rd = multiomicsToDataset(r, coords, inputs);
     // Marker statistics of the labels over the transcript columns (proteins are intensities).
-    if (r.transcriptFeatures.length) writeMarkerOutputs(path('markers.csv'), rd, 'cell_type', { columns: [0, r.transcriptFeatures.length], layer: 'transcripts' });
+    if (r.transcriptFeatures.length) await writeMarkerOutputs(path('markers.csv'), rd, 'cell_type', { columns: [0, r.transcriptFeatures.length], layer: 'transcripts', signal });
     await writeH5ad(path('result.h5ad'), rd);
   }
 }

@@ -5,14 +5,18 @@ import { writeCsv } from '../../io/csv.js';
 import { writeH5ad } from '../../io/h5ad.js';
 import { siidToDataset, type SiidRun } from '../../methods/siid/index.js';
 import { factorNames } from '../../keys.js';
+import { checkpoint } from '../../errors.js';
 
 /** Writes result.h5ad, proportions.csv, spot_coordinates.csv (when the spots have coordinates) and holdout_r2.csv. */
-export async function writeOutputs(r: SiidRun, cells: Dataset, spots: Dataset, path: (name: string) => string): Promise<void> {
+export async function writeOutputs(r: SiidRun, cells: Dataset, spots: Dataset, path: (name: string) => string, signal?: AbortSignal): Promise<void> {
   const { prepared, fit, holdout } = r;
   const p = prepared.problem;
   const h = fit.h;
   const gX = p.panelCols.length;
   const ds = siidToDataset(r, cells);
+  // Building the imputed layer and writing it are each most of a second on Xenium: a signal
+  // between them stops the run here rather than after the file is written.
+  await checkpoint(signal, 'siid');
   await writeH5ad(path('result.h5ad'), ds);
   // Spot proportions (model π_s), spot names of the input.
   writeCsv(path('proportions.csv'), {

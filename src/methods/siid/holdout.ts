@@ -5,11 +5,11 @@
  * correlation across cells between imputation and the held-out counts; the score is the mean
  * over genes with a defined R². The baselines A–D of M2.8 are scored on the same folds.
  */
-import { StnmfError, throwIfAborted } from '../../errors.js';
+import { runSteps, runStepsCancellable, StnmfError, throwIfAborted, type Steps } from '../../errors.js';
 import type { Csr } from '../../linalg/csr.js';
 import { createKernels } from '../../linalg/backend.js';
 import { Rng } from '../../linalg/rng.js';
-import { knnQuery } from '../../spatial/index.js';
+import { knnQuerySteps } from '../../spatial/index.js';
 import type { SiidProblem } from './model.js';
 import { restrictPanel } from './prepare.js';
 import { imputeGenes, resolveSiidOptions, siidFit, type SiidOptions, type SiidProgress } from './siid.js';
@@ -162,7 +162,7 @@ export async function siidHoldout(problem: SiidProblem, options: HoldoutOptions)
     seconds: 0,
   };
   if (options.baselines ?? true) {
-    const b = baselineHoldout(problem, folds, { cellXY: options.cellXY, knn: options.knn ?? 10 });
+    const b = await runStepsCancellable(baselineHoldoutSteps(problem, folds, { cellXY: options.cellXY, knn: options.knn ?? 10 }), options.signal, 'siid holdout');
     res.baselines = b.summaries;
     res.baselineExcludedCells = b.excluded;
   }
@@ -204,11 +204,24 @@ async function fitFolds(
  * a_i·A_V,s(i)g / Σ_{g'∈train} A_V,s(i)g'; C, D: A and B averaged over the cell's `knn` nearest
  * cells in space (self included). A cell mapped to several spots uses their mean profile.
  */
-export function baselineHoldout(
-  problem: SiidProblem,
-  folds: Int32Array[],
-  opts: { cellXY?: ArrayLike<number>; knn?: number },
-): { summaries: Record<'A' | 'B' | 'C' | 'D', R2Summary>; excluded: number } {
+export function baselineHoldout(problem: SiidProblem, folds: Int32Array[], opts: BaselineOptions): BaselineHoldout {
+  return runSteps(baselineHoldoutSteps(problem, folds, opts));
+}
+
+/** Options of {@link baselineHoldout}: cell coordinates for C/D and their kNN size. */
+export interface BaselineOptions {
+  cellXY?: ArrayLike<number>;
+  knn?: number;
+}
+
+/** What {@link baselineHoldout} returns: each baseline's R² summary and the unmapped cells. */
+export interface BaselineHoldout {
+  summaries: Record<'A' | 'B' | 'C' | 'D', R2Summary>;
+  excluded: number;
+}
+
+/** {@link baselineHoldout} as cancellable steps (errors.ts `Steps`): seconds on a Xenium panel. */
+function* baselineHoldoutSteps(problem: SiidProblem, folds: Int32Array[], opts: BaselineOptions): Steps<BaselineHoldout> {
   const { n, AX, AV, gamma, panelCols } = problem;
   const gX = panelCols.length;
   // Spot profiles on the panel genes, m x gX dense (spots x panel is small).
@@ -231,12 +244,13 @@ export function baselineHoldout(
   const k = opts.knn ?? 10;
   let nbr: Int32Array | undefined;
   if (opts.cellXY && k > 1 && n > k) {
-    const q = knnQuery(opts.cellXY, 2, k - 1);
+    const q = yield* knnQuerySteps(opts.cellXY, 2, k - 1);
     nbr = q.indices;
   }
   const r2 = { A: new Float64Array(gX).fill(NaN), B: new Float64Array(gX).fill(NaN), C: new Float64Array(gX).fill(NaN), D: new Float64Array(gX).fill(NaN) };
   const cellTotalsTrain = new Float64Array(n);
   for (const held of folds) {
+    yield;
     const heldMask = new Uint8Array(gX);
     held.forEach((j) => (heldMask[j] = 1));
     // a_i over training genes and the spot totals over training genes.
@@ -266,8 +280,10 @@ export function baselineHoldout(
       const rr = r2PerColumn(pred, c, AX, held, mapped);
       held.forEach((j, t) => (dst[j] = rr[t]));
     };
+    yield;
     put(r2.A, A);
     put(r2.B, B);
+    yield;
     if (nbr) {
       const smooth = (src: Float64Array) => {
         const out = new Float64Array(n * c);
@@ -282,6 +298,7 @@ export function baselineHoldout(
         return out;
       };
       put(r2.C, smooth(A));
+      yield;
       put(r2.D, smooth(B));
     }
   }

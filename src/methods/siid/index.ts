@@ -35,6 +35,8 @@ export { objectiveAndGradient, thetaLayout, thetaFromParams, paramsFromTheta, ty
 export {
   siidHoldout,
   baselineHoldout,
+  type BaselineOptions,
+  type BaselineHoldout,
   geneFolds,
   r2PerColumn,
   summarizeR2,

@@ -11,19 +11,20 @@
 import {
   adjustedRandIndex,
   chaos,
-  clusterMarkers,
+  clusterMarkersSteps,
   daviesBouldin,
   enrichmentScore,
   markerScores,
   moransI,
   normalizedMutualInfo,
   pas,
-  silhouette,
+  silhouetteSteps,
   silhouetteSubsample,
   type ClusterMarkers,
   type GeneSet,
   type Labels,
 } from '../../metrics/index.js';
+import { runSteps, runStepsCancellable, type Steps } from '../../errors.js';
 import type { Csr, Dense } from '../../linalg/index.js';
 import type { NeighborGraph } from '../../spatial/index.js';
 import { rowStochastic } from './adjacency.js';
@@ -154,10 +155,29 @@ function composites(m: { moransI: number; chaos: number; silhouette: number; dav
  * are given). Silhouette and DBI use the same stratified subsample (seed 0), as the reference
  * does by reseeding; the draw differs from NumPy's generator.
  */
-export function evaluateHsnmf(
-  r: HsnmfResult,
-  options: EvaluateOptions = {},
-): { metrics: HsnmfMetrics; markers?: ClusterMarkers; markerNames?: string[][]; enrichTerms?: ReturnType<typeof enrichmentScore>['terms']; perSample?: SampleMetrics[] } {
+export function evaluateHsnmf(r: HsnmfResult, options: EvaluateOptions = {}): HsnmfEvaluation {
+  return runSteps(evaluateHsnmfSteps(r, options));
+}
+
+/**
+ * {@link evaluateHsnmf} that can be interrupted: `signal` firing stops it within a few tens of
+ * milliseconds with `StnmfError('ABORTED')` (the silhouette alone is seconds on Xenium).
+ */
+export function evaluateHsnmfAsync(r: HsnmfResult, options: EvaluateOptions & { signal?: AbortSignal } = {}): Promise<HsnmfEvaluation> {
+  return runStepsCancellable(evaluateHsnmfSteps(r, options), options.signal, 'hsnmf evaluation');
+}
+
+/** What {@link evaluateHsnmf} returns: the metrics and the markers they were scored with. */
+export interface HsnmfEvaluation {
+  metrics: HsnmfMetrics;
+  markers?: ClusterMarkers;
+  markerNames?: string[][];
+  enrichTerms?: ReturnType<typeof enrichmentScore>['terms'];
+  perSample?: SampleMetrics[];
+}
+
+/** {@link evaluateHsnmf} as cancellable steps (errors.ts `Steps`). */
+function* evaluateHsnmfSteps(r: HsnmfResult, options: EvaluateOptions): Steps<HsnmfEvaluation> {
   const s = r.snmf;
   const labels = r.labels;
   const n = labels.length;
@@ -168,7 +188,9 @@ export function evaluateHsnmf(
   const moranRaw = moransI(colOf(s.W0.data, n, k, 0), rowStd).results[0].I;
   // Several samples: neighbourhoods only within a sample (their coordinates overlap); pooled
   // CHAOS/PAS are the cell-weighted means of the per-sample values (per-sample.ts).
+  yield;
   const perSample = perSampleMetrics(r);
+  yield;
   const chaosV = perSample ? pooledMean(perSample, 'chaos') : chaos(g.coordsUm, labels, { sdConvention: 'population' }).chaos;
   const pasV = perSample ? pooledMean(perSample, 'pas') : n > 10 ? pas(g.coordsUm, labels, 10).pas : NaN;
   const sub = options.subsample ?? 10000;
@@ -176,16 +198,20 @@ export function evaluateHsnmf(
   let sil = NaN, dbi = NaN;
   if (r.nClusters >= 2) {
     const rows = silhouetteSubsample(labels, n, Math.max(2, sub), seed, true);
-    sil = silhouette(s.Ws64, k, labels, { sampleSize: Math.max(2, sub), seed, stratified: true });
+    yield;
+    sil = yield* silhouetteSteps(s.Ws64, k, labels, { sampleSize: Math.max(2, sub), seed, stratified: true });
     dbi = daviesBouldin(s.Ws64, k, labels, { rows });
   }
+  yield;
   const rec = reconstructionScores(s.X, s.Ws64, s.H);
+  yield;
   let cmc = NaN, weightedMF = NaN, mer = NaN, markerZero = NaN, specificity = NaN, enrich = NaN;
   let markers: ClusterMarkers | undefined;
   let markerNames: string[][] | undefined;
   let enrichTerms: ReturnType<typeof enrichmentScore>['terms'] | undefined;
   if (!options.skipMarkers) {
-    markers = clusterMarkers(s.X, labels, { minClusterSize: options.minClusterSize ?? 100 });
+    markers = yield* clusterMarkersSteps(s.X, labels, { minClusterSize: options.minClusterSize ?? 100 });
+    yield;
     const ms = markerScores(s.X, labels, markers);
     ({ cmc, weightedMF, mer, markerZero, specificity } = ms);
     if (options.geneNames) {

@@ -8,9 +8,9 @@
  * Layer 2 (methods): no Node APIs.
  */
 import type { Dataset } from '../../dataset.js';
-import { checkpoint, StnmfError } from '../../errors.js';
+import { checkpoint, runSteps, runStepsCancellable, StnmfError, type Steps } from '../../errors.js';
 import { leidenAsync, type Graph } from '../../graph/index.js';
-import { umapConnectivities, type NeighborGraph } from '../../spatial/index.js';
+import { umapConnectivitiesSteps, type NeighborGraph } from '../../spatial/index.js';
 import { maxScaled, mixAdjacency, rowStochastic, symmetrizeSum, type SparseSquare } from './adjacency.js';
 import { snmf, type SnmfOptions, type SnmfResult } from './snmf.js';
 
@@ -88,11 +88,16 @@ export function hsnmfDefaults(o: HsnmfOptions) {
  * toolkit always uses exact neighbours.
  */
 export function featureGraph(s: SnmfResult, nNeighbors = 15): NeighborGraph {
+  return runSteps(featureGraphSteps(s, nNeighbors));
+}
+
+/** {@link featureGraph} as cancellable steps (errors.ts `Steps`). */
+export function* featureGraphSteps(s: SnmfResult, nNeighbors = 15): Steps<NeighborGraph> {
   const n = s.Ws.rows;
   if (!Number.isInteger(nNeighbors) || nNeighbors < 2 || nNeighbors > n) {
     throw new StnmfError('BAD_OPTION', `hsnmf: nNeighbors must be an integer in [2, ${n}] (cells), got ${nNeighbors}`);
   }
-  return umapConnectivities(s.Ws64, s.Ws.cols, { nNeighbors });
+  return yield* umapConnectivitiesSteps(s.Ws64, s.Ws.cols, { nNeighbors });
 }
 
 /**
@@ -132,7 +137,7 @@ export async function hsnmf(dataset: Dataset, options: HsnmfOptions = {}): Promi
   const t1 = Date.now();
   await checkpoint(options.signal, 'hsnmf');
   options.onProgress?.({ stage: 'features', done: 0, total: 1 });
-  const conn = options.featureGraph ?? featureGraph(s, p.nNeighbors);
+  const conn = options.featureGraph ?? (await runStepsCancellable(featureGraphSteps(s, p.nNeighbors), options.signal, 'hsnmf'));
   const { adjacency, resolution } = clusteringAdjacency(s, conn, p);
   // = graphFromAdjacency(adjacency, 'sum'), in O(nnz) (adjacency.ts); symmetric by construction
   // with checked weights, so Leiden skips its own symmetry check.

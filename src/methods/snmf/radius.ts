@@ -6,6 +6,7 @@
  *
  * Layer 2 (methods): no Node APIs.
  */
+import { runSteps, type Steps } from '../../errors.js';
 import type { NeighborGraph } from '../../spatial/index.js';
 
 /** Pairs closer than this are coincident and get no edge (methods-spec G3.1 ε, as radiusGraph). */
@@ -22,6 +23,17 @@ const COINCIDENT_EPS = 1e-6;
  * @param radii radii > 0 in coordinate units.
  */
 export function radiusGraphs(xy: Float64Array, radii: readonly number[]): NeighborGraph[] {
+  return runSteps(radiusGraphsSteps(xy, radii));
+}
+
+/** How many queries pass between two cancellation points of the graph builders. */
+const QUERIES_PER_STEP = 4096;
+
+/**
+ * {@link radiusGraphs} as cancellable steps (errors.ts `Steps`): it yields every 4096 queries,
+ * so a million-cell slide can be interrupted while its graphs are built.
+ */
+export function* radiusGraphsSteps(xy: Float64Array, radii: readonly number[]): Steps<NeighborGraph[]> {
   const n = xy.length >> 1;
   let rmax = 0;
   for (const r of radii) if (r > rmax) rmax = r;
@@ -75,6 +87,7 @@ export function radiusGraphs(xy: Float64Array, radii: readonly number[]): Neighb
     const r2 = rmax * rmax;
     // Queries in cell order, so the candidate spans stay in cache.
     for (let t = 0; t < n; t++) {
+      if (t % QUERIES_PER_STEP === QUERIES_PER_STEP - 1) yield;
       const i = sid[t];
       const xi = sx[t];
       const yi = sy[t];
@@ -110,6 +123,7 @@ export function radiusGraphs(xy: Float64Array, radii: readonly number[]): Neighb
       qe[i] = len;
     }
   }
+  yield;
   return radii.map((r) => {
     const r2 = r * r;
     const indptr = new Int32Array(n + 1);

@@ -6,15 +6,15 @@
  * Layer 2 (methods): no Node APIs.
  */
 import type { Dataset } from '../../dataset.js';
-import { checkpoint, StnmfError } from '../../errors.js';
+import { checkpoint, runSteps, runStepsCancellable, StnmfError, type Steps } from '../../errors.js';
 import type { StnmfWarning } from '../../warnings.js';
 import type { Csr, Dense, Kernels } from '../../linalg/index.js';
 import { nmf, type NmfOptions } from '../../nmf/index.js';
 import { checkPoints, knnQuery, type NeighborGraph } from '../../spatial/index.js';
 import { mergeGraphs, type CombineRule } from './adjacency.js';
 import { logNormalize } from './normalize.js';
-import { radiusGraphs } from './radius.js';
-import { perGroupGraphs } from '../../spatial/blocks.js';
+import { radiusGraphsSteps } from './radius.js';
+import { perGroupGraphsSteps } from '../../spatial/blocks.js';
 import { sampleGroups, type SampleGroups } from '../../samples.js';
 import { diffusionSmooth, type FactorMatrix } from './smooth.js';
 
@@ -170,19 +170,44 @@ export function coordinatesInMicrons(dataset: Dataset, micronsPerUnit?: number):
  */
 export function buildSpatialGraphs(
   coordsUm: Float64Array,
-  o: { contactRadius: number; contactWeight: number; contextRadius: number; contextWeight: number; combine: CombineRule; weightCap?: number },
+  o: SpatialGraphOptions,
   unitNote: { unit: string; micronsPerUnit: number } = { unit: 'um', micronsPerUnit: 1 },
   samples?: SampleGroups,
 ): { contact: NeighborGraph; context: NeighborGraph; hybrid: NeighborGraph } {
+  return runSteps(buildSpatialGraphsSteps(coordsUm, o, unitNote, samples));
+}
+
+/** The radii (µm), weights and merge rule of {@link buildSpatialGraphs}. */
+export interface SpatialGraphOptions {
+  contactRadius: number;
+  contactWeight: number;
+  contextRadius: number;
+  contextWeight: number;
+  combine: CombineRule;
+  weightCap?: number;
+}
+
+/**
+ * {@link buildSpatialGraphs} as cancellable steps (errors.ts `Steps`), so {@link snmf} can be
+ * interrupted while a large slide's graphs are built.
+ */
+export function* buildSpatialGraphsSteps(
+  coordsUm: Float64Array,
+  o: SpatialGraphOptions,
+  unitNote: { unit: string; micronsPerUnit: number } = { unit: 'um', micronsPerUnit: 1 },
+  samples?: SampleGroups,
+): Steps<{ contact: NeighborGraph; context: NeighborGraph; hybrid: NeighborGraph }> {
   for (const [name, v] of [['contactRadius', o.contactRadius], ['contextRadius', o.contextRadius], ['contactWeight', o.contactWeight], ['contextWeight', o.contextWeight]] as const) {
     if (!(v > 0) || !Number.isFinite(v)) throw new StnmfError('BAD_OPTION', `snmf: ${name} must be a finite number > 0, got ${v}`);
   }
   checkPoints(coordsUm, 2, 'snmf: coordinates');
   // Both radii from one tree pass; each graph equals radiusGraph(coordsUm, r) (radius.ts).
   // Several samples: per sample, joined block-diagonally (serial sections overlap in space).
+  const radii = [o.contactRadius, o.contextRadius];
   const [c, r] = samples
-    ? perGroupGraphs(coordsUm, { codes: samples.codes, nGroups: samples.ids.length }, (pts) => radiusGraphs(pts, [o.contactRadius, o.contextRadius]))
-    : radiusGraphs(coordsUm, [o.contactRadius, o.contextRadius]);
+    ? yield* perGroupGraphsSteps(coordsUm, { codes: samples.codes, nGroups: samples.ids.length }, (pts) => radiusGraphsSteps(pts, radii))
+    : yield* radiusGraphsSteps(coordsUm, radii);
+  yield;
   const contact = constantWeights(c, o.contactWeight);
   const context = constantWeights(r, o.contextWeight);
   const hybrid = mergeGraphs(contact, context, o.combine, o.weightCap);
@@ -267,7 +292,7 @@ export async function snmf(dataset: Dataset, options: SnmfOptions = {}): Promise
 
   progress?.({ stage: 'graphs', done: 0, total: 1 });
   const samples = sampleGroups(dataset);
-  const g = buildSpatialGraphs(coords.xy, { ...d, weightCap: options.weightCap }, coords, samples);
+  const g = await runStepsCancellable(buildSpatialGraphsSteps(coords.xy, { ...d, weightCap: options.weightCap }, coords, samples), options.signal, 'snmf');
   progress?.({ stage: 'graphs', done: 1, total: 1, detail: `${g.hybrid.indptr[n] / 2} edges` });
   await checkpoint(options.signal, 'snmf');
 

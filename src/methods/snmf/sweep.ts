@@ -8,10 +8,10 @@
  * Layer 2 (methods): no Node APIs.
  */
 import type { Dataset } from '../../dataset.js';
-import { throwIfAborted } from '../../errors.js';
+import { runStepsCancellable, throwIfAborted } from '../../errors.js';
 import { paretoOptimal } from '../../metrics/pareto.js';
-import { evaluateHsnmf, metricsCsv, type EvaluateOptions, type HsnmfMetrics } from './evaluate.js';
-import { featureGraph, hsnmf, hsnmfDefaults, type HsnmfOptions } from './hsnmf.js';
+import { evaluateHsnmfAsync, metricsCsv, type EvaluateOptions, type HsnmfMetrics } from './evaluate.js';
+import { featureGraphSteps, hsnmf, hsnmfDefaults, type HsnmfOptions } from './hsnmf.js';
 import { snmf } from './snmf.js';
 
 /** Options of {@link hsnmfSweep}. */
@@ -52,13 +52,13 @@ export async function hsnmfSweep(dataset: Dataset, options: SweepOptions = {}): 
   for (const rank of ranks) {
     const t0 = Date.now();
     const s = await snmf(dataset, { ...options, rank });
-    const conn = featureGraph(s, p.nNeighbors);
+    const conn = await runStepsCancellable(featureGraphSteps(s, p.nNeighbors), options.signal, 'hsnmf sweep');
     const prep = (Date.now() - t0) / 1000;
     for (const resolution of resolutions) {
       throwIfAborted(options.signal, 'hsnmf sweep');
       const t1 = Date.now();
       const r = await hsnmf(dataset, { ...options, rank, resolution, snmfResult: s, featureGraph: conn });
-      const { metrics } = evaluateHsnmf(r, options.evaluate);
+      const { metrics } = await evaluateHsnmfAsync(r, { ...options.evaluate, signal: options.signal });
       rows.push(metrics);
       seconds.push((Date.now() - t1) / 1000 + prep / resolutions.length);
       options.onProgress?.({ stage: 'sweep', done: rows.length, total, detail: `rank ${rank} resolution ${resolution}: ${r.nClusters} clusters` });
