@@ -85,19 +85,21 @@ interface Scratch {
   prob: Float64Array;
 }
 
-function levelFromGraph(g: Graph): Level {
+function* levelFromGraph(g: Graph): Steps<Level> {
   const n = g.n;
   const loop = new Float64Array(n);
   const k = new Float64Array(n);
   const indptr = new Int32Array(n + 1);
   let len = 0;
   for (let i = 0; i < n; i++) {
+    if ((i & 4095) === 4095) yield; // a cancellation point every 4096 nodes
     for (let p = g.indptr[i]; p < g.indptr[i + 1]; p++) if (g.indices[p] !== i && g.weights[p] !== 0) len++;
   }
   const nbr = new Int32Array(len);
   const w = new Float64Array(len);
   len = 0;
   for (let i = 0; i < n; i++) {
+    if ((i & 4095) === 4095) yield;
     let s = 0;
     for (let p = g.indptr[i]; p < g.indptr[i + 1]; p++) {
       const j = g.indices[p];
@@ -199,7 +201,7 @@ function* leidenSteps(graph: GraphLike, options: LeidenOptions): Steps<LeidenRes
   } else {
     for (let i = 0; i < n; i++) membership[i] = i;
   }
-  const base = levelFromGraph(g);
+  const base = yield* levelFromGraph(g);
   let twoM = 0;
   for (let i = 0; i < n; i++) twoM += base.k[i];
   const rng = new Rng(seed);
@@ -234,7 +236,7 @@ function* leidenSteps(graph: GraphLike, options: LeidenOptions): Steps<LeidenRes
         if (nP === level.n) break;
         const ref = yield* refine(level, part, gm, rng, s, refinement === 'igraph', theta);
         yield;
-        const agg = aggregate(level, ref, part, s);
+        const agg = yield* aggregate(level, ref, part, s);
         if (!(agg.level.n < level.n && agg.level.n > nP)) break;
         for (let i = 0; i < n; i++) nodeMap[i] = agg.nodeOf[nodeMap[i]];
         level = agg.level;
@@ -461,7 +463,7 @@ function* refine(L: Level, part: Int32Array, gm: number, rng: Rng, s: Scratch, i
  * Aggregation (G2.2 step 3): one node per refined community, edge weights summed, internal
  * weight as a self-loop, strengths preserved. The new start partition is `part` lifted.
  */
-function aggregate(L: Level, ref: Int32Array, part: Int32Array, s: Scratch): { level: Level; nodeOf: Int32Array; part: Int32Array } {
+function* aggregate(L: Level, ref: Int32Array, part: Int32Array, s: Scratch): Steps<{ level: Level; nodeOf: Int32Array; part: Int32Array }> {
   const n = L.n;
   const { indptr, nbr, w, loop, k } = L;
   const { neighW, mark, touched } = s;
@@ -489,6 +491,7 @@ function aggregate(L: Level, ref: Int32Array, part: Int32Array, s: Scratch): { l
   const apart = new Int32Array(na);
   let len = 0;
   for (let c = 0; c < na; c++) {
+    if ((c & 4095) === 4095) yield; // a cancellation point every 4096 aggregate nodes
     let nt = 0;
     let inside = 0;
     let lp = 0;

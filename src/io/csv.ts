@@ -208,7 +208,9 @@ export async function readCoordinates(path: string, opts: { delimiter?: Delimite
   let header = isHeader ? r0.map(unquote) : undefined;
   const rows = header ? rows0.slice(1) : rows0;
   if (rows.length === 0) throw badFile(path, 'header only, no rows');
-  const ncol = Math.max(...rows.map((r) => r.length));
+  // A loop, not Math.max(...rows): a spread of 300,000 rows overflows the call stack.
+  let ncol = 0;
+  for (const r of rows) if (r.length > ncol) ncol = r.length;
   // R's write.csv header lacks the row-name column's cell.
   if (header && header.length === ncol - 1) header = [''].concat(header);
   const numericCol = (j: number) => rows.every((r) => r[j] !== undefined && isNumeric(r[j]));

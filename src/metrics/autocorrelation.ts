@@ -4,7 +4,7 @@
  *
  * Layer 1 (metrics): no Node APIs.
  */
-import { StnmfError } from '../errors.js';
+import { runSteps, StnmfError, type Steps } from '../errors.js';
 
 /** A weight matrix in CSR form (zero diagonal expected; any stored diagonal is ignored). */
 export interface WeightMatrix {
@@ -116,6 +116,11 @@ function checkWeights(w: WeightMatrix, what: string): void {
 
 /** S0, S1, S2 and islands of a weight matrix (diagonal entries ignored). */
 export function weightSums(w: WeightMatrix): WeightSums {
+  return runSteps(weightSumsSteps(w));
+}
+
+/** {@link weightSums} as cancellable steps (errors.ts `Steps`), yielding every 4096 rows. */
+export function* weightSumsSteps(w: WeightMatrix): Steps<WeightSums> {
   const n = w.n;
   const rowSum = new Float64Array(n);
   const colSum = new Float64Array(n);
@@ -124,6 +129,7 @@ export function weightSums(w: WeightMatrix): WeightSums {
   // Transpose (as a map per row) to pair w_ij with w_ji for S1.
   const tptr = new Int32Array(n + 1);
   for (let i = 0; i < n; i++) {
+    if ((i & 4095) === 4095) yield;
     let rs = 0;
     for (let p = w.indptr[i]; p < w.indptr[i + 1]; p++) {
       const j = w.indices[p];
@@ -142,6 +148,7 @@ export function weightSums(w: WeightMatrix): WeightSums {
   const tcol = new Int32Array(tptr[n]);
   const tval = new Float64Array(tptr[n]);
   for (let i = 0; i < n; i++) {
+    if ((i & 4095) === 4095) yield;
     for (let p = w.indptr[i]; p < w.indptr[i + 1]; p++) {
       const j = w.indices[p];
       if (j === i) continue;
@@ -156,6 +163,7 @@ export function weightSums(w: WeightMatrix): WeightSums {
   const touched = new Int32Array(n);
   let S1 = 0;
   for (let i = 0; i < n; i++) {
+    if ((i & 4095) === 4095) yield;
     let nt = 0;
     for (let p = w.indptr[i]; p < w.indptr[i + 1]; p++) {
       const j = w.indices[p];
@@ -220,11 +228,16 @@ function centred(f: FeatureMatrix, c: number): Float64Array {
  * @throws StnmfError on a row-count mismatch, non-finite values, or n < 4.
  */
 export function moransI(values: ArrayLike<number> | FeatureMatrix, w: WeightMatrix): { results: MoranResult[]; sums: WeightSums } {
+  return runSteps(moransISteps(values, w));
+}
+
+/** {@link moransI} as cancellable steps (errors.ts `Steps`), yielding every 4096 rows. */
+export function* moransISteps(values: ArrayLike<number> | FeatureMatrix, w: WeightMatrix): Steps<{ results: MoranResult[]; sums: WeightSums }> {
   checkWeights(w, 'moransI');
   const f = asFeatures(values, w.n, 'moransI');
   const n = w.n;
   if (n < 4) throw new StnmfError('BAD_INPUT', `moransI: need at least 4 observations for the variance, got ${n}`);
-  const sums = weightSums(w);
+  const sums = yield* weightSumsSteps(w);
   const { S0, S1, S2 } = sums;
   const EI = -1 / (n - 1);
   const varN = (n * n * S1 - n * S2 + 3 * S0 * S0) / (S0 * S0 * (n * n - 1)) - EI * EI;
@@ -235,6 +248,7 @@ export function moransI(values: ArrayLike<number> | FeatureMatrix, w: WeightMatr
     let den = 0;
     let m4 = 0;
     for (let i = 0; i < n; i++) {
+      if ((i & 4095) === 4095) yield;
       let s = 0;
       for (let p = w.indptr[i]; p < w.indptr[i + 1]; p++) {
         const j = w.indices[p];

@@ -366,6 +366,11 @@ export interface ChaosOptions {
  * @throws StnmfError on length mismatch, non-finite coordinates or no labelled observation.
  */
 export function chaos(xy: PointArray, labels: Labels, options: ChaosOptions = {}): { chaos: number; n: number } {
+  return runSteps(chaosSteps(xy, labels, options));
+}
+
+/** {@link chaos} as cancellable steps (errors.ts `Steps`), yielding every 4096 queries. */
+export function* chaosSteps(xy: PointArray, labels: Labels, options: ChaosOptions = {}): Steps<{ chaos: number; n: number }> {
   const nAll = labels.length;
   checkEmbedding(xy, 2, nAll, 'chaos');
   const e = encodeLabels(labels, nAll, 'chaos');
@@ -396,7 +401,9 @@ export function chaos(xy: PointArray, labels: Labels, options: ChaosOptions = {}
       pts[2 * s + 1] = std[2 * g[s] + 1];
     }
     const tree = new KDTree(pts, 2);
+    yield;
     for (let s = 0; s < g.length; s++) {
+      if ((s & 4095) === 4095) yield;
       tree.knn(pts, 1, s, oi, od, 0, 2 * s);
       total += od[0];
     }
@@ -411,6 +418,11 @@ export function chaos(xy: PointArray, labels: Labels, options: ChaosOptions = {}
  * @param k neighbours (default 10, SpatialPCA); must be < n.
  */
 export function pas(xy: PointArray, labels: Labels, k = 10): { pas: number; n: number } {
+  return runSteps(pasSteps(xy, labels, k));
+}
+
+/** {@link pas} as cancellable steps (errors.ts `Steps`), yielding every 4096 queries. */
+export function* pasSteps(xy: PointArray, labels: Labels, k = 10): Steps<{ pas: number; n: number }> {
   const nAll = labels.length;
   checkEmbedding(xy, 2, nAll, 'pas');
   const e = encodeLabels(labels, nAll, 'pas');
@@ -429,7 +441,9 @@ export function pas(xy: PointArray, labels: Labels, k = 10): { pas: number; n: n
   const oi = new Int32Array(k);
   const od = new Float64Array(k);
   let abnormal = 0;
+  yield;
   for (let t = 0; t < n; t++) {
+    if ((t & 4095) === 4095) yield;
     tree.knn(pts, k, t, oi, od, 0, 2 * t);
     let diff = 0;
     for (let s = 0; s < k; s++) if (codes[oi[s]] !== codes[t]) diff++;

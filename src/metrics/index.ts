@@ -1,8 +1,10 @@
 /** metrics: spatial autocorrelation, clustering and domain metrics, divergences, neighbourhood statistics, marker scores and gene-set enrichment (layer 1). */
 export {
   moransI,
+  moransISteps,
   gearysC,
   weightSums,
+  weightSumsSteps,
   erfc,
   twoSidedNormalP,
   type WeightMatrix,
@@ -20,7 +22,9 @@ export {
   adjustedRandIndex,
   normalizedMutualInfo,
   chaos,
+  chaosSteps,
   pas,
+  pasSteps,
   type Labels,
   type EncodedLabels,
   type SilhouetteOptions,
@@ -42,7 +46,7 @@ export {
   type CoOccurrence,
   type CoOccurrenceOptions,
 } from './neighborhood.js';
-export { wilcoxonScores, wilcoxonScoresSteps, clusterMarkers, clusterMarkersSteps, markerScores, type MarkerOptions, type ClusterMarkers, type MarkerScores } from './markers.js';
+export { wilcoxonScores, wilcoxonScoresSteps, clusterMarkers, clusterMarkersSteps, markerScores, markerScoresSteps, type MarkerOptions, type ClusterMarkers, type MarkerScores } from './markers.js';
 export { parseGmt, overRepresentation, enrichmentScore, hypergeometricSf, benjaminiHochberg, type GeneSet, type EnrichmentTerm } from './enrichment.js';
 export { computeMetrics, type MetricsInput, type MetricsOptions, type MetricsSummary } from './summary.js';
 export { paretoOptimal } from './pareto.js';

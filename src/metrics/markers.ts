@@ -197,6 +197,11 @@ export interface MarkerScores {
  * order on ties.
  */
 export function markerScores(X: Csr, labels: Int32Array, markers: ClusterMarkers, reassignThreshold = 0.1): MarkerScores {
+  return runSteps(markerScoresSteps(X, labels, markers, reassignThreshold));
+}
+
+/** {@link markerScores} as cancellable steps (errors.ts `Steps`), yielding every 4096 cells. */
+export function* markerScoresSteps(X: Csr, labels: Int32Array, markers: ClusterMarkers, reassignThreshold = 0.1): Steps<MarkerScores> {
   const n = X.rows;
   const p = X.cols;
   const C = markers.markers.length;
@@ -211,6 +216,7 @@ export function markerScores(X: Csr, labels: Int32Array, markers: ClusterMarkers
   let mer = 0;
   let zero = 0;
   for (let i = 0; i < n; i++) {
+    if ((i & 4095) === 4095) yield;
     const li = labels[i];
     score.fill(0);
     let own = 0;

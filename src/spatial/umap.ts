@@ -106,12 +106,18 @@ export function* umapConnectivitiesSteps(points: PointArray, dim: number, option
     }
   }
   yield;
-  return fuzzyUnion(n, kk, idx, dist, options.nIter ?? 64);
+  return yield* fuzzyUnionSteps(n, kk, idx, dist, options.nIter ?? 64);
 }
 
 /** Fuzzy union of the directed memberships given kNN rows (self included, ascending). */
 export function fuzzyUnion(n: number, kk: number, idx: Int32Array, dist: Float64Array, nIter = 64): NeighborGraph {
+  return runSteps(fuzzyUnionSteps(n, kk, idx, dist, nIter));
+}
+
+/** {@link fuzzyUnion} as cancellable steps (errors.ts `Steps`), yielding every 4096 rows. */
+function* fuzzyUnionSteps(n: number, kk: number, idx: Int32Array, dist: Float64Array, nIter = 64): Steps<NeighborGraph> {
   const { sigma, rho } = smoothKnnDist(dist, n, kk, nIter);
+  yield;
   // Directed memberships as CSR rows sorted by column.
   const dptr = new Int32Array(n + 1);
   const dcol = new Int32Array(n * kk);
@@ -119,6 +125,7 @@ export function fuzzyUnion(n: number, kk: number, idx: Int32Array, dist: Float64
   const ddist = new Float64Array(n * kk);
   let len = 0;
   for (let i = 0; i < n; i++) {
+    if ((i & 4095) === 4095) yield;
     const start = len;
     for (let j = 0; j < kk; j++) {
       const c = idx[i * kk + j];
@@ -155,6 +162,7 @@ export function fuzzyUnion(n: number, kk: number, idx: Int32Array, dist: Float64
   const tval = new Float64Array(len);
   const tdist = new Float64Array(len);
   for (let i = 0; i < n; i++) {
+    if ((i & 4095) === 4095) yield;
     for (let p = dptr[i]; p < dptr[i + 1]; p++) {
       const q = tnext[dcol[p]]++;
       tcol[q] = i;
@@ -168,6 +176,7 @@ export function fuzzyUnion(n: number, kk: number, idx: Int32Array, dist: Float64
   const distances = new Float64Array(2 * len);
   let m = 0;
   for (let i = 0; i < n; i++) {
+    if ((i & 4095) === 4095) yield;
     let a = dptr[i];
     let b = tptr[i];
     const ae = dptr[i + 1];

@@ -11,7 +11,7 @@ import type { Dataset } from '../../dataset.js';
 import { checkpoint, runSteps, runStepsCancellable, StnmfError, type Steps } from '../../errors.js';
 import { leidenAsync, type Graph } from '../../graph/index.js';
 import { umapConnectivitiesSteps, type NeighborGraph } from '../../spatial/index.js';
-import { maxScaled, mixAdjacency, rowStochastic, symmetrizeSum, type SparseSquare } from './adjacency.js';
+import { maxScaled, mixAdjacencySteps, rowStochastic, symmetrizeSumSteps, type SparseSquare } from './adjacency.js';
 import { snmf, type SnmfOptions, type SnmfResult } from './snmf.js';
 
 /** Clustering mode (M1.3 step 8). */
@@ -108,9 +108,18 @@ export function clusteringAdjacency(
   conn: NeighborGraph,
   p: ReturnType<typeof hsnmfDefaults>,
 ): { adjacency: SparseSquare; resolution: number } {
+  return runSteps(clusteringAdjacencySteps(s, conn, p));
+}
+
+/** {@link clusteringAdjacency} as cancellable steps (errors.ts `Steps`). */
+export function* clusteringAdjacencySteps(
+  s: SnmfResult,
+  conn: NeighborGraph,
+  p: ReturnType<typeof hsnmfDefaults>,
+): Steps<{ adjacency: SparseSquare; resolution: number }> {
   switch (p.mode) {
     case 'hybrid':
-      return { adjacency: mixAdjacency(s.graphs.hybrid, conn, p.alpha, { rowStochastic: p.rowStochastic, renormalize: p.renormalizeMix }), resolution: p.resolution };
+      return { adjacency: yield* mixAdjacencySteps(s.graphs.hybrid, conn, p.alpha, { rowStochastic: p.rowStochastic, renormalize: p.renormalizeMix }), resolution: p.resolution };
     case 'spatial': {
       const spatial = p.rowStochastic ? rowStochastic(s.graphs.hybrid) : maxScaled(s.graphs.hybrid);
       return { adjacency: spatial, resolution: p.resolution * p.spatialResolutionFactor };
@@ -137,11 +146,18 @@ export async function hsnmf(dataset: Dataset, options: HsnmfOptions = {}): Promi
   const t1 = Date.now();
   await checkpoint(options.signal, 'hsnmf');
   options.onProgress?.({ stage: 'features', done: 0, total: 1 });
-  const conn = options.featureGraph ?? (await runStepsCancellable(featureGraphSteps(s, p.nNeighbors), options.signal, 'hsnmf'));
-  const { adjacency, resolution } = clusteringAdjacency(s, conn, p);
-  // = graphFromAdjacency(adjacency, 'sum'), in O(nnz) (adjacency.ts); symmetric by construction
-  // with checked weights, so Leiden skips its own symmetry check.
-  const g = symmetrizeSum(adjacency);
+  const { conn, adjacency, resolution, g } = await runStepsCancellable(
+    (function* () {
+      const conn = options.featureGraph ?? (yield* featureGraphSteps(s, p.nNeighbors));
+      const { adjacency, resolution } = yield* clusteringAdjacencySteps(s, conn, p);
+      // = graphFromAdjacency(adjacency, 'sum'), in O(nnz) (adjacency.ts); symmetric by
+      // construction with checked weights, so Leiden skips its own symmetry check.
+      const g = yield* symmetrizeSumSteps(adjacency);
+      return { conn, adjacency, resolution, g };
+    })(),
+    options.signal,
+    'hsnmf',
+  );
   const t2 = Date.now();
   await checkpoint(options.signal, 'hsnmf');
   options.onProgress?.({ stage: 'leiden', done: 0, total: 1 });

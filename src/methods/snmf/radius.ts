@@ -124,16 +124,21 @@ export function* radiusGraphsSteps(xy: Float64Array, radii: readonly number[]): 
     }
   }
   yield;
-  return radii.map((r) => {
+  const graphs: NeighborGraph[] = [];
+  for (const r of radii) {
     const r2 = r * r;
     const indptr = new Int32Array(n + 1);
-    for (let p = 0; p < len; p++) if (d2s[p] <= r2) indptr[nbr[p] + 1]++;
+    for (let p = 0; p < len; p++) {
+      if ((p & 0x3ffff) === 0x3ffff) yield;
+      if (d2s[p] <= r2) indptr[nbr[p] + 1]++;
+    }
     for (let i = 0; i < n; i++) indptr[i + 1] += indptr[i];
     const m = indptr[n];
     const next = indptr.slice(0, n);
     const indices = new Int32Array(m);
     const distances = new Float64Array(m);
     for (let i = 0; i < n; i++) {
+      if ((i & 4095) === 4095) yield;
       for (let p = qs[i], e = qe[i]; p < e; p++) {
         const d2 = d2s[p];
         if (d2 > r2) continue;
@@ -142,6 +147,8 @@ export function* radiusGraphsSteps(xy: Float64Array, radii: readonly number[]): 
         distances[q] = Math.sqrt(d2);
       }
     }
-    return { n, indptr, indices, distances, weights: new Float64Array(m).fill(1) };
-  });
+    graphs.push({ n, indptr, indices, distances, weights: new Float64Array(m).fill(1) });
+    yield;
+  }
+  return graphs;
 }

@@ -5,7 +5,7 @@
  *
  * Layer 2 (methods): no Node APIs.
  */
-import { StnmfError } from '../../errors.js';
+import { runSteps, StnmfError, type Steps } from '../../errors.js';
 import type { SparseSquare } from './adjacency.js';
 
 /** A row-major n x k matrix of any float width (`Dense` or a float64 copy). */
@@ -33,6 +33,11 @@ export interface SmoothOptions {
  * @returns the smoothed usages as a float64 row-major n x k array
  */
 export function diffusionSmooth(W0: FactorMatrix, graph: SparseSquare, options: SmoothOptions = {}): Float64Array {
+  return runSteps(diffusionSmoothSteps(W0, graph, options));
+}
+
+/** {@link diffusionSmooth} as cancellable steps (errors.ts `Steps`), yielding every 4096 rows. */
+export function* diffusionSmoothSteps(W0: FactorMatrix, graph: SparseSquare, options: SmoothOptions = {}): Steps<Float64Array> {
   const beta = options.beta ?? 0.6;
   const steps = options.steps ?? 2;
   if (!(beta >= 0 && beta <= 1)) throw new StnmfError('BAD_OPTION', `snmf: beta must be in [0, 1], got ${beta}`);
@@ -52,6 +57,7 @@ export function diffusionSmooth(W0: FactorMatrix, graph: SparseSquare, options: 
   const { indptr, indices, weights } = graph;
   for (let t = 0; t < steps; t++) {
     for (let i = 0; i < n; i++) {
+      if ((i & 4095) === 4095) yield;
       const bi = i * k;
       const s = beta * invD[i];
       const pe = indptr[i + 1];

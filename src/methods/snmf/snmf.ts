@@ -11,12 +11,12 @@ import type { StnmfWarning } from '../../warnings.js';
 import type { Csr, Dense, Kernels } from '../../linalg/index.js';
 import { nmf, type NmfOptions } from '../../nmf/index.js';
 import { checkPoints, knnQuery, type NeighborGraph } from '../../spatial/index.js';
-import { mergeGraphs, type CombineRule } from './adjacency.js';
+import { mergeGraphsSteps, type CombineRule } from './adjacency.js';
 import { logNormalize } from './normalize.js';
 import { radiusGraphsSteps } from './radius.js';
 import { perGroupGraphsSteps } from '../../spatial/blocks.js';
 import { sampleGroups, type SampleGroups } from '../../samples.js';
-import { diffusionSmooth, type FactorMatrix } from './smooth.js';
+import { diffusionSmoothSteps, type FactorMatrix } from './smooth.js';
 
 /** Progress of a long hSNMF step. */
 export interface SnmfProgress {
@@ -210,7 +210,8 @@ export function* buildSpatialGraphsSteps(
   yield;
   const contact = constantWeights(c, o.contactWeight);
   const context = constantWeights(r, o.contextWeight);
-  const hybrid = mergeGraphs(contact, context, o.combine, o.weightCap);
+  yield;
+  const hybrid = yield* mergeGraphsSteps(contact, context, o.combine, o.weightCap);
   if (hybrid.indptr[hybrid.n] === 0) {
     const n = coordsUm.length / 2;
     let detail = '';
@@ -333,7 +334,7 @@ export async function snmf(dataset: Dataset, options: SnmfOptions = {}): Promise
 
   // Smooth the float64 view of W0 when the caller gave float64 factors (parity), else W0 itself.
   const source = options.factors?.W ?? W0;
-  const Ws64 = diffusionSmooth(source, g.hybrid, { beta: d.beta, steps: d.steps });
+  const Ws64 = await runStepsCancellable(diffusionSmoothSteps(source, g.hybrid, { beta: d.beta, steps: d.steps }), options.signal, 'snmf');
   progress?.({ stage: 'smooth', done: 1, total: 1 });
   return {
     X,
