@@ -35,18 +35,22 @@ function run(c: Case, cwd: string, script: string[] = [CLI, ...c.args]): Promise
     let hung = false;
     let signalAt: number | undefined;
     let signalTimer: NodeJS.Timeout | undefined;
+    const sendSignal = () => {
+      signalTimer = setTimeout(() => {
+        signalAt = Date.now();
+        child.kill(c.signal);
+      }, c.signalDelayMs ?? 0);
+    };
+    // Without a line to wait for, the signal goes `signalDelayMs` after the start (a run that
+    // prints nothing while it reads).
+    if (c.signal && !c.signalAfter) sendSignal();
     if (c.closeStdout) child.stdout.destroy();
     else child.stdout.on('data', (d: Buffer) => (stdout += d));
     if (c.closeStderr) child.stderr.destroy();
     else
       child.stderr.on('data', (d: Buffer) => {
         stderr += d;
-        if (c.signal && signalTimer === undefined && (!c.signalAfter || c.signalAfter.test(stderr))) {
-          signalTimer = setTimeout(() => {
-            signalAt = Date.now();
-            child.kill(c.signal);
-          }, c.signalDelayMs ?? 0);
-        }
+        if (c.signal && signalTimer === undefined && c.signalAfter?.test(stderr)) sendSignal();
       });
     const timer = setTimeout(() => {
       hung = true;
@@ -107,6 +111,24 @@ function statIsDir(p: string): boolean {
 }
 
 /** Mounts a tiny tmpfs (full disk) and a read-only one when we may (root on Linux); else undefined. */
+/**
+ * `n` cells x 10 genes of small counts and their positions, at Xenium's density (a 5.5 mm
+ * square per 300,000 cells), from a fixed linear congruential sequence.
+ */
+function writeBigTable(matrixPath: string, coordsPath: string, n: number): void {
+  let seed = 1;
+  const next = (): number => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+  const side = 5500 * Math.sqrt(n / 300000);
+  const rows = ['cell_id,' + Array.from({ length: 10 }, (_, j) => `Gene${j}`).join(',')];
+  const pos = ['cell_id,x,y'];
+  for (let i = 0; i < n; i++) {
+    rows.push(`c${i},` + Array.from({ length: 10 }, () => Math.floor(next() * 5)).join(','));
+    pos.push(`c${i},${(next() * side).toFixed(2)},${(next() * side).toFixed(2)}`);
+  }
+  writeFileSync(matrixPath, rows.join('\n') + '\n');
+  writeFileSync(coordsPath, pos.join('\n') + '\n');
+}
+
 function mounts(work: string): { tmpfs?: string; rofs?: string; cleanup: () => void } {
   const tmpfs = join(work, 'full');
   const rofs = join(work, 'ro');
@@ -160,6 +182,11 @@ test('hostile corpus: every case ends with its exit code, one named error line, 
   cliSync(work, 'simulate', 'siid', '--cells', '3000', '--genes', '30', '--panel', '15', '--types', '3', '--grid', '3', '--out', join(work, 'simbig'));
   P.simBig = join(work, 'simbig', 'cells.h5ad');
   P.simBigMarkers = join(work, 'simbig-markers.csv');
+  // A 400,000-cell table and its positions (22 MB): reading it takes seconds, long enough for a
+  // signal to land while it is read; its 400,000 position rows once overflowed the call stack.
+  P.bigCsv = join(work, 'big.csv');
+  P.bigCoords = join(work, 'big-positions.csv');
+  writeBigTable(P.bigCsv, P.bigCoords, 400000);
   writeFileSync(P.simBigMarkers, 'cell_type,feature\nT,gene1\nB,gene2\nC,gene3\n');
   // A well-formed h5ad with one negative X value: legal for info/convert/cluster (scaled data),
   // refused by every factorising command, naming the file.

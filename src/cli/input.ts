@@ -16,6 +16,8 @@ import { npyToDense, readNpy } from '../io/npy.js';
 import { looksTransposed } from '../io/orientation.js';
 import { applySelection } from '../io/select/index.js';
 import { readSamples, useSampleKey, type SampleRecord } from '../io/samples.js';
+import { abortableVfs } from '../io/vfs.js';
+import { nodeVfs } from '../io/node-vfs.js';
 import type { Dense } from '../linalg/dense.js';
 import { validateMatrix } from '../nmf/nmf.js';
 import type { FlagSpec, FlagValue } from './args.js';
@@ -101,6 +103,8 @@ export async function loadInput(
   if (manifest !== undefined && sampleKey !== undefined) throw new StnmfError('USAGE', `stnmf ${command}: --sample-key is for one input holding several samples; a --samples manifest names its samples itself`);
   if (!path && manifest === undefined) throw new StnmfError('USAGE', `${opts.flag ?? 'an input path'} is required (see 'stnmf ${command} --help')`);
   const options = await inputOptionsFromFlags(flags, prefix, opts.normalize);
+  // Ctrl-C while a large table is read stops the read at its next chunk (io/vfs.ts).
+  options.files = abortableVfs(options.files ?? nodeVfs, ctx.signal, `stnmf ${command}: reading ${path ?? manifest}`);
   let raw: Dataset;
   let samples: SampleRecord[] | undefined;
   // How messages name this input: the flag and path, or the manifest.

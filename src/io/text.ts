@@ -53,6 +53,7 @@ export function readRange(path: string, position: number, length: number, files:
   try {
     return files.read(path, position, length);
   } catch (e) {
+    if (e instanceof StnmfError) throw e; // an interrupted read (abortableVfs), not a file error
     const code = (e as NodeJS.ErrnoException).code ?? (e instanceof Error ? e.message : String(e));
     throw badFile(path, code === 'EACCES' ? 'permission denied' : `cannot read (${code})`);
   }

@@ -10,6 +10,7 @@
  *
  * Paths are `/`-separated. A folder exists when some file lies under it.
  */
+import { throwIfAborted } from '../errors.js';
 
 /**
  * What a path is. `fifo`/`device`/`socket`/`other` exist only on a real disk; `denied` means
@@ -39,6 +40,23 @@ export interface Vfs {
    * browser `undefined`, and the HDF5 layer copies the bytes into its own file system instead.
    */
   nativePath?(path: string): string | undefined;
+}
+
+/**
+ * `files` that stops reading once `signal` has fired: every `stat`, `readdir` and `read` then
+ * throws `StnmfError('ABORTED')`. Readers read in chunks of at most 1 MB and let the event loop
+ * run between them, so an interrupted read of a 2 GB table ends within one chunk rather than
+ * after the last byte, without every reader taking the signal itself.
+ */
+export function abortableVfs(files: Vfs, signal: AbortSignal | undefined, what = 'read'): Vfs {
+  if (!signal) return files;
+  const check = (): void => throwIfAborted(signal, what);
+  return {
+    stat: (path) => (check(), files.stat(path)),
+    readdir: (path) => (check(), files.readdir(path)),
+    read: (path, position, length) => (check(), files.read(path, position, length)),
+    ...(files.nativePath ? { nativePath: (path: string) => files.nativePath!(path) } : {}),
+  };
 }
 
 /** Joins path parts with `/`, dropping empty parts and a trailing slash (not `..` aware). */

@@ -366,6 +366,29 @@ export function buildCases(P: Record<string, string>, work: string, opts: { tmpf
       }
     }
   }
+  // ---- session 7: stages that ran without yielding for 0.4–15 s --------------------------------
+  // hSNMF's feature graph and its evaluation (silhouette, Wilcoxon markers, 3.8 s on Xenium),
+  // and reading a large table (an async loop that resumed on microtasks only).
+  if (P.xenium) {
+    const stages: [string, RegExp, 'SIGINT' | 'SIGTERM'][] = [
+      ['feature graph', /hsnmf features 0\/1/, 'SIGTERM'],
+      ['evaluation', /hsnmf metrics 0\/1/, 'SIGINT'],
+    ];
+    for (const [stage, after, sig] of stages) {
+      const out = outDir();
+      cases.push({ name: `hsnmf Xenium ${sig} during the ${stage}`, args: ['hsnmf', P.xenium, '--out', out], code: sig === 'SIGINT' ? 130 : 143, out, signal: sig, signalAfter: after, signalDelayMs: 150, signalDeadlineMs: 1000, timeoutMs: 90000, names: sig });
+    }
+  }
+  if (P.bigCsv) {
+    const table = [P.bigCsv, '--coords', P.bigCoords, '--coordinate-unit', 'um'];
+    cases.push({ name: 'info on a 400,000-row table and its positions', args: ['info', ...table], code: 0, timeoutMs: 60000 });
+    for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+      const out = outDir();
+      cases.push({ name: `nmf ${sig} while a 400,000-row table is read`, args: ['nmf', ...table, '--rank', '2', '--out', out], code: sig === 'SIGINT' ? 130 : 143, out, signal: sig, signalDelayMs: 600, signalDeadlineMs: 1000, timeoutMs: 60000, names: sig });
+    }
+    const out = outDir();
+    cases.push({ name: 'hsnmf SIGINT while the graphs of 400,000 cells are built', args: ['hsnmf', ...table, '--rank', '2', '--out', out], code: 130, out, signal: 'SIGINT', signalAfter: /hsnmf graphs 0\/1/, signalDelayMs: 300, signalDeadlineMs: 1000, timeoutMs: 90000, names: 'SIGINT' });
+  }
   // Negative X values in a well-formed h5ad: every factorising command refuses them before it
   // computes or creates --out, naming the file (it used to say "X:", and consensus crashed).
   if (P.h5adNegative) {
