@@ -119,7 +119,7 @@ export function* radiusGraphSteps(xy: PointArray, radius: number, options: Radiu
   const indices = idx.slice(0, len);
   const dist = new Float64Array(len);
   for (let p = 0; p < len; p++) dist[p] = Math.sqrt(d2s[p]);
-  sortRows(counts, indices, dist);
+  yield* sortRowsSteps(counts, indices, dist);
   return withWeights({ n, indptr: counts, indices, distances: dist, weights: new Float64Array(len) }, options);
 }
 
@@ -149,15 +149,15 @@ export function* knnGraphSteps(points: PointArray, k: number, options: KnnGraphO
     for (let i = 0; i <= n; i++) indptr[i] = i * k;
     const indices = q.indices.slice();
     const distances = q.distances.slice();
-    sortRows(indptr, indices, distances);
+    yield* sortRowsSteps(indptr, indices, distances);
     return withWeights({ n, indptr, indices, distances, weights: new Float64Array(n * k) }, options);
   }
-  const g = symmetrizeDirected(n, k, q.indices, q.distances, mode);
+  const g = yield* symmetrizeDirected(n, k, q.indices, q.distances, mode);
   return withWeights(g, options);
 }
 
 /** Union or mutual symmetrisation of a directed regular kNN relation (n rows of k). */
-function symmetrizeDirected(n: number, k: number, nbr: Int32Array, dist: Float64Array, mode: 'union' | 'mutual'): NeighborGraph {
+function* symmetrizeDirected(n: number, k: number, nbr: Int32Array, dist: Float64Array, mode: 'union' | 'mutual'): Steps<NeighborGraph> {
   // Build the reverse relation, then merge each row's forward and reverse lists.
   const rcount = new Int32Array(n + 1);
   for (let p = 0; p < n * k; p++) rcount[nbr[p] + 1]++;
@@ -176,8 +176,8 @@ function symmetrizeDirected(n: number, k: number, nbr: Int32Array, dist: Float64
   const fwdD = dist.slice();
   const fptr = new Int32Array(n + 1);
   for (let i = 0; i <= n; i++) fptr[i] = i * k;
-  sortRows(fptr, fwd, fwdD);
-  sortRows(rcount, rsrc, rdist);
+  yield* sortRowsSteps(fptr, fwd, fwdD);
+  yield* sortRowsSteps(rcount, rsrc, rdist);
   const indptr = new Int32Array(n + 1);
   const cap = mode === 'union' ? 2 * n * k : n * k;
   const indices = new Int32Array(cap);
@@ -335,8 +335,14 @@ function fromPairs(n: number, src: ArrayLike<number>, dst: ArrayLike<number>, di
 
 /** Sorts each CSR row by column index (insertion sort for short rows, else index sort). */
 export function sortRows(indptr: Int32Array, indices: Int32Array, values: Float64Array): void {
+  runSteps(sortRowsSteps(indptr, indices, values));
+}
+
+/** {@link sortRows} as cancellable steps (errors.ts `Steps`), yielding every 4096 rows. */
+export function* sortRowsSteps(indptr: Int32Array, indices: Int32Array, values: Float64Array): Steps<void> {
   const n = indptr.length - 1;
   for (let i = 0; i < n; i++) {
+    if ((i & 4095) === 4095) yield;
     const s = indptr[i];
     const e = indptr[i + 1];
     if (e - s <= 32) {

@@ -12,6 +12,7 @@ export {
   graphToCsr,
   graphNnz,
   sortRows,
+  sortRowsSteps,
   type NeighborGraph,
   type WeightScheme,
   type WeightOptions,
