@@ -67,6 +67,7 @@ test('graph building yields: radius graphs, merged hybrid graph, kNN in 2-D and 
   assertYieldsOften('mergeGraphs', merged, 30);
   // The exact-size merge: every context pair once (contact pairs are a subset), weights max'ed.
   assert.equal(merged.value.indptr[n], context.indptr[n]);
+  assert.equal(merged.value.indices.length, context.indptr[n]);
   assertYieldsOften('radiusGraph (k-d tree)', timeStretches(radiusGraphSteps(xy, 40)));
   const q2 = timeStretches(knnQuerySteps(xy, 2, 15));
   assertYieldsOften('knnQuery 2-D', q2, 50);
@@ -84,6 +85,9 @@ test('hSNMF stages yield: smoothing, the mixed adjacency, A + Aᵀ, Leiden', asy
   const sym = timeStretches(symmetrizeSumSteps(mix.value));
   assertYieldsOften('symmetrizeSum', sym, 30);
   assert.deepEqual(sym.value.weights, symmetrizeSum(mix.value).weights);
+  // Allocated at the exact size: no stored entries past indptr[n].
+  assert.equal(sym.value.indices.length, sym.value.indptr[n]);
+  assert.equal(sym.value.weights.length, sym.value.indptr[n]);
   // Leiden through its public cancellable entry: an abort 100 ms in ends it within 250 ms.
   const controller = new AbortController();
   const t0 = performance.now();

@@ -328,7 +328,7 @@ export function* symmetrizeSumSteps(A: SparseSquare): Steps<Graph> {
       const ca = a < ae ? A.indices[a] : 0x7fffffff;
       const cb = b < be ? tcol[b] : 0x7fffffff;
       let nonzero: boolean;
-      if (ca === cb) nonzero = A.weights[a++] !== 0 || tval[b++] !== 0;
+      if (ca === cb) nonzero = A.weights[a++] + tval[b++] !== 0;
       else if (ca < cb) nonzero = A.weights[a++] !== 0;
       else nonzero = tval[b++] !== 0;
       if (nonzero) size++;
