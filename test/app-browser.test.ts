@@ -107,6 +107,15 @@ test('app in headless Chromium: NMF/hSNMF equal the CLI, h5ad opens in anndata, 
   assert.equal(await page.evaluate('window.crossOriginIsolated'), true, 'the page served by stnmf app is not cross-origin isolated');
   assert.match((await page.textContent('#isolation')) ?? '', /cross-origin isolated/);
   assert.match((await page.textContent('#info')) ?? '', /xenium[\s\S]*36,602 observations x 248 features/);
+  // The map's scale bar: Xenium coordinates are µm; the drawn width is the stated length.
+  {
+    const label = (await page.textContent('#scalebar-label')) ?? '';
+    const width = await page.evaluate<number>("document.getElementById('scalebar-bar').getBoundingClientRect().width");
+    const zoom = await page.evaluate<number>('window.__app.zoom()');
+    const [len, unit] = label.split(' ');
+    assert.equal(unit, 'µm', `scale bar label "${label}"`);
+    assert.ok(/^[125]0*$/.test(len) && Math.abs(width / zoom - Number(len)) < 0.01 * Number(len), `scale bar "${label}" drawn ${width} px at ${zoom} px/µm`);
+  }
 
   // 1. NMF with a frame-time probe: rAF intervals while the map is zoomed with the wheel.
   await page.evaluate(`(() => { window.__frames = []; window.__long = []; window.__t0 = 0; let last = performance.now(); const tick = (now) => { const st = document.body.dataset.state; if (st === 'running') { window.__frames.push(now - last); if (now - last > 100) window.__long.push([Math.round(now - window.__t0), Math.round(now - last)]); } else window.__t0 = now; last = now; if (st !== 'done' && st !== 'error') requestAnimationFrame(tick); }; requestAnimationFrame(tick); window.__lat = []; document.addEventListener('wheel', (e) => window.__lat.push(performance.now() - e.timeStamp), { capture: true, passive: true }); })()`);

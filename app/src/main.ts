@@ -10,6 +10,7 @@ import { factorName } from '../../src/keys.js';
 import './style.css';
 import { categoryColor, parseHex, valueRange, viridisTable } from '../../src/plot/color.js';
 import { ScatterGL } from '../../web/src/scatter.js';
+import { lengthUnit, screenScaleBar, type LengthUnit } from '../../src/plot/units.js';
 import { neededBytes, WASM_LIMIT } from './limits.js';
 import type { DroppedFile, Flags, FromWorker, MemoryReport, Method, OutputFile, ToWorker } from './protocol.js';
 
@@ -278,7 +279,7 @@ function showInfo(m: Extract<FromWorker, { type: 'info' }>): void {
   if (info.extent) {
     const e = info.extent;
     const scale = info.micronsPerUnit !== null && info.coordinateUnit !== 'um' ? ` (1 ${info.coordinateUnit} = ${num(info.micronsPerUnit)} µm)` : '';
-    row(t, 'coordinates', `${info.coordinateUnit}; x ${num(e.xMin)} to ${num(e.xMax)}, y ${num(e.yMin)} to ${num(e.yMax)}${scale}`);
+    row(t, 'coordinates', `${info.coordinateUnit === 'um' ? 'µm' : info.coordinateUnit}; x ${num(e.xMin)} to ${num(e.xMax)}, y ${num(e.yMin)} to ${num(e.yMax)}${scale}`);
   } else row(t, 'coordinates', 'none');
   row(t, 'counts/obs', `${mmm(info.qc.countsPerObs)}; ${num(info.qc.zeroCountObs)} with no counts`);
   row(t, 'features/obs', `${mmm(info.qc.featuresPerObs)}; ${num(info.qc.zeroCountVars)} features never detected`);
@@ -315,26 +316,36 @@ function showInfo(m: Extract<FromWorker, { type: 'info' }>): void {
     }
     scatter = new ScatterGL(fresh, c, 0.5 * Math.sqrt(((x1 - x0) * (y1 - y0)) / Math.max(1, m.n)));
     bounds = [x0, y0, x1, y1];
+    // The map is drawn in the coordinates as read: its ruler in their true unit (µm when the
+    // pixel size is known, else px or "units"), as the viewer and the figures label lengths.
+    ruler = lengthUnit(info.coordinateUnit ?? undefined, info.micronsPerUnit ?? undefined);
+    $('scalebar').hidden = false;
     attachPanZoom(fresh);
     const grey = new Uint8Array(4 * m.n).fill(170);
     for (let i = 0; i < m.n; i++) grey[4 * i + 3] = 255;
     scatter.setColors(grey);
     fit();
   } else {
+    $('scalebar').hidden = true;
     $('placeholder').hidden = false;
     $('placeholder').textContent = 'This dataset has no spatial coordinates: results are offered as downloads only.';
   }
 }
 
 let bounds: [number, number, number, number] = [0, 0, 1, 1];
+let ruler: LengthUnit = lengthUnit(undefined);
 let frameRequested = false;
 function requestDraw(): void {
   if (frameRequested || !scatter) return;
   frameRequested = true;
   requestAnimationFrame(() => {
     frameRequested = false;
-    scatter?.resize();
-    scatter?.draw();
+    if (!scatter) return;
+    scatter.resize();
+    scatter.draw();
+    const bar = screenScaleBar(scatter.view.zoom, ruler);
+    $('scalebar-bar').style.width = `${bar.pixels}px`;
+    $('scalebar-label').textContent = bar.label;
   });
 }
 function fit(): void {
@@ -633,4 +644,6 @@ function showMemoryPage(): void {
   labels: () => (result?.labels ? Array.from(result.labels) : null),
   summary: () => result?.summary,
   threads: () => result?.threads,
+  /** Screen pixels per coordinate unit of the map (the scale bar's test reads it). */
+  zoom: () => scatter?.view.zoom,
 };

@@ -13,7 +13,7 @@ export * from './charts.js';
 export * from './colormaps.js';
 export { colorBar, colorBarHeadroom, colorBarWidth, parseLimit, resolveScale, scaleColor, type ColorScale, type ColorScaleOptions, type Limit } from './colorbar.js';
 export { axes, extent, logTicks, type Box } from './frame.js';
-export { lengthUnit, scaleBar, type LengthUnit, type ScaleBarInfo } from './units.js';
+export { lengthUnit, scaleBar, screenScaleBar, type LengthUnit, type ScaleBarInfo, type ScreenScaleBar } from './units.js';
 export { clusterOrder } from './cluster-order.js';
 export * from './metric-glossary.js';
 export { hasGlyph, SMALL_FONT_BELOW } from './raster.js';

@@ -53,3 +53,20 @@ export function scaleBar(prims: Prim[], box: Box, coordPerPx: number, unit: Leng
   prims.push({ t: 'text', x: x0 + lenPx / 2, y: y0 - 3 - fontSize * 0.8, text: label, size: fontSize, anchor: 'middle', fill: INK });
   return { length: len, unit: unit.label, pixels: lenPx };
 }
+
+/** An on-screen scale bar: its round length, the label to print and its width in CSS pixels. */
+export interface ScreenScaleBar {
+  length: number;
+  label: string;
+  pixels: number;
+}
+
+/**
+ * The scale bar of an interactive map (the viewer's and the app's) drawn at `pxPerCoord` screen
+ * pixels per coordinate unit: the longest round length (1/2/5 × 10^k in the labelled unit)
+ * that fits in `maxPx` pixels, in the unit that is true ({@link lengthUnit}).
+ */
+export function screenScaleBar(pxPerCoord: number, unit: LengthUnit, maxPx = 120): ScreenScaleBar {
+  const length = niceBelow((maxPx / pxPerCoord) * unit.perUnit);
+  return { length, label: `${formatNumber(length)} ${unit.label}`, pixels: (length / unit.perUnit) * pxPerCoord };
+}

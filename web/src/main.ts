@@ -6,7 +6,7 @@
  */
 import './style.css';
 import { categoryColor, parseHex, valueRange, viridisTable } from '../../src/plot/color.js';
-import { lengthUnit } from '../../src/plot/units.js';
+import { lengthUnit, screenScaleBar } from '../../src/plot/units.js';
 import { ScatterGL } from './scatter.js';
 import { GridIndex } from './spatial-index.js';
 
@@ -45,12 +45,6 @@ async function fetchBin(path: string): Promise<ArrayBuffer> {
   const r = await fetch(path);
   if (!r.ok) throw new Error(`${path}: HTTP ${r.status}`);
   return r.arrayBuffer();
-}
-
-function niceBelow(max: number): number {
-  const e = Math.floor(Math.log10(max));
-  const f = max / 10 ** e;
-  return (f >= 5 ? 5 : f >= 2 ? 2 : 1) * 10 ** e;
 }
 
 function fmt(v: number): string {
@@ -109,9 +103,9 @@ async function start(): Promise<void> {
   const ruler = lengthUnit(meta.unit, meta.micronsPerUnit ?? undefined);
   const coordUnit = meta.unit === 'um' ? 'µm' : meta.unit === 'px' || meta.unit === 'px_fullres' ? 'px' : 'units';
   const scalebar = (): void => {
-    const len = niceBelow((120 / gl.view.zoom) * ruler.perUnit);
-    $('scalebar-bar').style.width = `${(len / ruler.perUnit) * gl.view.zoom}px`;
-    $('scalebar-label').textContent = `${fmt(len)} ${ruler.label}`;
+    const bar = screenScaleBar(gl.view.zoom, ruler);
+    $('scalebar-bar').style.width = `${bar.pixels}px`;
+    $('scalebar-label').textContent = bar.label;
   };
   const draw = (): void => {
     gl.resize();
