@@ -1,9 +1,14 @@
 /**
- * CSV text to rows of fields, for the small tables stnmf itself writes and reads back (result
+ * CSV text to rows of fields (and one field back to CSV), for the small tables stnmf itself writes and reads back (result
  * CSVs, marker tables). One parser for the report, the plots, the result loader and the
  * multi-omics marker table; large count matrices go through the streaming reader in
  * `src/io/csv.ts` instead.
  */
+
+/** One CSV field as RFC 4180 writes it: quoted (quotes doubled) when it holds `"`, `,` or a line break. */
+export function csvField(s: string): string {
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
 
 /**
  * Splits CSV text into rows of fields (RFC 4180 quoting; `,` separator, or tab when the first

@@ -185,6 +185,24 @@ test('app in headless Chromium: NMF/hSNMF equal the CLI, h5ad opens in anndata, 
   assert.equal(appLabels.length, cliLabels.length);
   assert.deepEqual(appLabels, cliLabels, 'hSNMF labels differ from the CLI');
   assert.ok((await fileOf(page, 'X_snmf.npy')).equals(readFileSync(join(refH, 'X_snmf.npy'))), 'X_snmf.npy differs from the CLI');
+  // The run files come from the CLI's builder (src/outputs/hsnmf.ts): the same bytes, and the
+  // same summary.json (figures and warnings). markers.csv's p-values go through Math.exp, which
+  // Chromium's V8 and Node's may round 1 ulp apart: names and scores are exact, numbers 1e-12.
+  for (const name of ['clusters.csv', 'clusters.png', 'clusters.svg', 'markers_top5.csv', 'metrics.csv', 'X_nmf.npy', 'H.npy']) {
+    assert.ok((await fileOf(page, name)).equals(readFileSync(join(refH, name))), `${name} differs from the CLI's`);
+  }
+  {
+    const rows = (b: Buffer | string) => b.toString().trim().split('\n').map((l) => l.split(','));
+    const mine = rows(await fileOf(page, 'markers.csv'));
+    const ref = rows(readFileSync(join(refH, 'markers.csv')));
+    assert.equal(mine.length, ref.length);
+    mine.forEach((r, i) => r.forEach((v, j) => {
+      const a = Number(v), b = Number(ref[i][j]);
+      if (Number.isNaN(a) || Number.isNaN(b) || j < 3) assert.equal(v, ref[i][j], `markers.csv row ${i} column ${j}`);
+      else assert.ok(Math.abs(a - b) <= 1e-12 * Math.abs(b), `markers.csv row ${i} column ${j}: ${v} vs ${ref[i][j]}`);
+    }));
+  }
+  assert.deepEqual(JSON.parse((await fileOf(page, 'summary.json')).toString('utf8')), JSON.parse(readFileSync(join(refH, 'summary.json'), 'utf8')));
   assert.equal(JSON.parse((await fileOf(page, 'run.json')).toString('utf8')).cli, `stnmf hsnmf xenium-mouse-brain --rank 10 --max-iter ${HSNMF_ITER} --seed 0 --subsample ${HSNMF_SUBSAMPLE} --threads 2 --out hsnmf-out`);
   // The screenshot docs/img/app.png is taken from (hSNMF domains on the map).
   mkdirSync(ARTIFACTS, { recursive: true });

@@ -28,11 +28,12 @@ const LAYERS: Record<string, number> = {
   simulate: 2,
   io: 3,
   plot: 3,
+  outputs: 4,
   cli: 4,
 };
 
-/** Same-layer imports that the plan allows (metrics builds on spatial's graphs). */
-const ALLOWED_SIDEWAYS = new Set(['metrics->spatial']);
+/** Same-layer imports that the plan allows (metrics builds on spatial's graphs; the CLI writes the run files outputs/ makes). */
+const ALLOWED_SIDEWAYS = new Set(['metrics->spatial', 'cli->outputs']);
 
 /** Folders where `node:*` imports may appear. */
 const NODE_OK = new Set(['io', 'cli']);

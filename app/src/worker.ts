@@ -6,6 +6,7 @@
  * results are the CLI's for the same options and thread count. One worker per run: Cancel is
  * `worker.terminate()`, which also ends the kernels' pool workers it started.
  */
+import { csvField } from '../../src/csv-text.js';
 import { factorNames as factorNamesOf } from '../../src/keys.js';
 import type { Dataset } from '../../src/dataset.js';
 import { StnmfError } from '../../src/errors.js';
@@ -17,7 +18,8 @@ import type { SelectionOptions } from '../../src/io/input-options.js';
 import { applySelection, qcSummary } from '../../src/io/select/index.js';
 import { createKernels } from '../../src/linalg/backend.js';
 import type { Kernels } from '../../src/linalg/kernels.js';
-import { attachHsnmf, evaluateHsnmf, hsnmf, metricsCsv, type HsnmfMode, type HsnmfOptions } from '../../src/methods/snmf/index.js';
+import { evaluateHsnmf, hsnmf, hsnmfSummary, metricsCsv, type HsnmfMode, type HsnmfOptions } from '../../src/methods/snmf/index.js';
+import { hsnmfRunFiles } from '../../src/outputs/hsnmf.js';
 import { attachNmf, nmf, nmfHistoryCsv, nmfSummary, type NmfLoss, type NmfSolver } from '../../src/nmf/index.js';
 import { topFeatures } from '../../src/plot/top-features.js';
 import { VERSION } from '../../src/version.js';
@@ -103,8 +105,13 @@ function text(name: string, s: string, type = 'text/plain'): OutputFile {
   return { name, bytes: new TextEncoder().encode(s), type };
 }
 
-function csvField(s: string): string {
-  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+/** The MIME type of a downloaded run file, from its name. */
+function typeOf(name: string): string {
+  if (name.endsWith('.csv')) return 'text/csv';
+  if (name.endsWith('.svg')) return 'image/svg+xml';
+  if (name.endsWith('.png')) return 'image/png';
+  if (name.endsWith('.h5ad')) return 'application/x-hdf5';
+  return 'application/octet-stream';
 }
 
 /** A dense matrix as CSV with row and column names (W.csv: cells x factors, H.csv: factors x genes). */
@@ -238,22 +245,21 @@ async function run(msg: Extract<ToWorker, { type: 'run' }>): Promise<void> {
     const ev = evaluateHsnmf(r, { subsample: Number(f.subsample), seed, minClusterSize: Number(f['min-cluster-size']), geneNames: varNames });
     progress('writing', 0, 1, 1);
     const k = r.snmf.W0.cols;
-    const xy = r.snmf.graphs.coordsUm;
-    const lines = ['cell_id,x_um,y_um,hsnmf'];
-    for (let i = 0; i < ds.X.rows; i++) lines.push(`${csvField(obsNames[i])},${xy[2 * i]},${xy[2 * i + 1]},${r.labels[i]}`);
-    files.push(text('clusters.csv', lines.join('\n') + '\n', 'text/csv'));
     files.push(text('metrics.csv', metricsCsv([ev.metrics]), 'text/csv'));
-    files.push({ name: 'X_nmf.npy', bytes: encodeNpy({ shape: [r.snmf.W0.rows, k], data: r.snmf.W0.data }), type: 'application/octet-stream' });
-    files.push({ name: 'X_snmf.npy', bytes: encodeNpy({ shape: [r.snmf.Ws.rows, k], data: r.snmf.Ws.data }), type: 'application/octet-stream' });
-    files.push({ name: 'H.npy', bytes: encodeNpy({ shape: [k, r.snmf.H.cols], data: r.snmf.H.data }), type: 'application/octet-stream' });
+    // The CLI's run files, from the same builder (src/outputs/hsnmf.ts), kept as downloads.
+    const encoder = new TextEncoder();
+    await hsnmfRunFiles(ds, r, ev, {
+      text: async (name, s) => void files.push({ name, bytes: encoder.encode(s), type: typeOf(name) }),
+      bytes: async (name, bytes) => void files.push({ name, bytes, type: typeOf(name) }),
+      npy: async (name, m) => void files.push({ name, bytes: encodeNpy({ shape: [m.rows, m.cols], data: m.data }), type: typeOf(name) }),
+      h5ad: async (name, d) => void files.push({ name, bytes: await encodeH5ad(d), type: typeOf(name) }),
+    });
     const factorNames = factorNamesOf(k);
     const top = topFeatures({ k, factorNames, featureNames: varNames, H: r.snmf.H.data }, 8);
     const W = r.snmf.Ws.data.slice();
     const labels = r.labels.slice();
-    // A shallow copy, as the CLI's writer does: obs/obsm/varm get the result's keys.
-    const out = attachHsnmf({ ...ds, obs: { index: ds.obs.index, columns: new Map(ds.obs.columns) }, obsm: { ...ds.obsm }, varm: { ...ds.varm }, uns: { ...ds.uns } }, r);
-    files.push({ name: 'result.h5ad', bytes: await encodeH5ad(out), type: 'application/x-hdf5' });
-    const summary = { ...ev.metrics, nClusters: r.nClusters, leidenQuality: r.quality, nmfIterations: r.snmf.nmf?.iterations, nmfConverged: r.snmf.nmf?.converged, threads: kernels.threads, backend: kernels.name, seconds };
+    // The CLI's summary.json (its warning list too); wall times go to run.json.
+    const summary = { ...hsnmfSummary(ev.metrics, r), warnings: r.snmf.warnings.map((w) => ({ code: w.code, message: w.message })) };
     files.push(jsonFile('summary.json', summary));
     const params = { ...r.parameters, evaluate: { subsample: Number(f.subsample), seed, minClusterSize: Number(f['min-cluster-size']) } };
     files.push(runJson(msg.commandNote, 'hsnmf', params, seed, { input: record }, seconds, msg.command));

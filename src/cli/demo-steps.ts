@@ -11,7 +11,7 @@ import type { Dense } from '../linalg/dense.js';
 import { contrastiveNmf, targetNmfBaseline } from '../methods/contrastive/index.js';
 import { runSpatialMultiOmics, scoreLabelsAgainstTruth, type MarkerTable } from '../methods/multiomics/index.js';
 import { runSiid } from '../methods/siid/index.js';
-import { evaluateHsnmf, hsnmf, metricsCsv } from '../methods/snmf/index.js';
+import { evaluateHsnmf, hsnmf, hsnmfSummary, metricsCsv } from '../methods/snmf/index.js';
 import { adjustedRandIndex } from '../metrics/index.js';
 import { kmeans, nmf } from '../nmf/index.js';
 import { simulateContrastive } from '../simulate/contrastive.js';
@@ -19,7 +19,7 @@ import { simulateMultiOmics } from '../simulate/multiomics.js';
 import { simulateSiid, simulateSpatialCounts } from '../simulate/index.js';
 import type { CommandContext } from './command.js';
 import { jsonReplacer } from './output.js';
-import { summaryOf, writeRunFiles } from './outputs/hsnmf.js';
+import { writeRunFiles } from './outputs/hsnmf.js';
 import { writeMultiOmicsOutputs } from './outputs/multiomics.js';
 import { writeOutputs } from './outputs/siid.js';
 
@@ -93,8 +93,8 @@ export async function demoHsnmf(outDir: string, ctx: CommandContext): Promise<Re
     const mh = evaluateHsnmf(hybrid, { referenceLabels: truth, geneNames: ds.var.index, minClusterSize: 50 });
     const mf = evaluateHsnmf(feature, { referenceLabels: truth, geneNames: ds.var.index, minClusterSize: 50 });
     await writeFile(join(outDir, 'metrics.csv'), metricsCsv([mh.metrics, mf.metrics]));
-    await writeRunFiles((name) => join(outDir, name), ds, hybrid, mh.markerNames, mh.markers?.method, undefined);
-    const summary = { ...summaryOf(mh.metrics, hybrid, seconds), feature: { chaos: mf.metrics.chaos, pas: mf.metrics.pas, ari: mf.metrics.ari, nClusters: mf.metrics.nClusters } };
+    await writeRunFiles((name) => join(outDir, name), ds, hybrid, { markerNames: mh.markerNames, markers: mh.markers });
+    const summary = { ...hsnmfSummary(mh.metrics, hybrid, seconds), feature: { chaos: mf.metrics.chaos, pas: mf.metrics.pas, ari: mf.metrics.ari, nClusters: mf.metrics.nClusters } };
     await writeFile(join(outDir, 'summary.json'), JSON.stringify(summary, jsonReplacer, 2) + '\n');
     return summary;
   } finally {

@@ -6,6 +6,7 @@
  * (a 1 GB CSV costs its parsed non-zeros plus one 1 MB chunk).
  */
 import type { Column, CoordinateUnit, Dataset, Frame, NumMatrix } from '../dataset.js';
+import { csvField } from '../csv-text.js';
 import { frame, makeDataset } from '../dataset.js';
 import type { Csr } from '../linalg/csr.js';
 import { transposeCsr } from '../linalg/csr.js';
@@ -507,9 +508,6 @@ export interface LabelledMatrix {
   indexName?: string;
 }
 
-function csvField(s: string): string {
-  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
 
 function fmt(v: number): string {
   return Number.isInteger(v) ? String(v) : String(v);

@@ -4,7 +4,8 @@
  * and `sc.get.rank_genes_groups_df(adata, None)` work on a result.h5ad written by stnmf:
  * `names` (strings), `scores` and `logfoldchanges` (float32), `pvals` and `pvals_adj` (float64)
  * as record arrays with one field per group (row i = the group's i-th gene by score), `pts` and
- * `pts_rest` as genes x groups data frames, and `params`. Node-only (io layer).
+ * `pts_rest` as genes x groups data frames, and `params`. `markerOutputs` runs in browsers;
+`writeMarkerOutputs` writes the file (Node).
  */
 import type { Dataset, Frame } from '../dataset.js';
 import type { Csr } from '../linalg/csr.js';
@@ -57,6 +58,19 @@ export interface MarkerOutputOptions extends RankGenesOptions {
  * @throws StnmfError('BAD_INPUT') when the column is missing or not group labels
  */
 export async function writeMarkerOutputs(markersCsvPath: string, ds: Dataset, key: string, options: MarkerOutputOptions = {}): Promise<RankGenesResult | undefined> {
+  const m = await markerOutputs(ds, key, options);
+  if (!m) return undefined;
+  writeFileAtomic(markersCsvPath, m.csv);
+  return m.result;
+}
+
+/**
+ * {@link writeMarkerOutputs} without the file (a browser can offer `csv` as a download): sets
+ * `ds.uns.rank_genes_groups` and returns the statistics and markers.csv's text, or undefined
+ * when fewer than two groups have ≥ 2 cells.
+ * @throws StnmfError('BAD_INPUT') when the column is missing or not group labels
+ */
+export async function markerOutputs(ds: Dataset, key: string, options: MarkerOutputOptions = {}): Promise<{ result: RankGenesResult; csv: string } | undefined> {
   const col = ds.obs.columns.get(key);
   if (!col) throw new StnmfError('BAD_INPUT', `markers: obs has no column ${key}`);
   let codes: ArrayLike<number>;
@@ -84,9 +98,8 @@ export async function writeMarkerOutputs(markersCsvPath: string, ds: Dataset, ke
   const names = ds.var.index.slice(start, end);
   const { signal, columns: _columns, ...rankOptions } = options;
   const r = await runStepsCancellable(rankGenesGroupsSteps(X, codes, categories, { groupby: key, ...rankOptions }), signal, 'markers');
-  writeFileAtomic(markersCsvPath, markersCsv(r, names));
   ds.uns[KEYS.rankGenes.uns] = rankGenesUns(r, names);
-  return r;
+  return { result: r, csv: markersCsv(r, names) };
 }
 
 /** Columns [start, end) of a CSR matrix, renumbered from 0. */

@@ -260,11 +260,11 @@ export interface KnnAnswer {
 }
 
 /** How many queries pass between two cancellation points of {@link knnQuerySteps}. */
-export const KNN_QUERIES_PER_STEP = 2048;
+const KNN_QUERIES_PER_STEP = 2048;
 
 /**
- * {@link knnQuery} as cancellable steps (errors.ts `Steps`): it yields every
- * {@link KNN_QUERIES_PER_STEP} queries, so a search over a million cells can be interrupted.
+ * {@link knnQuery} as cancellable steps (errors.ts `Steps`): it yields every 2048 queries in
+ * 2-D (256 in more dimensions), so a search over a million cells can be interrupted.
  */
 export function* knnQuerySteps(points: PointArray, dim: number, k: number, tree?: KDTree): Steps<KnnAnswer> {
   const n = checkPoints(points, dim, 'knnQuery');

@@ -11,6 +11,7 @@ import { createKernels } from '../../linalg/index.js';
 import {
   evaluateHsnmfAsync,
   hsnmf,
+  hsnmfSummary,
   hsnmfSweep,
   metricsCsv,
   sweepCsv,
@@ -24,7 +25,7 @@ import { finishRun, withRun } from '../command.js';
 import { inputFlags, loadInput } from '../input.js';
 import { storedFactors } from '../obs-matrix.js';
 import { RunOutput, runFolderFlags } from '../output.js';
-import { perSampleCsv, summaryOf, writeRunFiles } from '../outputs/hsnmf.js';
+import { perSampleCsv, writeRunFiles } from '../outputs/hsnmf.js';
 
 function numberList(flag: string, v: unknown): number[] | undefined {
   if (v === undefined) return undefined;
@@ -168,13 +169,13 @@ export const hsnmfCommand: Command = {
       const ev = await evaluateHsnmfAsync(r, { ...evalOptions, signal: ctx.signal });
       await out.writeText('metrics.csv', metricsCsv([ev.metrics]));
       if (ev.perSample) await out.writeText('per_sample_metrics.csv', perSampleCsv(ev.perSample));
-      await writeRunFiles((name) => out.path(name), ds, r, ev.markerNames, ev.markers?.method, ev.enrichTerms, ctx.signal);
+      await writeRunFiles((name) => out.path(name), ds, r, ev, ctx.signal);
       await finishRun(out, {
         command: 'hsnmf',
         parameters: { ...r.parameters, evaluate: { subsample: evalOptions.subsample, seed: evalOptions.seed, minClusterSize: evalOptions.minClusterSize, gmt: f.gmt, labels: f.labels } },
         inputs,
         seed: f.seed as number,
-        summary: { ...summaryOf(ev.metrics, r), ...(ev.perSample ? { sampleKey: ds.meta.sampleKey, perSample: ev.perSample } : {}) },
+        summary: { ...hsnmfSummary(ev.metrics, r), ...(ev.perSample ? { sampleKey: ds.meta.sampleKey, perSample: ev.perSample } : {}) },
         seconds,
         warnings: r.snmf.warnings,
         timings: { stageSeconds: r.seconds },

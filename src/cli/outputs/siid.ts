@@ -4,6 +4,7 @@ import type { Dataset } from '../../dataset.js';
 import { writeCsv } from '../../io/csv.js';
 import { writeH5ad } from '../../io/h5ad.js';
 import { siidToDataset, type SiidRun } from '../../methods/siid/index.js';
+import { csvField } from '../../csv-text.js';
 import { factorNames } from '../../keys.js';
 import { checkpoint } from '../../errors.js';
 
@@ -33,7 +34,7 @@ export async function writeOutputs(r: SiidRun, cells: Dataset, spots: Dataset, p
     const b = holdout.baselines!;
     const fmt = (x: number) => (Number.isFinite(x) ? String(x) : 'NaN');
     for (let j = 0; j < gX; j++) {
-      lines.push([csvSafe(prepared.panelGenes[j]), fmt(holdout.siid.r2[j]), holdout.fold[j], fmt(b.A.r2[j]), fmt(b.B.r2[j]), fmt(b.C.r2[j]), fmt(b.D.r2[j])].join(','));
+      lines.push([csvField(prepared.panelGenes[j]), fmt(holdout.siid.r2[j]), holdout.fold[j], fmt(b.A.r2[j]), fmt(b.B.r2[j]), fmt(b.C.r2[j]), fmt(b.D.r2[j])].join(','));
     }
     await writeFile(path('holdout_r2.csv'), lines.join('\n') + '\n');
   }
@@ -56,11 +57,8 @@ export function spotCoordinatesCsv(spots: Dataset, rows: ArrayLike<number>): str
   const lines = [`spot,x${suffix},y${suffix}`];
   for (let q = 0; q < rows.length; q++) {
     const i = rows[q];
-    lines.push(`${csvSafe(spots.obs.index[i])},${s.data[i * s.cols] * (f ?? 1)},${s.data[i * s.cols + 1] * (f ?? 1)}`);
+    lines.push(`${csvField(spots.obs.index[i])},${s.data[i * s.cols] * (f ?? 1)},${s.data[i * s.cols + 1] * (f ?? 1)}`);
   }
   return lines.join('\n') + '\n';
 }
 
-function csvSafe(s: string): string {
-  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}

@@ -276,6 +276,35 @@ function* evaluateHsnmfSteps(r: HsnmfResult, options: EvaluateOptions): Steps<Hs
   return { metrics: { ...base, ...composites(base) }, markers, markerNames, enrichTerms, ...(perSample ? { perSample } : {}) };
 }
 
+/**
+ * summary.json of an hSNMF run (CLI and app): the headline metrics, then context. `seconds` only
+ * for the demo's own summary; a command's wall time goes to run.json.
+ */
+export function hsnmfSummary(m: HsnmfMetrics, r: HsnmfResult, seconds?: number): Record<string, unknown> {
+  return {
+    chaos: m.chaos,
+    pas: m.pas,
+    moransI: m.moransI,
+    silhouette: m.silhouette,
+    daviesBouldin: m.daviesBouldin,
+    cmc: m.cmc,
+    nClusters: m.nClusters,
+    ...(seconds === undefined ? {} : { seconds }),
+    mode: r.mode,
+    rank: m.rank,
+    resolution: m.resolution,
+    nCells: m.nCells,
+    moransIUnsmoothed: m.moransIRaw,
+    adjHybrid: m.adjHybrid,
+    enrich: m.enrich,
+    ari: m.ari,
+    nmi: m.nmi,
+    leidenQuality: r.quality,
+    nmfIterations: r.snmf.nmf?.iterations,
+    nmfConverged: r.snmf.nmf?.converged,
+  };
+}
+
 /** The metric table columns in the reference CSV's order (authors' names), then the extras. */
 export const METRIC_COLUMNS: [string, keyof HsnmfMetrics][] = [
   ['Rank', 'rank'],

@@ -9,7 +9,7 @@ export { mergeGraphs, mergeGraphsSteps, rowStochastic, rowStochasticSteps, maxSc
 export { radiusGraphs, radiusGraphsSteps } from './radius.js';
 export { diffusionSmooth, diffusionSmoothSteps, type SmoothOptions, type FactorMatrix } from './smooth.js';
 export { logNormalize } from './normalize.js';
-export { evaluateHsnmf, evaluateHsnmfAsync, adjacencyScore, reconstructionScores, metricsCsv, METRIC_COLUMNS, type EvaluateOptions, type HsnmfMetrics, type HsnmfEvaluation } from './evaluate.js';
+export { evaluateHsnmf, evaluateHsnmfAsync, hsnmfSummary, adjacencyScore, reconstructionScores, metricsCsv, METRIC_COLUMNS, type EvaluateOptions, type HsnmfMetrics, type HsnmfEvaluation } from './evaluate.js';
 export { hsnmfSweep, paretoFront, sweepCsv, type SweepOptions, type SweepResult } from './sweep.js';
 export { attachHsnmf } from './dataset.js';
 export { perSampleMetrics, pooledMean, type SampleMetrics } from './per-sample.js';
