@@ -18,6 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { appRoot, startAppServer } from '../src/cli/commands/app.js';
+import { readDataset } from '../src/io/index.js';
 import { launchChromium, XENIUM_DIR } from './viewer-helpers.js';
 
 const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
@@ -115,6 +116,22 @@ test('app in headless Chromium: NMF/hSNMF equal the CLI, h5ad opens in anndata, 
     const [len, unit] = label.split(' ');
     assert.equal(unit, 'µm', `scale bar label "${label}"`);
     assert.ok(/^[125]0*$/.test(len) && Math.abs(width / zoom - Number(len)) < 0.01 * Number(len), `scale bar "${label}" drawn ${width} px at ${zoom} px/µm`);
+  }
+
+  // Colour by a gene before any run: the map shows that gene's counts in every cell, as the
+  // Node reader reads them.
+  {
+    const ds = await readDataset(XENIUM_DIR);
+    const j = ds.var.index.indexOf('Slc17a7');
+    const expect = new Float64Array(ds.X.rows);
+    for (let i = 0; i < ds.X.rows; i++) for (let q = ds.X.indptr[i]; q < ds.X.indptr[i + 1]; q++) if (ds.X.indices[q] === j) expect[i] = ds.X.data[q];
+    await setField(page, 'gene', 'Slc17a7');
+    await page.waitForFunction("window.__app.legend() === 'Slc17a7 (counts)'", null, { timeout: 10_000 });
+    const shown = await page.evaluate<number[]>('window.__app.shownValues()');
+    assert.deepEqual(shown, Array.from(expect), 'the map is not coloured by Slc17a7 counts');
+    assert.ok(expect.some((v) => v > 0));
+    mkdirSync(ARTIFACTS, { recursive: true });
+    writeFileSync(join(ARTIFACTS, 'app-gene.png'), await page.screenshot());
   }
 
   // 1. NMF with a frame-time probe: rAF intervals while the map is zoomed with the wheel.

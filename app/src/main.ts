@@ -224,12 +224,14 @@ function inspect(): void {
   w.onmessage = (e: MessageEvent<FromWorker>) => {
     const m = e.data;
     if (m.type === 'info') {
-      w.terminate();
-      inspectWorker = undefined;
+      // The worker stays: it holds the Dataset the map can be coloured by (gene values).
       showInfo(m);
       setState('ready');
       $<HTMLButtonElement>('run').disabled = false;
+    } else if (m.type === 'gene') {
+      if (m.name === pendingGene) paintValues(m.values, `${m.name} (counts)`, 'gene');
     } else if (m.type === 'error') {
+      if (document.body.dataset.loaded === 'true' && pendingGene !== undefined) return showMessage(m.message);
       w.terminate();
       fail(m.message);
     }
@@ -324,6 +326,14 @@ function showInfo(m: Extract<FromWorker, { type: 'info' }>): void {
     const grey = new Uint8Array(4 * m.n).fill(170);
     for (let i = 0; i < m.n; i++) grey[4 * i + 3] = 255;
     scatter.setColors(grey);
+    // Colour by a gene is offered as soon as the map is up (no run needed).
+    const list = $('genes');
+    list.replaceChildren(...m.varNames.map((g) => new Option(g)));
+    $<HTMLInputElement>('gene').value = '';
+    $('colorby').hidden = false;
+    // Factors and domains join the choice once a run has made them.
+    ($('color').parentElement as HTMLElement).hidden = true;
+    $('gene-label').textContent = 'Colour by gene';
     fit();
   } else {
     $('scalebar').hidden = true;
@@ -476,6 +486,42 @@ function cancel(): void {
 
 const lut = viridisTable();
 
+/** The gene whose values were last asked of the data worker (answers for others are stale). */
+let pendingGene: string | undefined;
+/** The values the map shows, for the browser test. */
+let shownValues: Float32Array | undefined;
+
+/** Colours the map by a gene's values in the loaded data (asked of the data worker). */
+function colorByGene(name: string): void {
+  if (!loaded || !inspectWorker) return;
+  if (!loaded.varNames.includes(name)) return showMessage(`no feature named '${name}' in ${inputName}`);
+  showMessage(undefined);
+  pendingGene = name;
+  inspectWorker.postMessage({ type: 'gene', name } satisfies ToWorker);
+}
+
+/** Colours the map by one value per observation: viridis from 0 to the 99th percentile. */
+function paintValues(v: Float32Array, title: string, which: string): void {
+  if (!scatter || !loaded) return;
+  const n = loaded.n;
+  const rgba = new Uint8Array(4 * n);
+  const hi = valueRange(v)[1] || 1;
+  for (let i = 0; i < n; i++) {
+    const t = Math.round(Math.max(0, Math.min(1, v[i] / hi)) * 255);
+    rgba.set([lut[4 * t], lut[4 * t + 1], lut[4 * t + 2], 255], 4 * i);
+  }
+  const legend = $('legend');
+  legend.hidden = false;
+  legend.innerHTML = `<b></b><div class="bar"></div><div class="ends"><span>0</span><span></span></div>`;
+  (legend.querySelector('b') as HTMLElement).textContent = title;
+  // The top of the bar is the 99th percentile: values above it share its colour.
+  (legend.querySelectorAll('.ends span')[1] as HTMLElement).textContent = `≥ ${Number(hi.toPrecision(3))}`;
+  shownValues = v;
+  document.querySelectorAll('.factor').forEach((el, q) => el.classList.toggle('active', which === String(q)));
+  scatter.setColors(rgba);
+  requestDraw();
+}
+
 function colorBy(which: string): void {
   if (!result || !scatter || !loaded) return;
   const n = loaded.n;
@@ -496,20 +542,14 @@ function colorBy(which: string): void {
       d.append(String(c));
       legend.append(d);
     }
+    shownValues = undefined;
   } else {
     const f = Number(which);
     const k = result.k;
     const v = new Float32Array(n);
     for (let i = 0; i < n; i++) v[i] = result.W[i * k + f];
-    const hi = valueRange(v)[1] || 1;
-    for (let i = 0; i < n; i++) {
-      const t = Math.round(Math.max(0, Math.min(1, v[i] / hi)) * 255);
-      rgba.set([lut[4 * t], lut[4 * t + 1], lut[4 * t + 2], 255], 4 * i);
-    }
-    legend.innerHTML = `<b></b><div class="bar"></div><div class="ends"><span>0</span><span></span></div>`;
-    (legend.querySelector('b') as HTMLElement).textContent = `${factorName(f)} usage${result.method === 'hsnmf' ? ' (smoothed)' : ''}`;
-    (legend.querySelectorAll('.ends span')[1] as HTMLElement).textContent = String(Number(hi.toPrecision(3)));
-    document.querySelectorAll('.factor').forEach((el, q) => el.classList.toggle('active', q === f));
+    $<HTMLSelectElement>('color').value = which;
+    return paintValues(v, `${factorName(f)} usage${result.method === 'hsnmf' ? ' (smoothed)' : ''}`, which);
   }
   $<HTMLSelectElement>('color').value = which;
   scatter.setColors(rgba);
@@ -523,6 +563,8 @@ function showResult(m: Extract<FromWorker, { type: 'result' }>): void {
   if (m.labels) sel.add(new Option('hSNMF domain', 'cluster'));
   for (let f = 0; f < m.k; f++) sel.add(new Option(factorName(f), String(f)));
   $('colorby').hidden = !scatter;
+  ($('color').parentElement as HTMLElement).hidden = false;
+  $('gene-label').textContent = 'or gene';
   const fac = $('factors');
   fac.innerHTML = '';
   m.top.forEach((genes, f) => {
@@ -596,6 +638,7 @@ $<HTMLSelectElement>('method').addEventListener('change', (e) => {
 $('run').addEventListener('click', run);
 $('cancel').addEventListener('click', cancel);
 $<HTMLSelectElement>('color').addEventListener('change', (e) => colorBy((e.target as HTMLSelectElement).value));
+$<HTMLInputElement>('gene').addEventListener('change', (e) => colorByGene((e.target as HTMLInputElement).value.trim()));
 $('form-input').addEventListener('change', () => files.length && inspect());
 const pickFiles = (list: FileList | null): void => {
   if (!list || list.length === 0) return;
@@ -646,4 +689,8 @@ function showMemoryPage(): void {
   threads: () => result?.threads,
   /** Screen pixels per coordinate unit of the map (the scale bar's test reads it). */
   zoom: () => scatter?.view.zoom,
+  /** The values the map is coloured by (a gene's or a factor's), or null for categories. */
+  shownValues: () => (shownValues ? Array.from(shownValues) : null),
+  /** The legend's title. */
+  legend: () => ($('legend').querySelector('b') as HTMLElement | null)?.textContent ?? null,
 };

@@ -18,6 +18,8 @@ export type Method = 'nmf' | 'hsnmf';
 /** Page → worker. */
 export type ToWorker =
   | { type: 'inspect'; files: DroppedFile[]; input: string; flags: Flags }
+  /** One feature's values in every observation of the inspected Dataset (the worker keeps it). */
+  | { type: 'gene'; name: string }
   | {
       type: 'run';
       files: DroppedFile[];
@@ -63,9 +65,12 @@ export type FromWorker =
       offset: [number, number];
       unit: string;
       obsColumns: string[];
+      /** Feature names (var index), for colouring the map by a gene. */
+      varNames: string[];
       memory: MemoryReport;
       seconds: number;
     }
+  | { type: 'gene'; name: string; values: Float32Array }
   | { type: 'progress'; stage: string; done: number; total: number; fraction: number; detail?: string; elapsed: number; memory?: MemoryReport }
   | {
       type: 'result';

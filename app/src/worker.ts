@@ -269,9 +269,33 @@ async function run(msg: Extract<ToWorker, { type: 'run' }>): Promise<void> {
   }
 }
 
+/** The Dataset the last inspect read: the page colours the map by its genes. */
+let inspected: Dataset | undefined;
+
+/** One feature's values in every observation (a column of the CSR matrix). */
+function geneValues(msg: Extract<ToWorker, { type: 'gene' }>): void {
+  if (!inspected) throw new StnmfError('BAD_INPUT', 'no dataset is loaded');
+  const j = inspected.var.index.indexOf(msg.name);
+  if (j < 0) throw new StnmfError('BAD_INPUT', `no feature named '${msg.name}' in the data`);
+  const X = inspected.X;
+  const values = new Float32Array(X.rows);
+  for (let i = 0; i < X.rows; i++) {
+    // Rows are sorted by column (readers canonicalise X): a binary search per row.
+    let lo = X.indptr[i], hi = X.indptr[i + 1];
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (X.indices[mid] < j) lo = mid + 1;
+      else hi = mid;
+    }
+    if (lo < X.indptr[i + 1] && X.indices[lo] === j) values[i] = X.data[lo];
+  }
+  post({ type: 'gene', name: msg.name, values }, [values.buffer]);
+}
+
 async function inspect(msg: Extract<ToWorker, { type: 'inspect' }>): Promise<void> {
   const t0 = performance.now();
   const { ds, steps } = await load(msg.files, msg.input, msg.flags, false);
+  inspected = ds;
   // What `stnmf info` prints: the detection and its reason, describeDataset, the QC summary.
   const detected = (await detectPlatform(msg.input, { files: blobVfs(msg.files) })).reason;
   const info = { ...describeDataset(ds), detected, qc: qcSummary(ds) } as unknown as Record<string, unknown>;
@@ -304,6 +328,7 @@ async function inspect(msg: Extract<ToWorker, { type: 'inspect' }>): Promise<voi
       offset,
       unit: ds.meta.coordinateUnit ?? 'unknown',
       obsColumns: [...ds.obs.columns.keys()],
+      varNames: ds.var.index,
       memory: { dataset: datasetBytes(ds), wasm: 0 },
       seconds: (performance.now() - t0) / 1000,
     },
@@ -313,7 +338,8 @@ async function inspect(msg: Extract<ToWorker, { type: 'inspect' }>): Promise<voi
 
 self.onmessage = (e: MessageEvent<ToWorker>) => {
   const m = e.data;
-  (m.type === 'run' ? run(m) : inspect(m)).catch((err: unknown) => {
+  const job = m.type === 'run' ? run(m) : m.type === 'gene' ? Promise.resolve().then(() => geneValues(m)) : inspect(m);
+  job.catch((err: unknown) => {
     const code = err instanceof StnmfError ? err.code : undefined;
     post({ type: 'error', message: err instanceof Error ? err.message : String(err), code });
   });
