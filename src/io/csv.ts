@@ -7,7 +7,7 @@
  */
 import type { Column, CoordinateUnit, Dataset, Frame, NumMatrix } from '../dataset.js';
 import { csvField } from '../csv-text.js';
-import { frame, makeDataset } from '../dataset.js';
+import { makeDataset } from '../dataset.js';
 import type { Csr } from '../linalg/csr.js';
 import { transposeCsr } from '../linalg/csr.js';
 import type { Dense } from '../linalg/dense.js';

@@ -5,7 +5,6 @@
  * (byte ranges on demand), so the same code reads from disk and from a dropped `File`.
  */
 import type { Column } from '../dataset.js';
-import { StnmfError } from '../errors.js';
 import { columnFromStrings } from './csv.js';
 import { nodeVfs } from './node-vfs.js';
 import { readRange, requireRegularFile } from './text.js';

@@ -21,7 +21,6 @@ import {
   readInt32,
   readStrings,
   readValue,
-  toInt32,
   type H5Dataset,
   type H5File,
   type H5Group,

@@ -5,7 +5,6 @@
 import type { Csr } from '../linalg/csr.js';
 import type { Column, Dataset, FilterRecord, Frame } from '../dataset.js';
 export { badFile, badInput, canonicalizeCsr, checkCounts, q, requireUnique } from './validate.js';
-import { q } from './validate.js';
 
 /**
  * Makes labels unique the way anndata's `var_names_make_unique` does: the first occurrence

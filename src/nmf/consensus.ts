@@ -81,7 +81,7 @@ export async function consensusNmf(X: Csr | Dense, options: ConsensusOptions): P
       for (let t = 0; t < k; t++) programs.push(unitNorm(fit.H.data.subarray(t * p, (t + 1) * p)));
       options.onProgress?.({ run: r + 1, runs });
     }
-    const { dist, kept, labels, stability } = clusterPrograms(programs, k, runs, threshold, neighborhood, options.seed ?? 0);
+    const { kept, labels, stability } = clusterPrograms(programs, k, runs, threshold, neighborhood, options.seed ?? 0);
     const m = programs.length;
     // Consensus program: element-wise median of its cluster, renormalised to unit sum.
     const H: Dense = { rows: k, cols: p, data: new Float32Array(k * p) };

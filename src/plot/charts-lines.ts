@@ -6,7 +6,7 @@ import { paretoOptimal } from '../metrics/pareto.js';
 import { categoryColor } from './color.js';
 import { legend, legendLayout } from './colorbar.js';
 import { axes, type Box, drawTitle, extent, INK } from './frame.js';
-import { fitText, type Prim, type Scene, textBox, textWidth } from './scene.js';
+import { fitText, type Prim, type Scene, textBox } from './scene.js';
 
 /** Options of {@link sweepPlot}. */
 export interface SweepOptions {

@@ -9,27 +9,19 @@
  * x samples; pass `--features-in-rows` for such tables and they are transposed on reading.
  */
 import type { Dataset } from '../../dataset.js';
-import { frame } from '../../dataset.js';
 import { StnmfError } from '../../errors.js';
-import { readCsvDataset } from '../../io/csv.js';
 import { writeH5ad } from '../../io/h5ad.js';
-import { readDataset } from '../../io/index.js';
 import { writeNpy } from '../../io/npy.js';
 import { createKernels } from '../../linalg/backend.js';
-import { transposeCsr } from '../../linalg/csr.js';
-import type { Dense } from '../../linalg/dense.js';
-import { adjustedRandIndex } from '../../metrics/index.js';
-import { kmeans } from '../../nmf/index.js';
-import { simulateContrastive } from '../../simulate/contrastive.js';
 import { applySelection, splitByWhere } from '../../io/select/index.js';
 import type { FlagValue } from '../args.js';
-import { contrastiveNmf, contrastiveToDataset, perSampleEnrichment, topFeatures } from '../../methods/contrastive/index.js';
+import { contrastiveNmf } from '../../methods/contrastive/index.js';
+import { contrastiveRunFiles, contrastiveSummary } from '../../outputs/contrastive.js';
 import type { Command, CommandContext } from '../command.js';
 import { selectionFromFlags } from '../input-flags.js';
 import { inputFlags, loadInput } from '../input.js';
 import { finishRun, withRun } from '../command.js';
-import { jsonReplacer, RunOutput, runFolderFlags } from '../output.js';
-import { factorName } from '../../keys.js';
+import { RunOutput, runFolderFlags } from '../output.js';
 
 /**
  * The target and background of a run: two inputs (`--target`, `--background`, each with its
@@ -132,33 +124,12 @@ export const contrastiveCommand: Command = {
         onProgress: (e) => ctx.progress('bcNMF sweeps', e.iteration, e.maxIter, `J ${e.objective.toPrecision(7)}`),
       });
       const seconds = (performance.now() - t0) / 1000;
-      const features = r.featureNames ?? t.var.index;
-      writeNpy(out.path('basis.npy'), r.basis);
-      writeNpy(out.path('H_target.npy'), r.hTarget);
-      writeNpy(out.path('H_background.npy'), r.hBackground);
-      await out.writeText('var_names.txt', features.join('\n') + '\n');
-      await out.writeText(
-        'history.csv',
-        'iteration,objective,target_term,background_term,legacy_monitor\n' +
-          r.history.map((h) => `${h.iteration},${h.objective},${h.targetTerm},${h.backgroundTerm},${h.legacyMonitor}`).join('\n') + '\n',
-      );
-      await out.writeText(
-        'enrichment.csv',
-        'factor,enrichment_log2,target_mean,background_mean\n' +
-          Array.from(r.enrichmentOrder).map((k) => `${factorName(k)},${r.enrichment[k]},${r.targetMean[k]},${r.backgroundMean[k]}`).join('\n') + '\n',
-      );
-      await writeH5ad(out.path('result.h5ad'), contrastiveToDataset(t, b, r, features));
-      // Sections pooled into the sides: each one's factor usage and enrichment over the background.
-      const perSample = perSampleEnrichment(t, b, r);
-      if (perSample.length) {
-        const k = r.basis.rows;
-        await out.writeText(
-          'per_sample_enrichment.csv',
-          ['sample,side,n_obs,' + Array.from({ length: k }, (_, q) => `${factorName(q)}_enrichment_log2`).join(',') + ',' + Array.from({ length: k }, (_, q) => `${factorName(q)}_mean`).join(','),
-            ...perSample.map((m) => [m.sample, m.side, m.nObs, ...m.enrichmentLog2, ...m.mean].join(','))].join('\n') + '\n',
-        );
-      }
-      const top = f.top as number;
+      await contrastiveRunFiles(t, b, r, {
+        text: (name, text) => out.writeText(name, text),
+        bytes: (name, bytes) => out.writeBytes(name, bytes),
+        npy: async (name, matrix) => writeNpy(out.path(name), matrix),
+        h5ad: (name, dataset) => writeH5ad(out.path(name), dataset),
+      });
       await finishRun(
         out,
         {
@@ -166,27 +137,7 @@ export const contrastiveCommand: Command = {
           parameters: { ...r.parameters, featuresInRows: Boolean(f['features-in-rows']) },
           inputs: { ...inputs, nTarget: t.X.rows, nBackground: b.X.rows, nFeaturesTarget: t.X.cols, nFeaturesBackground: b.X.cols },
           seed: f.seed as number,
-          summary: {
-            objective: r.objective,
-            objectiveName: r.parameters.loss === 'poisson' ? 'D_KL(target) - alpha*D_KL(background)' : '||target - H W||^2 - alpha*||background - H W||^2',
-            targetTerm: r.targetTerm,
-            backgroundTerm: r.backgroundTerm,
-            alphaEffective: r.alphaEffective,
-            iterations: r.iterations,
-            converged: r.converged,
-            rank: r.basis.rows,
-            nTarget: t.X.rows,
-            nBackground: b.X.rows,
-            nFeatures: features.length,
-            factors: Array.from(r.enrichmentOrder).map((k) => ({
-              factor: factorName(k),
-              enrichmentLog2: r.enrichment[k],
-              topFeatures: topFeatures(r.basis, k, top, features).map((x) => x.feature),
-            })),
-            ...(perSample.length ? { perSample } : {}),
-            backend: kernels.name,
-            seconds,
-          },
+          summary: { ...contrastiveSummary(t, b, r, { top: f.top as number, backend: kernels.name }), seconds },
           seconds,
           warnings: r.warnings,
         },

@@ -23,14 +23,11 @@ import {
   type MultiOmicsOptions,
   type Normalization,
 } from '../../methods/multiomics/index.js';
-import { adjustedRandIndex } from '../../metrics/index.js';
-import { simulateMultiOmics } from '../../simulate/multiomics.js';
 import type { FlagValue } from '../args.js';
 import type { Command, CommandContext } from '../command.js';
 import { inputFlags, loadInput, type LoadedInput } from '../input.js';
 import { finishRun, withRun } from '../command.js';
-import { jsonReplacer, RunOutput, runFolderFlags } from '../output.js';
-import { factorName, factorNames } from '../../keys.js';
+import { RunOutput, runFolderFlags } from '../output.js';
 import { writeMultiOmicsOutputs } from '../outputs/multiomics.js';
 import type { StnmfWarning } from '../../warnings.js';
 

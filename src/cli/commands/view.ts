@@ -8,8 +8,8 @@
  * The result is read by src/io/result.ts's `readResult`.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
-import { basename, dirname, extname, join, resolve, sep } from 'node:path';
+import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
+import { extname, join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command, CommandContext } from '../command.js';
 import type { ParsedArgs } from '../args.js';
@@ -19,7 +19,6 @@ import { resultDataFlags, resultDataReader } from '../input.js';
 import { readResult, requireCoordinates, type ExpressionByFeature, type ImputedLayer, type LoadedResult } from '../../io/result.js';
 import { topFeatures } from '../../plot/top-features.js';
 import { categoryColor } from '../../plot/color.js';
-import { factorNames as factorNamesOf } from '../../keys.js';
 import { measuredQuantity, usageQuantity } from './plot.js';
 
 /** Content types of the files the viewer and the app serve. */
