@@ -68,7 +68,7 @@ async function setField(page: Page, id: string, value: string): Promise<void> {
   await page.evaluate(`(() => { const el = document.getElementById(${JSON.stringify(id)}); if (!el) throw new Error('no field ${id}'); el.value = ${JSON.stringify(value)}; el.dispatchEvent(new Event('change', { bubbles: true })); })()`);
 }
 
-async function runMethod(page: Page, method: 'nmf' | 'hsnmf', fields: Record<string, string>, timeout = 120_000): Promise<void> {
+async function runMethod(page: Page, method: 'nmf' | 'hsnmf' | 'contrastive', fields: Record<string, string>, timeout = 120_000): Promise<void> {
   await page.selectOption('#method', method);
   for (const [k, v] of Object.entries(fields)) await setField(page, `${method}-${k}`, v);
   await page.click('#run');
@@ -81,6 +81,13 @@ const fileOf = async (page: Page, name: string): Promise<Buffer> => {
   assert.ok(b64, `the app offers no ${name}`);
   return Buffer.from(b64, 'base64');
 };
+
+/** Writes one of the app's result files to `dir` and returns its path. */
+async function savedFile(page: Page, name: string, dir: string): Promise<string> {
+  const path = join(dir, `app-${name}`);
+  writeFileSync(path, await fileOf(page, name));
+  return path;
+}
 
 /** obs/obsm/varm keys and shapes of an h5ad, read by Debian's anndata. */
 function anndataLayout(path: string): string {
@@ -228,6 +235,23 @@ test('app in headless Chromium: NMF/hSNMF equal the CLI, h5ad opens in anndata, 
   const h5H = await dlH.path();
   assert.ok(h5H);
   assert.equal(anndataLayout(h5H), anndataLayout(join(refH, 'result.h5ad')));
+
+  // 3b. bcNMF of one input split by two obs expressions: the CLI's factors, summary and line.
+  {
+    const tw = 'transcript_counts >= 300', bw = 'transcript_counts < 150';
+    const refC = cli(['contrastive', '--input', XENIUM_DIR, '--target-where', tw, '--background-where', bw, '--rank', '3', '--alpha', '1', '--max-iter', '40', '--seed', '0', '--threads', '2'], join(tmp, 'contrastive'));
+    refC.catch(() => undefined);
+    await runMethod(page, 'contrastive', { 'target-where': tw, 'background-where': bw, rank: '3', alpha: '1', 'max-iter': '40', seed: '0', threads: '2' });
+    const dir = await refC;
+    for (const name of ['basis.npy', 'H_target.npy', 'H_background.npy', 'enrichment.csv', 'history.csv', 'var_names.txt']) {
+      assert.ok((await fileOf(page, name)).equals(readFileSync(join(dir, name))), `bcNMF ${name} differs from the CLI's`);
+    }
+    assert.deepEqual(JSON.parse((await fileOf(page, 'summary.json')).toString('utf8')), JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')));
+    assert.equal(JSON.parse((await fileOf(page, 'run.json')).toString('utf8')).cli, `stnmf contrastive --input xenium-mouse-brain --target-where '${tw}' --background-where '${bw}' --rank 3 --alpha 1 --max-iter 40 --seed 0 --threads 2 --out contrastive-out`);
+    assert.equal(await page.evaluate('window.__app.legend()'), 'bcNMF group');
+    writeFileSync(join(ARTIFACTS, 'app-bcnmf.png'), await page.screenshot());
+    assert.equal(anndataLayout(await savedFile(page, 'result.h5ad', tmp)), anndataLayout(join(dir, 'result.h5ad')));
+  }
 
   // 4. Cancel a 3000-iteration run: the state flips and progress stops within 1 s.
   await page.selectOption('#method', 'nmf');

@@ -25,7 +25,7 @@ interface FlagDecl {
   exclusiveMin?: number;
   required?: boolean;
 }
-declare const __CLI_FLAGS__: { nmf: FlagDecl[]; hsnmf: FlagDecl[]; input: FlagDecl[] };
+declare const __CLI_FLAGS__: { nmf: FlagDecl[]; hsnmf: FlagDecl[]; contrastive: FlagDecl[]; input: FlagDecl[] };
 const CLI_FLAGS = __CLI_FLAGS__;
 
 const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
@@ -44,7 +44,7 @@ const setState = (s: State): void => {
 // ---- the form, from the CLI's declarations -----------------------------------------------
 
 /** Flags shown first; the others go under "more options" (all keep the CLI's defaults). */
-const MAIN_FLAGS = new Set(['loss', 'rank', 'max-iter', 'restarts', 'seed', 'threads', 'mode', 'alpha', 'resolution', 'contact-radius', 'context-radius']);
+const MAIN_FLAGS = new Set(['loss', 'rank', 'max-iter', 'restarts', 'seed', 'threads', 'mode', 'alpha', 'resolution', 'contact-radius', 'context-radius', 'target-where', 'background-where']);
 
 function buildForm(container: HTMLElement, decls: FlagDecl[], prefix: string, split = true): void {
   const more = document.createElement('details');
@@ -79,6 +79,8 @@ function buildForm(container: HTMLElement, decls: FlagDecl[], prefix: string, sp
       // The CLI requires --rank for nmf; the form suggests hSNMF's default of 10.
       i.value = d.default !== undefined ? String(d.default) : d.name === 'rank' ? '10' : '';
       if (d.name === 'threads') i.placeholder = `all cores (${isolated ? cores : 1})`;
+      else if (d.name.endsWith('-where')) i.placeholder = d.name === 'target-where' ? `e.g. region == "tumour"` : `e.g. region == "normal"`;
+      else if (d.required && i.value === '') i.placeholder = 'required';
       input = i;
     }
     input.id = id;
@@ -125,7 +127,8 @@ function sh(s: string): string {
  * default, plus `--threads` (results depend on the thread count) and `--seed`.
  */
 function cliCommand(method: Method, input: string, flags: Flags, inputFlags: Flags): string {
-  const parts = ['stnmf', method, sh(input)];
+  // bcNMF splits one input by --target-where/--background-where: it is given as --input.
+  const parts = method === 'contrastive' ? ['stnmf', method, '--input', sh(input)] : ['stnmf', method, sh(input)];
   const decls = [...CLI_FLAGS[method], ...CLI_FLAGS.input];
   const all = { ...inputFlags, ...flags };
   for (const d of decls) {
@@ -535,11 +538,18 @@ function colorBy(which: string): void {
       const [r, g, b] = c >= 0 ? cols[c] : [200, 200, 200];
       rgba.set([r, g, b, 255], 4 * i);
     }
-    legend.innerHTML = '<b>hSNMF domain</b>';
+    legend.innerHTML = '<b></b>';
+    (legend.querySelector('b') as HTMLElement).textContent = result.labelTitle ?? 'hSNMF domain';
     for (let c = 0; c < result.nClusters; c++) {
       const d = document.createElement('div');
       d.innerHTML = `<span class="sw" style="background:${categoryColor(c)}"></span>`;
-      d.append(String(c));
+      d.append(result.labelNames?.[c] ?? String(c));
+      legend.append(d);
+    }
+    if (result.labels.includes(-1)) {
+      const d = document.createElement('div');
+      d.innerHTML = '<span class="sw" style="background:#c8c8c8"></span>';
+      d.append(result.labelNames ? 'in neither group' : 'unassigned');
       legend.append(d);
     }
     shownValues = undefined;
@@ -560,7 +570,7 @@ function showResult(m: Extract<FromWorker, { type: 'result' }>): void {
   result = m;
   const sel = $<HTMLSelectElement>('color');
   sel.innerHTML = '';
-  if (m.labels) sel.add(new Option('hSNMF domain', 'cluster'));
+  if (m.labels) sel.add(new Option(m.labelTitle ?? 'hSNMF domain', 'cluster'));
   for (let f = 0; f < m.k; f++) sel.add(new Option(factorName(f), String(f)));
   $('colorby').hidden = !scatter;
   ($('color').parentElement as HTMLElement).hidden = false;
@@ -615,6 +625,7 @@ function showResult(m: Extract<FromWorker, { type: 'result' }>): void {
 
 buildForm($('form-nmf'), CLI_FLAGS.nmf, 'nmf');
 buildForm($('form-hsnmf'), CLI_FLAGS.hsnmf, 'hsnmf');
+buildForm($('form-contrastive'), CLI_FLAGS.contrastive, 'contrastive');
 buildForm($('form-input'), CLI_FLAGS.input, 'in', false);
 const iso = $('isolation');
 if (isolated) iso.textContent = `cross-origin isolated: up to ${cores} threads`;
@@ -623,7 +634,7 @@ else {
   iso.classList.add('single');
 }
 document.body.dataset.isolated = String(isolated);
-for (const m of ['nmf', 'hsnmf'] as const) {
+for (const m of ['nmf', 'hsnmf', 'contrastive'] as const) {
   const th = $<HTMLInputElement>(`${m}-threads`);
   if (!isolated) {
     th.value = '1';
@@ -634,6 +645,7 @@ $<HTMLSelectElement>('method').addEventListener('change', (e) => {
   const m = (e.target as HTMLSelectElement).value;
   $('form-nmf').hidden = m !== 'nmf';
   $('form-hsnmf').hidden = m !== 'hsnmf';
+  $('form-contrastive').hidden = m !== 'contrastive';
 });
 $('run').addEventListener('click', run);
 $('cancel').addEventListener('click', cancel);

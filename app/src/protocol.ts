@@ -13,7 +13,7 @@ export interface DroppedFile {
 /** Flag values as the CLI parses them (`max-iter` → 200), so the form and the CLI share names. */
 export type Flags = Record<string, string | number | boolean | undefined>;
 
-export type Method = 'nmf' | 'hsnmf';
+export type Method = 'nmf' | 'hsnmf' | 'contrastive';
 
 /** Page → worker. */
 export type ToWorker =
@@ -80,9 +80,12 @@ export type FromWorker =
       W: Float32Array;
       /** Top features of each factor (name, weight). */
       top: { name: string; weight: number }[][];
-      /** Cluster labels (hSNMF), -1 none. */
+      /** Cluster labels (hSNMF domains; bcNMF's target/background), -1 none. */
       labels: Int32Array | null;
       nClusters: number;
+      /** What the labels are (legend title) and each label's name; default hSNMF domains 0…. */
+      labelTitle?: string;
+      labelNames?: string[];
       summary: Record<string, unknown>;
       files: OutputFile[];
       threads: number;

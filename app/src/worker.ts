@@ -15,11 +15,13 @@ import { encodeH5ad } from '../../src/io/h5ad.js';
 import { encodeNpy } from '../../src/io/npy.js';
 import { blobVfs } from '../../src/io/vfs.js';
 import type { SelectionOptions } from '../../src/io/input-options.js';
-import { applySelection, qcSummary } from '../../src/io/select/index.js';
+import { applySelection, qcSummary, splitByWhere } from '../../src/io/select/index.js';
 import { createKernels } from '../../src/linalg/backend.js';
 import type { Kernels } from '../../src/linalg/kernels.js';
 import { evaluateHsnmf, hsnmf, hsnmfSummary, metricsCsv, type HsnmfMode, type HsnmfOptions } from '../../src/methods/snmf/index.js';
-import { hsnmfRunFiles } from '../../src/outputs/hsnmf.js';
+import { hsnmfRunFiles, type RunFileSink } from '../../src/outputs/hsnmf.js';
+import { contrastiveFeatures, contrastiveRunFiles, contrastiveSummary } from '../../src/outputs/contrastive.js';
+import { contrastiveNmf } from '../../src/methods/contrastive/index.js';
 import { attachNmf, nmf, nmfHistoryCsv, nmfSummary, type NmfLoss, type NmfSolver } from '../../src/nmf/index.js';
 import { topFeatures } from '../../src/plot/top-features.js';
 import { VERSION } from '../../src/version.js';
@@ -112,6 +114,17 @@ function typeOf(name: string): string {
   if (name.endsWith('.png')) return 'image/png';
   if (name.endsWith('.h5ad')) return 'application/x-hdf5';
   return 'application/octet-stream';
+}
+
+/** A run-file sink (src/outputs) that keeps every file's bytes in `files` for the downloads. */
+function collect(files: OutputFile[]): RunFileSink {
+  const encoder = new TextEncoder();
+  return {
+    text: async (name, s) => void files.push({ name, bytes: encoder.encode(s), type: typeOf(name) }),
+    bytes: async (name, bytes) => void files.push({ name, bytes, type: typeOf(name) }),
+    npy: async (name, m) => void files.push({ name, bytes: encodeNpy({ shape: [m.rows, m.cols], data: m.data }), type: typeOf(name) }),
+    h5ad: async (name, d) => void files.push({ name, bytes: await encodeH5ad(d), type: typeOf(name) }),
+  };
 }
 
 /** A dense matrix as CSV with row and column names (W.csv: cells x factors, H.csv: factors x genes). */
@@ -220,6 +233,48 @@ async function run(msg: Extract<ToWorker, { type: 'run' }>): Promise<void> {
       post({ type: 'result', method: 'nmf', k, W, top, labels: null, nClusters: 0, summary, files, threads: p.threads, backend: p.backend, seconds, memory: memory() }, transferables([W, ...files.map((x) => x.bytes)]));
       return;
     }
+    if (msg.method === 'contrastive') {
+      // bcNMF of one input split by two obs expressions, as `stnmf contrastive --input`.
+      const tw = f['target-where'], bw = f['background-where'];
+      if (typeof tw !== 'string' || typeof bw !== 'string' || !tw || !bw) throw new StnmfError('USAGE', 'bcNMF needs --target-where and --background-where (obs expressions, e.g. region == "tumour")');
+      const split = splitByWhere(ds, tw, bw);
+      const t = split.target, b = split.background;
+      const tRun = performance.now();
+      const r = await contrastiveNmf(t, b, {
+        rank,
+        alpha: Number(f.alpha),
+        loss: f.loss as 'frobenius' | 'poisson',
+        maxIter: Number(f['max-iter']),
+        tol: Number(f.tol),
+        alphaScale: f['alpha-scale'] as 'raw' | 'perSample',
+        normalize: (f.normalize || undefined) as 'l1' | 'l2' | 'none' | undefined,
+        seed,
+        kernels,
+        onProgress: (e) => progress('bcNMF sweeps', e.iteration, e.maxIter, e.iteration / Math.max(1, e.maxIter), `J ${e.objective.toPrecision(7)}`),
+      });
+      const seconds = (performance.now() - tRun) / 1000;
+      progress('writing', 0, 1, 1);
+      await contrastiveRunFiles(t, b, r, collect(files));
+      const k = r.basis.rows;
+      // The map: each target/background cell's usage, 0 for cells in neither group.
+      const row = new Map(obsNames.map((id, i) => [id, i]));
+      const W = new Float32Array(ds.X.rows * k);
+      const labels = new Int32Array(ds.X.rows).fill(-1);
+      for (const [side, h, code] of [[t, r.hTarget, 0], [b, r.hBackground, 1]] as const) {
+        side.obs.index.forEach((id, q) => {
+          const i = row.get(id)!;
+          labels[i] = code;
+          for (let c = 0; c < k; c++) W[i * k + c] = h.data[q * k + c];
+        });
+      }
+      const features = contrastiveFeatures(t, r);
+      const top = topFeatures({ k, factorNames: factorNamesOf(k), featureNames: features, H: r.basis.data }, 8);
+      const summary = { ...contrastiveSummary(t, b, r, { top: 10, backend: kernels.name }), warnings: r.warnings.map((x) => ({ code: x.code, message: x.message })) };
+      files.push(jsonFile('summary.json', summary));
+      files.push(runJson(msg.commandNote, 'contrastive', r.parameters, seed, { input: record, split: split.steps, nTarget: t.X.rows, nBackground: b.X.rows }, seconds, msg.command));
+      post({ type: 'result', method: 'contrastive', k, W, top, labels, nClusters: 2, labelTitle: 'bcNMF group', labelNames: [`target (${tw})`, `background (${bw})`], summary, files, threads: kernels.threads, backend: kernels.name, seconds, memory: memory() }, transferables([W, labels, ...files.map((x) => x.bytes)]));
+      return;
+    }
     const options: HsnmfOptions = {
       rank,
       alpha: Number(f.alpha),
@@ -247,13 +302,7 @@ async function run(msg: Extract<ToWorker, { type: 'run' }>): Promise<void> {
     const k = r.snmf.W0.cols;
     files.push(text('metrics.csv', metricsCsv([ev.metrics]), 'text/csv'));
     // The CLI's run files, from the same builder (src/outputs/hsnmf.ts), kept as downloads.
-    const encoder = new TextEncoder();
-    await hsnmfRunFiles(ds, r, ev, {
-      text: async (name, s) => void files.push({ name, bytes: encoder.encode(s), type: typeOf(name) }),
-      bytes: async (name, bytes) => void files.push({ name, bytes, type: typeOf(name) }),
-      npy: async (name, m) => void files.push({ name, bytes: encodeNpy({ shape: [m.rows, m.cols], data: m.data }), type: typeOf(name) }),
-      h5ad: async (name, d) => void files.push({ name, bytes: await encodeH5ad(d), type: typeOf(name) }),
-    });
+    await hsnmfRunFiles(ds, r, ev, collect(files));
     const factorNames = factorNamesOf(k);
     const top = topFeatures({ k, factorNames, featureNames: varNames, H: r.snmf.H.data }, 8);
     const W = r.snmf.Ws.data.slice();
