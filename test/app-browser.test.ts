@@ -37,7 +37,8 @@ type Page = {
   selectOption(sel: string, v: string): Promise<unknown>;
   click(sel: string): Promise<void>;
   textContent(sel: string): Promise<string | null>;
-  mouse: { move(x: number, y: number): Promise<void>; wheel(dx: number, dy: number): Promise<void> };
+  mouse: { move(x: number, y: number, o?: { steps?: number }): Promise<void>; wheel(dx: number, dy: number): Promise<void>; down(): Promise<void>; up(): Promise<void> };
+  check(sel: string): Promise<void>;
   waitForEvent(name: string): Promise<{ path(): Promise<string | null> }>;
   on(ev: string, fn: (m: { text(): string; type(): string }) => void): void;
   screenshot(o?: unknown): Promise<Buffer>;
@@ -251,6 +252,37 @@ test('app in headless Chromium: NMF/hSNMF equal the CLI, h5ad opens in anndata, 
     assert.equal(await page.evaluate('window.__app.legend()'), 'bcNMF group');
     writeFileSync(join(ARTIFACTS, 'app-bcnmf.png'), await page.screenshot());
     assert.equal(anndataLayout(await savedFile(page, 'result.h5ad', tmp)), anndataLayout(join(dir, 'result.h5ad')));
+  }
+
+  // 3c. bcNMF with a lasso drawn on the map as the target: the app writes lasso.csv, and the CLI
+  // line it gives (--obs-meta lasso.csv, split on the lasso column) reproduces the factors.
+  {
+    await page.selectOption('#method', 'contrastive');
+    await page.click('#lasso');
+    const rect = await page.evaluate<{ x: number; y: number; w: number; h: number }>("(() => { const r = document.getElementById('gl').getBoundingClientRect(); return { x: r.x, y: r.y, w: r.width, h: r.height }; })()");
+    // A quadrilateral over the middle of the stage, where the tissue is.
+    const cx = rect.x + rect.w * 0.35, cy = rect.y + rect.h * 0.5, rx = rect.w * 0.1, ry = rect.h * 0.15;
+    await page.mouse.move(cx - rx, cy - ry);
+    await page.mouse.down();
+    for (const [x, y] of [[cx + rx, cy - ry], [cx + rx, cy + ry], [cx - rx, cy + ry]]) await page.mouse.move(x, y, { steps: 8 });
+    await page.mouse.up();
+    const count = await page.evaluate<number>('window.__app.lassoCount()');
+    assert.ok(count > 500 && count < 30000, `the lasso holds ${count} cells`);
+    assert.match((await page.textContent('#lasso-state')) ?? '', new RegExp(`${count.toLocaleString('en-US')} cells selected`));
+    await page.check('#contrastive-lasso');
+    await runMethod(page, 'contrastive', { rank: '2', alpha: '0.5', 'max-iter': '30', seed: '0', threads: '2' });
+    const lassoCsv = await savedFile(page, 'lasso.csv', tmp);
+    const lines = readFileSync(lassoCsv, 'utf8').trim().split('\n');
+    assert.equal(lines[0], 'cell_id,lasso');
+    assert.equal(lines.filter((l) => l.endsWith(',selected')).length, count);
+    const line = JSON.parse((await fileOf(page, 'run.json')).toString('utf8')).cli as string;
+    assert.equal(line, `stnmf contrastive --input xenium-mouse-brain --target-where 'lasso == "selected"' --background-where 'lasso == "other"' --rank 2 --alpha 0.5 --max-iter 30 --seed 0 --threads 2 --obs-meta lasso.csv --out contrastive-out`);
+    const dir = await cli(['contrastive', '--input', XENIUM_DIR, '--target-where', 'lasso == "selected"', '--background-where', 'lasso == "other"', '--rank', '2', '--alpha', '0.5', '--max-iter', '30', '--seed', '0', '--threads', '2', '--obs-meta', lassoCsv], join(tmp, 'contrastive-lasso'));
+    for (const name of ['basis.npy', 'H_target.npy', 'H_background.npy']) {
+      assert.ok((await fileOf(page, name)).equals(readFileSync(join(dir, name))), `lasso bcNMF ${name} differs from the CLI's`);
+    }
+    writeFileSync(join(ARTIFACTS, 'app-lasso.png'), await page.screenshot());
+    await page.click('#lasso');
   }
 
   // 4. Cancel a 3000-iteration run: the state flips and progress stops within 1 s.

@@ -10,6 +10,7 @@ import { factorName } from '../../src/keys.js';
 import './style.css';
 import { categoryColor, parseHex, valueRange, viridisTable } from '../../src/plot/color.js';
 import { ScatterGL } from '../../web/src/scatter.js';
+import { GridIndex } from '../../web/src/spatial-index.js';
 import { lengthUnit, screenScaleBar, type LengthUnit } from '../../src/plot/units.js';
 import { neededBytes, WASM_LIMIT } from './limits.js';
 import type { DroppedFile, Flags, FromWorker, MemoryReport, Method, OutputFile, ToWorker } from './protocol.js';
@@ -321,6 +322,10 @@ function showInfo(m: Extract<FromWorker, { type: 'info' }>): void {
     }
     scatter = new ScatterGL(fresh, c, 0.5 * Math.sqrt(((x1 - x0) * (y1 - y0)) / Math.max(1, m.n)));
     bounds = [x0, y0, x1, y1];
+    lassoIndex = new GridIndex(c);
+    lassoPath = [];
+    lassoSelection = new Int32Array(0);
+    showLassoState();
     // The map is drawn in the coordinates as read: its ruler in their true unit (µm when the
     // pixel size is known, else px or "units"), as the viewer and the figures label lengths.
     ruler = lengthUnit(info.coordinateUnit ?? undefined, info.micronsPerUnit ?? undefined);
@@ -359,8 +364,64 @@ function requestDraw(): void {
     const bar = screenScaleBar(scatter.view.zoom, ruler);
     $('scalebar-bar').style.width = `${bar.pixels}px`;
     $('scalebar-label').textContent = bar.label;
+    drawLasso();
   });
 }
+
+// ---- lasso: a selection of cells (bcNMF's target) -------------------------------------------
+
+let lassoMode = false;
+/** The lasso polygon in data coordinates (x, y pairs), [] for none. */
+let lassoPath: number[] = [];
+/** Indices of the observations inside the lasso (into the inspected Dataset's rows). */
+let lassoSelection: Int32Array = new Int32Array(0);
+let lassoIndex: GridIndex | undefined;
+
+function drawLasso(): void {
+  const cv = $<HTMLCanvasElement>('overlay');
+  const dpr = window.devicePixelRatio || 1;
+  cv.width = cv.clientWidth * dpr;
+  cv.height = cv.clientHeight * dpr;
+  const g = cv.getContext('2d');
+  if (!g || !scatter || lassoPath.length < 4) return;
+  g.scale(dpr, dpr);
+  g.beginPath();
+  for (let q = 0; q < lassoPath.length; q += 2) {
+    const [x, y] = scatter.toScreen(lassoPath[q], lassoPath[q + 1]);
+    if (q === 0) g.moveTo(x, y);
+    else g.lineTo(x, y);
+  }
+  g.closePath();
+  g.fillStyle = 'rgba(31,119,180,0.12)';
+  g.fill();
+  g.strokeStyle = '#1f77b4';
+  g.lineWidth = 1.5;
+  g.stroke();
+}
+
+function finishLasso(): void {
+  lassoSelection = lassoIndex && lassoPath.length >= 6 ? lassoIndex.inPolygon(lassoPath) : new Int32Array(0);
+  if (lassoSelection.length === 0) lassoPath = [];
+  showLassoState();
+  requestDraw();
+}
+
+function showLassoState(): void {
+  const n = lassoSelection.length;
+  $('lasso-state').textContent = n ? `${n.toLocaleString('en-US')} cells selected` : '';
+  $('lasso-clear').hidden = n === 0;
+  const use = $<HTMLInputElement>('contrastive-lasso');
+  use.disabled = n === 0;
+  if (n === 0) use.checked = false;
+  useLassoChanged();
+}
+
+/** With the lasso as target, the two where fields do not apply: greyed out. */
+function useLassoChanged(): void {
+  const on = $<HTMLInputElement>('contrastive-lasso').checked;
+  for (const id of ['contrastive-target-where', 'contrastive-background-where']) $<HTMLInputElement>(id).disabled = on;
+}
+
 function fit(): void {
   if (!scatter) return;
   scatter.resize();
@@ -376,19 +437,28 @@ function fit(): void {
 }
 
 function attachPanZoom(canvas: HTMLCanvasElement): void {
-  let drag: { sx: number; sy: number; cx: number; cy: number } | undefined;
+  let drag: { kind: 'pan' | 'lasso'; sx: number; sy: number; cx: number; cy: number } | undefined;
   canvas.addEventListener('pointerdown', (e) => {
     if (!scatter) return;
     canvas.setPointerCapture(e.pointerId);
-    drag = { sx: e.offsetX, sy: e.offsetY, cx: scatter.view.cx, cy: scatter.view.cy };
+    const kind = lassoMode || e.shiftKey ? 'lasso' : 'pan';
+    drag = { kind, sx: e.offsetX, sy: e.offsetY, cx: scatter.view.cx, cy: scatter.view.cy };
+    // A new lasso replaces the old one; its points are kept in data coordinates.
+    if (kind === 'lasso') lassoPath = [...scatter.toData(e.offsetX, e.offsetY)];
   });
   canvas.addEventListener('pointermove', (e) => {
     if (!drag || !scatter) return;
-    scatter.view.cx = drag.cx - (e.offsetX - drag.sx) / scatter.view.zoom;
-    scatter.view.cy = drag.cy - (e.offsetY - drag.sy) / scatter.view.zoom;
+    if (drag.kind === 'lasso') lassoPath.push(...scatter.toData(e.offsetX, e.offsetY));
+    else {
+      scatter.view.cx = drag.cx - (e.offsetX - drag.sx) / scatter.view.zoom;
+      scatter.view.cy = drag.cy - (e.offsetY - drag.sy) / scatter.view.zoom;
+    }
     requestDraw();
   });
-  const end = (): void => (drag = undefined);
+  const end = (): void => {
+    if (drag?.kind === 'lasso') finishLasso();
+    drag = undefined;
+  };
   canvas.addEventListener('pointerup', end);
   canvas.addEventListener('pointercancel', end);
   canvas.addEventListener('wheel', (e) => {
@@ -423,7 +493,15 @@ function run(): void {
   // and the reproducing CLI line says so.
   if (!isolated) flags.threads = 1;
   else if (flags.threads === undefined) flags.threads = cores;
-  const command = cliCommand(method, inputName, flags, inputFlags);
+  // bcNMF with the lasso as target: the split is an obs column the app writes (lasso.csv), so
+  // the CLI line reads it with --obs-meta and splits on it.
+  const lasso = method === 'contrastive' && $<HTMLInputElement>('contrastive-lasso').checked ? lassoSelection.slice() : undefined;
+  if (lasso) {
+    flags['target-where'] = 'lasso == "selected"';
+    flags['background-where'] = 'lasso == "other"';
+  }
+  let command = cliCommand(method, inputName, flags, inputFlags);
+  if (lasso) command = command.replace(' --out ', ' --obs-meta lasso.csv --out ');
   if (loaded) {
     const need = neededBytes(method, loaded.n, loaded.p, loaded.nnz, Number(flags.rank ?? 10));
     if (need > limitBytes) {
@@ -471,7 +549,7 @@ function run(): void {
   w.onerror = (e) => {
     if (worker === w) fail(e.message || 'the worker failed');
   };
-  w.postMessage({ type: 'run', files, input: inputName, method, flags: { ...inputFlags, ...flags }, command, commandNote: inputNote, limitBytes } satisfies ToWorker);
+  w.postMessage({ type: 'run', files, input: inputName, method, flags: { ...inputFlags, ...flags }, command, commandNote: inputNote, limitBytes, lasso } satisfies ToWorker);
 }
 
 function cancel(): void {
@@ -646,8 +724,21 @@ $<HTMLSelectElement>('method').addEventListener('change', (e) => {
   $('form-nmf').hidden = m !== 'nmf';
   $('form-hsnmf').hidden = m !== 'hsnmf';
   $('form-contrastive').hidden = m !== 'contrastive';
+  $('lasso-use').hidden = m !== 'contrastive';
 });
 $('run').addEventListener('click', run);
+$('lasso').addEventListener('click', () => {
+  lassoMode = !lassoMode;
+  $('lasso').setAttribute('aria-pressed', String(lassoMode));
+  $('stage').classList.toggle('lasso', lassoMode);
+});
+$('lasso-clear').addEventListener('click', () => {
+  lassoPath = [];
+  lassoSelection = new Int32Array(0);
+  showLassoState();
+  requestDraw();
+});
+$<HTMLInputElement>('contrastive-lasso').addEventListener('change', useLassoChanged);
 $('cancel').addEventListener('click', cancel);
 $<HTMLSelectElement>('color').addEventListener('change', (e) => colorBy((e.target as HTMLSelectElement).value));
 $<HTMLInputElement>('gene').addEventListener('change', (e) => colorByGene((e.target as HTMLInputElement).value.trim()));
@@ -703,6 +794,8 @@ function showMemoryPage(): void {
   zoom: () => scatter?.view.zoom,
   /** The values the map is coloured by (a gene's or a factor's), or null for categories. */
   shownValues: () => (shownValues ? Array.from(shownValues) : null),
+  /** How many cells the lasso holds. */
+  lassoCount: () => lassoSelection.length,
   /** The legend's title. */
   legend: () => ($('legend').querySelector('b') as HTMLElement | null)?.textContent ?? null,
 };

@@ -32,6 +32,8 @@ export type ToWorker =
       commandNote?: string;
       /** Memory limit to check against (default the 4 GiB of wasm; the test lowers it). */
       limitBytes?: number;
+      /** bcNMF: rows of the inspected Dataset in the lasso (the target; the rest is the background). */
+      lasso?: Int32Array;
     };
 
 /** What the worker measured about its memory (bytes). */

@@ -236,8 +236,19 @@ async function run(msg: Extract<ToWorker, { type: 'run' }>): Promise<void> {
     if (msg.method === 'contrastive') {
       // bcNMF of one input split by two obs expressions, as `stnmf contrastive --input`.
       const tw = f['target-where'], bw = f['background-where'];
-      if (typeof tw !== 'string' || typeof bw !== 'string' || !tw || !bw) throw new StnmfError('USAGE', 'bcNMF needs --target-where and --background-where (obs expressions, e.g. region == "tumour")');
-      const split = splitByWhere(ds, tw, bw);
+      if (typeof tw !== 'string' || typeof bw !== 'string' || !tw || !bw) throw new StnmfError('USAGE', 'bcNMF needs --target-where and --background-where (obs expressions, e.g. region == "tumour"), or a lasso');
+      let input = ds;
+      if (msg.lasso) {
+        // The lasso as an obs column (lasso.csv, for the CLI's --obs-meta), split on like any other.
+        const codes = new Int32Array(ds.X.rows);
+        for (const i of msg.lasso) {
+          if (!(i >= 0 && i < ds.X.rows)) throw new StnmfError('BAD_INPUT', `lasso: observation ${i} is outside the data (${ds.X.rows})`);
+          codes[i] = 1;
+        }
+        input = { ...ds, obs: { index: ds.obs.index, columns: new Map(ds.obs.columns).set('lasso', { kind: 'category', codes, categories: ['other', 'selected'] }) } };
+        files.push(text('lasso.csv', 'cell_id,lasso\n' + obsNames.map((id, i) => `${csvField(id)},${codes[i] ? 'selected' : 'other'}`).join('\n') + '\n', 'text/csv'));
+      }
+      const split = splitByWhere(input, tw, bw);
       const t = split.target, b = split.background;
       const tRun = performance.now();
       const r = await contrastiveNmf(t, b, {
