@@ -11,6 +11,7 @@ import './style.css';
 import { categoryColor, parseHex, valueRange, viridisTable } from '../../src/plot/color.js';
 import { ScatterGL } from '../../web/src/scatter.js';
 import { GridIndex } from '../../web/src/spatial-index.js';
+import { drawLassoPath } from '../../web/src/lasso.js';
 import { lengthUnit, screenScaleBar, type LengthUnit } from '../../src/plot/units.js';
 import { neededBytes, WASM_LIMIT } from './limits.js';
 import type { DroppedFile, Flags, FromWorker, MemoryReport, Method, OutputFile, ToWorker } from './protocol.js';
@@ -378,25 +379,9 @@ let lassoSelection: Int32Array = new Int32Array(0);
 let lassoIndex: GridIndex | undefined;
 
 function drawLasso(): void {
-  const cv = $<HTMLCanvasElement>('overlay');
-  const dpr = window.devicePixelRatio || 1;
-  cv.width = cv.clientWidth * dpr;
-  cv.height = cv.clientHeight * dpr;
-  const g = cv.getContext('2d');
-  if (!g || !scatter || lassoPath.length < 4) return;
-  g.scale(dpr, dpr);
-  g.beginPath();
-  for (let q = 0; q < lassoPath.length; q += 2) {
-    const [x, y] = scatter.toScreen(lassoPath[q], lassoPath[q + 1]);
-    if (q === 0) g.moveTo(x, y);
-    else g.lineTo(x, y);
-  }
-  g.closePath();
-  g.fillStyle = 'rgba(31,119,180,0.12)';
-  g.fill();
-  g.strokeStyle = '#1f77b4';
-  g.lineWidth = 1.5;
-  g.stroke();
+  const screen: number[] = [];
+  if (scatter) for (let q = 0; q < lassoPath.length; q += 2) screen.push(...scatter.toScreen(lassoPath[q], lassoPath[q + 1]));
+  drawLassoPath($<HTMLCanvasElement>('overlay'), screen);
 }
 
 function finishLasso(): void {

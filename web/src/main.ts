@@ -7,6 +7,7 @@
 import './style.css';
 import { categoryColor, parseHex, valueRange, viridisTable } from '../../src/plot/color.js';
 import { lengthUnit, screenScaleBar } from '../../src/plot/units.js';
+import { drawLassoPath } from './lasso.js';
 import { ScatterGL } from './scatter.js';
 import { GridIndex } from './spatial-index.js';
 
@@ -360,24 +361,7 @@ async function start(): Promise<void> {
     lassoBtn.setAttribute('aria-pressed', String(lassoMode));
     stage.classList.toggle('lasso', lassoMode);
   });
-  const octx = overlay.getContext('2d') as CanvasRenderingContext2D;
-  const drawLasso = (pts: number[]): void => {
-    const dpr = window.devicePixelRatio || 1;
-    overlay.width = Math.round(overlay.clientWidth * dpr);
-    overlay.height = Math.round(overlay.clientHeight * dpr);
-    octx.setTransform(dpr, 0, 0, dpr, 0, 0);
-    octx.clearRect(0, 0, overlay.width, overlay.height);
-    if (pts.length < 4) return;
-    octx.beginPath();
-    octx.moveTo(pts[0], pts[1]);
-    for (let q = 2; q < pts.length; q += 2) octx.lineTo(pts[q], pts[q + 1]);
-    octx.closePath();
-    octx.fillStyle = 'rgba(31,119,180,0.12)';
-    octx.fill();
-    octx.strokeStyle = '#1f77b4';
-    octx.lineWidth = 1.5;
-    octx.stroke();
-  };
+  const drawLasso = (pts: number[]): void => drawLassoPath(overlay, pts);
   let drag: { kind: 'pan' | 'lasso'; sx: number; sy: number; cx: number; cy: number; pts: number[] } | undefined;
   const local = (e: MouseEvent): [number, number] => {
     const r = canvas.getBoundingClientRect();
