@@ -314,56 +314,45 @@ export function* symmetrizeSumSteps(A: SparseSquare): Steps<Graph> {
       tval[q] = A.weights[p];
     }
   }
-  // The merged size first, so the arrays are allocated once at their size (A's pattern is
-  // usually symmetric, so that is nnz, not the 2·nnz bound): weights are >= 0 (checked above),
-  // so an entry is dropped exactly when both of its terms are 0.
-  let size = 0;
-  for (let i = 0; i < n; i++) {
-    if ((i & 4095) === 4095) yield;
-    let a = A.indptr[i];
-    let b = tptr[i];
-    const ae = A.indptr[i + 1];
-    const be = tptr[i + 1];
-    while (a < ae || b < be) {
-      const ca = a < ae ? A.indices[a] : 0x7fffffff;
-      const cb = b < be ? tcol[b] : 0x7fffffff;
-      let nonzero: boolean;
-      if (ca === cb) nonzero = A.weights[a++] + tval[b++] !== 0;
-      else if (ca < cb) nonzero = A.weights[a++] !== 0;
-      else nonzero = tval[b++] !== 0;
-      if (nonzero) size++;
-    }
-  }
-  const indptr = new Int32Array(n + 1);
-  const indices = new Int32Array(size);
-  const weights = new Float64Array(size);
-  let m = 0;
-  for (let i = 0; i < n; i++) {
-    if ((i & 4095) === 4095) yield; // a cancellation point every 4096 rows
-    let a = A.indptr[i];
-    let b = tptr[i];
-    const ae = A.indptr[i + 1];
-    const be = tptr[i + 1];
-    while (a < ae || b < be) {
-      const ca = a < ae ? A.indices[a] : 0x7fffffff;
-      const cb = b < be ? tcol[b] : 0x7fffffff;
-      let v: number;
-      let c: number;
-      if (ca === cb) {
-        v = A.weights[a++] + tval[b++];
-        c = ca;
-      } else if (ca < cb) {
-        v = A.weights[a++];
-        c = ca;
-      } else {
-        v = tval[b++];
-        c = cb;
+  // Two passes of one row merge: the first counts the entries, so the arrays are allocated once
+  // at their size (A's pattern is usually symmetric: nnz, not the 2·nnz bound); the second
+  // fills them. An entry is left out when its sum is exactly 0.
+  function* merge(out?: { indptr: Int32Array; indices: Int32Array; weights: Float64Array }): Steps<number> {
+    let m = 0;
+    for (let i = 0; i < n; i++) {
+      if ((i & 4095) === 4095) yield; // a cancellation point every 4096 rows
+      let a = A.indptr[i];
+      let b = tptr[i];
+      const ae = A.indptr[i + 1];
+      const be = tptr[i + 1];
+      while (a < ae || b < be) {
+        const ca = a < ae ? A.indices[a] : 0x7fffffff;
+        const cb = b < be ? tcol[b] : 0x7fffffff;
+        let v: number;
+        let c: number;
+        if (ca === cb) {
+          v = A.weights[a++] + tval[b++];
+          c = ca;
+        } else if (ca < cb) {
+          v = A.weights[a++];
+          c = ca;
+        } else {
+          v = tval[b++];
+          c = cb;
+        }
+        if (v === 0) continue;
+        if (out) {
+          out.indices[m] = c;
+          out.weights[m] = v;
+        }
+        m++;
       }
-      if (v === 0) continue;
-      indices[m] = c;
-      weights[m++] = v;
+      if (out) out.indptr[i + 1] = m;
     }
-    indptr[i + 1] = m;
+    return m;
   }
-  return { n, indptr, indices, weights };
+  const size = yield* merge();
+  const out = { indptr: new Int32Array(n + 1), indices: new Int32Array(size), weights: new Float64Array(size) };
+  yield* merge(out);
+  return { n, ...out };
 }
