@@ -508,7 +508,6 @@ export interface LabelledMatrix {
   indexName?: string;
 }
 
-
 function fmt(v: number): string {
   return Number.isInteger(v) ? String(v) : String(v);
 }

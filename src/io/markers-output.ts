@@ -5,7 +5,7 @@
  * `names` (strings), `scores` and `logfoldchanges` (float32), `pvals` and `pvals_adj` (float64)
  * as record arrays with one field per group (row i = the group's i-th gene by score), `pts` and
  * `pts_rest` as genes x groups data frames, and `params`. `markerOutputs` runs in browsers;
-`writeMarkerOutputs` writes the file (Node).
+ * `writeMarkerOutputs` writes the file (Node).
  */
 import type { Dataset, Frame } from '../dataset.js';
 import type { Csr } from '../linalg/csr.js';
