@@ -18,7 +18,7 @@ import { standardFigures } from '../src/cli/commands/plot.js';
 import { readResult } from '../src/io/result.js';
 import { readH5ad } from '../src/io/h5ad.js';
 import { log1pMedianNormalize } from '../src/metrics/rank-genes.js';
-import { spotCoordinatesCsv } from '../src/cli/outputs/siid.js';
+import { spotCoordinatesCsv } from '../src/outputs/siid.js';
 import { makeDataset, type CoordinateUnit, type Dataset } from '../src/dataset.js';
 
 const MAIN = new URL('../src/cli/main.js', import.meta.url).pathname;

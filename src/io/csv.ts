@@ -518,42 +518,51 @@ function fmt(v: number): string {
  * float32) values. Matrices: header = `indexName` + column names, one row per matrix row.
  */
 export function writeCsv(path: string, data: LabelledMatrix | Frame, opts: WriteOptions & { delimiter?: ',' | '\t' } = {}): void {
-  const sep = opts.delimiter ?? ',';
-  const field = sep === ',' ? csvField : (s: string) => s;
   const w = openAtomic(path, opts);
   try {
-    if ('columns' in data) {
-      const cols = [...data.columns.entries()];
-      w.write([''].concat(cols.map(([k]) => field(k))).join(sep) + '\n');
-      for (let i = 0; i < data.index.length; i++) {
-        const parts = [field(data.index[i])];
-        for (const [, c] of cols) parts.push(field(cellText(c, i)));
-        w.write(parts.join(sep) + '\n');
-      }
-    } else {
-      const { matrix: m } = data;
-      const rows = m.rows;
-      const cols = m.cols;
-      const rn = data.rowNames;
-      const cn = data.colNames ?? Array.from({ length: cols }, (_, j) => String(j));
-      if (rn && rn.length !== rows) throw new RangeError(`writeCsv: ${rn.length} row names for ${rows} rows`);
-      if (cn.length !== cols) throw new RangeError(`writeCsv: ${cn.length} column names for ${cols} columns`);
-      w.write((rn ? [field(data.indexName ?? '')] : []).concat(cn.map(field)).join(sep) + '\n');
-      const rowVals = new Float64Array(cols);
-      for (let i = 0; i < rows; i++) {
-        if ('indptr' in m) {
-          rowVals.fill(0);
-          for (let p = m.indptr[i]; p < m.indptr[i + 1]; p++) rowVals[m.indices[p]] += m.data[p];
-        } else for (let j = 0; j < cols; j++) rowVals[j] = m.data[i * cols + j];
-        const parts: string[] = rn ? [field(rn[i])] : [];
-        for (let j = 0; j < cols; j++) parts.push(fmt(rowVals[j]));
-        w.write(parts.join(sep) + '\n');
-      }
-    }
+    for (const line of csvLines(data, opts.delimiter ?? ',')) w.write(line);
     w.commit();
   } catch (e) {
     w.abort();
     throw e;
+  }
+}
+
+/** {@link writeCsv}'s text as one string (a browser download, a small table). */
+export function csvText(data: LabelledMatrix | Frame, opts: { delimiter?: ',' | '\t' } = {}): string {
+  return [...csvLines(data, opts.delimiter ?? ',')].join('');
+}
+
+/** The lines (each ending in `\n`) of {@link writeCsv}'s table. */
+function* csvLines(data: LabelledMatrix | Frame, sep: ',' | '\t'): Generator<string> {
+  const field = sep === ',' ? csvField : (s: string) => s;
+  if ('columns' in data) {
+    const cols = [...data.columns.entries()];
+    yield [''].concat(cols.map(([k]) => field(k))).join(sep) + '\n';
+    for (let i = 0; i < data.index.length; i++) {
+      const parts = [field(data.index[i])];
+      for (const [, c] of cols) parts.push(field(cellText(c, i)));
+      yield parts.join(sep) + '\n';
+    }
+    return;
+  }
+  const { matrix: m } = data;
+  const rows = m.rows;
+  const cols = m.cols;
+  const rn = data.rowNames;
+  const cn = data.colNames ?? Array.from({ length: cols }, (_, j) => String(j));
+  if (rn && rn.length !== rows) throw new RangeError(`writeCsv: ${rn.length} row names for ${rows} rows`);
+  if (cn.length !== cols) throw new RangeError(`writeCsv: ${cn.length} column names for ${cols} columns`);
+  yield (rn ? [field(data.indexName ?? '')] : []).concat(cn.map(field)).join(sep) + '\n';
+  const rowVals = new Float64Array(cols);
+  for (let i = 0; i < rows; i++) {
+    if ('indptr' in m) {
+      rowVals.fill(0);
+      for (let p = m.indptr[i]; p < m.indptr[i + 1]; p++) rowVals[m.indices[p]] += m.data[p];
+    } else for (let j = 0; j < cols; j++) rowVals[j] = m.data[i * cols + j];
+    const parts: string[] = rn ? [field(rn[i])] : [];
+    for (let j = 0; j < cols; j++) parts.push(fmt(rowVals[j]));
+    yield parts.join(sep) + '\n';
   }
 }
 

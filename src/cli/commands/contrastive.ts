@@ -10,13 +10,12 @@
  */
 import type { Dataset } from '../../dataset.js';
 import { StnmfError } from '../../errors.js';
-import { writeH5ad } from '../../io/h5ad.js';
-import { writeNpy } from '../../io/npy.js';
 import { createKernels } from '../../linalg/backend.js';
 import { applySelection, splitByWhere } from '../../io/select/index.js';
 import type { FlagValue } from '../args.js';
 import { contrastiveNmf } from '../../methods/contrastive/index.js';
 import { contrastiveRunFiles, contrastiveSummary } from '../../outputs/contrastive.js';
+import { diskSink } from '../outputs/sink.js';
 import type { Command, CommandContext } from '../command.js';
 import { selectionFromFlags } from '../input-flags.js';
 import { inputFlags, loadInput } from '../input.js';
@@ -124,12 +123,7 @@ export const contrastiveCommand: Command = {
         onProgress: (e) => ctx.progress('bcNMF sweeps', e.iteration, e.maxIter, `J ${e.objective.toPrecision(7)}`),
       });
       const seconds = (performance.now() - t0) / 1000;
-      await contrastiveRunFiles(t, b, r, {
-        text: (name, text) => out.writeText(name, text),
-        bytes: (name, bytes) => out.writeBytes(name, bytes),
-        npy: async (name, matrix) => writeNpy(out.path(name), matrix),
-        h5ad: (name, dataset) => writeH5ad(out.path(name), dataset),
-      });
+      await contrastiveRunFiles(t, b, r, diskSink(out));
       await finishRun(
         out,
         {

@@ -2,7 +2,7 @@
  * `stnmf siid`: joint imputation and deconvolution of a single-cell slide and a spot slide
  * (methods-spec M2). Writes result.h5ad (cells x modelled genes; layers `imputed` and, with a
  * holdout, `holdout`), proportions.csv (spot x factor), holdout_r2.csv (gene, R², fold and the
- * baselines), summary.json and run.json (writers in src/cli/outputs/siid.ts; the demo step in
+ * baselines), summary.json and run.json (files made by src/outputs/siid.ts; the demo step in
  * src/cli/demo-steps.ts).
  */
 import { readFileSync } from 'node:fs';

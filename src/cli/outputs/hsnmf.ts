@@ -2,13 +2,11 @@
  * The files `stnmf hsnmf` (and its demo step) write for one run, made by src/outputs/hsnmf.ts
  * (shared with the browser app) and written here; per_sample_metrics.csv of several samples.
  */
-import { writeFile } from 'node:fs/promises';
 import type { Dataset } from '../../dataset.js';
-import { writeH5ad } from '../../io/h5ad.js';
-import { writeNpy } from '../../io/npy.js';
 import type { HsnmfEvaluation, HsnmfResult, SampleMetrics } from '../../methods/snmf/index.js';
 import { hsnmfRunFiles } from '../../outputs/hsnmf.js';
 import { csvField } from '../../csv-text.js';
+import { diskSink } from './sink.js';
 
 /**
  * `per_sample_metrics.csv` of a multi-sample run: one row per sample (cells, clusters present,
@@ -27,10 +25,5 @@ export function perSampleCsv(per: SampleMetrics[]): string {
  * result.h5ad) to the run folder as they are made; returns their names.
  */
 export async function writeRunFiles(path: (name: string) => string, ds: Dataset, r: HsnmfResult, ev: Pick<HsnmfEvaluation, 'markerNames' | 'markers' | 'enrichTerms'>, signal?: AbortSignal): Promise<string[]> {
-  return hsnmfRunFiles(ds, r, ev, {
-    text: (name, text) => writeFile(path(name), text),
-    bytes: (name, bytes) => writeFile(path(name), bytes),
-    npy: async (name, matrix) => writeNpy(path(name), matrix),
-    h5ad: (name, dataset) => writeH5ad(path(name), dataset),
-  }, signal);
+  return hsnmfRunFiles(ds, r, ev, diskSink(path), signal);
 }
