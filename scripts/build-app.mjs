@@ -16,11 +16,13 @@ if (tsc.status !== 0) process.exit(tsc.status ?? 1);
 const { nmfCommand } = await import(`${repo}dist/src/cli/commands/nmf.js`);
 const { hsnmfCommand } = await import(`${repo}dist/src/cli/commands/hsnmf.js`);
 const { contrastiveCommand } = await import(`${repo}dist/src/cli/commands/contrastive.js`);
+const { siidCommand } = await import(`${repo}dist/src/cli/commands/siid.js`);
 /** The flags the app's form offers, per method, in form order (the rest keep the CLI defaults). */
 const FORM = {
   nmf: ['loss', 'solver', 'rank', 'max-iter', 'tol', 'restarts', 'seed', 'threads', 'normalize'],
   hsnmf: ['rank', 'mode', 'alpha', 'resolution', 'contact-radius', 'context-radius', 'contact-weight', 'context-weight', 'beta', 'steps', 'n-neighbors', 'normalize', 'max-iter', 'tol', 'seed', 'subsample', 'min-cluster-size', 'threads'],
   contrastive: ['target-where', 'background-where', 'rank', 'alpha', 'loss', 'max-iter', 'tol', 'alpha-scale', 'normalize', 'seed', 'threads'],
+  siid: ['rank', 'holdout-folds', 'fold-seed', 'solver', 'max-iter', 'restarts', 'restart-screening', 'entropy-lambda', 'mapping-distance', 'seed', 'threads'],
   input: ['where', 'min-counts', 'min-features', 'max-pct-control', 'min-cells', 'hvg'],
 };
 const pick = (flags, names) => names.map((name) => {
@@ -28,7 +30,7 @@ const pick = (flags, names) => names.map((name) => {
   if (!s) throw new Error(`build-app: flag --${name} not declared by the CLI`);
   return { name, type: s.type, help: s.help, default: s.default, choices: s.choices, min: s.min, max: s.max, exclusiveMin: s.exclusiveMin, required: s.required };
 });
-const cliFlags = { nmf: pick(nmfCommand.flags, FORM.nmf), hsnmf: pick(hsnmfCommand.flags, FORM.hsnmf), contrastive: pick(contrastiveCommand.flags, FORM.contrastive), input: pick(nmfCommand.flags, FORM.input) };
+const cliFlags = { nmf: pick(nmfCommand.flags, FORM.nmf), hsnmf: pick(hsnmfCommand.flags, FORM.hsnmf), contrastive: pick(contrastiveCommand.flags, FORM.contrastive), siid: pick(siidCommand.flags, FORM.siid), input: pick(nmfCommand.flags, FORM.input) };
 
 await build({
   root: `${repo}app`,

@@ -69,7 +69,7 @@ async function setField(page: Page, id: string, value: string): Promise<void> {
   await page.evaluate(`(() => { const el = document.getElementById(${JSON.stringify(id)}); if (!el) throw new Error('no field ${id}'); el.value = ${JSON.stringify(value)}; el.dispatchEvent(new Event('change', { bubbles: true })); })()`);
 }
 
-async function runMethod(page: Page, method: 'nmf' | 'hsnmf' | 'contrastive', fields: Record<string, string>, timeout = 120_000): Promise<void> {
+async function runMethod(page: Page, method: 'nmf' | 'hsnmf' | 'contrastive' | 'siid', fields: Record<string, string>, timeout = 120_000): Promise<void> {
   await page.selectOption('#method', method);
   for (const [k, v] of Object.entries(fields)) await setField(page, `${method}-${k}`, v);
   await page.click('#run');
@@ -82,6 +82,32 @@ const fileOf = async (page: Page, name: string): Promise<Buffer> => {
   assert.ok(b64, `the app offers no ${name}`);
   return Buffer.from(b64, 'base64');
 };
+
+/**
+ * Two CSV texts are the same table: equal text in every non-numeric field and numbers within
+ * `rel` relative. Chromium's V8 and Node's may round `Math.exp`/`Math.log` 1 ulp apart, and
+ * SIID's model and the Wilcoxon p-values go through them.
+ */
+function assertCsvClose(mine: Buffer | string, ref: Buffer | string, what: string, rel = 1e-12): void {
+  const rows = (b: Buffer | string) => b.toString().trim().split('\n').map((l) => l.split(','));
+  const a = rows(mine), b = rows(ref);
+  assert.equal(a.length, b.length, `${what}: row count`);
+  a.forEach((r, i) => r.forEach((v, j) => assertClose(v, b[i][j], `${what} row ${i} column ${j}`, rel)));
+}
+
+/** A field or JSON value equals its reference: numbers (or numeric strings) within `rel`, the rest exactly. */
+function assertClose(a: unknown, b: unknown, what: string, rel = 1e-12): void {
+  const num = (v: unknown) => (typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN);
+  if (Array.isArray(a) && Array.isArray(b)) {
+    assert.equal(a.length, b.length, `${what}: length`);
+    a.forEach((v, i) => assertClose(v, b[i], `${what}[${i}]`, rel));
+  } else if (a && b && typeof a === 'object' && typeof b === 'object') {
+    assert.deepEqual(Object.keys(a).sort(), Object.keys(b).sort(), `${what}: keys`);
+    for (const k of Object.keys(a)) assertClose((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], `${what}.${k}`, rel);
+  } else if (Number.isFinite(num(a)) && Number.isFinite(num(b))) {
+    assert.ok(Math.abs(num(a) - num(b)) <= rel * Math.abs(num(b)), `${what}: ${a} vs ${b}`);
+  } else assert.deepEqual(a, b, what);
+}
 
 /** Writes one of the app's result files to `dir` and returns its path. */
 async function savedFile(page: Page, name: string, dir: string): Promise<string> {
@@ -212,21 +238,11 @@ test('app in headless Chromium: NMF/hSNMF equal the CLI, h5ad opens in anndata, 
   assert.ok((await fileOf(page, 'X_snmf.npy')).equals(readFileSync(join(refH, 'X_snmf.npy'))), 'X_snmf.npy differs from the CLI');
   // The run files come from the CLI's builder (src/outputs/hsnmf.ts): the same bytes, and the
   // same summary.json (figures and warnings). markers.csv's p-values go through Math.exp, which
-  // Chromium's V8 and Node's may round 1 ulp apart: names and scores are exact, numbers 1e-12.
+  // Chromium's V8 and Node's may round 1 ulp apart: its names exact, its numbers to 1e-12.
   for (const name of ['clusters.csv', 'clusters.png', 'clusters.svg', 'markers_top5.csv', 'metrics.csv', 'X_nmf.npy', 'H.npy']) {
     assert.ok((await fileOf(page, name)).equals(readFileSync(join(refH, name))), `${name} differs from the CLI's`);
   }
-  {
-    const rows = (b: Buffer | string) => b.toString().trim().split('\n').map((l) => l.split(','));
-    const mine = rows(await fileOf(page, 'markers.csv'));
-    const ref = rows(readFileSync(join(refH, 'markers.csv')));
-    assert.equal(mine.length, ref.length);
-    mine.forEach((r, i) => r.forEach((v, j) => {
-      const a = Number(v), b = Number(ref[i][j]);
-      if (Number.isNaN(a) || Number.isNaN(b) || j < 3) assert.equal(v, ref[i][j], `markers.csv row ${i} column ${j}`);
-      else assert.ok(Math.abs(a - b) <= 1e-12 * Math.abs(b), `markers.csv row ${i} column ${j}: ${v} vs ${ref[i][j]}`);
-    }));
-  }
+  assertCsvClose(await fileOf(page, 'markers.csv'), readFileSync(join(refH, 'markers.csv')), 'markers.csv');
   assert.deepEqual(JSON.parse((await fileOf(page, 'summary.json')).toString('utf8')), JSON.parse(readFileSync(join(refH, 'summary.json'), 'utf8')));
   assert.equal(JSON.parse((await fileOf(page, 'run.json')).toString('utf8')).cli, `stnmf hsnmf xenium-mouse-brain --rank 10 --max-iter ${HSNMF_ITER} --seed 0 --subsample ${HSNMF_SUBSAMPLE} --threads 2 --out hsnmf-out`);
   // The screenshot docs/img/app.png is taken from (hSNMF domains on the map).
@@ -326,4 +342,38 @@ test('app in headless Chromium: NMF/hSNMF equal the CLI, h5ad opens in anndata, 
   const ref1 = await cli(argv, join(tmp, 'nmf1'));
   assert.ok((await fileOf(page2, 'W.npy')).equals(readFileSync(join(ref1, 'W.npy'))), 'one-thread W.npy differs from the CLI --threads 1');
   assert.ok((await fileOf(page2, 'H.npy')).equals(readFileSync(join(ref1, 'H.npy'))), 'one-thread H.npy differs from the CLI --threads 1');
+});
+
+test('app: SIID of a cell slide and a spot slide (two inputs) gives the CLI files and summary', { timeout: 180_000 }, async (t) => {
+  const browser = await launchChromium<Browser>(t);
+  if (!browser) return;
+  t.after(() => browser.close());
+  const tmp = mkdtempSync(join(tmpdir(), 'stnmf-app-siid-'));
+  const sim = await cli(['simulate', 'siid', '--cells', '400', '--genes', '40', '--panel', '20', '--types', '4', '--grid', '6', '--seed', '1'], join(tmp, 'sim'));
+  const args = ['--rank', '4', '--holdout-folds', '2', '--max-iter', '30', '--restarts', '1', '--seed', '0', '--threads', '2'];
+  const ref = cli(['siid', '--cells', join(sim, 'cells.h5ad'), '--spots', join(sim, 'spots.h5ad'), ...args], join(tmp, 'siid'));
+  ref.catch(() => undefined);
+  const srv = await startAppServer({ port: 0 });
+  t.after(() => srv.close());
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  await page.goto(srv.url);
+  await page.waitForFunction('document.body.dataset.isolated !== undefined');
+  await page.setInputFiles('#file-input', join(sim, 'cells.h5ad'));
+  await page.waitForFunction("['ready', 'error'].includes(document.body.dataset.state)", null, { timeout: 60_000 });
+  assert.equal(await page.evaluate('document.body.dataset.state'), 'ready', `loading failed: ${await page.textContent('#message')}`);
+  await page.selectOption('#method', 'siid');
+  // Without the spot slide the run is refused, naming what to add.
+  await page.click('#run');
+  assert.match((await page.textContent('#message')) ?? '', /SIID needs a spot slide too/);
+  await page.setInputFiles('#spots-file-input', join(sim, 'spots.h5ad'));
+  assert.match((await page.textContent('#spots-name')) ?? '', /^spots\.h5ad \(1 file/);
+  await runMethod(page, 'siid', { rank: '4', 'holdout-folds': '2', 'max-iter': '30', restarts: '1', seed: '0', threads: '2' });
+  const dir = await ref;
+  // SIID's updates go through Math.log/Math.exp: the same run to 1e-12 (not bit for bit) across engines.
+  assert.ok((await fileOf(page, 'spot_coordinates.csv')).equals(readFileSync(join(dir, 'spot_coordinates.csv'))), 'spot_coordinates.csv differs');
+  for (const name of ['proportions.csv', 'holdout_r2.csv']) assertCsvClose(await fileOf(page, name), readFileSync(join(dir, name)), `SIID ${name}`);
+  assertClose(JSON.parse((await fileOf(page, 'summary.json')).toString('utf8')), JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')), 'SIID summary.json');
+  assert.equal(anndataLayout(await savedFile(page, 'result.h5ad', tmp)), anndataLayout(join(dir, 'result.h5ad')));
+  assert.equal(JSON.parse((await fileOf(page, 'run.json')).toString('utf8')).cli, `stnmf siid --cells cells.h5ad --spots spots.h5ad ${args.join(' ')} --out siid-out`);
+  await page.close();
 });

@@ -13,7 +13,7 @@ export const WASM_LIMIT = 4 * 1024 ** 3;
  * each), and for hSNMF the spatial and feature graphs (some 200 float64 + int32 entries a cell
  * at the default radii) and the smoothed usages.
  */
-export function neededBytes(method: 'nmf' | 'hsnmf' | 'contrastive', n: number, p: number, nnz: number, k: number): number {
+export function neededBytes(method: 'nmf' | 'hsnmf' | 'contrastive' | 'siid', n: number, p: number, nnz: number, k: number): number {
   const x = nnz * 8 + (n + 1) * 4;
   const factors = 4 * (n + p) * k * 4;
   const graphs = method === 'hsnmf' ? n * 200 * 12 + n * k * 8 * 3 : 0;

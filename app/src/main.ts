@@ -27,7 +27,7 @@ interface FlagDecl {
   exclusiveMin?: number;
   required?: boolean;
 }
-declare const __CLI_FLAGS__: { nmf: FlagDecl[]; hsnmf: FlagDecl[]; contrastive: FlagDecl[]; input: FlagDecl[] };
+declare const __CLI_FLAGS__: { nmf: FlagDecl[]; hsnmf: FlagDecl[]; contrastive: FlagDecl[]; siid: FlagDecl[]; input: FlagDecl[] };
 const CLI_FLAGS = __CLI_FLAGS__;
 
 const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
@@ -46,7 +46,7 @@ const setState = (s: State): void => {
 // ---- the form, from the CLI's declarations -----------------------------------------------
 
 /** Flags shown first; the others go under "more options" (all keep the CLI's defaults). */
-const MAIN_FLAGS = new Set(['loss', 'rank', 'max-iter', 'restarts', 'seed', 'threads', 'mode', 'alpha', 'resolution', 'contact-radius', 'context-radius', 'target-where', 'background-where']);
+const MAIN_FLAGS = new Set(['loss', 'rank', 'max-iter', 'restarts', 'seed', 'threads', 'mode', 'alpha', 'resolution', 'contact-radius', 'context-radius', 'target-where', 'background-where', 'holdout-folds', 'mapping-distance']);
 
 function buildForm(container: HTMLElement, decls: FlagDecl[], prefix: string, split = true): void {
   const more = document.createElement('details');
@@ -130,15 +130,18 @@ function sh(s: string): string {
  */
 function cliCommand(method: Method, input: string, flags: Flags, inputFlags: Flags): string {
   // bcNMF splits one input by --target-where/--background-where: it is given as --input.
-  const parts = method === 'contrastive' ? ['stnmf', method, '--input', sh(input)] : ['stnmf', method, sh(input)];
-  const decls = [...CLI_FLAGS[method], ...CLI_FLAGS.input];
-  const all = { ...inputFlags, ...flags };
-  for (const d of decls) {
-    const v = all[d.name];
-    if (v === undefined || v === false) continue;
-    if (v === d.default && d.name !== 'seed' && d.name !== 'rank') continue;
-    parts.push(`--${d.name}`);
-    if (v !== true) parts.push(sh(String(v)));
+  // SIID has two inputs: the loaded one is --cells (its selection flags --cells-…), the spots --spots.
+  const parts =
+    method === 'contrastive' ? ['stnmf', method, '--input', sh(input)] : method === 'siid' ? ['stnmf', method, '--cells', sh(input), '--spots', sh(spots?.name ?? 'spots')] : ['stnmf', method, sh(input)];
+  const inputPrefix = method === 'siid' ? 'cells-' : '';
+  for (const [decls, values, prefix] of [[CLI_FLAGS[method], flags, ''], [CLI_FLAGS.input, inputFlags, inputPrefix]] as const) {
+    for (const d of decls) {
+      const v = values[d.name];
+      if (v === undefined || v === false) continue;
+      if (v === d.default && d.name !== 'seed' && d.name !== 'rank') continue;
+      parts.push(`--${prefix}${d.name}`);
+      if (v !== true) parts.push(sh(String(v)));
+    }
   }
   parts.push('--out', `${method}-out`);
   return parts.join(' ');
@@ -154,20 +157,32 @@ let inputNote: string | undefined;
 /** The input path the readers see: the dropped folder's name, the file's name, or a folder of loose files. */
 function setFiles(list: DroppedFile[]): void {
   if (list.length === 0) return;
-  const tops = new Set(list.map((f) => f.path.split('/')[0]));
-  inputNote = undefined;
-  if (list.length === 1 && !list[0].path.includes('/')) {
-    inputName = list[0].path;
-  } else if (tops.size === 1 && list.every((f) => f.path.includes('/'))) {
-    inputName = [...tops][0];
-  } else {
-    // Several loose files (a matrix + a coordinates table): read as one folder of tables.
-    inputName = 'input';
-    inputNote = `'input' is a folder holding the dropped files (${list.map((f) => f.path).join(', ')})`;
-    list = list.map((f) => ({ path: `input/${f.path}`, blob: f.blob }));
-  }
-  files = list;
+  ({ name: inputName, note: inputNote, files } = asInput(list, 'input'));
   inspect();
+}
+
+/**
+ * What the readers and the CLI line call a dropped set of files: the file's name, the dropped
+ * folder's name, or for loose files (a matrix + a coordinates table) a folder `folder` holding them.
+ */
+function asInput(list: DroppedFile[], folder: string): { name: string; note: string | undefined; files: DroppedFile[] } {
+  const tops = new Set(list.map((f) => f.path.split('/')[0]));
+  if (list.length === 1 && !list[0].path.includes('/')) return { name: list[0].path, note: undefined, files: list };
+  if (tops.size === 1 && list.every((f) => f.path.includes('/'))) return { name: [...tops][0], note: undefined, files: list };
+  return {
+    name: folder,
+    note: `'${folder}' is a folder holding the dropped files (${list.map((f) => f.path).join(', ')})`,
+    files: list.map((f) => ({ path: `${folder}/${f.path}`, blob: f.blob })),
+  };
+}
+
+/** SIID's spot slide: a second input, picked when SIID is the method. */
+let spots: { name: string; note: string | undefined; files: DroppedFile[] } | undefined;
+function setSpots(list: DroppedFile[]): void {
+  if (list.length === 0) return;
+  spots = asInput(list, 'spots');
+  const mb = (spots.files.reduce((s, f) => s + f.blob.size, 0) / 1048576).toFixed(1);
+  $('spots-name').textContent = `${spots.name} (${spots.files.length} file${spots.files.length === 1 ? '' : 's'}, ${mb} MiB)`;
 }
 
 async function entryFiles(entry: FileSystemEntry, prefix: string, out: DroppedFile[]): Promise<void> {
@@ -485,6 +500,7 @@ function run(): void {
     flags['target-where'] = 'lasso == "selected"';
     flags['background-where'] = 'lasso == "other"';
   }
+  if (method === 'siid' && !spots) return fail('SIID needs a spot slide too: choose its folder or file under "Spots"');
   let command = cliCommand(method, inputName, flags, inputFlags);
   if (lasso) command = command.replace(' --out ', ' --obs-meta lasso.csv --out ');
   if (loaded) {
@@ -534,7 +550,7 @@ function run(): void {
   w.onerror = (e) => {
     if (worker === w) fail(e.message || 'the worker failed');
   };
-  w.postMessage({ type: 'run', files, input: inputName, method, flags: { ...inputFlags, ...flags }, command, commandNote: inputNote, limitBytes, lasso } satisfies ToWorker);
+  w.postMessage({ type: 'run', files, input: inputName, method, flags: { ...inputFlags, ...flags }, command, commandNote: [inputNote, method === 'siid' ? spots?.note : undefined].filter(Boolean).join('; ') || undefined, limitBytes, lasso, spots: method === 'siid' ? { files: spots!.files, input: spots!.name } : undefined } satisfies ToWorker);
 }
 
 function cancel(): void {
@@ -689,6 +705,7 @@ function showResult(m: Extract<FromWorker, { type: 'result' }>): void {
 buildForm($('form-nmf'), CLI_FLAGS.nmf, 'nmf');
 buildForm($('form-hsnmf'), CLI_FLAGS.hsnmf, 'hsnmf');
 buildForm($('form-contrastive'), CLI_FLAGS.contrastive, 'contrastive');
+buildForm($('form-siid'), CLI_FLAGS.siid, 'siid');
 buildForm($('form-input'), CLI_FLAGS.input, 'in', false);
 const iso = $('isolation');
 if (isolated) iso.textContent = `cross-origin isolated: up to ${cores} threads`;
@@ -697,7 +714,7 @@ else {
   iso.classList.add('single');
 }
 document.body.dataset.isolated = String(isolated);
-for (const m of ['nmf', 'hsnmf', 'contrastive'] as const) {
+for (const m of ['nmf', 'hsnmf', 'contrastive', 'siid'] as const) {
   const th = $<HTMLInputElement>(`${m}-threads`);
   if (!isolated) {
     th.value = '1';
@@ -710,6 +727,8 @@ $<HTMLSelectElement>('method').addEventListener('change', (e) => {
   $('form-hsnmf').hidden = m !== 'hsnmf';
   $('form-contrastive').hidden = m !== 'contrastive';
   $('lasso-use').hidden = m !== 'contrastive';
+  $('form-siid').hidden = m !== 'siid';
+  $('spots-input').hidden = m !== 'siid';
 });
 $('run').addEventListener('click', run);
 $('lasso').addEventListener('click', () => {
@@ -734,6 +753,12 @@ const pickFiles = (list: FileList | null): void => {
 };
 $<HTMLInputElement>('dir-input').addEventListener('change', (e) => pickFiles((e.target as HTMLInputElement).files));
 $<HTMLInputElement>('file-input').addEventListener('change', (e) => pickFiles((e.target as HTMLInputElement).files));
+for (const id of ['spots-dir-input', 'spots-file-input']) {
+  $<HTMLInputElement>(id).addEventListener('change', (e) => {
+    const list = (e.target as HTMLInputElement).files;
+    if (list && list.length) setSpots([...list].map((f) => ({ path: f.webkitRelativePath || f.name, blob: f })));
+  });
+}
 const drop = $('drop');
 drop.addEventListener('dragover', (e) => {
   e.preventDefault();

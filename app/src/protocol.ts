@@ -13,7 +13,7 @@ export interface DroppedFile {
 /** Flag values as the CLI parses them (`max-iter` → 200), so the form and the CLI share names. */
 export type Flags = Record<string, string | number | boolean | undefined>;
 
-export type Method = 'nmf' | 'hsnmf' | 'contrastive';
+export type Method = 'nmf' | 'hsnmf' | 'contrastive' | 'siid';
 
 /** Page → worker. */
 export type ToWorker =
@@ -34,6 +34,8 @@ export type ToWorker =
       limitBytes?: number;
       /** bcNMF: rows of the inspected Dataset in the lasso (the target; the rest is the background). */
       lasso?: Int32Array;
+      /** SIID: the spot slide (the main input is the cells). */
+      spots?: { files: DroppedFile[]; input: string };
     };
 
 /** What the worker measured about its memory (bytes). */

@@ -22,6 +22,9 @@ import { evaluateHsnmf, hsnmf, hsnmfSummary, metricsCsv, type HsnmfMode, type Hs
 import { hsnmfRunFiles, type RunFileSink } from '../../src/outputs/hsnmf.js';
 import { contrastiveFeatures, contrastiveRunFiles, contrastiveSummary } from '../../src/outputs/contrastive.js';
 import { contrastiveNmf } from '../../src/methods/contrastive/index.js';
+import { resolveSiidOptions, runSiid, type SiidOptions } from '../../src/methods/siid/index.js';
+import { siidRunFiles } from '../../src/outputs/siid.js';
+import { requireMicrons } from '../../src/microns.js';
 import { attachNmf, nmf, nmfHistoryCsv, nmfSummary, type NmfLoss, type NmfSolver } from '../../src/nmf/index.js';
 import { topFeatures } from '../../src/plot/top-features.js';
 import { VERSION } from '../../src/version.js';
@@ -231,6 +234,48 @@ async function run(msg: Extract<ToWorker, { type: 'run' }>): Promise<void> {
       files.push(jsonFile('summary.json', summary));
       files.push(runJson(msg.commandNote, 'nmf', p, p.seed, { input: record }, seconds, msg.command));
       post({ type: 'result', method: 'nmf', k, W, top, labels: null, nClusters: 0, summary, files, threads: p.threads, backend: p.backend, seconds, memory: memory() }, transferables([W, ...files.map((x) => x.bytes)]));
+      return;
+    }
+    if (msg.method === 'siid') {
+      // SIID of the loaded cells and a second input, the spots, as `stnmf siid --cells … --spots …`.
+      if (!msg.spots) throw new StnmfError('USAGE', 'SIID needs the spot slide as a second input');
+      progress('reading spots', 0, 1, 0);
+      const spots = (await load(msg.spots.files, msg.spots.input, {}, false)).ds;
+      // --mapping-distance is in µm: both slides' scales must be known.
+      requireMicrons(ds, 'siid --mapping-distance', 'cells-');
+      requireMicrons(spots, 'siid --mapping-distance', 'spots-');
+      const lambda = Number(f['entropy-lambda']);
+      const options: SiidOptions = {
+        rank,
+        solver: f.solver as 'mu' | 'adam',
+        maxIter: f['max-iter'] === undefined ? undefined : Number(f['max-iter']),
+        restarts: Number(f.restarts),
+        restartScreening: f['restart-screening'] === undefined ? undefined : Number(f['restart-screening']),
+        seed,
+        entropyLambda: lambda > 0 ? lambda : null,
+        mappingDistance: Number(f['mapping-distance']),
+        kernels,
+      };
+      const folds = Number(f['holdout-folds']);
+      const r = await runSiid(ds, spots, undefined, options, folds, Number(f['fold-seed']), {
+        log: () => undefined,
+        progress: (label, done, total, detail) => progress(label, done, total, total > 0 ? done / total : 0, detail),
+      });
+      progress('writing', 0, 1, 1);
+      await siidRunFiles(r, ds, spots, collect(files));
+      const h = r.fit.h;
+      const W = Float32Array.from(r.fit.params.P);
+      // The factors' profiles over the modelled genes (Qᵀ is genes x factors).
+      const G = r.prepared.genes.length;
+      const H = new Float32Array(h * G);
+      for (let g = 0; g < G; g++) for (let c = 0; c < h; c++) H[c * G + g] = r.fit.params.Qt[g * h + c];
+      const top = topFeatures({ k: h, factorNames: factorNamesOf(h), featureNames: r.prepared.genes, H }, 8);
+      // The CLI's summary.json: the run's figures (its wall time goes to run.json) and warnings.
+      const { seconds, ...figures } = r.summary as Record<string, unknown> & { seconds: number };
+      const summary = { ...figures, warnings: (r.fit.warnings ?? []).map((x) => ({ code: x.code, message: x.message })) };
+      files.push(jsonFile('summary.json', summary));
+      files.push(runJson(msg.commandNote, 'siid', { ...resolveSiidOptions({ ...options, kernels: undefined }), holdoutFolds: folds, foldSeed: Number(f['fold-seed']) }, seed, { cells: record, spots: msg.spots.input }, seconds, msg.command));
+      post({ type: 'result', method: 'siid', k: h, W, top, labels: null, nClusters: 0, summary, files, threads: kernels.threads, backend: kernels.name, seconds, memory: memory() }, transferables([W, ...files.map((x) => x.bytes)]));
       return;
     }
     if (msg.method === 'contrastive') {
