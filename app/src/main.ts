@@ -229,6 +229,8 @@ function showMemory(m: MemoryReport | undefined): void {
 let inspectWorker: Worker | undefined;
 function inspect(): void {
   inspectWorker?.terminate();
+  // A gene asked of the previous data is moot; an error from here on is the new read's.
+  pendingGene = undefined;
   setState('loading');
   showMessage(undefined);
   $('info').textContent = `Reading ${inputName} (${files.length} file${files.length === 1 ? '' : 's'}, ${mib(files.reduce((s, f) => s + f.blob.size, 0))})…`;
