@@ -21,7 +21,7 @@ const { nmf } = await import(dist('src/nmf/index.js'));
 const P = await import(dist('src/plot/index.js'));
 const { startViewServer } = await import(dist('src/cli/commands/view.js'));
 const { readResult } = await import(dist('src/io/result.js'));
-const { standardFigures } = await import(dist('src/cli/commands/plot.js'));
+const { standardFigures } = await import(dist('src/outputs/figures.js'));
 const { factorName, factorNames } = await import(dist('src/keys.js'));
 
 const data = join(repo, '..', 'shared', 'data', 'xenium-mouse-brain');

@@ -51,14 +51,26 @@ export interface SpotLayout {
   source: string;
 }
 
-/** Everything the viewer, report, plot and export commands need from a result. */
-export interface LoadedResult {
+/**
+ * The files of a result folder (or of one `.h5ad` file) and their reader: on Node the disk, in
+ * the browser app the run's files in memory, so the figures of a run are drawn from the same
+ * files either way.
+ */
+export interface ResultFolder {
   /** Display name (folder or file name). */
   name: string;
   /** The folder whose files may be served. */
   root: string;
-  /** Servable files: name → absolute path (regular files directly in `root`; only the file itself for an .h5ad target). */
+  /** Servable files: name → path in the folder's file system (regular files directly in `root`; only the file itself for an .h5ad target). */
   files: Map<string, string>;
+  /** True when the result was one `.h5ad` file rather than a folder. */
+  isFile: boolean;
+  /** The whole content of the file called `name` (a key of `files`); a BAD_FILE error when it cannot be read. */
+  bytes(name: string): Uint8Array;
+}
+
+/** Everything the viewer, report, plot and export commands need from a result. */
+export interface LoadedResult extends ResultFolder {
   n: number;
   k: number;
   obsNames: string[];

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startViewServer, webRoot } from '../src/cli/commands/view.js';
 import { readResult } from '../src/io/result.js';
-import { standardFigures } from '../src/cli/commands/plot.js';
+import { standardFigures } from '../src/outputs/figures.js';
 import { reportHtml } from '../src/cli/commands/report.js';
 import { demoContrastive } from '../src/cli/demo-steps.js';
 import { readNpy } from '../src/io/npy.js';

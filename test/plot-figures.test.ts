@@ -28,7 +28,8 @@ import {
   type Prim,
   type Scene,
 } from '../src/plot/index.js';
-import { FACTOR_FILES, filesOf, standardFigures, tableFigures } from '../src/cli/commands/plot.js';
+import { FACTOR_FILES, standardFigures, tableFigures } from '../src/outputs/figures.js';
+import { resultFolder } from '../src/io/result.js';
 import { readResult as loadResult } from '../src/io/result.js';
 import { encodeLabels, neighborhoodEnrichment, parseCsvText, radiusNeighbors } from '../src/methods/multiomics/index.js';
 import { factorNames } from '../src/keys.js';
@@ -173,9 +174,10 @@ test('stnmf demo: no two text boxes overlap in any figure; factor names match ke
     let figures = 0;
     for (const m of ['nmf', 'hsnmf', 'siid', 'multiomics', 'contrastive']) {
       const dir = join(out, m);
-      const files = filesOf(dir);
+      const folder = resultFolder(dir);
+      const files = folder.files;
       const r = FACTOR_FILES.some((f) => files.has(f)) ? await loadResult(dir) : undefined;
-      const figs = r ? await standardFigures(r, {}) : tableFigures(files);
+      const figs = r ? await standardFigures(r, {}) : tableFigures(folder);
       assert.ok(figs.length > 0, m);
       for (const f of figs) {
         figures++;
@@ -243,8 +245,9 @@ test('CODEX published types, radius 50 px: the nhood-enrichment heatmap shows th
 });
 
 test('co-occurrence curves carry the ratios of co_occurrence.csv (stnmf demo multiomics)', () => {
-  const files = filesOf(join(demo(), 'multiomics'));
-  const fig = tableFigures(files).find((f) => f.name === 'co-occurrence');
+  const folder = resultFolder(join(demo(), 'multiomics'));
+  const files = folder.files;
+  const fig = tableFigures(folder).find((f) => f.name === 'co-occurrence');
   assert.ok(fig);
   const csv = parseCsvText(readFileSync(files.get('co_occurrence.csv') as string, 'utf8').trimEnd()).slice(1);
   const curves = fig.scene.prims.filter((p) => p.t === 'path' && p.role === 'curve');

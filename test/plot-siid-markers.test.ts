@@ -14,7 +14,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildReport, logTicks, metricSummary, parseCsvText, textBox, textOverlaps, type Prim, type Scene } from '../src/plot/index.js';
-import { standardFigures } from '../src/cli/commands/plot.js';
+import { standardFigures } from '../src/outputs/figures.js';
 import { readResult } from '../src/io/result.js';
 import { readH5ad } from '../src/io/h5ad.js';
 import { log1pMedianNormalize } from '../src/metrics/rank-genes.js';

@@ -11,7 +11,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { filesOf, tableFigures } from '../src/cli/commands/plot.js';
+import { tableFigures } from '../src/outputs/figures.js';
+import { resultFolder } from '../src/io/result.js';
 import { reportHtml } from '../src/cli/commands/report.js';
 import { writeH5ad } from '../src/io/h5ad.js';
 import { parseCsvText } from '../src/plot/index.js';
@@ -40,7 +41,7 @@ test('hSNMF sweep folder: sweep and Pareto figures from sweep.csv, in plot and r
   assert.equal(rows.length, 6);
   assert.ok(flagged.size >= 1);
 
-  const figs = tableFigures(filesOf(out));
+  const figs = tableFigures(resultFolder(out));
   assert.deepEqual(figs.map((f) => f.name), ['sweep', 'pareto']);
 
   // Pareto: the labels drawn in ink (front) are exactly the flagged runs; the rest are grey.

@@ -25,7 +25,7 @@ function gridResult(unit: string, micronsPerUnit: number | undefined): LoadedRes
   const x = Float64Array.from({ length: n }, (_, i) => (i % 20) * 37.5);
   const y = Float64Array.from({ length: n }, (_, i) => Math.floor(i / 20) * 37.5);
   return {
-    name: `grid-${unit}`, root: '/nonexistent', files: new Map(), n, k: 1,
+    name: `grid-${unit}`, root: '/nonexistent', files: new Map(), isFile: false, bytes: () => new Uint8Array(0), n, k: 1,
     obsNames: Array.from({ length: n }, (_, i) => `c${i}`), featureNames: ['g'], factorNames: ['Factor_1'],
     x, y, unit, micronsPerUnit, W: Float32Array.from({ length: n }, (_, i) => i), H: Float32Array.of(1), clusters: [], sources: {},
   };

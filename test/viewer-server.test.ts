@@ -166,6 +166,8 @@ function tinyResult(dir: string, files: Map<string, string>) {
     name: 'tiny',
     root: dir,
     files,
+    isFile: false,
+    bytes: () => new Uint8Array(0),
     n: 3,
     k: 1,
     obsNames: ['a', 'b', 'c'],

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startViewServer, webRoot } from '../src/cli/commands/view.js';
 import { readResult } from '../src/io/result.js';
-import { geneValues } from '../src/cli/commands/plot.js';
+import { geneValues } from '../src/outputs/figures.js';
 import { readH5ad } from '../src/io/h5ad.js';
 import { valueRange } from '../src/plot/index.js';
 import { decodePng, launchChromium } from './viewer-helpers.js';

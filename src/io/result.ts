@@ -1,25 +1,30 @@
 /**
  * Reads a result folder written by any stnmf command (or one `.h5ad` file) back into memory as a
  * {@link LoadedResult}: the reader `view`, `plot`, `report` and `export-vitessce` share, and the
- * one library users call to pick up a CLI result.
+ * one library users call to pick up a CLI result. Every file is read through a {@link Vfs}: the
+ * disk by default, the run's files in memory in the browser app (which draws `stnmf plot`'s
+ * figures from them).
  */
-// Node's fs/path fetched when a result is read (node-builtins.ts): `stnmf/io` re-exports this
-// module, and a browser bundle of it must load (the readers run there; readResult is Node-only).
-import { nodeFs, nodePath } from './node-builtins.js';
+// Node's path module only to resolve a disk path (node-builtins.ts, fetched at call time), so a
+// browser bundle of this file loads.
+import { nodePath } from './node-builtins.js';
+import { nodeVfs } from './node-vfs.js';
+import { baseName, type Vfs } from './vfs.js';
+import { readWholeFile } from './text.js';
 import { StnmfError } from '../errors.js';
 import { KEYS } from '../keys.js';
 import type { Column, Dataset } from '../dataset.js';
-import type { CategoryColumn, ExpressionByFeature, ImputedLayer, LoadedResult, SpotLayout } from '../loaded-result.js';
+import type { CategoryColumn, ExpressionByFeature, ImputedLayer, LoadedResult, ResultFolder, SpotLayout } from '../loaded-result.js';
 import { selectRows } from '../linalg/csr.js';
 import { parseCsvText } from '../csv-text.js';
-import { readNpy } from './npy.js';
+import { parseNpy } from './npy.js';
 import { readCoordinates } from './csv.js';
 import { readH5ad } from './h5ad.js';
 // The readers' index; it does not import this file (the package face io/entry.ts joins both).
 import { readDataset } from './index.js';
 import { factorNames as factorNamesOf } from '../keys.js';
 
-export type { CategoryColumn, ExpressionByFeature, ImputedLayer, LoadedResult } from '../loaded-result.js';
+export type { CategoryColumn, ExpressionByFeature, ImputedLayer, LoadedResult, ResultFolder } from '../loaded-result.js';
 export { requireCoordinates } from '../loaded-result.js';
 
 /** Options of {@link readResult}. */
@@ -33,19 +38,30 @@ export interface LoadOptions {
    * `--data-coords` etc. apply); default: detection with no options.
    */
   readData?: (path: string) => Promise<Dataset>;
+  /**
+   * The file system the result (and `coords`/`data`) is read from. Default: the disk, where
+   * `target` is resolved against the working folder; given, paths are used as they are
+   * (e.g. `memoryVfs` over a run's files in the browser).
+   */
+  files?: Vfs;
 }
 
-function readJson(path: string): Record<string, unknown> | undefined {
-  if (!nodeFs().existsSync(path)) return undefined;
+/** The folder's file `name` as text (UTF-8). */
+function folderText(folder: ResultFolder, name: string): string {
+  return new TextDecoder().decode(folder.bytes(name));
+}
+
+function readJson(folder: ResultFolder, name: string): Record<string, unknown> | undefined {
+  if (!folder.files.has(name)) return undefined;
   try {
-    return JSON.parse(nodeFs().readFileSync(path, 'utf8')) as Record<string, unknown>;
+    return JSON.parse(folderText(folder, name)) as Record<string, unknown>;
   } catch (e) {
-    throw new StnmfError('BAD_FILE', `${path}: not valid JSON (${(e as Error).message})`);
+    throw new StnmfError('BAD_FILE', `${folder.files.get(name)}: not valid JSON (${(e as Error).message})`);
   }
 }
 
-function readLines(path: string): string[] {
-  return nodeFs().readFileSync(path, 'utf8')
+function readLines(folder: ResultFolder, name: string): string[] {
+  return folderText(folder, name)
     .split(/\r?\n/)
     .filter((l) => l !== '')
     .map((l) => l.split('\t')[0]);
@@ -118,9 +134,9 @@ function subsetRows(ds: Dataset, map: Int32Array): Dataset {
   return { ...ds, X: selectRows(ds.X, map), obs: { index: Array.from(map, (j) => ds.obs.index[j]), columns: new Map() } };
 }
 
-async function readAnyDataset(path: string): Promise<Dataset> {
-  if (path.toLowerCase().endsWith('.h5ad')) return readH5ad(path);
-  return readDataset(path);
+async function readAnyDataset(path: string, files: Vfs): Promise<Dataset> {
+  if (path.toLowerCase().endsWith('.h5ad')) return readH5ad(path, { files });
+  return readDataset(path, { files });
 }
 
 function categoryColumns(cols: Map<string, Column>, map?: Int32Array): CategoryColumn[] {
@@ -149,8 +165,9 @@ const COORDINATE_COLUMN = /^(x|y|z)(_?(um|px|centroid|location|global_px))?$/i;
  * coordinate columns (x, y, x_um, ...) and columns with more distinct values than a labelling
  * has (over 1,000), which are measurements rather than categories.
  */
-function readClusterCsv(path: string, obsNames: string[]): CategoryColumn[] {
-  const rows = parseCsvText(nodeFs().readFileSync(path, 'utf8').trimEnd());
+function readClusterCsv(folder: ResultFolder, name: string, obsNames: string[]): CategoryColumn[] {
+  const path = folder.files.get(name) as string;
+  const rows = parseCsvText(folderText(folder, name).trimEnd());
   if (rows.length < 2) return [];
   const [head, ...body] = rows;
   const pos = new Map<string, number>();
@@ -198,32 +215,17 @@ function readClusterCsv(path: string, obsNames: string[]): CategoryColumn[] {
  * undefined; commands that need them call {@link requireCoordinates}.
  */
 export async function readResult(target: string, opts: LoadOptions = {}): Promise<LoadedResult> {
-  const abs = nodePath().resolve(target);
-  let st;
-  try {
-    st = nodeFs().statSync(abs);
-  } catch {
-    throw new StnmfError('BAD_FILE', `${target}: no such folder or file`);
-  }
-  const isFile = st.isFile();
-  if (isFile && !abs.toLowerCase().endsWith('.h5ad')) throw new StnmfError('BAD_FILE', `${target}: expected a result folder or an .h5ad file`);
-  const root = isFile ? nodePath().dirname(abs) : abs;
-  const files = new Map<string, string>();
-  if (isFile) files.set(nodePath().basename(abs), abs);
-  else {
-    for (const name of nodeFs().readdirSync(root)) {
-      if (name.startsWith('.')) continue;
-      const p = nodePath().join(root, name);
-      if (nodeFs().statSync(p).isFile()) files.set(name, p);
-    }
-  }
+  const vfs = opts.files ?? nodeVfs;
+  const folder = resultFolder(target, vfs);
+  const { files } = folder;
+  const isFile = folder.isFile;
   const sources: Record<string, string> = {};
-  const summary = isFile ? undefined : readJson(nodePath().join(root, 'summary.json'));
-  const run = isFile ? undefined : readJson(nodePath().join(root, 'run.json'));
-  const h5adPath = isFile ? abs : files.get('result.h5ad');
+  const summary = isFile ? undefined : readJson(folder, 'summary.json');
+  const run = isFile ? undefined : readJson(folder, 'run.json');
+  const h5adPath = isFile ? (files.get(folder.name) as string) : files.get('result.h5ad');
   let h5ad: Dataset | undefined;
   if (h5adPath) {
-    h5ad = await readH5ad(h5adPath);
+    h5ad = await readH5ad(h5adPath, { files: vfs });
     sources.h5ad = h5adPath;
   }
 
@@ -235,7 +237,7 @@ export async function readResult(target: string, opts: LoadOptions = {}): Promis
   let groupSizes: [number, number] | undefined;
   const usageKey = FACTOR_KEYS.find((key) => h5ad?.obsm[key]);
   const matrix2d = (name: string, what: string): { rows: number; cols: number; data: Float32Array } => {
-    const a = readNpy(files.get(name) as string);
+    const a = parseNpy(folder.bytes(name), files.get(name));
     if (a.shape.length !== 2) throw new StnmfError('BAD_INPUT', `${files.get(name)}: expected a 2-D array (${what}), got shape (${a.shape.join(', ')})`);
     return { rows: a.shape[0], cols: a.shape[1], data: asF32(a.data) };
   };
@@ -271,7 +273,7 @@ export async function readResult(target: string, opts: LoadOptions = {}): Promis
   const hFile = files.has('H.npy') ? 'H.npy' : files.has('basis.npy') ? 'basis.npy' : undefined;
   const loadingKey = LOADING_KEYS.find((key) => h5ad?.varm[key] && h5ad.varm[key].cols === k);
   if (hFile) {
-    const a = readNpy(files.get(hFile) as string);
+    const a = parseNpy(folder.bytes(hFile), files.get(hFile));
     if (a.shape.length !== 2 || a.shape[0] !== k) throw new StnmfError('BAD_INPUT', `${files.get(hFile)}: expected shape (${k}, p) to match W, got (${a.shape.join(', ')})`);
     H = asF32(a.data);
     sources.H = files.get(hFile) as string;
@@ -286,10 +288,10 @@ export async function readResult(target: string, opts: LoadOptions = {}): Promis
   const p = H ? H.length / k : 0;
   if (h5ad && h5ad.var.index.length === p) featureNames = h5ad.var.index;
   else {
-    const namesFile = files.get('genes.tsv') ?? files.get('features.tsv') ?? files.get('var_names.txt');
+    const namesFile = ['genes.tsv', 'features.tsv', 'var_names.txt'].find((f) => files.has(f));
     if (namesFile) {
-      const g = readLines(namesFile);
-      if (H && g.length !== p) throw new StnmfError('BAD_INPUT', `${namesFile}: ${g.length} names but H.npy has ${p} columns`);
+      const g = readLines(folder, namesFile);
+      if (H && g.length !== p) throw new StnmfError('BAD_INPUT', `${files.get(namesFile)}: ${g.length} names but H.npy has ${p} columns`);
       featureNames = g;
     }
   }
@@ -298,9 +300,9 @@ export async function readResult(target: string, opts: LoadOptions = {}): Promis
   let obsNames: string[];
   if (h5ad && h5ad.obs.index.length === n) obsNames = h5ad.obs.index;
   else if (files.has('barcodes.tsv') || files.has('obs_names.txt')) {
-    const idsFile = (files.get('barcodes.tsv') ?? files.get('obs_names.txt')) as string;
-    obsNames = readLines(idsFile);
-    if (obsNames.length !== n) throw new StnmfError('BAD_INPUT', `${idsFile}: ${obsNames.length} ids but W has ${n} rows`);
+    const idsFile = files.has('barcodes.tsv') ? 'barcodes.tsv' : 'obs_names.txt';
+    obsNames = readLines(folder, idsFile);
+    if (obsNames.length !== n) throw new StnmfError('BAD_INPUT', `${files.get(idsFile)}: ${obsNames.length} ids but W has ${n} rows`);
   } else if (groupSizes) {
     // The names result.h5ad of `stnmf contrastive` would give, with row numbers for ids.
     const [nt] = groupSizes;
@@ -341,28 +343,28 @@ export async function readResult(target: string, opts: LoadOptions = {}): Promis
   }
   const coordFile = opts.coords ?? (x ? undefined : (files.get('spatial.csv') ?? files.get('coords.csv') ?? files.get('coordinates.csv')));
   if (coordFile && !x) {
-    if (/\.(h5ad|h5)$/i.test(coordFile) || nodeFs().statSync(coordFile).isDirectory()) {
-      const ds = await readAnyDataset(coordFile);
+    if (/\.(h5ad|h5)$/i.test(coordFile) || vfs.stat(coordFile)?.kind === 'folder') {
+      const ds = await readAnyDataset(coordFile, vfs);
       const s = ds.obsm.spatial;
       if (!s) throw new StnmfError('BAD_INPUT', `${coordFile}: has no spatial coordinates (obsm.spatial)`);
       setCoords(Float64Array.from({ length: s.rows }, (_, i) => s.data[i * s.cols]), Float64Array.from({ length: s.rows }, (_, i) => s.data[i * s.cols + 1]), ds.obs.index, coordFile);
       unit = ds.meta.coordinateUnit ?? unit;
       micronsPerUnit = ds.meta.micronsPerUnit ?? micronsPerUnit;
     } else {
-      const c = await readCoordinates(coordFile);
+      const c = await readCoordinates(coordFile, { files: vfs });
       setCoords(c.x, c.y, c.labels, coordFile);
     }
   }
   if (!x) {
     const inputs = (run?.inputs ?? {}) as Record<string, unknown>;
-    const cand = [inputs.coordinates, inputs.coords, inputs.data, inputs.input].filter((v): v is string => typeof v === 'string' && nodeFs().existsSync(v));
+    const cand = [inputs.coordinates, inputs.coords, inputs.data, inputs.input].filter((v): v is string => typeof v === 'string' && vfs.stat(v) !== undefined);
     for (const c of cand) {
       try {
         if (/\.(csv|tsv|txt)(\.gz)?$/i.test(c)) {
-          const t = await readCoordinates(c);
+          const t = await readCoordinates(c, { files: vfs });
           setCoords(t.x, t.y, t.labels, c);
         } else {
-          const ds = await readAnyDataset(c);
+          const ds = await readAnyDataset(c, vfs);
           if (ds.obsm.spatial) {
             const s = ds.obsm.spatial;
             setCoords(Float64Array.from({ length: s.rows }, (_, i) => s.data[i * s.cols]), Float64Array.from({ length: s.rows }, (_, i) => s.data[i * s.cols + 1]), ds.obs.index, c);
@@ -385,7 +387,7 @@ export async function readResult(target: string, opts: LoadOptions = {}): Promis
     clusters.push({ name: 'group', categories: ['target', 'background'], codes: Int32Array.from({ length: n }, (_, i) => (i < nt ? 0 : 1)) });
   }
   if (files.has('clusters.csv')) {
-    for (const c of readClusterCsv(files.get('clusters.csv') as string, obsNames)) if (!clusters.some((d) => d.name === c.name)) clusters.push(c);
+    for (const c of readClusterCsv(folder, 'clusters.csv', obsNames)) if (!clusters.some((d) => d.name === c.name)) clusters.push(c);
   }
 
   // Expression for gene colouring.
@@ -403,7 +405,7 @@ export async function readResult(target: string, opts: LoadOptions = {}): Promis
     sources.imputed = `${h5adPath}:layers/imputed`;
   }
   if (!expression && opts.data) {
-    const ds = await (opts.readData ?? readAnyDataset)(opts.data);
+    const ds = await (opts.readData ?? ((path: string) => readAnyDataset(path, vfs)))(opts.data);
     expression = cscFromDataset(subsetRows(ds, alignRows(ds, obsNames, opts.data)));
     sources.expression = opts.data;
   }
@@ -416,13 +418,50 @@ export async function readResult(target: string, opts: LoadOptions = {}): Promis
   let spots: SpotLayout | undefined;
   const spotFile = files.get('spot_coordinates.csv');
   if (spotFile) {
-    const t = await readCoordinates(spotFile);
+    const t = await readCoordinates(spotFile, { files: vfs });
     if (!t.labels) throw new StnmfError('BAD_FILE', `${spotFile}: no spot id column (expected spot,x_um,y_um)`);
     spots = { ids: t.labels, x: t.x, y: t.y, unit: t.unitHint ?? 'unknown', source: spotFile };
     sources.spots = spotFile;
   }
   const factorNames = factorNamesOf(k);
-  return { name: nodePath().basename(abs), root, files, n, k, obsNames, featureNames, factorNames, x, y, unit, micronsPerUnit, W, H, clusters, expression, imputed, spots, summary, run, sources };
+  return { ...folder, n, k, obsNames, featureNames, factorNames, x, y, unit, micronsPerUnit, W, H, clusters, expression, imputed, spots, summary, run, sources };
+}
+
+/**
+ * The files of a result folder, or of one `.h5ad` file, in `files` (default the disk, where
+ * `target` is resolved against the working folder): regular, non-hidden files directly in the
+ * folder, by name. Reads go through `files` too.
+ * @throws StnmfError('BAD_FILE') when nothing is at `target`, or it is a file but not an .h5ad
+ */
+export function resultFolder(target: string, files: Vfs = nodeVfs): ResultFolder {
+  const abs = files === nodeVfs ? nodePath().resolve(target) : target.replace(/\/+$/, '');
+  const st = files.stat(abs);
+  if (!st) throw new StnmfError('BAD_FILE', `${target}: no such folder or file`);
+  if (st.kind !== 'folder' && st.kind !== 'file') throw new StnmfError('BAD_FILE', `${target}: not a folder or a regular file`);
+  const isFile = st.kind === 'file';
+  if (isFile && !abs.toLowerCase().endsWith('.h5ad')) throw new StnmfError('BAD_FILE', `${target}: expected a result folder or an .h5ad file`);
+  const name = baseName(abs);
+  const root = isFile ? abs.slice(0, Math.max(0, abs.length - name.length - 1)) : abs;
+  const map = new Map<string, string>();
+  if (isFile) map.set(name, abs);
+  else {
+    for (const entry of files.readdir(root)) {
+      if (entry.startsWith('.')) continue;
+      const p = root === '' ? entry : `${root}/${entry}`;
+      if (files.stat(p)?.kind === 'file') map.set(entry, p);
+    }
+  }
+  return {
+    name,
+    root,
+    files: map,
+    isFile,
+    bytes(file: string): Uint8Array {
+      const p = map.get(file);
+      if (p === undefined) throw new StnmfError('BAD_FILE', `${root}: no file ${file}`);
+      return readWholeFile(p, files);
+    },
+  };
 }
 
 /** A layer as a dense row-major float32 array. */

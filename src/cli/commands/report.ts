@@ -15,7 +15,9 @@ import { buildReport, sceneToPng, type ReportFigure, type ReportTable } from '..
 import type { Dataset } from '../../dataset.js';
 import { resultDataFlags, resultDataReader } from '../input.js';
 import { readResult } from '../../io/result.js';
-import { FACTOR_FILES, filesOf, PLOT_OPTION_FLAGS, plotOptionsFromFlags, spatialSkipNote, standardFigures, tableFigures, type NamedFigure, type PlotOptions } from './plot.js';
+import { PLOT_OPTION_FLAGS, plotOptionsFromFlags } from './plot.js';
+import { FACTOR_FILES, spatialSkipNote, standardFigures, tableFigures, type NamedFigure, type PlotOptions } from '../../outputs/figures.js';
+import { resultFolder } from '../../io/result.js';
 import { factorName } from '../../keys.js';
 
 /** Builds the report page of `dir` (no writing); notes say what could not be drawn. */
@@ -51,11 +53,11 @@ export async function reportHtml(dir: string, opts: { coords?: string; data?: st
     } catch (e) {
       if (!(e instanceof StnmfError)) throw e;
       notes.push(`Figures from the factorisation were not drawn: ${e.message}`);
-      embed(tableFigures(filesOf(root), opts.plot ?? {}));
+      embed(tableFigures(resultFolder(root), opts.plot ?? {}));
     }
   } else if (opts.figures !== false) {
     // Tables only (e.g. an hSNMF sweep): sweep and Pareto plots, metric bars.
-    embed(tableFigures(filesOf(root), opts.plot ?? {}));
+    embed(tableFigures(resultFolder(root), opts.plot ?? {}));
   }
   // Images the command wrote itself, unless a drawn figure already shows them (hsnmf's
   // clusters.png is the clusters-hsnmf map): each figure appears once.

@@ -19,7 +19,7 @@ import { resultDataFlags, resultDataReader } from '../input.js';
 import { readResult, requireCoordinates, type ExpressionByFeature, type ImputedLayer, type LoadedResult } from '../../io/result.js';
 import { topFeatures } from '../../plot/top-features.js';
 import { categoryColor } from '../../plot/color.js';
-import { measuredQuantity, usageQuantity } from './plot.js';
+import { measuredQuantity, usageQuantity } from '../../outputs/figures.js';
 
 /** Content types of the files the viewer and the app serve. */
 export const MIME: Record<string, string> = {
