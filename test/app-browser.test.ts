@@ -13,7 +13,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -116,6 +116,21 @@ async function savedFile(page: Page, name: string, dir: string): Promise<string>
   return path;
 }
 
+/**
+ * The app's figures are `stnmf plot <dir> --format both` of the CLI's run folder: the same
+ * figure names and, with `exact`, the same PNG and SVG bytes (the run folder is named as the
+ * app's CLI line names it, <method>-out, which the figure titles carry).
+ */
+async function assertFiguresLikePlot(page: Page, dir: string, what: string, exact: boolean): Promise<void> {
+  const figs = await cli(['plot', dir, '--format', 'both'], `${dir}-figures`);
+  const names = readdirSync(figs).filter((n) => /\.(png|svg)$/.test(n)).sort();
+  const shown = await page.evaluate<string[]>('window.__app.figures()');
+  assert.deepEqual(shown.flatMap((n) => [`${n}.png`, `${n}.svg`]).sort(), names, `${what}: the app's figures are not stnmf plot's`);
+  assert.equal(await page.evaluate<number>("document.querySelectorAll('#figures img').length"), shown.length, `${what}: one preview per figure`);
+  if (!exact) return;
+  for (const n of names) assert.ok((await fileOf(page, `figures/${n}`)).equals(readFileSync(join(figs, n))), `${what}: figures/${n} differs from stnmf plot's`);
+}
+
 /** obs/obsm/varm keys and shapes of an h5ad, read by Debian's anndata. */
 function anndataLayout(path: string): string {
   const py = `import anndata, json, sys
@@ -199,8 +214,8 @@ test('app in headless Chromium: NMF/hSNMF equal the CLI, h5ad opens in anndata, 
 
   // The CLI reference of the same NMF run runs alone (its time is compared with the browser's),
   // and none runs during the frame-time probe above, so they do not take the page's CPU.
-  const ref2 = await cli(['nmf', XENIUM_DIR, '--rank', '10', '--seed', '0', '--max-iter', String(NMF_ITER), '--threads', '2'], join(tmp, 'nmf2'));
-  const cliHsnmf = cli(['hsnmf', XENIUM_DIR, '--rank', '10', '--seed', '0', '--max-iter', String(HSNMF_ITER), '--subsample', String(HSNMF_SUBSAMPLE), '--threads', '2'], join(tmp, 'hsnmf'));
+  const ref2 = await cli(['nmf', XENIUM_DIR, '--rank', '10', '--seed', '0', '--max-iter', String(NMF_ITER), '--threads', '2'], join(tmp, 'nmf2', 'nmf-out'));
+  const cliHsnmf = cli(['hsnmf', XENIUM_DIR, '--rank', '10', '--seed', '0', '--max-iter', String(HSNMF_ITER), '--subsample', String(HSNMF_SUBSAMPLE), '--threads', '2'], join(tmp, 'hsnmf', 'hsnmf-out'));
   cliHsnmf.catch(() => undefined);
   for (const name of ['W.npy', 'H.npy']) {
     assert.ok((await fileOf(page, name)).equals(readFileSync(join(ref2, name))), `${name} differs from the CLI's (--threads 2)`);
@@ -227,6 +242,11 @@ test('app in headless Chromium: NMF/hSNMF equal the CLI, h5ad opens in anndata, 
   const h5 = await download.path();
   assert.ok(h5);
   assert.equal(anndataLayout(h5), anndataLayout(join(ref2, 'result.h5ad')));
+  // The figures: stnmf plot's, byte for byte (W and H are the CLI's bit for bit).
+  await assertFiguresLikePlot(page, ref2, 'NMF', true);
+  mkdirSync(ARTIFACTS, { recursive: true });
+  await page.evaluate("document.querySelector('#figures img').scrollIntoView()");
+  writeFileSync(join(ARTIFACTS, 'app-figures.png'), await page.screenshot());
 
   // 3. hSNMF: labels equal the CLI's.
   await runMethod(page, 'hsnmf', { rank: '10', seed: '0', threads: '2', 'max-iter': String(HSNMF_ITER), subsample: String(HSNMF_SUBSAMPLE) }, 180_000);
@@ -252,11 +272,12 @@ test('app in headless Chromium: NMF/hSNMF equal the CLI, h5ad opens in anndata, 
   const h5H = await dlH.path();
   assert.ok(h5H);
   assert.equal(anndataLayout(h5H), anndataLayout(join(refH, 'result.h5ad')));
+  await assertFiguresLikePlot(page, refH, 'hSNMF', true);
 
   // 3b. bcNMF of one input split by two obs expressions: the CLI's factors, summary and line.
   {
     const tw = 'transcript_counts >= 300', bw = 'transcript_counts < 150';
-    const refC = cli(['contrastive', '--input', XENIUM_DIR, '--target-where', tw, '--background-where', bw, '--rank', '3', '--alpha', '1', '--max-iter', '40', '--seed', '0', '--threads', '2'], join(tmp, 'contrastive'));
+    const refC = cli(['contrastive', '--input', XENIUM_DIR, '--target-where', tw, '--background-where', bw, '--rank', '3', '--alpha', '1', '--max-iter', '40', '--seed', '0', '--threads', '2'], join(tmp, 'contrastive', 'contrastive-out'));
     refC.catch(() => undefined);
     await runMethod(page, 'contrastive', { 'target-where': tw, 'background-where': bw, rank: '3', alpha: '1', 'max-iter': '40', seed: '0', threads: '2' });
     const dir = await refC;
@@ -268,6 +289,7 @@ test('app in headless Chromium: NMF/hSNMF equal the CLI, h5ad opens in anndata, 
     assert.equal(await page.evaluate('window.__app.legend()'), 'bcNMF group');
     writeFileSync(join(ARTIFACTS, 'app-bcnmf.png'), await page.screenshot());
     assert.equal(anndataLayout(await savedFile(page, 'result.h5ad', tmp)), anndataLayout(join(dir, 'result.h5ad')));
+    await assertFiguresLikePlot(page, dir, 'bcNMF', true);
   }
 
   // 3c. bcNMF with a lasso drawn on the map as the target: the app writes lasso.csv, and the CLI
@@ -351,7 +373,7 @@ test('app: SIID of a cell slide and a spot slide (two inputs) gives the CLI file
   const tmp = mkdtempSync(join(tmpdir(), 'stnmf-app-siid-'));
   const sim = await cli(['simulate', 'siid', '--cells', '400', '--genes', '40', '--panel', '20', '--types', '4', '--grid', '6', '--seed', '1'], join(tmp, 'sim'));
   const args = ['--rank', '4', '--holdout-folds', '2', '--max-iter', '30', '--restarts', '1', '--seed', '0', '--threads', '2'];
-  const ref = cli(['siid', '--cells', join(sim, 'cells.h5ad'), '--spots', join(sim, 'spots.h5ad'), ...args], join(tmp, 'siid'));
+  const ref = cli(['siid', '--cells', join(sim, 'cells.h5ad'), '--spots', join(sim, 'spots.h5ad'), ...args], join(tmp, 'siid', 'siid-out'));
   ref.catch(() => undefined);
   const srv = await startAppServer({ port: 0 });
   t.after(() => srv.close());
@@ -375,5 +397,9 @@ test('app: SIID of a cell slide and a spot slide (two inputs) gives the CLI file
   assertClose(JSON.parse((await fileOf(page, 'summary.json')).toString('utf8')), JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')), 'SIID summary.json');
   assert.equal(anndataLayout(await savedFile(page, 'result.h5ad', tmp)), anndataLayout(join(dir, 'result.h5ad')));
   assert.equal(JSON.parse((await fileOf(page, 'run.json')).toString('utf8')).cli, `stnmf siid --cells cells.h5ad --spots spots.h5ad ${args.join(' ')} --out siid-out`);
+  // SIID's numbers agree to 1e-12, not bit for bit: the same figures, drawn from them.
+  await assertFiguresLikePlot(page, dir, 'SIID', false);
+  mkdirSync(ARTIFACTS, { recursive: true });
+  writeFileSync(join(ARTIFACTS, 'app-siid.png'), await page.screenshot({ fullPage: true }));
   await page.close();
 });

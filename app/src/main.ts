@@ -14,7 +14,7 @@ import { GridIndex } from '../../web/src/spatial-index.js';
 import { drawLassoPath } from '../../web/src/lasso.js';
 import { lengthUnit, screenScaleBar, type LengthUnit } from '../../src/plot/units.js';
 import { neededBytes, WASM_LIMIT } from './limits.js';
-import type { DroppedFile, Flags, FromWorker, MemoryReport, Method, OutputFile, ToWorker } from './protocol.js';
+import type { DroppedFile, Flags, FromWorker, MemoryReport, Method, OutputFile, RunFigure, ToWorker } from './protocol.js';
 
 interface FlagDecl {
   name: string;
@@ -429,12 +429,18 @@ function fit(): void {
   scatter.resize();
   const cv = scatter.canvas;
   const [x0, y0, x1, y1] = bounds;
-  // The legend sits at the top right: the tissue is fitted into the space left of it.
-  const legendW = $('legend').hidden ? 0 : $('legend').offsetWidth + 20;
-  const w = Math.max(100, cv.clientWidth - legendW);
-  const zoom = 0.95 * Math.min(w / Math.max(1e-9, x1 - x0), cv.clientHeight / Math.max(1e-9, y1 - y0));
-  // Shift the centre right by half the legend's width (in data units) so the tissue sits left of it.
-  scatter.view = { cx: (x0 + x1) / 2 + legendW / 2 / zoom, cy: (y0 + y1) / 2, zoom };
+  const dx = Math.max(1e-9, x1 - x0), dy = Math.max(1e-9, y1 - y0);
+  const W = cv.clientWidth, H = cv.clientHeight;
+  // The legend sits at the top right: the tissue goes left of it or below it, whichever draws
+  // it larger (a wide legend beside a wide section would otherwise shrink the tissue to a strip).
+  const legend = $('legend');
+  const lw = legend.hidden ? 0 : legend.offsetWidth + 20;
+  const lh = legend.hidden ? 0 : legend.offsetTop + legend.offsetHeight + 10;
+  const beside = 0.95 * Math.min(Math.max(100, W - lw) / dx, H / dy);
+  const below = 0.95 * Math.min(W / dx, Math.max(100, H - lh) / dy);
+  // Screen y grows with data y (scatter.toScreen): moving the view centre up moves the tissue down.
+  if (beside >= below) scatter.view = { cx: (x0 + x1) / 2 + lw / 2 / beside, cy: (y0 + y1) / 2, zoom: beside };
+  else scatter.view = { cx: (x0 + x1) / 2, cy: (y0 + y1) / 2 - lh / 2 / below, zoom: below };
   requestDraw();
 }
 
@@ -516,6 +522,7 @@ function run(): void {
   if (inputNote) $('command').append(` (${inputNote})`);
   showMessage(undefined);
   $('downloads').textContent = '';
+  $('figures').textContent = '';
   $('summary').textContent = '';
   setState('running');
   $<HTMLButtonElement>('run').disabled = true;
@@ -692,13 +699,44 @@ function showResult(m: Extract<FromWorker, { type: 'result' }>): void {
   $('summary').replaceChildren(t);
   const dl = $('downloads');
   dl.innerHTML = '';
-  for (const f of m.files) {
-    const a = document.createElement('a');
-    a.href = URL.createObjectURL(new Blob([f.bytes as Uint8Array<ArrayBuffer>], { type: f.type }));
-    a.download = f.name;
-    a.textContent = f.name;
-    a.dataset.name = f.name;
-    dl.append(a);
+  for (const f of m.files) dl.append(downloadLink(f.name, f.name, new Blob([f.bytes as Uint8Array<ArrayBuffer>], { type: f.type })));
+  showFigures(m.figures);
+}
+
+/** A link that saves `blob` as `name`; `key` (data-name) is what the browser test looks it up by. */
+function downloadLink(name: string, key: string, blob: Blob): HTMLAnchorElement {
+  const a = document.createElement('a');
+  a.href = URL.createObjectURL(blob);
+  a.download = name;
+  a.textContent = name;
+  a.dataset.name = key;
+  return a;
+}
+
+/** `stnmf plot`'s figures of the run: a preview, the caption, and PNG/SVG downloads under the names plot writes. */
+function showFigures(figures: RunFigure[]): void {
+  const box = $('figures');
+  box.textContent = '';
+  if (figures.length === 0) return;
+  const h = document.createElement('h4');
+  h.textContent = `Figures (as stnmf plot draws them: ${figures.length})`;
+  box.append(h);
+  for (const f of figures) {
+    const fig = document.createElement('figure');
+    const png = new Blob([f.png as Uint8Array<ArrayBuffer>], { type: 'image/png' });
+    // The preview opens the full-size PNG in a new tab (the sidebar shows it small).
+    const full = document.createElement('a');
+    full.href = URL.createObjectURL(png);
+    full.target = '_blank';
+    full.title = 'open full size';
+    const img = document.createElement('img');
+    img.src = full.href;
+    img.alt = f.caption;
+    full.append(img);
+    const cap = document.createElement('figcaption');
+    cap.textContent = f.caption;
+    fig.append(full, cap, downloadLink(`${f.name}.png`, `figures/${f.name}.png`, png), downloadLink(`${f.name}.svg`, `figures/${f.name}.svg`, new Blob([f.svg], { type: 'image/svg+xml' })));
+    box.append(fig);
   }
 }
 
@@ -792,14 +830,17 @@ function showMemoryPage(): void {
 (window as unknown as { __app: unknown }).__app = {
   isolated,
   file: (name: string): OutputFile | undefined => result?.files.find((f) => f.name === name),
+  /** A result file's bytes; `figures/<name>.png|svg` are the figures' downloads. */
   fileBase64: (name: string): string | undefined => {
-    const f = result?.files.find((x) => x.name === name);
+    const fig = result?.figures.find((x) => name === `figures/${x.name}.png` || name === `figures/${x.name}.svg`);
+    const f = fig ? { bytes: name.endsWith('.png') ? fig.png : new TextEncoder().encode(fig.svg) } : result?.files.find((x) => x.name === name);
     if (!f) return undefined;
     let s = '';
     for (let i = 0; i < f.bytes.length; i += 0x8000) s += String.fromCharCode(...f.bytes.subarray(i, i + 0x8000));
     return btoa(s);
   },
   labels: () => (result?.labels ? Array.from(result.labels) : null),
+  figures: () => result?.figures.map((f) => f.name) ?? [],
   summary: () => result?.summary,
   threads: () => result?.threads,
   /** Screen pixels per coordinate unit of the map (the scale bar's test reads it). */

@@ -53,6 +53,16 @@ export interface OutputFile {
   type: string;
 }
 
+/** A figure of the run, as `stnmf plot <out>` draws it (src/outputs/figures.ts). */
+export interface RunFigure {
+  /** File stem: `<name>.png` / `<name>.svg` in `stnmf plot`'s figures folder. */
+  name: string;
+  caption: string;
+  /** PNG at `stnmf plot`'s default --scale 2. */
+  png: Uint8Array;
+  svg: string;
+}
+
 /** Worker → page. */
 export type FromWorker =
   | {
@@ -92,6 +102,8 @@ export type FromWorker =
       labelNames?: string[];
       summary: Record<string, unknown>;
       files: OutputFile[];
+      /** `stnmf plot`'s figures of the run's files. */
+      figures: RunFigure[];
       threads: number;
       backend: string;
       seconds: number;

@@ -13,7 +13,10 @@ import { StnmfError } from '../../src/errors.js';
 import { describeDataset, detectPlatform, readDataset } from '../../src/io/index.js';
 import { encodeH5ad } from '../../src/io/h5ad.js';
 import { encodeNpy } from '../../src/io/npy.js';
-import { blobVfs } from '../../src/io/vfs.js';
+import { blobVfs, memoryVfs } from '../../src/io/vfs.js';
+import { readResult } from '../../src/io/result.js';
+import { standardFigures } from '../../src/outputs/figures.js';
+import { sceneToPng, sceneToSvg } from '../../src/plot/index.js';
 import type { SelectionOptions } from '../../src/io/input-options.js';
 import { applySelection, qcSummary, splitByWhere } from '../../src/io/select/index.js';
 import { createKernels } from '../../src/linalg/backend.js';
@@ -29,7 +32,7 @@ import { attachNmf, nmf, nmfHistoryCsv, nmfSummary, type NmfLoss, type NmfSolver
 import { topFeatures } from '../../src/plot/top-features.js';
 import { VERSION } from '../../src/version.js';
 import { neededBytes, WASM_LIMIT } from './limits.js';
-import type { DroppedFile, Flags, FromWorker, MemoryReport, OutputFile, ToWorker } from './protocol.js';
+import type { DroppedFile, Flags, FromWorker, Method, MemoryReport, OutputFile, RunFigure, ToWorker } from './protocol.js';
 
 const post = (m: FromWorker, transfer: Transferable[] = []): void => (self as unknown as Worker).postMessage(m, transfer);
 
@@ -164,6 +167,17 @@ function jsonFile(name: string, v: unknown): OutputFile {
   return text(name, JSON.stringify(v, (k, x) => (typeof x === 'number' && !Number.isFinite(x) ? null : x), 2) + '\n', 'application/json');
 }
 
+/**
+ * `stnmf plot <method>-out`'s figures, drawn from the run's own files (read back in memory with
+ * the CLI's readResult), so the app shows and offers what the CLI would draw for the same run;
+ * the folder name is the CLI line's --out, which figure titles carry.
+ */
+async function runFigures(method: Method, files: OutputFile[]): Promise<RunFigure[]> {
+  const dir = `${method}-out`;
+  const r = await readResult(dir, { files: memoryVfs(new Map(files.map((f) => [`${dir}/${f.name}`, f.bytes]))) });
+  return (await standardFigures(r, {})).map((f) => ({ name: f.name, caption: f.caption, png: sceneToPng(f.scene, { pixelRatio: 2 }), svg: sceneToSvg(f.scene) }));
+}
+
 async function run(msg: Extract<ToWorker, { type: 'run' }>): Promise<void> {
   const f = msg.flags;
   const t0 = performance.now();
@@ -233,7 +247,9 @@ async function run(msg: Extract<ToWorker, { type: 'run' }>): Promise<void> {
       };
       files.push(jsonFile('summary.json', summary));
       files.push(runJson(msg.commandNote, 'nmf', p, p.seed, { input: record }, seconds, msg.command));
-      post({ type: 'result', method: 'nmf', k, W, top, labels: null, nClusters: 0, summary, files, threads: p.threads, backend: p.backend, seconds, memory: memory() }, transferables([W, ...files.map((x) => x.bytes)]));
+      progress('figures', 0, 1, 1);
+      const figures = await runFigures('nmf', files);
+      post({ type: 'result', method: 'nmf', k, W, top, labels: null, nClusters: 0, summary, files, figures, threads: p.threads, backend: p.backend, seconds, memory: memory() }, transferables([W, ...files.map((x) => x.bytes), ...figures.map((x) => x.png)]));
       return;
     }
     if (msg.method === 'siid') {
@@ -270,12 +286,14 @@ async function run(msg: Extract<ToWorker, { type: 'run' }>): Promise<void> {
       const H = new Float32Array(h * G);
       for (let g = 0; g < G; g++) for (let c = 0; c < h; c++) H[c * G + g] = r.fit.params.Qt[g * h + c];
       const top = topFeatures({ k: h, factorNames: factorNamesOf(h), featureNames: r.prepared.genes, H }, 8);
-      // The CLI's summary.json: the run's figures (its wall time goes to run.json) and warnings.
-      const { seconds, ...figures } = r.summary as Record<string, unknown> & { seconds: number };
-      const summary = { ...figures, warnings: (r.fit.warnings ?? []).map((x) => ({ code: x.code, message: x.message })) };
+      // The CLI's summary.json: the run's numbers (its wall time goes to run.json) and warnings.
+      const { seconds, ...numbers } = r.summary as Record<string, unknown> & { seconds: number };
+      const summary = { ...numbers, warnings: (r.fit.warnings ?? []).map((x) => ({ code: x.code, message: x.message })) };
       files.push(jsonFile('summary.json', summary));
       files.push(runJson(msg.commandNote, 'siid', { ...resolveSiidOptions({ ...options, kernels: undefined }), holdoutFolds: folds, foldSeed: Number(f['fold-seed']) }, seed, { cells: record, spots: msg.spots.input }, seconds, msg.command));
-      post({ type: 'result', method: 'siid', k: h, W, top, labels: null, nClusters: 0, summary, files, threads: kernels.threads, backend: kernels.name, seconds, memory: memory() }, transferables([W, ...files.map((x) => x.bytes)]));
+      progress('figures', 0, 1, 1);
+      const figures = await runFigures('siid', files);
+      post({ type: 'result', method: 'siid', k: h, W, top, labels: null, nClusters: 0, summary, files, figures, threads: kernels.threads, backend: kernels.name, seconds, memory: memory() }, transferables([W, ...files.map((x) => x.bytes), ...figures.map((x) => x.png)]));
       return;
     }
     if (msg.method === 'contrastive') {
@@ -328,7 +346,9 @@ async function run(msg: Extract<ToWorker, { type: 'run' }>): Promise<void> {
       const summary = { ...contrastiveSummary(t, b, r, { top: 10, backend: kernels.name }), warnings: r.warnings.map((x) => ({ code: x.code, message: x.message })) };
       files.push(jsonFile('summary.json', summary));
       files.push(runJson(msg.commandNote, 'contrastive', r.parameters, seed, { input: record, split: split.steps, nTarget: t.X.rows, nBackground: b.X.rows }, seconds, msg.command));
-      post({ type: 'result', method: 'contrastive', k, W, top, labels, nClusters: 2, labelTitle: 'bcNMF group', labelNames: [`target (${tw})`, `background (${bw})`], summary, files, threads: kernels.threads, backend: kernels.name, seconds, memory: memory() }, transferables([W, labels, ...files.map((x) => x.bytes)]));
+      progress('figures', 0, 1, 1);
+      const figures = await runFigures('contrastive', files);
+      post({ type: 'result', method: 'contrastive', k, W, top, labels, nClusters: 2, labelTitle: 'bcNMF group', labelNames: [`target (${tw})`, `background (${bw})`], summary, files, figures, threads: kernels.threads, backend: kernels.name, seconds, memory: memory() }, transferables([W, labels, ...files.map((x) => x.bytes), ...figures.map((x) => x.png)]));
       return;
     }
     const options: HsnmfOptions = {
@@ -368,7 +388,9 @@ async function run(msg: Extract<ToWorker, { type: 'run' }>): Promise<void> {
     files.push(jsonFile('summary.json', summary));
     const params = { ...r.parameters, evaluate: { subsample: Number(f.subsample), seed, minClusterSize: Number(f['min-cluster-size']) } };
     files.push(runJson(msg.commandNote, 'hsnmf', params, seed, { input: record }, seconds, msg.command));
-    post({ type: 'result', method: 'hsnmf', k, W, top, labels, nClusters: r.nClusters, summary, files, threads: kernels.threads, backend: kernels.name, seconds, memory: memory() }, transferables([W, labels, ...files.map((x) => x.bytes)]));
+    progress('figures', 0, 1, 1);
+    const figures = await runFigures('hsnmf', files);
+    post({ type: 'result', method: 'hsnmf', k, W, top, labels, nClusters: r.nClusters, summary, files, figures, threads: kernels.threads, backend: kernels.name, seconds, memory: memory() }, transferables([W, labels, ...files.map((x) => x.bytes), ...figures.map((x) => x.png)]));
   } finally {
     kernels.dispose();
   }
