@@ -11,7 +11,9 @@
  *   io           read throughput and streaming CSV memory
  *   consensus    cNMF's 100 replicate fits (5 ranks x 20) vs scikit-learn's, one thread each
  *   scale        1M x 5k x 200 nnz (simulate counts) vs scikit-learn mu/KL: init, s/iteration, RSS
+ *   app          the browser app's NMF (headless Chromium) vs stnmf nmf on the same run
  */
+import { runAppBench } from './app.js';
 import { runConsensusBench } from './consensus.js';
 import { runContrastiveBench } from './contrastive.js';
 import { runGraphBench } from './graph.js';
@@ -35,6 +37,7 @@ const BENCHES: Record<string, () => Promise<unknown>> = {
   io: () => runIoBench(),
   consensus: () => runConsensusBench(),
   scale: () => runScaleCaseBench(),
+  app: () => runAppBench(),
 };
 
 const names = process.argv.slice(2).filter((a) => !a.startsWith('-'));
