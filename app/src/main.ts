@@ -431,16 +431,21 @@ function fit(): void {
   const [x0, y0, x1, y1] = bounds;
   const dx = Math.max(1e-9, x1 - x0), dy = Math.max(1e-9, y1 - y0);
   const W = cv.clientWidth, H = cv.clientHeight;
-  // The legend sits at the top right: the tissue goes left of it or below it, whichever draws
-  // it larger (a wide legend beside a wide section would otherwise shrink the tissue to a strip).
-  const legend = $('legend');
+  // The legend sits at the top right and the scale bar at the bottom left: the tissue goes left
+  // of the legend or below it, whichever draws it larger (a tall legend beside a wide section
+  // would otherwise shrink the tissue to a strip), and above the scale bar.
+  const legend = $('legend'), bar = $('scalebar');
   const lw = legend.hidden ? 0 : legend.offsetWidth + 20;
   const lh = legend.hidden ? 0 : legend.offsetTop + legend.offsetHeight + 10;
-  const beside = 0.95 * Math.min(Math.max(100, W - lw) / dx, H / dy);
-  const below = 0.95 * Math.min(W / dx, Math.max(100, H - lh) / dy);
-  // Screen y grows with data y (scatter.toScreen): moving the view centre up moves the tissue down.
-  if (beside >= below) scatter.view = { cx: (x0 + x1) / 2 + lw / 2 / beside, cy: (y0 + y1) / 2, zoom: beside };
-  else scatter.view = { cx: (x0 + x1) / 2, cy: (y0 + y1) / 2 - lh / 2 / below, zoom: below };
+  const sb = bar.hidden ? 0 : Math.max(0, H - bar.offsetTop) + 6;
+  const fitInto = (l: number, t: number, r: number, b: number) => {
+    const zoom = 0.95 * Math.min(Math.max(100, r - l) / dx, Math.max(100, b - t) / dy);
+    // The data centre goes to the rectangle's centre (screen y grows with data y: scatter.toScreen).
+    return { cx: (x0 + x1) / 2 - ((l + r) / 2 - W / 2) / zoom, cy: (y0 + y1) / 2 - ((t + b) / 2 - H / 2) / zoom, zoom };
+  };
+  const beside = fitInto(0, 0, W - lw, H - sb);
+  const below = fitInto(0, lh, W, H - sb);
+  scatter.view = beside.zoom >= below.zoom ? beside : below;
   requestDraw();
 }
 
