@@ -20,6 +20,7 @@ const CLI = new URL('../src/cli/main.js', import.meta.url).pathname;
 /** file → number of plain `Error`s it may throw, and why they cannot be caused by a user. */
 const INTERNAL: Record<string, [number, string]> = {
   'linalg/wasm/backend.ts': [3, 'use after dispose() (3)'],
+  'options.ts': [1, 'optionDefault of an option the table declares no default for: a programming error of the method'],
   'linalg/wasm/module.ts': [2, 'missing wasm binary (a build problem), unknown import kind in our own binary'],
   'linalg/wasm/pool.ts': [4, 'a kernel trapped in a worker, a worker failed to start: bugs or a broken install'],
   'linalg/rng.ts': [4, 'Rng arguments, validated by every public caller first'],

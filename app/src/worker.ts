@@ -21,14 +21,15 @@ import type { SelectionOptions } from '../../src/io/input-options.js';
 import { applySelection, qcSummary, splitByWhere } from '../../src/io/select/index.js';
 import { createKernels } from '../../src/linalg/backend.js';
 import type { Kernels } from '../../src/linalg/kernels.js';
-import { evaluateHsnmf, hsnmf, hsnmfSummary, metricsCsv, type HsnmfMode, type HsnmfOptions } from '../../src/methods/snmf/index.js';
+import { evaluateHsnmf, hsnmf, hsnmfSummary, metricsCsv, HSNMF_EVALUATE_OPTIONS, HSNMF_OPTIONS, type EvaluateOptions, type HsnmfOptions } from '../../src/methods/snmf/index.js';
 import { hsnmfRunFiles, type RunFileSink } from '../../src/outputs/hsnmf.js';
 import { contrastiveFeatures, contrastiveRunFiles, contrastiveSummary } from '../../src/outputs/contrastive.js';
-import { contrastiveNmf } from '../../src/methods/contrastive/index.js';
-import { resolveSiidOptions, runSiid, type SiidOptions } from '../../src/methods/siid/index.js';
+import { contrastiveNmf, CONTRASTIVE_OPTIONS, type ContrastiveNmfOptions } from '../../src/methods/contrastive/index.js';
+import { resolveSiidOptions, runSiid, siidOptionsFromFlags, type SiidOptions } from '../../src/methods/siid/index.js';
 import { siidRunFiles } from '../../src/outputs/siid.js';
 import { requireMicrons } from '../../src/microns.js';
-import { attachNmf, nmf, nmfHistoryCsv, nmfSummary, type NmfLoss, type NmfSolver } from '../../src/nmf/index.js';
+import { attachNmf, nmf, nmfHistoryCsv, nmfSummary, NMF_OPTIONS, type NmfOptions } from '../../src/nmf/index.js';
+import { optionsFromFlags } from '../../src/options.js';
 import { topFeatures } from '../../src/plot/top-features.js';
 import { VERSION } from '../../src/version.js';
 import { neededBytes, WASM_LIMIT } from './limits.js';
@@ -210,14 +211,9 @@ async function run(msg: Extract<ToWorker, { type: 'run' }>): Promise<void> {
   try {
     if (msg.method === 'nmf') {
       const tRun = performance.now();
+      // The CLI's mapping of the same flags (NMF_OPTIONS, declared once), so defaults agree.
       const result = await nmf(ds.X, {
-        rank,
-        loss: f.loss as NmfLoss,
-        solver: (f.solver || undefined) as NmfSolver | undefined,
-        maxIter: Number(f['max-iter']),
-        tol: Number(f.tol),
-        seed,
-        restarts: Number(f.restarts),
+        ...optionsFromFlags<Pick<NmfOptions, keyof typeof NMF_OPTIONS>>(NMF_OPTIONS, f),
         kernels,
         onProgress: (e) => progress(`nmf restart ${e.restart + 1}/${e.restarts}`, e.iteration, e.maxIter, (e.restart + e.iteration / e.maxIter) / e.restarts, e.loss !== undefined ? `loss ${e.loss.toPrecision(7)}` : undefined),
       });
@@ -260,18 +256,8 @@ async function run(msg: Extract<ToWorker, { type: 'run' }>): Promise<void> {
       // --mapping-distance is in µm: both slides' scales must be known.
       requireMicrons(ds, 'siid --mapping-distance', 'cells-');
       requireMicrons(spots, 'siid --mapping-distance', 'spots-');
-      const lambda = Number(f['entropy-lambda']);
-      const options: SiidOptions = {
-        rank,
-        solver: f.solver as 'mu' | 'adam',
-        maxIter: f['max-iter'] === undefined ? undefined : Number(f['max-iter']),
-        restarts: Number(f.restarts),
-        restartScreening: f['restart-screening'] === undefined ? undefined : Number(f['restart-screening']),
-        seed,
-        entropyLambda: lambda > 0 ? lambda : null,
-        mappingDistance: Number(f['mapping-distance']),
-        kernels,
-      };
+      // The CLI's mapping of the same flags (SIID_OPTIONS, declared once), so defaults agree.
+      const options: SiidOptions = { ...siidOptionsFromFlags(f), kernels };
       const folds = Number(f['holdout-folds']);
       const r = await runSiid(ds, spots, undefined, options, folds, Number(f['fold-seed']), {
         log: () => undefined,
@@ -314,15 +300,9 @@ async function run(msg: Extract<ToWorker, { type: 'run' }>): Promise<void> {
       const split = splitByWhere(input, tw, bw);
       const t = split.target, b = split.background;
       const tRun = performance.now();
+      // The CLI's mapping of the same flags (CONTRASTIVE_OPTIONS, declared once).
       const r = await contrastiveNmf(t, b, {
-        rank,
-        alpha: Number(f.alpha),
-        loss: f.loss as 'frobenius' | 'poisson',
-        maxIter: Number(f['max-iter']),
-        tol: Number(f.tol),
-        alphaScale: f['alpha-scale'] as 'raw' | 'perSample',
-        normalize: (f.normalize || undefined) as 'l1' | 'l2' | 'none' | undefined,
-        seed,
+        ...optionsFromFlags<ContrastiveNmfOptions>(CONTRASTIVE_OPTIONS, f),
         kernels,
         onProgress: (e) => progress('bcNMF sweeps', e.iteration, e.maxIter, e.iteration / Math.max(1, e.maxIter), `J ${e.objective.toPrecision(7)}`),
       });
@@ -351,21 +331,9 @@ async function run(msg: Extract<ToWorker, { type: 'run' }>): Promise<void> {
       post({ type: 'result', method: 'contrastive', k, W, top, labels, nClusters: 2, labelTitle: 'bcNMF group', labelNames: [`target (${tw})`, `background (${bw})`], summary, files, figures, threads: kernels.threads, backend: kernels.name, seconds, memory: memory() }, transferables([W, labels, ...files.map((x) => x.bytes), ...figures.map((x) => x.png)]));
       return;
     }
+    // The CLI's mapping of the same flags (HSNMF_OPTIONS, declared once), so defaults agree.
     const options: HsnmfOptions = {
-      rank,
-      alpha: Number(f.alpha),
-      resolution: Number(f.resolution),
-      mode: f.mode as HsnmfMode,
-      contactRadius: Number(f['contact-radius']),
-      contactWeight: Number(f['contact-weight']),
-      contextRadius: Number(f['context-radius']),
-      contextWeight: Number(f['context-weight']),
-      beta: Number(f.beta),
-      steps: Number(f.steps),
-      nNeighbors: Number(f['n-neighbors']),
-      normalize: f.normalize as 'log1p-median' | 'none',
-      nmf: { maxIter: Number(f['max-iter']), tol: Number(f.tol), seed },
-      seed,
+      ...optionsFromFlags<HsnmfOptions>(HSNMF_OPTIONS, f),
       kernels,
       onProgress: (e) => progress(`hsnmf ${e.stage}`, e.done, e.total, e.stage === 'nmf' ? 0.8 * (e.done / Math.max(1, e.total)) : 0.85, e.detail),
     };
@@ -373,7 +341,8 @@ async function run(msg: Extract<ToWorker, { type: 'run' }>): Promise<void> {
     const r = await hsnmf(ds, options);
     const seconds = (performance.now() - tRun) / 1000;
     progress('hsnmf metrics', 0, 1, 0.9);
-    const ev = evaluateHsnmf(r, { subsample: Number(f.subsample), seed, minClusterSize: Number(f['min-cluster-size']), geneNames: varNames });
+    const evalOptions = { ...optionsFromFlags<EvaluateOptions>(HSNMF_EVALUATE_OPTIONS, f), seed };
+    const ev = evaluateHsnmf(r, { ...evalOptions, geneNames: varNames });
     progress('writing', 0, 1, 1);
     const k = r.snmf.W0.cols;
     files.push(text('metrics.csv', metricsCsv([ev.metrics]), 'text/csv'));
@@ -386,7 +355,7 @@ async function run(msg: Extract<ToWorker, { type: 'run' }>): Promise<void> {
     // The CLI's summary.json (its warning list too); wall times go to run.json.
     const summary = { ...hsnmfSummary(ev.metrics, r), warnings: r.snmf.warnings.map((w) => ({ code: w.code, message: w.message })) };
     files.push(jsonFile('summary.json', summary));
-    const params = { ...r.parameters, evaluate: { subsample: Number(f.subsample), seed, minClusterSize: Number(f['min-cluster-size']) } };
+    const params = { ...r.parameters, evaluate: { subsample: evalOptions.subsample, seed, minClusterSize: evalOptions.minClusterSize } };
     files.push(runJson(msg.commandNote, 'hsnmf', params, seed, { input: record }, seconds, msg.command));
     progress('figures', 0, 1, 1);
     const figures = await runFigures('hsnmf', files);

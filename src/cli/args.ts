@@ -17,6 +17,8 @@ export interface FlagSpec {
   choices?: readonly string[];
   /** Default shown in help and returned when absent. */
   default?: string | number | boolean;
+  /** Where the default comes from, shown beside it in help (`(default 200: scikit-learn)`). */
+  defaultSource?: string;
   /** Whether the flag must be given. */
   required?: boolean;
   /** Repeatable (`--obs-meta a.csv --obs-meta b.csv`): the value comes back as string[] in order. */
@@ -144,7 +146,7 @@ export function formatHelp(command: string, usage: string, summary: string, spec
   lines.push('Options:');
   for (const [name, s] of Object.entries(spec)) {
     const flag = `${s.short ? `-${s.short}, ` : '    '}--${name}${s.type === 'boolean' ? '' : ` <${s.choices ? s.choices.join('|') : s.type}>`}${s.array ? ' ...' : ''}`;
-    const def = s.default !== undefined ? ` (default ${s.default})` : s.required ? ' (required)' : '';
+    const def = s.default !== undefined ? ` (default ${s.default}${s.defaultSource ? `: ${s.defaultSource}` : ''})` : s.required ? ' (required)' : '';
     const range = rangeText(s);
     const help = range ? `${s.help}; ${range}` : s.help;
     lines.push(`  ${flag.padEnd(40)} ${help}${def}`);

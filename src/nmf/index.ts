@@ -15,3 +15,4 @@ export { topFeatureIndices } from './top-features.js';
 export type { KMeansOptions, KMeansResult } from './kmeans.js';
 export { attachNmf, nmfSummary, nmfHistoryCsv } from './attach.js';
 export { streamingJointNmf, type StreamBlock, type StreamingNmfOptions, type StreamingNmfResult } from './streaming.js';
+export { NMF_OPTIONS } from './options.js';

@@ -3,6 +3,8 @@
  * genes, dense or CSR), W n x k, H k x p — scikit-learn's orientation and parameter names.
  */
 import { checkpoint, StnmfError } from '../errors.js';
+import { checkOptions, optionDefault } from '../options.js';
+import { NMF_OPTIONS } from './options.js';
 import type { Csr } from '../linalg/csr.js';
 import { csrFromDense } from '../linalg/csr.js';
 import type { Dense } from '../linalg/dense.js';
@@ -294,14 +296,14 @@ interface ResolvedOptions {
 }
 
 function resolveOptions(options: NmfOptions, n: number, p: number): ResolvedOptions {
+  // Types, ranges and choices as declared once in NMF_OPTIONS (the CLI's flags come from it).
+  checkOptions(NMF_OPTIONS, options, 'nmf');
   const rank = options.rank;
   if (!Number.isInteger(rank) || rank < 1 || rank > Math.min(n, p)) {
     throw new StnmfError('BAD_OPTION', `rank: must be a whole number from 1 to min(observations, features) = ${Math.min(n, p)}; got ${rank}`);
   }
-  const loss = options.loss ?? 'frobenius';
-  if (loss !== 'frobenius' && loss !== 'poisson') throw new StnmfError('BAD_OPTION', `loss: must be frobenius or poisson; got ${String(loss)}`);
+  const loss = options.loss ?? optionDefault<NmfLoss>(NMF_OPTIONS, 'loss');
   const solver = options.solver ?? (loss === 'poisson' ? 'mu' : 'hals');
-  if (solver !== 'mu' && solver !== 'hals') throw new StnmfError('BAD_OPTION', `solver: must be mu or hals; got ${String(solver)}`);
   if (solver === 'hals' && loss === 'poisson') {
     throw new StnmfError('BAD_OPTION', 'solver: hals minimises the Frobenius loss only; use solver mu with loss poisson');
   }
@@ -313,9 +315,6 @@ function resolveOptions(options: NmfOptions, n: number, p: number): ResolvedOpti
   }
   const hasCustom = options.W0 !== undefined || options.H0 !== undefined;
   const init = options.init ?? (hasCustom ? 'custom' : solver === 'hals' ? 'nndsvd' : 'nndsvda');
-  if (!['random', 'nndsvd', 'nndsvda', 'nndsvdar', 'custom'].includes(init)) {
-    throw new StnmfError('BAD_OPTION', `init: must be one of random, nndsvd, nndsvda, nndsvdar, custom; got ${String(init)}`);
-  }
   if (init === 'custom' && updateH) {
     if (!options.W0 || !options.H0) throw new StnmfError('BAD_OPTION', 'init custom: both W0 and H0 are required');
     checkFactor('W0', options.W0, n, rank);
@@ -323,14 +322,10 @@ function resolveOptions(options: NmfOptions, n: number, p: number): ResolvedOpti
   } else if (hasCustom && updateH) {
     throw new StnmfError('BAD_OPTION', `init ${init}: W0/H0 were given; use init custom (or leave init unset) to start from them`);
   }
-  const maxIter = options.maxIter ?? 200;
-  if (!Number.isInteger(maxIter) || maxIter < 0) throw new StnmfError('BAD_OPTION', `maxIter: must be a whole number ≥ 0; got ${maxIter}`);
-  const tol = options.tol ?? 1e-4;
-  if (!(tol >= 0) || !Number.isFinite(tol)) throw new StnmfError('BAD_OPTION', `tol: must be a finite number ≥ 0; got ${tol}`);
-  const seed = options.seed ?? 0;
-  if (!Number.isFinite(seed)) throw new StnmfError('BAD_OPTION', `seed: must be a number; got ${seed}`);
-  const restarts = options.restarts ?? 1;
-  if (!Number.isInteger(restarts) || restarts < 1) throw new StnmfError('BAD_OPTION', `restarts: must be a whole number ≥ 1; got ${restarts}`);
+  const maxIter = options.maxIter ?? optionDefault<number>(NMF_OPTIONS, 'maxIter');
+  const tol = options.tol ?? optionDefault<number>(NMF_OPTIONS, 'tol');
+  const seed = options.seed ?? optionDefault<number>(NMF_OPTIONS, 'seed');
+  const restarts = options.restarts ?? optionDefault<number>(NMF_OPTIONS, 'restarts');
   const historyEvery = options.historyEvery ?? 10;
   if (!Number.isInteger(historyEvery) || historyEvery < 1) throw new StnmfError('BAD_OPTION', `historyEvery: must be a whole number ≥ 1; got ${historyEvery}`);
   return { rank, loss, solver, init: updateH ? init : 'custom', maxIter, tol, seed, restarts: updateH ? restarts : 1, historyEvery, updateH };

@@ -13,7 +13,9 @@ import { StnmfError } from '../../errors.js';
 import { createKernels } from '../../linalg/backend.js';
 import { applySelection, splitByWhere } from '../../io/select/index.js';
 import type { FlagValue } from '../args.js';
-import { contrastiveNmf } from '../../methods/contrastive/index.js';
+import { contrastiveNmf, CONTRASTIVE_OPTIONS, type ContrastiveNmfOptions } from '../../methods/contrastive/index.js';
+import { optionsFromFlags } from '../../options.js';
+import { optionFlags } from '../option-flags.js';
 import { contrastiveRunFiles, contrastiveSummary } from '../../outputs/contrastive.js';
 import { diskSink } from '../outputs/sink.js';
 import type { Command, CommandContext } from '../command.js';
@@ -77,16 +79,7 @@ export const contrastiveCommand: Command = {
     background: { type: 'string', help: 'background data set with the same features; or use --input with --background-where' },
     input: { type: 'string', help: 'one data set holding both groups, split by --target-where and --background-where (obs expressions)' },
     'features-in-rows': { type: 'boolean', help: 'delimited tables store features as rows and observations as columns (the bcNMF demo layout)' },
-    rank: { type: 'int', min: 1, short: 'k', required: true, help: 'number of factors K' },
-    alpha: { type: 'number', min: 0, required: true, help: 'contrastive weight α >= 0 (0 = plain NMF of the target)' },
-    loss: { type: 'string', choices: ['frobenius', 'poisson'], default: 'frobenius', help: 'squared error or generalised KL / Poisson' },
-    'max-iter': { type: 'int', min: 1, default: 200, help: 'sweeps (methods-spec M4.6 default)' },
-    tol: { type: 'number', min: 0, default: 0, help: 'stop when J changes by less than this (relative) over 10 sweeps; 0 = fixed sweeps like the original' },
-    'batch-size': { type: 'int', min: 1, help: 'observations per block (minibatch training); default all' },
-    'alpha-scale': { type: 'string', choices: ['raw', 'perSample'], default: 'raw', help: "raw = the original's α; perSample = α·n_target/n_background" },
-    normalize: { type: 'string', choices: ['l2', 'l1', 'none'], help: 'scale of the returned factors (default l2 for frobenius, l1 for poisson)' },
-    intersect: { type: 'boolean', help: 'keep only the features present in both inputs instead of failing' },
-    seed: { type: 'int', min: 0, default: 0, help: 'random seed of the initialisation' },
+    ...optionFlags(CONTRASTIVE_OPTIONS),
     top: { type: 'int', min: 1, default: 10, help: 'top features listed per factor in summary.json' },
     threads: { type: 'int', min: 1, help: 'worker threads (default: all cores)' },
     ...runFolderFlags(),
@@ -98,8 +91,6 @@ export const contrastiveCommand: Command = {
   async run(args, ctx) {
     const f = args.flags;
     if (args.positionals.length > 0) throw new StnmfError('USAGE', `stnmf contrastive: unexpected argument '${args.positionals[0]}' (inputs go in --target and --background)`);
-    const alpha = f.alpha as number;
-    if (alpha < 0) throw new StnmfError('BAD_OPTION', `stnmf contrastive: --alpha must be >= 0, got ${alpha}`);
     const threads = f.threads as number | undefined;
     if (threads !== undefined && threads < 1) throw new StnmfError('USAGE', `stnmf contrastive: --threads must be >= 1, got ${threads}`);
     const { t, b, inputs } = await loadSides(f, ctx);
@@ -108,16 +99,7 @@ export const contrastiveCommand: Command = {
     await withRun(out, async () => {
       const t0 = performance.now();
       const r = await contrastiveNmf(t, b, {
-        rank: f.rank as number,
-        alpha,
-        loss: f.loss as 'frobenius' | 'poisson',
-        maxIter: f['max-iter'] as number,
-        tol: f.tol as number,
-        batchSize: f['batch-size'] as number | undefined,
-        alphaScale: f['alpha-scale'] as 'raw' | 'perSample',
-        normalize: f.normalize as 'l1' | 'l2' | 'none' | undefined,
-        intersect: Boolean(f.intersect),
-        seed: f.seed as number,
+        ...optionsFromFlags<ContrastiveNmfOptions>(CONTRASTIVE_OPTIONS, f),
         kernels,
         signal: ctx.signal,
         onProgress: (e) => ctx.progress('bcNMF sweeps', e.iteration, e.maxIter, `J ${e.objective.toPrecision(7)}`),

@@ -6,7 +6,9 @@ import { StnmfError } from '../../errors.js';
 import { writeH5ad } from '../../io/h5ad.js';
 import { writeNpy } from '../../io/npy.js';
 import { createKernels } from '../../linalg/backend.js';
-import { attachNmf, nmf, nmfHistoryCsv, nmfSummary, type NmfInit, type NmfLoss, type NmfSolver } from '../../nmf/index.js';
+import { attachNmf, nmf, nmfHistoryCsv, nmfSummary, NMF_OPTIONS, type NmfOptions } from '../../nmf/index.js';
+import { optionsFromFlags } from '../../options.js';
+import { optionFlags } from '../option-flags.js';
 import type { Command } from '../command.js';
 import { finishRun, withRun } from '../command.js';
 import { inputFlags, loadFactor, loadInput } from '../input.js';
@@ -23,16 +25,9 @@ export const nmfCommand: Command = {
     "stnmf nmf --samples breast-samples.csv --rank 6 --normalize total-log1p --max-iter 100 --out nmf-joint",
   ],
   flags: {
-    rank: { type: 'int', short: 'k', help: 'number of factors k (checked by the library: 1 ≤ k ≤ min(n, p))', required: true },
-    loss: { type: 'string', choices: ['frobenius', 'poisson'], default: 'frobenius', help: 'frobenius = ½‖X−WH‖² (scikit-learn default), poisson = generalised KL' },
-    solver: { type: 'string', choices: ['mu', 'hals'], help: 'mu (multiplicative updates) or hals (coordinate descent, Frobenius only); default hals for frobenius, mu for poisson' },
-    init: { type: 'string', choices: ['nndsvda', 'nndsvd', 'nndsvdar', 'random'], help: 'initialisation (default nndsvd with hals, nndsvda with mu; custom with --w0/--h0)' },
+    ...optionFlags(NMF_OPTIONS),
     w0: { type: 'string', input: 'file', help: 'initial W (.npy, observations x k); needs --h0' },
     h0: { type: 'string', input: 'file', help: 'initial H (.npy, k x features); needs --w0' },
-    'max-iter': { type: 'int', min: 1, default: 200, help: 'maximum iterations (scikit-learn default)' },
-    tol: { type: 'number', min: 0, default: 1e-4, help: 'stopping tolerance (scikit-learn default and rule)' },
-    seed: { type: 'int', min: 0, default: 0, help: 'random seed' },
-    restarts: { type: 'int', min: 1, default: 1, help: 'runs; restarts 2.. start from nndsvdar with their own seed; the lowest loss is kept (summary restartLosses)' },
     threads: { type: 'int', min: 1, help: 'worker threads (default: all cores)' },
     ...runFolderFlags(),
     json: { type: 'boolean', help: 'also print summary.json to stdout' },
@@ -43,7 +38,8 @@ export const nmfCommand: Command = {
     const input = args.positionals[0];
     if (args.positionals.length > 1) throw new StnmfError('USAGE', `stnmf nmf: one input expected, got ${args.positionals.length}: ${args.positionals.join(' ')}`);
     if ((f.w0 === undefined) !== (f.h0 === undefined)) throw new StnmfError('USAGE', 'stnmf nmf: --w0 and --h0 go together');
-    if (f.init !== undefined && f.w0 !== undefined) throw new StnmfError('USAGE', 'stnmf nmf: --init conflicts with --w0/--h0 (they set a custom start)');
+    if (f.init !== undefined && f.init !== 'custom' && f.w0 !== undefined) throw new StnmfError('USAGE', `stnmf nmf: --init ${f.init} conflicts with --w0/--h0 (they set a custom start)`);
+    if (f.init === 'custom' && f.w0 === undefined) throw new StnmfError('USAGE', 'stnmf nmf: --init custom starts from --w0 and --h0; give both');
     const threads = f.threads as number | undefined;
     if (threads !== undefined && threads < 1) throw new StnmfError('USAGE', `stnmf nmf: --threads must be ≥ 1, got ${threads}`);
     const { dataset: ds, selection, record } = await loadInput('nmf', input, f, ctx, { normalize: true, nonNegative: true });
@@ -55,16 +51,9 @@ export const nmfCommand: Command = {
     await withRun(out, async () => {
       const t0 = performance.now();
       const result = await nmf(ds.X, {
-        rank,
-        loss: f.loss as NmfLoss,
-        solver: f.solver as NmfSolver | undefined,
-        init: f.init as NmfInit | undefined,
+        ...optionsFromFlags<Pick<NmfOptions, keyof typeof NMF_OPTIONS>>(NMF_OPTIONS, f),
         W0,
         H0,
-        maxIter: f['max-iter'] as number,
-        tol: f.tol as number,
-        seed: f.seed as number,
-        restarts: f.restarts as number,
         kernels,
         signal: ctx.signal,
         onProgress: (e) => ctx.progress(`nmf restart ${e.restart + 1}/${e.restarts}`, e.iteration, e.maxIter, e.loss !== undefined ? `loss ${e.loss.toPrecision(7)}` : undefined),

@@ -10,12 +10,12 @@ import type { Dataset } from '../../dataset.js';
 import { StnmfError } from '../../errors.js';
 import { npyToFloat64, readNpy } from '../../io/npy.js';
 import { requireMicrons } from '../../io/units.js';
-import { resolveSiidOptions, runSiid, type SiidOptions } from '../../methods/siid/index.js';
+import { resolveSiidOptions, runSiid, siidOptionsFromFlags, SIID_OPTIONS } from '../../methods/siid/index.js';
+import { optionFlags } from '../option-flags.js';
 import type { Command } from '../command.js';
 import { finishRun, withRun } from '../command.js';
 import { inputFlags, loadInput } from '../input.js';
 import { RunOutput, runFolderFlags } from '../output.js';
-import type { FlagValue } from '../args.js';
 import { writeOutputs } from '../outputs/siid.js';
 
 export const siidCommand: Command = {
@@ -29,20 +29,10 @@ export const siidCommand: Command = {
   flags: {
     cells: { type: 'string', input: 'dataset', required: true, help: 'single-cell slide (Xenium-like), any format stnmf reads' },
     spots: { type: 'string', input: 'dataset', required: true, help: 'spot slide (Visium-like), any format stnmf reads; its genes must include the cell panel' },
-    rank: { type: 'int', min: 1, short: 'k', default: 20, help: 'latent factors h (paper: 20 breast, 40 colorectal)' },
+    ...optionFlags(SIID_OPTIONS),
     'holdout-folds': { type: 'int', min: 0, default: 10, help: 'k-fold gene holdout over the panel (0 = skip; paper: 10)' },
     'fold-seed': { type: 'int', min: 0, default: 0, help: 'seed of the gene folds' },
-    solver: { type: 'string', choices: ['mu', 'adam'], default: 'mu', help: 'mu = ECM multiplicative updates (fast); adam = paper parity' },
-    'entropy-lambda': { type: 'number', default: 0, help: 'entropy schedule λ, ω = exp(epoch/λ) (0 = off, the library default: on the pseudo-Visium pair of the Xenium slide, λ = 1000 (the paper) gave 10-fold holdout R² 0.274 against 0.416 without; paper: 1000 imputation, 500 deconvolution)' },
-    'entropy-reduction': { type: 'string', choices: ['sum', 'meanOverCells'], default: 'sum', help: 'entropy summed over cells (paper) or averaged (public code)' },
-    'entropy-schedule': { type: 'string', choices: ['continuous', 'step100'], default: 'continuous', help: 'ω every epoch (paper) or every 100 epochs (public code)' },
-    'max-iter': { type: 'int', min: 1, help: 'sweeps (mu, default 100) or epochs (adam, default 5000)' },
-    restarts: { type: 'int', min: 1, default: 3, help: 'random restarts; the lowest objective is kept (paper: 3)' },
-    'restart-screening': { type: 'int', min: 0, help: 'mu: sweeps after which only the best restart continues (default 20; 0 = run all to the end)' },
-    'learning-rate': { type: 'number', exclusiveMin: 0, default: 0.05, help: 'adam learning rate (paper 0.05)' },
-    seed: { type: 'int', min: 0, default: 0, help: 'random seed' },
     threads: { type: 'int', min: 1, help: 'threads of the fused passes (default: all cores)' },
-    'mapping-distance': { type: 'number', exclusiveMin: 0, default: 100, help: 'map each cell to its nearest spot within this distance in µm (both slides are converted to µm; a slide of unknown scale needs --cells-/--spots-microns-per-unit)' },
     mapping: { type: 'string', input: 'file', help: 'given mapping instead: .npy or text file with the spot index of every cell (-1 = none)' },
     intersect: { type: 'boolean', help: 'drop cell genes missing from the spot slide instead of failing' },
     'visium-genes': { type: 'string', choices: ['panel', 'all'], default: 'panel', help: 'spot genes modelled: the cell panel (+ --impute) or all' },
@@ -67,7 +57,7 @@ export const siidCommand: Command = {
       requireMicrons(cells, 'siid --mapping-distance', 'cells-');
       requireMicrons(spots, 'siid --mapping-distance', 'spots-');
     }
-    const options = optionsFromFlags(f);
+    const options = siidOptionsFromFlags(f);
     const truth = f.truth ? readTruth(f.truth as string, cells) : undefined;
     const out = await RunOutput.open(f.out as string, { force: Boolean(f.force) });
     await withRun(out, async () => {
@@ -96,30 +86,6 @@ export const siidCommand: Command = {
   },
 };
 
-function optionsFromFlags(f: Record<string, FlagValue>): SiidOptions {
-  const lambda = f['entropy-lambda'] as number;
-  if (lambda < 0) throw new StnmfError('USAGE', `stnmf siid: --entropy-lambda must be >= 0 (0 = off), got ${lambda}`);
-  const threads = f.threads as number | undefined;
-  if (threads !== undefined && threads < 1) throw new StnmfError('USAGE', `stnmf siid: --threads must be >= 1, got ${threads}`);
-  return {
-    threads,
-    rank: f.rank as number,
-    solver: f.solver as 'mu' | 'adam',
-    maxIter: f['max-iter'] as number | undefined,
-    restarts: f.restarts as number,
-    restartScreening: f['restart-screening'] as number | undefined,
-    seed: f.seed as number,
-    entropyLambda: lambda > 0 ? lambda : null,
-    entropyReduction: f['entropy-reduction'] as 'sum' | 'meanOverCells',
-    entropySchedule: f['entropy-schedule'] as 'continuous' | 'step100',
-    learningRate: f['learning-rate'] as number,
-    platformScaling: !f['no-platform-scaling'],
-    mappingDistance: f['mapping-distance'] as number,
-    missingGenes: f.intersect ? 'intersect' : 'error',
-    visiumGenes: f['visium-genes'] === 'all' ? 'all' : 'panelOnly',
-    imputeGenes: f.impute ? String(f.impute).split(',').map((s) => s.trim()).filter(Boolean) : undefined,
-  };
-}
 
 function readMapping(path: string, n: number, nSpots: number): Int32Array {
   let vals: number[];

@@ -16,3 +16,4 @@ export type { AlignedInputs, TargetNmfBaselineOptions } from './contrastive.js';
 export { EPS_FROBENIUS, EPS_POISSON, FACTOR_FLOOR } from './solver.js';
 export { contrastiveToDataset } from './dataset.js';
 export { perSampleEnrichment, type SampleEnrichment } from './per-sample.js';
+export { CONTRASTIVE_OPTIONS } from './options.js';

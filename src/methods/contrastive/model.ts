@@ -12,6 +12,8 @@
  * The conversion happens here at the boundary; internally the solver stores W as p x k
  * (row-major, i.e. exactly the original's M x K layout) so every product maps onto a kernel.
  */
+import { checkOptions, optionDefault } from '../../options.js';
+import { CONTRASTIVE_OPTIONS } from './options.js';
 import type { StnmfWarning } from '../../warnings.js';
 import type { Csr } from '../../linalg/csr.js';
 import type { Dense } from '../../linalg/dense.js';
@@ -191,29 +193,23 @@ function bad(msg: string): never {
 /** Applies defaults and checks every option (one-line StnmfError naming the option). */
 export function resolveOptions(o: ContrastiveNmfOptions, nTarget: number, nFeatures: number): ResolvedOptions {
   if (o === undefined || o === null) bad('options are required ({ rank, alpha })');
+  // Types, ranges and choices as declared once in CONTRASTIVE_OPTIONS (the CLI's flags come from it).
   const { rank, alpha } = o;
-  if (!Number.isInteger(rank) || rank < 1) bad(`rank must be a whole number >= 1, got ${rank}`);
+  if (rank === undefined) bad('rank is required');
+  if (alpha === undefined) bad('alpha is required (it weights the subtracted background term; 0 = plain NMF of the target)');
+  checkOptions(CONTRASTIVE_OPTIONS, o, 'contrastiveNmf');
   if (rank > nFeatures) bad(`rank must not exceed the number of features (${nFeatures}), got ${rank}`);
-  if (typeof alpha !== 'number' || !Number.isFinite(alpha)) bad(`alpha must be a finite number >= 0, got ${alpha}`);
-  if (alpha < 0) bad(`alpha must be >= 0 (it weights the subtracted background term), got ${alpha}`);
-  const loss = o.loss ?? 'frobenius';
-  if (loss !== 'frobenius' && loss !== 'poisson') bad(`loss must be 'frobenius' or 'poisson', got '${String(loss)}'`);
-  const maxIter = o.maxIter ?? 200;
-  if (!Number.isInteger(maxIter) || maxIter < 0) bad(`maxIter must be a whole number >= 0, got ${maxIter}`);
-  const tol = o.tol ?? 0;
-  if (!(tol >= 0) || !Number.isFinite(tol)) bad(`tol must be a finite number >= 0, got ${tol}`);
+  const loss = o.loss ?? optionDefault<'frobenius' | 'poisson'>(CONTRASTIVE_OPTIONS, 'loss');
+  const maxIter = o.maxIter ?? optionDefault<number>(CONTRASTIVE_OPTIONS, 'maxIter');
+  const tol = o.tol ?? optionDefault<number>(CONTRASTIVE_OPTIONS, 'tol');
   const evalEvery = o.evalEvery ?? 10;
   if (!Number.isInteger(evalEvery) || evalEvery < 1) bad(`evalEvery must be a whole number >= 1, got ${evalEvery}`);
   const batchSize = o.batchSize ?? Math.max(1, nTarget);
-  if (!Number.isInteger(batchSize) || batchSize < 1) bad(`batchSize must be a whole number >= 1, got ${batchSize}`);
-  const alphaScale = o.alphaScale ?? 'raw';
-  if (alphaScale !== 'raw' && alphaScale !== 'perSample') bad(`alphaScale must be 'raw' or 'perSample', got '${String(alphaScale)}'`);
-  const seed = o.seed ?? 0;
-  if (!Number.isFinite(seed)) bad(`seed must be a finite number, got ${seed}`);
+  const alphaScale = o.alphaScale ?? optionDefault<'raw' | 'perSample'>(CONTRASTIVE_OPTIONS, 'alphaScale');
+  const seed = o.seed ?? optionDefault<number>(CONTRASTIVE_OPTIONS, 'seed');
   const staleRatio = o.staleRatio ?? false;
   if (staleRatio && loss !== 'poisson') bad(`staleRatio reproduces a quirk of the Poisson minibatch code; it needs loss 'poisson'`);
   const normalize = o.normalize ?? (loss === 'frobenius' ? 'l2' : 'l1');
-  if (normalize !== 'l1' && normalize !== 'l2' && normalize !== 'none') bad(`normalize must be 'l1', 'l2' or 'none', got '${String(normalize)}'`);
   return { rank, alpha, loss, maxIter, tol, evalEvery, batchSize, staleRatio, alphaScale, seed, normalize };
 }
 

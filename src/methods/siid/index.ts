@@ -46,3 +46,5 @@ export {
 } from './holdout.js';
 export { scoreAgainstTruth, linearAssignment, type TruthScores } from './evaluate.js';
 export { runSiid, siidToDataset, trueProportions, type SiidRun, type SiidReporter } from './pipeline.js';
+export { SIID_OPTIONS } from './options.js';
+export { siidOptionsFromFlags } from './flags.js';

@@ -3,6 +3,8 @@
  * the modelled gene set G_V, the mapping Γ (nearest spot within a distance, or given), and the
  * validation of everything a user can get wrong (genes, units, empty mapping, rank).
  */
+import { checkOptions, optionDefault } from '../../options.js';
+import { SIID_OPTIONS } from './options.js';
 import type { Dataset } from '../../dataset.js';
 import { StnmfError } from '../../errors.js';
 import { requireMicrons } from '../../microns.js';
@@ -25,8 +27,8 @@ export interface SiidInputs {
 
 /** Options that shape the problem (a subset of `SiidOptions`). */
 export interface PrepareOptions {
-  /** Factors h; must not exceed the number of training panel genes. */
-  rank: number;
+  /** Factors h (default 20, the paper's breast-cancer value: SIID_OPTIONS); must not exceed the number of training panel genes. */
+  rank?: number;
   /**
    * Modelled spot genes G_V: `panelOnly` (the cell panel plus `imputeGenes`; the paper's
    * practice, M2.2, default) or `all` (every spot gene).
@@ -91,8 +93,9 @@ export function prepareSiid(inputs: SiidInputs, opts: PrepareOptions): PreparedS
   });
   if (keepCell.length === 0) throw new StnmfError('BAD_INPUT', `siid: no cell gene is in the spot data (${cells.meta.source} vs ${spots.meta.source})`);
   const panelGenes = keepCell.map((j) => cellGenes[j]);
-  const rank = opts.rank;
-  if (!Number.isInteger(rank) || rank < 1) throw new StnmfError('BAD_OPTION', `siid: rank must be a positive integer, got ${rank}`);
+  // Types, ranges and choices as declared once in SIID_OPTIONS (the CLI's flags come from it).
+  checkOptions(SIID_OPTIONS, opts, 'siid');
+  const rank = opts.rank ?? optionDefault<number>(SIID_OPTIONS, 'rank');
   if (rank > panelGenes.length) {
     throw new StnmfError('BAD_OPTION', `siid: rank ${rank} is larger than the ${panelGenes.length} panel genes shared by both slides; use a rank of at most ${panelGenes.length}`);
   }
@@ -126,7 +129,7 @@ export function prepareSiid(inputs: SiidInputs, opts: PrepareOptions): PreparedS
       throw new StnmfError('BAD_INPUT', `siid: mapping is ${gammaIn.rows} x ${gammaIn.cols}, expected cells x spots = ${n} x ${spots.X.rows}`);
     }
   } else {
-    mappingDistance = opts.mappingDistance ?? 100;
+    mappingDistance = opts.mappingDistance ?? optionDefault<number>(SIID_OPTIONS, 'mappingDistance');
     cellToSpot = mapByCoordinates(cells, spots, mappingDistance);
   }
   if (cellToSpot) {

@@ -4,6 +4,8 @@
  * spot slide linked by Γ, with restarts keeping the lowest objective; `imputeGenes`,
  * `spotProportions` and `cellClusters` read the derived results (M2.7).
  */
+import { checkOptions, optionDefault } from '../../options.js';
+import { SIID_OPTIONS } from './options.js';
 import { convergenceWarning } from '../../warnings.js';
 import { checkpoint, StnmfError, throwIfAborted } from '../../errors.js';
 import { Rng } from '../../linalg/rng.js';
@@ -25,24 +27,28 @@ export interface SiidResult extends SiidFit {
 
 /** Defaults applied by `siidFit` (exported so the CLI records them in run.json). */
 export function resolveSiidOptions(o: SiidOptions): Required<Omit<SiidOptions, 'onProgress' | 'signal' | 'imputeGenes' | 'mappingDistance' | 'kernels' | 'threads'>> & SiidOptions {
-  const solver = o.solver ?? 'mu';
+  // Types, ranges and choices as declared once in SIID_OPTIONS (the CLI's flags come from it).
+  checkOptions(SIID_OPTIONS, { ...o, entropyLambda: o.entropyLambda ?? undefined }, 'siid');
+  const d = <T extends number | string>(name: keyof typeof SIID_OPTIONS): T => optionDefault<T>(SIID_OPTIONS, name);
+  const solver = o.solver ?? d<'mu' | 'adam'>('solver');
   return {
     ...o,
-    rank: o.rank,
+    rank: o.rank ?? d<number>('rank'),
     solver,
     maxIter: o.maxIter ?? (solver === 'mu' ? 100 : 5000),
     tol: o.tol ?? 1e-7,
-    restarts: o.restarts ?? 3,
-    seed: o.seed ?? 0,
+    restarts: o.restarts ?? d<number>('restarts'),
+    seed: o.seed ?? d<number>('seed'),
     init: o.init ?? (solver === 'mu' ? 'random' : 'xavier'),
-    entropyLambda: o.entropyLambda ?? null,
-    entropyReduction: o.entropyReduction ?? 'sum',
-    entropySchedule: o.entropySchedule ?? 'continuous',
+    // 0 (the default) and null both turn the entropy term off; null is what is recorded.
+    entropyLambda: (o.entropyLambda === undefined ? d<number>('entropyLambda') : o.entropyLambda) || null,
+    entropyReduction: o.entropyReduction ?? d<'sum' | 'meanOverCells'>('entropyReduction'),
+    entropySchedule: o.entropySchedule ?? d<'continuous' | 'step100'>('entropySchedule'),
     scheduleEpochs: o.scheduleEpochs ?? 5000,
     platformScaling: o.platformScaling ?? true,
     acceleration: o.acceleration ?? true,
-    restartScreening: o.restartScreening ?? 20,
-    learningRate: o.learningRate ?? 0.05,
+    restartScreening: o.restartScreening ?? d<number>('restartScreening'),
+    learningRate: o.learningRate ?? d<number>('learningRate'),
     l2: o.l2 ?? 1e-5,
     visiumGenes: o.visiumGenes ?? 'panelOnly',
     missingGenes: o.missingGenes ?? 'error',

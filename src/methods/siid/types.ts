@@ -37,8 +37,9 @@ export interface SiidOptions extends PrepareOptions {
   init?: SiidInit;
   /**
    * Entropy schedule λ: ω(t) = exp(t/λ) over reference epochs t (M2.3 [P]); for mu, sweep t of
-   * T maps to epoch t·scheduleEpochs/T. `null` or 0 turns the entropy term off (default off in
-   * the library; the CLI default is 1000, the paper's imputation setting).
+   * T maps to epoch t·scheduleEpochs/T. `null` or 0 turns the entropy term off (default 0, off,
+   * in the library and the CLI alike: SIID_OPTIONS gives the measurement behind it; the paper
+   * uses 1000 for imputation).
    */
   entropyLambda?: number | null;
   /** `sum` over cells (paper, default) or `meanOverCells` (public code). */

@@ -8,6 +8,8 @@
  *
  * Layer 2 (methods): no Node APIs.
  */
+import { optionDefault } from '../../options.js';
+import { HSNMF_EVALUATE_OPTIONS } from './options.js';
 import {
   adjustedRandIndex,
   chaosSteps,
@@ -201,7 +203,7 @@ function* evaluateHsnmfSteps(r: HsnmfResult, options: EvaluateOptions): Steps<Hs
   yield;
   const chaosV = perSample ? pooledMean(perSample, 'chaos') : (yield* chaosSteps(g.coordsUm, labels, { sdConvention: 'population' })).chaos;
   const pasV = perSample ? pooledMean(perSample, 'pas') : n > 10 ? (yield* pasSteps(g.coordsUm, labels, 10)).pas : NaN;
-  const sub = options.subsample ?? 10000;
+  const sub = options.subsample ?? optionDefault<number>(HSNMF_EVALUATE_OPTIONS, 'subsample');
   const seed = options.seed ?? 0;
   let sil = NaN, dbi = NaN;
   if (r.nClusters >= 2) {
@@ -218,7 +220,7 @@ function* evaluateHsnmfSteps(r: HsnmfResult, options: EvaluateOptions): Steps<Hs
   let markerNames: string[][] | undefined;
   let enrichTerms: ReturnType<typeof enrichmentScore>['terms'] | undefined;
   if (!options.skipMarkers) {
-    markers = yield* clusterMarkersSteps(s.X, labels, { minClusterSize: options.minClusterSize ?? 100 });
+    markers = yield* clusterMarkersSteps(s.X, labels, { minClusterSize: options.minClusterSize ?? optionDefault<number>(HSNMF_EVALUATE_OPTIONS, 'minClusterSize') });
     yield;
     const ms = yield* markerScoresSteps(s.X, labels, markers);
     ({ cmc, weightedMF, mer, markerZero, specificity } = ms);

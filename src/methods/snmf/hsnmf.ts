@@ -7,6 +7,8 @@
  *
  * Layer 2 (methods): no Node APIs.
  */
+import { checkOptions, optionDefault } from '../../options.js';
+import { HSNMF_OPTIONS } from './options.js';
 import type { Dataset } from '../../dataset.js';
 import { checkpoint, runSteps, runStepsCancellable, StnmfError, type Steps } from '../../errors.js';
 import { leidenAsync, type Graph } from '../../graph/index.js';
@@ -69,15 +71,15 @@ export interface HsnmfResult {
 /** The resolved clustering parameters. */
 export function hsnmfDefaults(o: HsnmfOptions) {
   return {
-    mode: o.mode ?? 'hybrid',
-    alpha: o.alpha ?? 0.5,
-    resolution: o.resolution ?? 0.4,
-    nNeighbors: o.nNeighbors ?? 15,
+    mode: o.mode ?? optionDefault<HsnmfMode>(HSNMF_OPTIONS, 'mode'),
+    alpha: o.alpha ?? optionDefault<number>(HSNMF_OPTIONS, 'alpha'),
+    resolution: o.resolution ?? optionDefault<number>(HSNMF_OPTIONS, 'resolution'),
+    nNeighbors: o.nNeighbors ?? optionDefault<number>(HSNMF_OPTIONS, 'nNeighbors'),
     spatialResolutionFactor: o.spatialResolutionFactor ?? 0.8,
     rowStochastic: o.rowStochastic ?? true,
     renormalizeMix: o.renormalizeMix ?? true,
     leidenIterations: o.leidenIterations ?? 2,
-    seed: o.seed ?? 0,
+    seed: o.seed ?? optionDefault<number>(HSNMF_OPTIONS, 'seed'),
   };
 }
 
@@ -137,10 +139,9 @@ export function* clusteringAdjacencySteps(
  * @throws StnmfError for bad options or inputs (see {@link snmf}).
  */
 export async function hsnmf(dataset: Dataset, options: HsnmfOptions = {}): Promise<HsnmfResult> {
+  // Types, ranges and choices as declared once in HSNMF_OPTIONS (the CLI's flags come from it).
+  checkOptions(HSNMF_OPTIONS, options, 'hsnmf');
   const p = hsnmfDefaults(options);
-  if (!['hybrid', 'spatial', 'feature'].includes(p.mode)) throw new StnmfError('BAD_OPTION', `hsnmf: mode must be hybrid, spatial or feature, got '${p.mode}'`);
-  if (!(p.alpha >= 0 && p.alpha <= 1)) throw new StnmfError('BAD_OPTION', `hsnmf: alpha must be in [0, 1], got ${p.alpha}`);
-  if (!(p.resolution > 0) || !Number.isFinite(p.resolution)) throw new StnmfError('BAD_OPTION', `hsnmf: resolution must be a finite number > 0, got ${p.resolution}`);
   const t0 = Date.now();
   const s = options.snmfResult ?? (await snmf(dataset, options));
   const t1 = Date.now();

@@ -13,3 +13,4 @@ export { evaluateHsnmf, evaluateHsnmfAsync, hsnmfSummary, adjacencyScore, recons
 export { hsnmfSweep, paretoFront, sweepCsv, type SweepOptions, type SweepResult } from './sweep.js';
 export { attachHsnmf } from './dataset.js';
 export { perSampleMetrics, pooledMean, type SampleMetrics } from './per-sample.js';
+export { HSNMF_OPTIONS, HSNMF_EVALUATE_OPTIONS } from './options.js';

@@ -5,6 +5,8 @@
  *
  * Layer 2 (methods): no Node APIs.
  */
+import { checkOptions, optionDefault } from '../../options.js';
+import { HSNMF_OPTIONS } from './options.js';
 import type { Dataset } from '../../dataset.js';
 import { checkpoint, runSteps, runStepsCancellable, StnmfError, type Steps } from '../../errors.js';
 import type { StnmfWarning } from '../../warnings.js';
@@ -27,7 +29,7 @@ export interface SnmfProgress {
   detail?: string;
 }
 
-/** Options of {@link snmf}. Defaults are the reference's (methods-spec M1.4). */
+/** Options of {@link snmf}. Defaults are the reference's (methods-spec M1.4), declared in HSNMF_OPTIONS (options.ts). */
 export interface SnmfOptions {
   /** NMF rank k (default 10). Must not exceed the number of genes or cells. */
   rank?: number;
@@ -60,7 +62,9 @@ export interface SnmfOptions {
    * run is refused with an error naming `--microns-per-unit` (never a silent 1).
    */
   micronsPerUnit?: number;
-  /** NMF options passed through (defaults: cd/HALS Frobenius, NNDSVDa, 500 iterations, tol 1e-4, seed 0). */
+  /** NMF's seed (default 0); hSNMF's `seed` seeds Leiden too. `nmf.seed` overrides it for NMF alone. */
+  seed?: number;
+  /** NMF options passed through (defaults: cd/HALS Frobenius, NNDSVDa, 500 iterations, tol 1e-4, the seed above). */
   nmf?: Partial<Omit<NmfOptions, 'rank' | 'kernels' | 'signal' | 'onProgress'>>;
   /**
    * Precomputed NMF factors (W n x k, H k x p) to smooth instead of fitting (parity with the
@@ -113,15 +117,27 @@ export interface SnmfResult {
 /** The resolved SNMF parameters. */
 export function snmfDefaults(o: SnmfOptions): Required<Pick<SnmfOptions, 'rank' | 'contactRadius' | 'contactWeight' | 'contextRadius' | 'contextWeight' | 'combine' | 'beta' | 'steps' | 'normalize'>> {
   return {
-    rank: o.rank ?? 10,
-    contactRadius: o.contactRadius ?? 20,
-    contactWeight: o.contactWeight ?? 2.5,
-    contextRadius: o.contextRadius ?? 80,
-    contextWeight: o.contextWeight ?? 1.0,
+    rank: o.rank ?? optionDefault<number>(HSNMF_OPTIONS, 'rank'),
+    contactRadius: o.contactRadius ?? optionDefault<number>(HSNMF_OPTIONS, 'contactRadius'),
+    contactWeight: o.contactWeight ?? optionDefault<number>(HSNMF_OPTIONS, 'contactWeight'),
+    contextRadius: o.contextRadius ?? optionDefault<number>(HSNMF_OPTIONS, 'contextRadius'),
+    contextWeight: o.contextWeight ?? optionDefault<number>(HSNMF_OPTIONS, 'contextWeight'),
     combine: o.combine ?? 'max',
-    beta: o.beta ?? 0.6,
-    steps: o.steps ?? 2,
-    normalize: o.normalize ?? 'log1p-median',
+    beta: o.beta ?? optionDefault<number>(HSNMF_OPTIONS, 'beta'),
+    steps: o.steps ?? optionDefault<number>(HSNMF_OPTIONS, 'steps'),
+    normalize: o.normalize ?? optionDefault<'log1p-median' | 'none'>(HSNMF_OPTIONS, 'normalize'),
+  };
+}
+
+/** The options SNMF passes to NMF: the reference's (HALS, NNDSVDa, 500 iterations, tol 1e-4, the run's seed), then `nmf`'s own. */
+function snmfNmfOptions(o: SnmfOptions): NonNullable<SnmfOptions['nmf']> {
+  return {
+    solver: 'hals',
+    init: 'nndsvda',
+    maxIter: optionDefault<number>(HSNMF_OPTIONS, 'nmf.maxIter'),
+    tol: optionDefault<number>(HSNMF_OPTIONS, 'nmf.tol'),
+    seed: o.seed ?? optionDefault<number>(HSNMF_OPTIONS, 'seed'),
+    ...o.nmf,
   };
 }
 
@@ -281,7 +297,10 @@ export function snmfInput(dataset: Dataset, o: SnmfOptions): { X: Csr; normaliza
  *   cells, radii that give no edges, or bad options.
  */
 export async function snmf(dataset: Dataset, options: SnmfOptions = {}): Promise<SnmfResult> {
+  // Types, ranges and choices as declared once in HSNMF_OPTIONS (the CLI's flags come from it).
+  checkOptions(HSNMF_OPTIONS, options, 'snmf');
   const d = snmfDefaults(options);
+  const nmfOptions = snmfNmfOptions(options);
   const n = dataset.X.rows;
   const p = dataset.X.cols;
   if (!Number.isInteger(d.rank) || d.rank < 1) throw new StnmfError('BAD_OPTION', `snmf: rank must be a positive integer, got ${d.rank}`);
@@ -312,12 +331,7 @@ export async function snmf(dataset: Dataset, options: SnmfOptions = {}): Promise
   } else {
     const t0 = Date.now();
     const res = await nmf(X, {
-      solver: 'hals',
-      init: 'nndsvda',
-      maxIter: 500,
-      tol: 1e-4,
-      seed: 0,
-      ...options.nmf,
+      ...nmfOptions,
       loss: 'frobenius',
       rank: d.rank,
       kernels: options.kernels,
@@ -345,6 +359,6 @@ export async function snmf(dataset: Dataset, options: SnmfOptions = {}): Promise
     graphs: { ...g, coordsUm: coords.xy, micronsPerUnit: coords.micronsPerUnit, ...(samples ? { samples } : {}) },
     nmf: nmfInfo,
     warnings,
-    parameters: { ...d, weightCap: options.weightCap ?? null, micronsPerUnit: coords.micronsPerUnit, coordinateUnit: coords.unit, normalization, nmf: { solver: 'hals', init: 'nndsvda', maxIter: 500, tol: 1e-4, seed: 0, ...options.nmf } },
+    parameters: { ...d, weightCap: options.weightCap ?? null, micronsPerUnit: coords.micronsPerUnit, coordinateUnit: coords.unit, normalization, nmf: nmfOptions },
   };
 }
