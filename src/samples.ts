@@ -69,3 +69,33 @@ export function sampleRows(g: SampleGroups): Int32Array[] {
   for (let i = 0; i < g.codes.length; i++) out[g.codes[i]][fill[g.codes[i]]++] = i;
   return out;
 }
+
+/** Median of the positive values (0 when there are none): scanpy's `normalize_total` target. */
+function positiveMedian(values: number[]): number {
+  const v = values.filter((t) => t > 0).sort((a, b) => a - b);
+  const m = v.length;
+  return m === 0 ? 0 : m % 2 === 1 ? v[(m - 1) >> 1] : 0.5 * (v[m / 2 - 1] + v[m / 2]);
+}
+
+/**
+ * The target total each observation is scaled to by median normalisation: the median of the
+ * positive totals over all observations (scanpy `normalize_total(target_sum=None)`), or, with
+ * `groups`, the median over the observation's own sample, so that every section is scaled to
+ * its own depth, as normalising each slide before joining them would (`--normalize-per-sample`).
+ * @returns the target of every observation and of every group (one entry without `groups`);
+ *   0 where a group has no observation with counts
+ */
+export function medianTargets(totals: ArrayLike<number>, groups?: SampleGroups): { perObs: Float64Array; perGroup: number[] } {
+  const n = totals.length;
+  const perObs = new Float64Array(n);
+  if (!groups) {
+    const t = positiveMedian(Array.from(totals));
+    perObs.fill(t);
+    return { perObs, perGroup: [t] };
+  }
+  const members: number[][] = groups.ids.map(() => []);
+  for (let i = 0; i < n; i++) members[groups.codes[i]].push(totals[i]);
+  const perGroup = members.map(positiveMedian);
+  for (let i = 0; i < n; i++) perObs[i] = perGroup[groups.codes[i]];
+  return { perObs, perGroup };
+}

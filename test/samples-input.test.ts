@@ -119,3 +119,43 @@ test('--sample-key marks the samples of one file; the joined file read back with
   assert.equal(r.status, 2);
   assert.match(r.stderr, /--sample-key nope: no such obs column/);
 });
+
+test('--normalize-per-sample: each slice is scaled to the median total of its own rows (and without it, to the median of all)', { skip: !hasData }, async () => {
+  const { readSamples } = await import('../src/io/samples.js');
+  const { applySelection } = await import('../src/io/select/index.js');
+  const dir = mkdtempSync(join(tmpdir(), 'stnmf-samples-norm-'));
+  const ds = (await readSamples(breastManifest(dir))).dataset;
+  const g = sampleGroups(ds)!;
+  const totals = (X: typeof ds.X) => Array.from({ length: X.rows }, (_, i) => { let s = 0; for (let q = X.indptr[i]; q < X.indptr[i + 1]; q++) s += X.data[q]; return s; });
+  const median = (v: number[]) => { const s = v.filter((x) => x > 0).sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
+  const before = totals(ds.X);
+  const own = g.ids.map((_, s) => median(before.filter((_, i) => g.codes[i] === s)));
+  assert.ok(Math.max(...own) / Math.min(...own) > 1.2, `the slices' depths differ (${own.join(', ')}), so the test can tell per-sample from pooled`);
+  const per = await applySelection(ds, { normalize: 'total', normalizePerSample: true });
+  totals(per.dataset.X).forEach((t, i) => before[i] > 0 && assert.ok(Math.abs(t - own[g.codes[i]]) <= 1e-4 * own[g.codes[i]], `row ${i}: total ${t}, its slice's median ${own[g.codes[i]]}`));
+  assert.match(per.steps.at(-1)!.note ?? '', /slice1 [\d.]+, slice2 [\d.]+, slice3 [\d.]+, slice4 [\d.]+/);
+  const pooled = await applySelection(ds, { normalize: 'total' });
+  const all = median(before);
+  totals(pooled.dataset.X).forEach((t, i) => before[i] > 0 && assert.ok(Math.abs(t - all) <= 1e-4 * all));
+  // hSNMF's log1p-median with the same rule: expm1 of a cell's values sums to its slice's median.
+  const { snmfInput } = await import('../src/methods/snmf/index.js');
+  const h = snmfInput(ds, { normalizePerSample: true });
+  totals({ ...h.X, data: h.X.data.map(Math.expm1) }).forEach((t, i) => before[i] > 0 && assert.ok(Math.abs(t - own[g.codes[i]]) <= 1e-3 * own[g.codes[i]], `hSNMF row ${i}: ${t} vs ${own[g.codes[i]]}`));
+  assert.match(h.normalization, /target per sample .*slice1 [\d.]+, slice2/);
+  // The flag says what it needs.
+  const one = stnmf('nmf', join(D, 'slice1.csv'), '--coords', join(D, 'slice1_coor.csv'), '--rank', '2', '--normalize', 'total', '--normalize-per-sample', '--out', join(dir, 'x'));
+  assert.equal(one.status, 2);
+  assert.match(one.stderr, /--normalize-per-sample: the input is one sample; give several with --samples/);
+  assert.ok(!existsSync(join(dir, 'x')));
+});
+
+test('no spatial edge: the median nearest-cell distance is taken within each slice (overlapping slices would make it ~10 µm)', { skip: !hasData }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'stnmf-samples-noedge-'));
+  const r = stnmf('hsnmf', '--samples', breastManifest(dir), '--rank', '3', '--max-iter', '5', '--out', join(dir, 'h'));
+  assert.equal(r.status, 3, r.stderr);
+  const m = /nearest other cell of the same sample is ([\d.]+) coordinate units = ([\d.]+) µm/.exec(r.stderr);
+  assert.ok(m, r.stderr);
+  // ST spots lie on a ~1-unit array grid at 200 µm per unit: about 200 µm apart within a slice.
+  assert.ok(Number(m[2]) > 150 && Number(m[2]) < 250 && Math.abs(Number(m[1]) * 200 - Number(m[2])) < 0.01 * Number(m[2]), r.stderr);
+  assert.ok(!existsSync(join(dir, 'h')));
+});

@@ -50,6 +50,7 @@ export function normalizeFlags(): Record<string, FlagSpec> {
   return {
     normalize: { type: 'string', choices: ['none', 'total', 'log1p', 'total-log1p'], default: 'none', help: 'normalisation of X before factorising: none = raw counts; total = each observation scaled to the target sum (scanpy normalize_total); log1p = ln(1 + x); total-log1p = both' },
     'target-sum': { type: 'number', help: 'target sum of --normalize total / total-log1p (default: the median of the non-zero observation totals, scanpy normalize_total default)' },
+    'normalize-per-sample': { type: 'boolean', help: 'with several samples (--samples, --sample-key): scale each observation to the median total of its own sample, as normalising each slide before joining them would (default: one median over all samples)' },
   };
 }
 
@@ -126,6 +127,11 @@ export async function selectionFromFlags(flags: Record<string, FlagValue>, prefi
     if (!(ts > 0)) throw usage('target-sum', `must be > 0, got ${ts}`);
     if (out.normalize !== 'total' && out.normalize !== 'total-log1p') throw usage('target-sum', 'only applies with --normalize total or total-log1p');
     out.targetSum = ts;
+  }
+  if (flags['normalize-per-sample']) {
+    if (out.normalize !== 'total' && out.normalize !== 'total-log1p') throw usage('normalize-per-sample', 'only applies with --normalize total or total-log1p');
+    if (out.targetSum !== undefined) throw usage('normalize-per-sample', '--target-sum scales every sample to the same total; drop one of them');
+    out.normalizePerSample = true;
   }
   return out;
 }

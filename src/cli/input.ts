@@ -70,8 +70,8 @@ export interface LoadedInput {
 /** The options of parsed flags for the input with flag prefix `prefix`. */
 export async function inputOptionsFromFlags(flags: Record<string, FlagValue>, prefix = '', normalize = false): Promise<InputOptions> {
   // --normalize belongs to the input contract only where the command declared normalizeFlags();
-  // hsnmf and contrastive have a --normalize of their own meaning.
-  const sel = normalize ? flags : { ...flags, normalize: undefined, 'target-sum': undefined };
+  // hsnmf and contrastive have a --normalize (and hsnmf a --normalize-per-sample) of their own.
+  const sel = normalize ? flags : { ...flags, normalize: undefined, 'target-sum': undefined, 'normalize-per-sample': undefined };
   return { ...readerOptionsFromFlags(flags, readerPrefix(prefix)), ...(await selectionFromFlags(sel, prefix)) };
 }
 

@@ -77,6 +77,11 @@ export interface SelectionOptions {
   normalize?: Normalization;
   /** Target sum of `total` normalisation (default: the median total count, scanpy's default). */
   targetSum?: number;
+  /**
+   * With several samples (`meta.sampleKey`): scale each observation to the median total of its
+   * own sample rather than of all samples (each slide normalised on its own, then joined).
+   */
+  normalizePerSample?: boolean;
 }
 
 /** Everything an input flag set carries. */

@@ -15,6 +15,7 @@ import type { SelectionOptions, SelectionStep } from '../input-options.js';
 import { complement, resolveFeatures } from './features.js';
 import { highlyVariableSeuratV3 } from './hvg.js';
 import { normalizeCounts } from './normalize.js';
+import { sampleGroups, type SampleGroups } from '../../samples.js';
 import { joinObsMeta } from './obs-meta.js';
 import { cellQc, cellsPerFeature } from './qc.js';
 import { maskToIds, subsetObs, subsetVars } from './subset.js';
@@ -177,11 +178,21 @@ export async function applySelection(ds: Dataset, opts: SelectionOptions, aopts:
   // 7. normalisation
   if (opts.normalize !== undefined && opts.normalize !== 'none') {
     const before = d;
-    const nrm = normalizeCounts(d.X, opts.normalize, opts.targetSum);
+    const groups = opts.normalizePerSample ? perSampleGroups(d, opts.normalize) : undefined;
+    const nrm = normalizeCounts(d.X, opts.normalize, opts.targetSum, groups);
     d = { ...d, X: nrm.X };
-    record('normalize', opts.normalize, before, nrm.targetSum !== undefined ? `target sum ${nrm.targetSum} (${nrm.targetSource === 'given' ? '--target-sum' : 'median of the non-zero totals, scanpy default'})` : 'natural log of 1 + x');
+    const perSample = nrm.sampleTargets ? `target sum per sample (the median of its non-zero totals): ${Object.entries(nrm.sampleTargets).map(([id, t]) => `${id} ${t}`).join(', ')}` : undefined;
+    record('normalize', opts.normalize, before, perSample ?? (nrm.targetSum !== undefined ? `target sum ${nrm.targetSum} (${nrm.targetSource === 'given' ? '--target-sum' : 'median of the non-zero totals, scanpy default'})` : 'natural log of 1 + x'));
   }
   return { dataset: d, steps };
+}
+
+/** The samples `--normalize-per-sample` scales by, or a one-line error saying what it needs. */
+function perSampleGroups(d: Dataset, method: string): SampleGroups {
+  if (method !== 'total' && method !== 'total-log1p') throw new StnmfError('BAD_OPTION', `--normalize-per-sample: only applies with --normalize total or total-log1p (got ${method})`);
+  const g = sampleGroups(d);
+  if (!g) throw new StnmfError('BAD_OPTION', '--normalize-per-sample: the input is one sample; give several with --samples manifest.csv or --sample-key COLUMN');
+  return g;
 }
 
 /**

@@ -21,6 +21,7 @@ export const HSNMF_OPTIONS = {
   nNeighbors: { type: 'int', flag: 'n-neighbors', min: 2, default: 15, source: 'scanpy n_neighbors', help: 'feature kNN size including the cell itself' },
   layer: { type: 'string', flag: 'layer', help: 'factorise this (already normalised) layer instead of log1p-normalised X' },
   normalize: { type: 'string', flag: 'normalize', choices: ['log1p-median', 'none'], default: 'log1p-median', source: REF, help: 'normalisation of X before NMF' },
+  normalizePerSample: { type: 'boolean', flag: 'normalize-per-sample', help: 'with several samples (--samples, --sample-key): scale each cell to the median total of its own sample before log1p, as normalising each slide before joining them would (default: one median over all samples)' },
   'nmf.maxIter': { type: 'int', flag: 'max-iter', min: 1, default: 500, source: REF, help: 'NMF iterations' },
   'nmf.tol': { type: 'number', flag: 'tol', min: 0, default: 1e-4, source: 'scikit-learn', help: 'NMF tolerance' },
   seed: { type: 'int', flag: 'seed', min: 0, default: 0, help: 'seed of NMF, Leiden and the silhouette subsample' },

@@ -38,6 +38,8 @@ export interface SnmfOptions {
    * median positive total, then log1p) or `none` (X is factorised as it is).
    */
   normalize?: 'log1p-median' | 'none';
+  /** With several samples: each cell scaled to its own sample's median total before log1p (default false: one median). */
+  normalizePerSample?: boolean;
   /** Factorise `dataset.layers[layer]` (taken as already normalised) instead of X. */
   layer?: string;
   /** Contact radius r_c in µm (default 20). */
@@ -229,21 +231,37 @@ export function* buildSpatialGraphsSteps(
   yield;
   const hybrid = yield* mergeGraphsSteps(contact, context, o.combine, o.weightCap);
   if (hybrid.indptr[hybrid.n] === 0) {
-    const n = coordsUm.length / 2;
     let detail = '';
-    if (n >= 2) {
-      const q = knnQuery(coordsUm, 2, 1);
-      const d = Array.from(q.distances).sort((a, b) => a - b);
-      const med = d[d.length >> 1] / unitNote.micronsPerUnit;
-      detail = `; the median distance to the nearest other cell is ${fmt(med)} coordinate units (unit '${unitNote.unit}', ${unitNote.micronsPerUnit} µm per unit)`;
+    // Nearest neighbours within each sample: serial sections overlap in space, and a distance
+    // to a cell of another section says nothing about the radii (no edge crosses samples).
+    const d = nearestOtherDistances(coordsUm, samples).sort((a, b) => a - b);
+    if (d.length > 0) {
+      const medUm = d[d.length >> 1];
+      const med = medUm / unitNote.micronsPerUnit;
+      detail = `; the median distance to the nearest other cell${samples ? ' of the same sample' : ''} is ${fmt(med)} coordinate units = ${fmt(medUm)} µm (unit '${unitNote.unit}', ${unitNote.micronsPerUnit} µm per unit)`;
     }
     throw new StnmfError(
       'BAD_INPUT',
       `snmf: the contact (${o.contactRadius} µm) and context (${o.contextRadius} µm) radius graphs have no edges${detail}; ` +
-        `if the coordinates are not in micrometres, give micronsPerUnit (CLI --microns-per-unit, e.g. 0.2125 for Xenium morphology pixels) or radii in the coordinates' unit`,
+        `if the coordinates are not in micrometres, give micronsPerUnit (e.g. 0.2125 for Xenium morphology pixels) or radii in the coordinates' unit`,
     );
   }
   return { contact, context, hybrid };
+}
+
+/** Each point's distance to the nearest other point (of its own sample, with `samples`; a sample of one point has none). */
+function nearestOtherDistances(xy: Float64Array, samples?: SampleGroups): number[] {
+  const n = xy.length / 2;
+  const groups: number[][] = [];
+  for (let i = 0; i < n; i++) (groups[samples ? samples.codes[i] : 0] ??= []).push(i);
+  const out: number[] = [];
+  for (const rows of groups) {
+    if (!rows || rows.length < 2) continue;
+    const pts = new Float64Array(2 * rows.length);
+    rows.forEach((i, q) => ((pts[2 * q] = xy[2 * i]), (pts[2 * q + 1] = xy[2 * i + 1])));
+    out.push(...knnQuery(pts, 2, 1).distances);
+  }
+  return out;
 }
 
 function fmt(v: number): string {
@@ -283,7 +301,14 @@ export function snmfInput(dataset: Dataset, o: SnmfOptions): { X: Csr; normaliza
     return { X: L as Csr, normalization: `layer ${o.layer}` };
   }
   const mode = o.normalize ?? 'log1p-median';
+  if (o.normalizePerSample && mode !== 'log1p-median') throw new StnmfError('BAD_OPTION', 'snmf: normalizePerSample applies to normalize log1p-median only');
   if (mode === 'none') return { X: dataset.X, normalization: 'none' };
+  if (o.normalizePerSample) {
+    const g = sampleGroups(dataset);
+    if (!g) throw new StnmfError('BAD_OPTION', 'snmf: normalizePerSample (--normalize-per-sample): the input is one sample; give several with --samples manifest.csv or --sample-key COLUMN');
+    const { X, sampleTargets } = logNormalize(dataset.X, g);
+    return { X, normalization: `log1p(counts * target / total), target per sample (its median total): ${g.ids.map((id, s) => `${id} ${sampleTargets![s]}`).join(', ')}` };
+  }
   const { X, target } = logNormalize(dataset.X);
   return { X, normalization: `log1p(counts * ${target} / total)` };
 }
