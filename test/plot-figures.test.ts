@@ -24,11 +24,13 @@ import {
   sceneToPng,
   sceneToSvg,
   spatialScatter,
+  textOutside,
   textOverlaps,
   type Prim,
   type Scene,
 } from '../src/plot/index.js';
 import { FACTOR_FILES, standardFigures, tableFigures } from '../src/outputs/figures.js';
+import { densityHistogram, kSelectionPlot } from '../src/plot/k-selection.js';
 import { resultFolder } from '../src/io/result.js';
 import { readResult as loadResult } from '../src/io/result.js';
 import { encodeLabels, neighborhoodEnrichment, parseCsvText, radiusNeighbors } from '../src/methods/multiomics/index.js';
@@ -182,6 +184,7 @@ test('stnmf demo: no two text boxes overlap in any figure; factor names match ke
       for (const f of figs) {
         figures++;
         assert.deepEqual(textOverlaps(f.scene).map(([a, b]) => `${a.text} | ${b.text}`), [], `${m}/${f.name}`);
+        assert.deepEqual(textOutside(f.scene).map((b) => b.text), [], `${m}/${f.name}: text cut off at the edge`);
         if (r) checkFactorNames(f.scene, r.k, `${m}/${f.name}`);
       }
       // Tables of the run that name factors use the same names as the figures.
@@ -276,6 +279,7 @@ test('real data (Xenium mouse brain NMF, k 6, 20 iterations): no text overlaps, 
     const figs = await standardFigures(r, { genes: ['Gfap'] });
     for (const f of figs) {
       assert.deepEqual(textOverlaps(f.scene).map(([a, b]) => `${a.text} | ${b.text}`), [], f.name);
+      assert.deepEqual(textOutside(f.scene).map((b) => b.text), [], `${f.name}: text cut off at the edge`);
       checkFactorNames(f.scene, r.k, f.name);
     }
     const factors = figs.find((f) => f.name === 'factors');
@@ -317,4 +321,16 @@ test('plot --data takes the input contract flags with the data- prefix (--data-o
   } finally {
     rmSync(d, { recursive: true, force: true });
   }
+});
+
+test("cNMF's figures keep every label inside the figure (the k-selection error title was cut off)", () => {
+  const ks = [5, 10, 15, 20, 25, 30];
+  for (const errorLabel of ['Error (refit sum of squared residuals)', 'Error (refit KL divergence)']) {
+    const scene = kSelectionPlot({ ks, stability: [0.95, 0.69, 0.71, 0.64, 0.65, 0.63], error: [3.45e7, 2.63e7, 2.13e7, 1.78e7, 1.56e7, 1.39e7], errorLabel, chosen: 5 });
+    assert.deepEqual(textOutside(scene).map((b) => b.text), []);
+    assert.deepEqual(textOverlaps(scene), []);
+    assert.ok(scene.prims.some((p) => p.t === 'text' && p.text === errorLabel), 'the error panel is titled in full');
+  }
+  const h = densityHistogram({ density: [0.1, 0.2, 0.3, 0.9], threshold: 0.5 });
+  assert.deepEqual(textOutside(h).map((b) => b.text), []);
 });

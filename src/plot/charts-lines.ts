@@ -6,7 +6,7 @@ import { paretoOptimal } from '../metrics/pareto.js';
 import { categoryColor } from './color.js';
 import { legend, legendLayout } from './colorbar.js';
 import { axes, type Box, drawTitle, extent, INK } from './frame.js';
-import { fitText, type Prim, type Scene, textBox } from './scene.js';
+import { fitText, formatNumber, type Prim, type Scene, textBox, textWidth } from './scene.js';
 
 /** Options of {@link sweepPlot}. */
 export interface SweepOptions {
@@ -22,6 +22,8 @@ export interface SweepOptions {
   groups?: { name: string; labels: string[]; of: number[] };
   /** A chosen value marked with a dashed line. */
   chosen?: number;
+  /** What the dashed line is (`most stable k`), written beside it in the first panel. */
+  chosenLabel?: string;
   /** log10 y axes (convergence: the first iterations would flatten the rest); ignored when a value is ≤ 0. */
   logY?: boolean;
   /** y axis label of every panel. */
@@ -55,12 +57,25 @@ export function sweepPlot(o: SweepOptions): Scene {
   if (o.groups) legend(prims, o.series.length * pw + 4, topH + fs * 1.8, ph, o.groups.labels, o.groups.labels.map((_, g) => categoryColor(g)), fs * 0.9, o.groups.name);
   o.series.forEach((s, si) => {
     const box: Box = { x: si * pw + (o.yLabel ? 64 : 52), y: topH + fs * 1.8, w: pw - (o.yLabel ? 76 : 64), h: ph };
-    prims.push({ t: 'text', x: box.x + box.w / 2, y: topH + fs * 0.7, text: fitText(s.name, fs, pw - 8), size: fs, anchor: 'middle', bold: true, fill: INK });
+    // Centred over the plot area, but kept inside the panel (a long title would spill past it).
+    const name = fitText(s.name, fs, pw - 8);
+    const half = textWidth(name, fs) / 2;
+    const cx = Math.min(Math.max(box.x + box.w / 2, si * pw + 4 + half), (si + 1) * pw - 4 - half);
+    prims.push({ t: 'text', x: cx, y: topH + fs * 0.7, text: name, size: fs, anchor: 'middle', bold: true, fill: INK });
     const yr = extent(s.values);
     const logY = Boolean(o.logY) && yr[0] > 0;
     const padY = (yr[1] - yr[0]) * 0.08 || 0.5;
     const ax = axes(prims, box, xr, logY ? [yr[0] / 1.15, yr[1] * 1.15] : [yr[0] - padY, yr[1] + padY], o.xLabel, o.yLabel ?? '', fs, { xTicks, logY });
-    if (o.chosen !== undefined) prims.push({ t: 'line', x1: ax.sx(o.chosen), y1: box.y, x2: ax.sx(o.chosen), y2: box.y + box.h, stroke: '#d62728', width: 1, dash: 4 });
+    if (o.chosen !== undefined) {
+      const cx = ax.sx(o.chosen);
+      prims.push({ t: 'line', x1: cx, y1: box.y, x2: cx, y2: box.y + box.h, stroke: '#d62728', width: 1, dash: 4 });
+      if (o.chosenLabel && si === 0) {
+        // Beside the line at the foot of the panel, on the side with room.
+        const text = `${o.chosenLabel} = ${formatNumber(o.chosen)}`;
+        const right = cx + 4 + textWidth(text, fs * 0.85) <= box.x + box.w;
+        prims.push({ t: 'text', x: right ? cx + 4 : cx - 4, y: box.y + box.h - fs * 0.7, text, size: fs * 0.85, anchor: right ? 'start' : 'end', fill: '#d62728' });
+      }
+    }
     lines.forEach((line, li) => {
       const pts: number[] = [];
       for (const i of line.idx) if (Number.isFinite(s.values[i]) && Number.isFinite(o.x[i])) pts.push(ax.sx(o.x[i]), ax.sy(s.values[i]));

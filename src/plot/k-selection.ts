@@ -20,6 +20,9 @@ export function kSelectionPlot(o: { ks: number[]; stability: number[]; error: nu
       { name: o.errorLabel ?? 'Error (refit sum of squared residuals)', values: o.error },
     ],
     chosen: o.chosen,
+    chosenLabel: 'most stable k',
+    // Wide enough for the error panel's full title (its loss named in words).
+    panelWidth: 300,
     title: o.title ?? 'cNMF k selection',
   });
 }

@@ -105,6 +105,17 @@ export function textOverlaps(scene: Scene, tolerance = 0.5): [TextBox, TextBox][
   return out;
 }
 
+/**
+ * Text primitives of `scene` whose boxes reach past its edges by more than `tolerance` pixels
+ * (they would be cut off in the PNG and overflow the SVG's viewBox). A readable figure has none.
+ */
+export function textOutside(scene: Scene, tolerance = 0.5): TextBox[] {
+  return scene.prims
+    .filter((p): p is Extract<Prim, { t: 'text' }> => p.t === 'text' && p.text.trim() !== '')
+    .map(textBox)
+    .filter((b) => b.x0 < -tolerance || b.y0 < -tolerance || b.x1 > scene.width + tolerance || b.y1 > scene.height + tolerance);
+}
+
 /** Shortens `text` with an ellipsis so that it fits `maxWidth` pixels at `size`. */
 export function fitText(text: string, size: number, maxWidth: number): string {
   const chars = [...text];
