@@ -2,9 +2,9 @@
  * Stores an NMF result on its Dataset under the keys every stnmf tool reads (src/keys.ts,
  * scanpy's names): W as `obsm.X_nmf`, Hᵀ as `varm.nmf`, the run's parameters in `uns.nmf`.
  */
-import type { Dataset } from '../dataset.js';
-import { KEYS } from '../keys.js';
-import { transposeDense } from '../linalg/dense.js';
+import type { Column, Dataset } from '../dataset.js';
+import { factorNames, KEYS } from '../keys.js';
+import { transposeDense, type Dense } from '../linalg/dense.js';
 import type { NmfResult } from './nmf.js';
 
 /**
@@ -41,4 +41,28 @@ export function nmfSummary(result: Pick<NmfResult, 'loss' | 'iterations' | 'conv
 /** `history.csv` of an NMF run: the loss every `historyEvery` iterations (its wall times belong in run.json). */
 export function nmfHistoryCsv(result: Pick<NmfResult, 'history'>): string {
   return 'iteration,loss\n' + result.history.map((h) => `${h.iteration},${h.loss}`).join('\n') + '\n';
+}
+
+/**
+ * A copy of `ds` with a cNMF consensus of rank k attached (`stnmf consensus` writes it as each
+ * consensus_k{k}/result.h5ad): usages W as `obsm[KEYS.consensus.obsm]`, spectra Hᵀ as
+ * `varm[KEYS.consensus.varm]`, each observation's argmax program as the category
+ * `obs[KEYS.consensus.obs]`, and `stats` (stability, error, …) in `uns[KEYS.consensus.uns]`.
+ */
+export function attachConsensus(ds: Dataset, W: Dense, H: Dense, stats: Record<string, number>): Dataset {
+  const k = H.rows;
+  const codes = new Int32Array(W.rows);
+  for (let i = 0; i < W.rows; i++) {
+    let best = 0;
+    for (let t = 1; t < k; t++) if (W.data[i * k + t] > W.data[i * k + best]) best = t;
+    codes[i] = best;
+  }
+  const obs = { index: ds.obs.index, columns: new Map<string, Column>([...ds.obs.columns, [KEYS.consensus.obs, { kind: 'category', codes, categories: factorNames(k) }]]) };
+  return {
+    ...ds,
+    obs,
+    obsm: { ...ds.obsm, [KEYS.consensus.obsm]: W },
+    varm: { ...ds.varm, [KEYS.consensus.varm]: transposeDense(H) },
+    uns: { ...ds.uns, [KEYS.consensus.uns]: { ...stats, factor_names: factorNames(k) } },
+  };
 }

@@ -19,6 +19,8 @@
  *
  * Layer 1: linalg only, runs in a browser.
  */
+import { checkOptions, optionDefault } from '../options.js';
+import { CONSENSUS_OPTIONS } from './options.js';
 import { StnmfError } from '../errors.js';
 import type { Csr } from '../linalg/csr.js';
 import type { Dense } from '../linalg/dense.js';
@@ -79,10 +81,21 @@ export interface CnmfFitOptions {
 /** Runs one replicate: NMF from a random start with the spec's seed; returns its spectra H (k x p) and final loss. */
 export async function runReplicate(X: Csr | Dense, spec: ReplicateSpec, o: CnmfFitOptions = {}): Promise<{ H: Dense; loss: number; iterations: number }> {
   const fit = await nmf(X, {
-    rank: spec.k, loss: o.loss ?? 'frobenius', solver: o.solver ?? 'mu', init: 'random', maxIter: o.maxIter ?? 1000, tol: o.tol ?? 1e-4,
+    rank: spec.k, ...fitDefaults(o), init: 'random',
     seed: spec.seed, kernels: o.kernels, threads: o.kernels ? undefined : 1, signal: o.signal,
   });
   return { H: fit.H, loss: fit.loss, iterations: fit.iterations };
+}
+
+/** cNMF's fit options with its defaults filled in (CONSENSUS_OPTIONS). */
+function fitDefaults(o: CnmfFitOptions): { loss: NmfLoss; solver: NmfSolver; maxIter: number; tol: number } {
+  checkOptions(CONSENSUS_OPTIONS, o, 'consensus');
+  return {
+    loss: o.loss ?? optionDefault<NmfLoss>(CONSENSUS_OPTIONS, 'loss'),
+    solver: o.solver ?? optionDefault<NmfSolver>(CONSENSUS_OPTIONS, 'solver'),
+    maxIter: o.maxIter ?? optionDefault<number>(CONSENSUS_OPTIONS, 'maxIter'),
+    tol: o.tol ?? optionDefault<number>(CONSENSUS_OPTIONS, 'tol'),
+  };
 }
 
 /** Options of {@link cnmfConsensus}. */
@@ -134,8 +147,9 @@ export async function cnmfConsensus(X: Csr | Dense, k: number, replicateH: Dense
     for (let t = 0; t < k; t++) spectra.push(unitNorm(H.data.subarray(t * p, (t + 1) * p)));
   }
   const m = spectra.length;
-  const threshold = o.densityThreshold ?? 0.5;
-  const frac = o.localNeighborhoodSize ?? 0.3;
+  checkOptions(CONSENSUS_OPTIONS, o, 'consensus');
+  const threshold = o.densityThreshold ?? optionDefault<number>(CONSENSUS_OPTIONS, 'densityThreshold');
+  const frac = o.localNeighborhoodSize ?? optionDefault<number>(CONSENSUS_OPTIONS, 'localNeighborhoodSize');
   if (!(frac > 0 && frac <= 1)) throw new StnmfError('BAD_OPTION', `localNeighborhoodSize: must be in (0, 1]; got ${frac}`);
   const nNeighbors = Math.max(1, Math.min(m - 1, Math.floor(frac * (m / k))));
   const dist = pairwiseDistances(spectra);
@@ -179,8 +193,9 @@ export async function cnmfConsensus(X: Csr | Dense, k: number, replicateH: Dense
   };
   const refit = async (H: Dense): Promise<{ W: Dense; error: number }> => {
     if (o.skipRefit) return { W: { rows: X.rows, cols: k, data: new Float32Array(0) }, error: NaN };
-    const fit = await nmf(X, { rank: k, loss: o.loss ?? 'frobenius', solver: o.solver ?? 'mu', H0: H, updateH: false, maxIter: o.maxIter ?? 1000, tol: o.tol ?? 1e-4, kernels: o.kernels, signal: o.signal });
-    return { W: fit.W, error: (o.loss ?? 'frobenius') === 'frobenius' ? 2 * fit.loss : fit.loss };
+    const f = fitDefaults(o);
+    const fit = await nmf(X, { rank: k, ...f, H0: H, updateH: false, kernels: o.kernels, signal: o.signal });
+    return { W: fit.W, error: f.loss === 'frobenius' ? 2 * fit.loss : fit.loss };
   };
   const filtered = clusterOf(kept);
   const H = medianSpectra(kept, filtered.labels);

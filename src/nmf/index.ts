@@ -13,6 +13,6 @@ export type { RankSweepOptions, RankSweepRow } from './rank.js';
 export { kmeans } from './kmeans.js';
 export { topFeatureIndices } from './top-features.js';
 export type { KMeansOptions, KMeansResult } from './kmeans.js';
-export { attachNmf, nmfSummary, nmfHistoryCsv } from './attach.js';
+export { attachConsensus, attachNmf, nmfSummary, nmfHistoryCsv } from './attach.js';
 export { streamingJointNmf, type StreamBlock, type StreamingNmfOptions, type StreamingNmfResult } from './streaming.js';
-export { NMF_OPTIONS } from './options.js';
+export { CONSENSUS_OPTIONS, NMF_OPTIONS } from './options.js';

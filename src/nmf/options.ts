@@ -16,3 +16,18 @@ export const NMF_OPTIONS = {
   seed: { type: 'int', flag: 'seed', min: 0, default: 0, help: 'random seed of the start and the restarts' },
   restarts: { type: 'int', flag: 'restarts', min: 1, default: 1, help: 'runs; restarts 2.. start from nndsvdar with their own seed; the lowest loss is kept (summary restartLosses)' },
 } as const satisfies OptionTable;
+
+/**
+ * The options of cNMF (`runReplicate`, `cnmfConsensus` in src/nmf/cnmf.ts and `stnmf
+ * consensus`), declared once; the defaults are cNMF's (Kotliar et al. 2019, its code's defaults).
+ */
+export const CONSENSUS_OPTIONS = {
+  replicates: { type: 'int', flag: 'replicates', min: 2, default: 20, source: 'cNMF n_iter; cNMF suggests 100+ for final runs', help: 'replicate factorisations per k' },
+  seed: { type: 'int', flag: 'seed', min: 0, default: 0, help: 'run seed; replicate seeds derive from it, k and the replicate index' },
+  localNeighborhoodSize: { type: 'number', flag: 'local-neighborhood', exclusiveMin: 0, max: 1, default: 0.3, source: 'cNMF', help: "fraction of replicates that form a spectrum's neighbourhood for its local density" },
+  densityThreshold: { type: 'number', flag: 'density-threshold', exclusiveMin: 0, default: 0.5, source: 'cNMF', help: 'spectra with local density at or above this are dropped as outliers (2 keeps all)' },
+  loss: { type: 'string', flag: 'loss', choices: ['frobenius', 'poisson'], default: 'frobenius', source: 'cNMF beta_loss', help: 'NMF loss' },
+  solver: { type: 'string', flag: 'solver', choices: ['mu', 'hals'], default: 'mu', source: 'cNMF', help: 'NMF solver' },
+  maxIter: { type: 'int', flag: 'max-iter', min: 1, default: 1000, source: 'cNMF', help: 'iterations per replicate and refit' },
+  tol: { type: 'number', flag: 'tol', min: 0, default: 1e-4, source: 'cNMF', help: 'stopping tolerance' },
+} as const satisfies OptionTable;
