@@ -5,6 +5,7 @@
  * Rows are observations (cells, spots, bins), columns are features (genes, proteins).
  * Layer 0 data model: imports only linalg types, runs in browsers.
  */
+import { StnmfError } from './errors.js';
 import type { Csr } from './linalg/csr.js';
 import type { Dense } from './linalg/dense.js';
 
@@ -134,4 +135,32 @@ export function markerBaseName(header: string): string {
   const legacy = /^cyc\d+_ch\d+\s*:\s*(.+)$/i.exec(header);
   const base = legacy ? legacy[1] : header.replace(/:\s*cyc_?\d+_ch_?\d+\s*$/i, '');
   return base.split(' - ')[0].trim();
+}
+
+/**
+ * The values of an obs/var column as strings: categories by name ('' where missing), strings as
+ * they are, numbers in JavaScript's shortest form ('' for NaN), booleans as `true`/`false`.
+ */
+export function columnStrings(c: Column): string[] {
+  switch (c.kind) {
+    case 'string':
+      return c.values;
+    case 'category':
+      return Array.from(c.codes, (k) => (k >= 0 ? c.categories[k] : ''));
+    case 'number':
+      return Array.from(c.values, (v) => (Number.isNaN(v) ? '' : String(v)));
+    case 'bool':
+      return Array.from(c.values, (v) => (v ? 'true' : 'false'));
+  }
+}
+
+/**
+ * The obs column `name` of `d` as strings (see {@link columnStrings}), e.g. reference labels.
+ * @param what  how the column was asked for, named in the error (`--labels cell_type`)
+ * @throws StnmfError('BAD_OPTION') listing the obs columns when there is no such column
+ */
+export function obsStrings(d: Dataset, name: string, what = name): string[] {
+  const c = d.obs.columns.get(name);
+  if (!c) throw new StnmfError('BAD_OPTION', `${what}: no obs column '${name}' (have: ${[...d.obs.columns.keys()].join(', ') || 'none'})`);
+  return columnStrings(c);
 }

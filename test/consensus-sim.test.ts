@@ -48,3 +48,30 @@ test('cNMF on identity + activity programs: stability peaks at the true k, conse
     kernels.dispose();
   }
 });
+
+test("cNMF's defaults (MU, random starts, 20 replicates), 7 identity + 2 activity programs: the consensus beats every single replicate", async () => {
+  // The same measurement as scripts/consensus-evidence.mjs (its table is in docs/results.md).
+  const kernels = await createKernels({ threads: 1 });
+  const mean = (v: ArrayLike<number>) => Array.from(v).reduce((a, b) => a + b, 0) / v.length;
+  try {
+    for (const seed of [0, 1, 2]) {
+      const sim = simulateCnmf({ cells: 1000, genes: 300, identities: 7, activities: 2, seed });
+      const { X, geneScale } = scaleGenes(sim.X);
+      const p = X.cols;
+      const truth = { ...sim.programs, data: sim.programs.data.map((v, q) => v * geneScale[q % p]) };
+      const fit = { solver: 'mu' as const, maxIter: 1000, tol: 1e-4, kernels };
+      const Hs = [];
+      for (const s of replicatePlan([9], 20, seed)) Hs.push((await runReplicate(X, s, fit)).H);
+      const c = await cnmfConsensus(X, 9, Hs, fit);
+      const cons = matchPrograms(truth, c.H);
+      const singles = Hs.map((H) => matchPrograms(truth, H));
+      const bestWorst = Math.max(...singles.map((r) => Math.min(...r)));
+      const means = singles.map(mean).sort((a, b) => a - b);
+      console.log(`# seed ${seed}: consensus mean r ${mean(cons).toFixed(4)}, worst ${Math.min(...cons).toFixed(4)}; replicates: median mean r ${means[10].toFixed(4)}, best worst program ${bestWorst.toFixed(4)}`);
+      assert.ok(Math.min(...cons) > bestWorst, `seed ${seed}: the consensus' worst program (${Math.min(...cons)}) is not better matched than every replicate's worst (best ${bestWorst})`);
+      assert.ok(mean(cons) > means[means.length - 1], `seed ${seed}: the consensus' mean r ${mean(cons)} does not beat every replicate's (best ${means[means.length - 1]})`);
+    }
+  } finally {
+    kernels.dispose();
+  }
+});

@@ -17,7 +17,7 @@ import type { FileSource, Vfs } from './vfs.js';
 import type { Orientation } from './input-options.js';
 import { decideOrientation, OBS_ID_HEADER, VAR_ID_HEADER } from './orientation.js';
 import { forEachRecord, isNumeric, num, readSmallTable, unquote, type Delimiter } from './text.js';
-import { badFile, badInput, CsrBuilder, matchIds, q, requireUnique } from './util.js';
+import { badFile, badInput, CsrBuilder, matchIds, q, requireUnique, takeColumn } from './util.js';
 
 /** A parsed numeric table, rows as in the file. */
 export interface MatrixTable {
@@ -449,24 +449,11 @@ export function attachCoordinates(d: Dataset, c: CoordTable, coordPath: string, 
   }
   d.obsm.spatial = { rows: n, cols: 2, data: xy };
   for (const [k, col] of c.extra) {
-    if (!d.obs.columns.has(k)) d.obs.columns.set(k, takeByMap(col, map));
+    if (!d.obs.columns.has(k)) d.obs.columns.set(k, takeColumn(col, map));
   }
   d.meta.coordinateUnit = unit;
   if (micronsPerUnit !== undefined) d.meta.micronsPerUnit = micronsPerUnit;
   else if (unit === 'um') d.meta.micronsPerUnit = 1;
-}
-
-function takeByMap(c: Column, map: Int32Array): Column {
-  switch (c.kind) {
-    case 'number':
-      return { kind: 'number', values: Float64Array.from(map, (i) => c.values[i]) };
-    case 'string':
-      return { kind: 'string', values: Array.from(map, (i) => c.values[i]) };
-    case 'bool':
-      return { kind: 'bool', values: Uint8Array.from(map, (i) => c.values[i]) };
-    case 'category':
-      return { kind: 'category', codes: Int32Array.from(map, (i) => c.codes[i]), categories: c.categories, ordered: c.ordered };
-  }
 }
 
 /**

@@ -5,7 +5,7 @@
  * src/cli/demo-steps.ts.
  */
 import { readFile } from 'node:fs/promises';
-import type { Column, Dataset } from '../../dataset.js';
+import { obsStrings } from '../../dataset.js';
 import { StnmfError } from '../../errors.js';
 import { createKernels } from '../../linalg/index.js';
 import {
@@ -35,20 +35,6 @@ function numberList(flag: string, v: unknown): number[] | undefined {
   const parts = String(v).split(',').map((s) => s.trim()).filter((s) => s !== '');
   const out = parts.map(Number);
   if (out.length === 0 || out.some((x) => !Number.isFinite(x))) throw new StnmfError('USAGE', `stnmf hsnmf: --${flag} must be a comma-separated list of numbers, got '${v}'`);
-  return out;
-}
-
-/** Reference labels from an obs column, as strings ('' = missing). */
-function obsLabels(ds: Dataset, name: string): string[] {
-  const c: Column | undefined = ds.obs.columns.get(name);
-  if (!c) throw new StnmfError('BAD_OPTION', `stnmf hsnmf: --labels ${name}: no such obs column (have: ${[...ds.obs.columns.keys()].join(', ') || 'none'})`);
-  const n = ds.X.rows;
-  const out: string[] = new Array(n);
-  for (let i = 0; i < n; i++) {
-    if (c.kind === 'category') out[i] = c.codes[i] < 0 ? '' : c.categories[c.codes[i]];
-    else if (c.kind === 'string') out[i] = c.values[i] ?? '';
-    else out[i] = String(c.values[i]);
-  }
   return out;
 }
 
@@ -98,7 +84,7 @@ export const hsnmfCommand: Command = {
       }
       geneSets = parseGmt(text, f.gmt as string);
     }
-    const referenceLabels = f.labels !== undefined ? obsLabels(ds, f.labels as string) : undefined;
+    const referenceLabels = f.labels !== undefined ? obsStrings(ds, f.labels as string, `--labels ${f.labels}`) : undefined;
     const out = await RunOutput.open(f.out as string, { force: Boolean(f.force) });
     const kernels = await createKernels({ threads });
     await withRun(out, async () => {

@@ -6,7 +6,7 @@
  * summary.json and run.json.
  */
 import { readFile } from 'node:fs/promises';
-import type { Dataset } from '../../dataset.js';
+import { columnStrings, type Dataset } from '../../dataset.js';
 import { StnmfError } from '../../errors.js';
 import { readDataset } from '../../io/index.js';
 import { readCsvDataset } from '../../io/csv.js';
@@ -72,11 +72,7 @@ async function readTruth(path: string): Promise<Map<string, string>> {
 
 function obsColumn(ds: Dataset | null, name: string): string[] | undefined {
   const c = ds?.obs.columns.get(name);
-  if (!c) return undefined;
-  if (c.kind === 'string') return c.values;
-  if (c.kind === 'category') return Array.from(c.codes, (k) => (k >= 0 ? c.categories[k] : ''));
-  if (c.kind === 'number') return Array.from(c.values, String);
-  return Array.from(c.values, (v) => (v ? 'true' : 'false'));
+  return c ? columnStrings(c) : undefined;
 }
 
 /** Default niche / co-localization radius in µm (methods-spec M3.12: 50). */

@@ -6,7 +6,7 @@
  * src/cli/demo-steps.ts).
  */
 import { readFileSync } from 'node:fs';
-import type { Dataset } from '../../dataset.js';
+import { obsStrings, type Dataset } from '../../dataset.js';
 import { StnmfError } from '../../errors.js';
 import { npyToFloat64, readNpy } from '../../io/npy.js';
 import { requireMicrons } from '../../io/units.js';
@@ -115,11 +115,7 @@ function readMapping(path: string, n: number, nSpots: number): Int32Array {
 
 function readTruth(spec: string, cells: Dataset): string[] {
   if (spec.startsWith('obs:')) {
-    const name = spec.slice(4);
-    const c = cells.obs.columns.get(name);
-    if (!c) throw new StnmfError('BAD_OPTION', `stnmf siid: --truth ${spec}: the cells have no obs column '${name}' (have: ${[...cells.obs.columns.keys()].join(', ') || 'none'})`);
-    if (c.kind === 'category') return Array.from(c.codes, (k) => (k >= 0 ? c.categories[k] : ''));
-    return Array.from(c.values as ArrayLike<unknown>, (v) => String(v));
+    return obsStrings(cells, spec.slice(4), `--truth ${spec} (the cells)`);
   }
   const lines = readFileSync(spec, 'utf8').split(/\r?\n/).filter((l) => l.trim() !== '');
   let labels = lines.map((l) => l.split(',').pop()!.trim());

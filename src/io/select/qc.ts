@@ -12,7 +12,7 @@
  * `100 * control / (counts of X + control totals kept out of X)`, i.e. scanpy's
  * `pct_counts_<qc_var>` computed on the full feature set the instrument produced.
  */
-import type { Column, Dataset } from '../../dataset.js';
+import { columnStrings, type Column, type Dataset } from '../../dataset.js';
 
 /** Names of control features on 10x Xenium, CosMx and MERSCOPE panels. */
 export const CONTROL_NAME = /^(NegControlProbe_|NegControlCodeword_|BLANK_|Blank-|UnassignedCodeword_|DeprecatedCodeword_|Intergenic_Region|NegPrb|Negative|SystemControl|FalseCode)/i;
@@ -40,10 +40,9 @@ export function cellsPerFeature(d: Dataset): Int32Array {
   return out;
 }
 
-function columnStrings(c: Column): string[] | undefined {
-  if (c.kind === 'string') return c.values;
-  if (c.kind === 'category') return Array.from(c.codes, (k) => (k >= 0 ? c.categories[k] : ''));
-  return undefined;
+/** A string or categorical column's values as strings; undefined for numbers and booleans. */
+function textColumn(c: Column): string[] | undefined {
+  return c.kind === 'string' || c.kind === 'category' ? columnStrings(c) : undefined;
 }
 
 /** Mask of the features of X that are controls (see the module comment), with why. */
@@ -51,7 +50,7 @@ export function controlFeaturesInX(d: Dataset): { mask: Uint8Array; why?: string
   const p = d.X.cols;
   const mask = new Uint8Array(p);
   const ft = d.var.columns.get('feature_types');
-  const types = ft ? columnStrings(ft) : undefined;
+  const types = ft ? textColumn(ft) : undefined;
   if (types) {
     const freq = new Map<string, number>();
     for (const t of types) freq.set(t, (freq.get(t) ?? 0) + 1);

@@ -1,0 +1,22 @@
+// Stability of `stnmf consensus` across seeds (issue 17): for two runs of the same rank sweep
+// with different --seed, the most stable k of each and, per k, the Pearson correlation of each
+// consensus program of the first run with its matched program of the second (one-to-one
+// matching, src/simulate/cnmf.ts matchPrograms). Run after `npm run build`:
+//   node scripts/consensus-seeds.mjs RUN_SEED0 RUN_SEED1
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+const D = new URL('../dist/src/', import.meta.url).href;
+const { readNpy, npyToDense } = await import(D + 'io/npy.js');
+const { matchPrograms } = await import(D + 'simulate/cnmf.js');
+const [a, b] = process.argv.slice(2);
+if (!a || !b) throw new Error('usage: node scripts/consensus-seeds.mjs RUN_A RUN_B');
+const summary = (dir) => JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8'));
+const sa = summary(a), sb = summary(b);
+console.log(`most stable k: ${sa.mostStableK} (${a}), ${sb.mostStableK} (${b})`);
+console.log('| k | stability A | stability B | matched programs: min r | mean r | programs with r ≥ 0.95 |\n|---|---|---|---|---|---|');
+for (const k of sa.ranks) {
+  const H = (dir) => npyToDense(readNpy(join(dir, `consensus_k${k}`, 'spectra.npy')));
+  const r = matchPrograms(H(a), H(b));
+  const st = (s) => s.kSelection.find((x) => x.k === k).stability.toFixed(3);
+  console.log(`| ${k} | ${st(sa)} | ${st(sb)} | ${Math.min(...r).toFixed(4)} | ${(r.reduce((x, y) => x + y, 0) / r.length).toFixed(4)} | ${r.filter((x) => x >= 0.95).length} / ${k} |`);
+}
