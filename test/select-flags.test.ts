@@ -33,7 +33,7 @@ test('selectionFlags: every flag of the contract, prefixed per input', () => {
   assert.deepEqual(Object.keys(selectionFlags('target-')), names.map((n) => `target-${n}`));
   assert.equal(selectionFlags()['obs-meta'].array, true);
   for (const s of Object.values(selectionFlags())) assert.equal(s.default, undefined, 'absent = step skipped');
-  assert.deepEqual(Object.keys(normalizeFlags()), ['normalize', 'target-sum']);
+  assert.deepEqual(Object.keys(normalizeFlags()), ['normalize', 'target-sum', 'normalize-per-sample']);
   assert.equal(normalizeFlags().normalize.default, 'none');
 });
 
