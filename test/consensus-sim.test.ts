@@ -13,14 +13,19 @@ import { createKernels } from '../src/linalg/backend.js';
 import { cnmfConsensus, replicatePlan, runReplicate, scaleGenes } from '../src/nmf/cnmf.js';
 import { matchPrograms, simulateCnmf } from '../src/simulate/cnmf.js';
 
+/** The simulator's counts after cNMF's gene scaling, and the true programs in that scaled space. */
+function scaledSimulation(o: Parameters<typeof simulateCnmf>[0]) {
+  const sim = simulateCnmf(o);
+  const { X, geneScale } = scaleGenes(sim.X);
+  const p = X.cols;
+  return { X, truth: { ...sim.programs, data: sim.programs.data.map((v, q) => v * geneScale[q % p]) } };
+}
+
 test('cNMF on identity + activity programs: stability peaks at the true k, consensus spectra match the truth', async () => {
   const kernels = await createKernels({ threads: 1 });
   try {
     for (const seed of [0, 1, 2]) {
-      const sim = simulateCnmf({ cells: 800, genes: 150, identities: 4, activities: 1, seed });
-      const { X, geneScale } = scaleGenes(sim.X);
-      const p = X.cols;
-      const truth = { ...sim.programs, data: sim.programs.data.map((v, q) => v * geneScale[q % p]) };
+      const { X, truth } = scaledSimulation({ cells: 800, genes: 150, identities: 4, activities: 1, seed });
       const fit = { solver: 'hals' as const, maxIter: 200, tol: 1e-4, kernels };
       const stab: number[] = [];
       for (const k of [4, 5, 6]) {
@@ -55,10 +60,7 @@ test("cNMF's defaults (MU, random starts, 20 replicates), 7 identity + 2 activit
   const mean = (v: ArrayLike<number>) => Array.from(v).reduce((a, b) => a + b, 0) / v.length;
   try {
     for (const seed of [0, 1, 2]) {
-      const sim = simulateCnmf({ cells: 1000, genes: 300, identities: 7, activities: 2, seed });
-      const { X, geneScale } = scaleGenes(sim.X);
-      const p = X.cols;
-      const truth = { ...sim.programs, data: sim.programs.data.map((v, q) => v * geneScale[q % p]) };
+      const { X, truth } = scaledSimulation({ cells: 1000, genes: 300, identities: 7, activities: 2, seed });
       const fit = { solver: 'mu' as const, maxIter: 1000, tol: 1e-4, kernels };
       const Hs = [];
       for (const s of replicatePlan([9], 20, seed)) Hs.push((await runReplicate(X, s, fit)).H);
