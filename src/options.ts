@@ -76,7 +76,8 @@ function valueAt(o: Record<string, unknown>, path: string): unknown {
 }
 
 /**
- * Checks every option of `table` that `options` gives (undefined = use the default) against
+ * Checks every option of `table` that `options` gives (undefined = use the default, null =
+ * none) against
  * its declaration, at the library's edge.
  * @param what  the function, named in the message (`nmf`, `hsnmf`)
  * @throws StnmfError('BAD_OPTION') naming the option (`nmf: maxIter must be >= 1, got 0`)
@@ -84,7 +85,8 @@ function valueAt(o: Record<string, unknown>, path: string): unknown {
 export function checkOptions(table: OptionTable, options: object, what: string): void {
   for (const [name, spec] of Object.entries(table)) {
     const v = valueAt(options as Record<string, unknown>, name);
-    if (v === undefined) continue;
+    // null is "none" where an option allows it (SIID's entropyLambda: null = off).
+    if (v === undefined || v === null) continue;
     const problem = optionProblem(spec, v);
     if (problem) throw new StnmfError('BAD_OPTION', `${what}: ${name} ${problem}`);
   }

@@ -88,6 +88,9 @@ test("parsed CLI flags give the library call the CLI makes: the table's defaults
   assert.equal(s.missingGenes, 'intersect');
   assert.equal(s.visiumGenes, 'all');
   assert.equal(resolveSiidOptions({ entropyLambda: 0 }).entropyLambda, null);
+  // null is "off" for the entropy term, as SiidOptions documents: accepted at the edge.
+  assert.doesNotThrow(() => checkOptions(SIID_OPTIONS, { entropyLambda: null }, 'siid'));
+  assert.equal(resolveSiidOptions({ entropyLambda: null }).entropyLambda, null);
 });
 
 test('help shows each default with its source', () => {

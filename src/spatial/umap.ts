@@ -24,6 +24,11 @@ export interface UmapOptions {
  * umap-learn's `smooth_knn_dist`: Σ_{j≥2} exp(−max(0, d_ij − ρ_i)/σ_i) = log2(kk).
  */
 export function smoothKnnDist(distances: Float64Array, n: number, kk: number, nIter = 64): { sigma: Float64Array; rho: Float64Array } {
+  return runSteps(smoothKnnDistSteps(distances, n, kk, nIter));
+}
+
+/** {@link smoothKnnDist} as cancellable steps (errors.ts `Steps`), yielding every 4096 rows: its binary searches are the costliest loop of the connectivities. */
+function* smoothKnnDistSteps(distances: Float64Array, n: number, kk: number, nIter = 64): Steps<{ sigma: Float64Array; rho: Float64Array }> {
   const target = Math.log2(kk);
   const rho = new Float64Array(n);
   const sigma = new Float64Array(n);
@@ -31,6 +36,7 @@ export function smoothKnnDist(distances: Float64Array, n: number, kk: number, nI
   for (let p = 0; p < n * kk; p++) total += distances[p];
   const meanAll = total / (n * kk);
   for (let i = 0; i < n; i++) {
+    if ((i & 4095) === 4095) yield;
     const base = i * kk;
     // local_connectivity = 1: ρ = the first positive distance.
     let r = 0;
@@ -98,6 +104,7 @@ export function* umapConnectivitiesSteps(points: PointArray, dim: number, option
   const idx = new Int32Array(n * kk);
   const dist = new Float64Array(n * kk);
   for (let i = 0; i < n; i++) {
+    if ((i & 4095) === 4095) yield;
     idx[i * kk] = i;
     dist[i * kk] = 0;
     for (let j = 1; j < kk; j++) {
@@ -116,7 +123,7 @@ export function fuzzyUnion(n: number, kk: number, idx: Int32Array, dist: Float64
 
 /** {@link fuzzyUnion} as cancellable steps (errors.ts `Steps`), yielding every 4096 rows. */
 function* fuzzyUnionSteps(n: number, kk: number, idx: Int32Array, dist: Float64Array, nIter = 64): Steps<NeighborGraph> {
-  const { sigma, rho } = smoothKnnDist(dist, n, kk, nIter);
+  const { sigma, rho } = yield* smoothKnnDistSteps(dist, n, kk, nIter);
   yield;
   // Directed memberships as CSR rows sorted by column.
   const dptr = new Int32Array(n + 1);

@@ -16,10 +16,8 @@ import type { ParsedArgs } from '../args.js';
 import { listenLocal, streamFile, type LocalServer } from '../serve.js';
 import { StnmfError } from '../../errors.js';
 import { resultDataFlags, resultDataReader } from '../input.js';
-import { readResult, requireCoordinates, type ExpressionByFeature, type ImputedLayer, type LoadedResult } from '../../io/result.js';
-import { topFeatures } from '../../plot/top-features.js';
-import { categoryColor } from '../../plot/color.js';
-import { measuredQuantity, usageQuantity } from '../../outputs/figures.js';
+import { readResult, type LoadedResult } from '../../io/result.js';
+import { viewerPayload } from '../../outputs/viewer-payload.js';
 
 /** Content types of the files the viewer and the app serve. */
 export const MIME: Record<string, string> = {
@@ -113,71 +111,21 @@ function f32Bytes(a: Float32Array | Int32Array): Buffer {
  * (measured values, float32 per observation), `/api/imputed/<j>.bin` (the imputed layer's
  * gene j, float32 per observation), `/files/<name>` (a file of the result folder). Anything else,
  * and any other Host than 127.0.0.1/localhost (DNS rebinding), gets 404.
- * @throws StnmfError when the result has no coordinates (see {@link requireCoordinates}).
+ * @throws StnmfError when the result has no coordinates (see `requireCoordinates`).
  */
 export async function startViewServer(r: LoadedResult, port = 0, appDir = webRoot()): Promise<ViewServer> {
   if (!existsSync(join(appDir, 'index.html'))) {
     throw new StnmfError('BAD_FILE', `${appDir}: the viewer app is not built (index.html missing); run 'npm run build'`);
   }
-  const { x, y } = requireCoordinates(r, 'the viewer');
+  const payload = viewerPayload(r);
   const app = listFiles(appDir);
-  let x0 = Infinity;
-  let y0 = Infinity;
-  for (let i = 0; i < r.n; i++) {
-    if (x[i] < x0) x0 = x[i];
-    if (y[i] < y0) y0 = y[i];
-  }
-  // Float32 keeps ~7 digits: subtracting the corner keeps sub-µm precision on whole slides.
-  const coords = new Float32Array(2 * r.n);
-  for (let i = 0; i < r.n; i++) {
-    coords[2 * i] = x[i] - x0;
-    coords[2 * i + 1] = y[i] - y0;
-  }
-  const p = r.H ? r.H.length / r.k : 0;
-  const geneIndex = new Map<string, number>();
-  r.expression?.names.forEach((g, j) => geneIndex.set(g, j));
-  const meta = {
-    name: r.name,
-    n: r.n,
-    k: r.k,
-    p,
-    unit: r.unit,
-    micronsPerUnit: r.micronsPerUnit ?? null,
-    offset: [x0, y0],
-    obsNames: r.obsNames,
-    factorNames: r.factorNames,
-    featureNames: r.featureNames,
-    expressionGenes: r.expression?.names ?? [],
-    // The quantities the legend names, decided as the figures decide them.
-    expressionQuantity: measuredQuantity(r),
-    usageQuantity: usageQuantity(r).quantity,
-    // Genes of the imputed layer (SIID); the viewer's "imputed gene" mode uses these instead of W·H.
-    imputedGenes: r.imputed?.names ?? [],
-    imputedMeasured: r.imputed?.measured ? Array.from(r.imputed.measured, Boolean) : null,
-    clusters: r.clusters.map((c) => ({ name: c.name, categories: c.categories, colors: c.categories.map((_, i) => categoryColor(i)) })),
-    topFeatures: topFeatures(r, 12),
-    summary: r.summary ?? null,
-    files: [...r.files.keys()].sort(),
-    sources: r.sources,
-  };
-  const metaBytes = Buffer.from(JSON.stringify(meta));
+  const metaBytes = Buffer.from(JSON.stringify(payload.meta));
   const api = new Map<string, () => Buffer>([
     ['meta.json', () => metaBytes],
-    ['coords.bin', () => f32Bytes(coords)],
-    ['W.bin', () => f32Bytes(r.W)],
-    ['H.bin', () => f32Bytes(r.H ?? new Float32Array(0))],
+    ['coords.bin', () => f32Bytes(payload.coords)],
+    ['W.bin', () => f32Bytes(payload.W)],
+    ['H.bin', () => f32Bytes(payload.H)],
   ]);
-  const imputedBytes = (j: number): Buffer => {
-    const m = r.imputed as ImputedLayer;
-    const q = m.names.length;
-    return f32Bytes(Float32Array.from({ length: r.n }, (_, i) => m.data[i * q + j]));
-  };
-  const geneBytes = (j: number): Buffer => {
-    const e = r.expression as ExpressionByFeature;
-    const v = new Float32Array(r.n);
-    for (let q = e.indptr[j]; q < e.indptr[j + 1]; q++) v[e.indices[q]] = e.data[q];
-    return f32Bytes(v);
-  };
 
   let boundPort = 0;
   // Files are served only when their real path (symlinks resolved) is a regular file inside the
@@ -216,8 +164,8 @@ export async function startViewServer(r: LoadedResult, port = 0, appDir = webRoo
     }
     if (segs[0] === 'api' && segs.length === 3 && /^\d+\.bin$/.test(segs[2])) {
       const j = Number(segs[2].slice(0, -4));
-      if (segs[1] === 'gene' && r.expression && j < r.expression.names.length) return send(200, geneBytes(j), 'application/octet-stream');
-      if (segs[1] === 'imputed' && r.imputed && j < r.imputed.names.length) return send(200, imputedBytes(j), 'application/octet-stream');
+      if (segs[1] === 'gene' && r.expression && j < r.expression.names.length) return send(200, f32Bytes(payload.measured(j)), 'application/octet-stream');
+      if (segs[1] === 'imputed' && r.imputed && j < r.imputed.names.length) return send(200, f32Bytes(payload.imputed(j)), 'application/octet-stream');
       if (segs[1] === 'cluster' && j < r.clusters.length) return send(200, f32Bytes(r.clusters[j].codes), 'application/octet-stream');
       return notFound();
     }

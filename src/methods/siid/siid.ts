@@ -28,7 +28,7 @@ export interface SiidResult extends SiidFit {
 /** Defaults applied by `siidFit` (exported so the CLI records them in run.json). */
 export function resolveSiidOptions(o: SiidOptions): Required<Omit<SiidOptions, 'onProgress' | 'signal' | 'imputeGenes' | 'mappingDistance' | 'kernels' | 'threads'>> & SiidOptions {
   // Types, ranges and choices as declared once in SIID_OPTIONS (the CLI's flags come from it).
-  checkOptions(SIID_OPTIONS, { ...o, entropyLambda: o.entropyLambda ?? undefined }, 'siid');
+  checkOptions(SIID_OPTIONS, o, 'siid');
   const d = <T extends number | string>(name: keyof typeof SIID_OPTIONS): T => optionDefault<T>(SIID_OPTIONS, name);
   const solver = o.solver ?? d<'mu' | 'adam'>('solver');
   return {
