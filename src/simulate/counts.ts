@@ -252,3 +252,45 @@ export function simulateCounts(options: CountsSimOptions): CountsSimulation {
 
   return { cells: n, genes: G, nnzPerCell: D, programs: K, nnz, chunkRows, gridCols, programMatrix, chunks };
 }
+
+/** Visium HD's 8 µm bin size and a full-resolution pixel of 0.25 µm, as the simulated layout uses. */
+export const SIMULATED_BIN_UM = 8;
+export const SIMULATED_MICRONS_PER_PIXEL = 0.25;
+
+/** `s_008um_RRRRR_CCCCC-1`: Space Ranger's name of the 8 µm bin at grid row r, column c. */
+function binBarcode(r: number, c: number): string {
+  return `s_008um_${String(r).padStart(5, '0')}_${String(c).padStart(5, '0')}-1`;
+}
+
+/** Grid row and column of the cells `start` … `start + rows − 1` (pairs; the truth/grid dataset). */
+export function gridOfRows(sim: Pick<CountsSimulation, 'gridCols'>, start: number, rows: number): Int32Array {
+  const grid = new Int32Array(2 * rows);
+  for (let li = 0; li < rows; li++) {
+    const i = start + li;
+    grid[2 * li] = Math.floor(i / sim.gridCols);
+    grid[2 * li + 1] = i % sim.gridCols;
+  }
+  return grid;
+}
+
+/**
+ * The simulated cells as Visium HD 8 µm bins on their grid: Space Ranger's barcodes and the
+ * columns of `tissue_positions.parquet` (every bin in tissue; pixel positions at bin centres,
+ * 0.25 µm per full-resolution pixel).
+ */
+export function visiumHdBins(sim: Pick<CountsSimulation, 'cells' | 'gridCols'>): { barcode: string[]; inTissue: Int32Array; arrayRow: Int32Array; arrayCol: Int32Array; pxRow: Float64Array; pxCol: Float64Array } {
+  const n = sim.cells;
+  const barcode = new Array<string>(n);
+  const arrayRow = new Int32Array(n), arrayCol = new Int32Array(n);
+  const pxRow = new Float64Array(n), pxCol = new Float64Array(n);
+  const binPx = SIMULATED_BIN_UM / SIMULATED_MICRONS_PER_PIXEL;
+  for (let i = 0; i < n; i++) {
+    const r = Math.floor(i / sim.gridCols), c = i % sim.gridCols;
+    barcode[i] = binBarcode(r, c);
+    arrayRow[i] = r;
+    arrayCol[i] = c;
+    pxRow[i] = (r + 0.5) * binPx;
+    pxCol[i] = (c + 0.5) * binPx;
+  }
+  return { barcode, inTissue: new Int32Array(n).fill(1), arrayRow, arrayCol, pxRow, pxCol };
+}

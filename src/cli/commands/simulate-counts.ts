@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { StnmfError } from '../../errors.js';
 import { withAtomicPath } from '../../io/atomic.js';
 import { writeTenxH5, type TenxRowChunk } from '../../io/tenx-h5-write.js';
-import { simulateCounts, type CountsSimulation } from '../../simulate/counts.js';
+import { gridOfRows, simulateCounts, SIMULATED_BIN_UM, SIMULATED_MICRONS_PER_PIXEL, visiumHdBins, type CountsSimulation } from '../../simulate/counts.js';
 import type { FlagSpec } from '../args.js';
 import type { CommandContext } from '../command.js';
 import type { Generator as SimGenerator } from '../command.js';
@@ -35,8 +35,8 @@ export const simulateCountsFlags: Record<string, FlagSpec> = {
   layout: { type: 'string', default: '10x-h5', choices: ['10x-h5', 'visium-hd'], help: "10x-h5 (--out FILE.h5) or visium-hd (--out DIR)" },
 };
 
-const BIN_UM = 8;
-const MICRONS_PER_PIXEL = 0.25;
+const BIN_UM = SIMULATED_BIN_UM;
+const MICRONS_PER_PIXEL = SIMULATED_MICRONS_PER_PIXEL;
 
 function pad(n: number, w: number): string {
   return String(n).padStart(w, '0');
@@ -46,13 +46,7 @@ async function writeMatrix(path: string, sim: CountsSimulation, barcodes: string
   const K = sim.programs;
   function* chunks(): Generator<TenxRowChunk> {
     for (const c of sim.chunks()) {
-      const grid = new Int32Array(2 * c.rows);
-      for (let li = 0; li < c.rows; li++) {
-        const i = c.start + li;
-        grid[2 * li] = Math.floor(i / sim.gridCols);
-        grid[2 * li + 1] = i % sim.gridCols;
-      }
-      yield { rows: c.rows, indptr: c.indptr, indices: c.indices, data: c.data, extras: { 'truth/usage': c.usage, 'truth/dominant': c.dominant, 'truth/grid': grid } };
+      yield { rows: c.rows, indptr: c.indptr, indices: c.indices, data: c.data, extras: { 'truth/usage': c.usage, 'truth/dominant': c.dominant, 'truth/grid': gridOfRows(sim, c.start, c.rows) } };
     }
   }
   const r = await withAtomicPath(path, (tmp) =>
@@ -112,19 +106,8 @@ export const simulateCountsGenerator: SimGenerator = {
       mkdirSync(join(bin, 'spatial'), { recursive: true });
       matrixPath = join(bin, 'filtered_feature_bc_matrix.h5');
       positionsPath = join(bin, 'spatial', 'tissue_positions.parquet');
-      const barcode = new Array<string>(n);
-      const inTissue = new Int32Array(n).fill(1);
-      const arrayRow = new Int32Array(n), arrayCol = new Int32Array(n);
-      const pxRow = new Float64Array(n), pxCol = new Float64Array(n);
+      const { barcode, inTissue, arrayRow, arrayCol, pxRow, pxCol } = visiumHdBins(sim);
       const binPx = BIN_UM / MICRONS_PER_PIXEL;
-      for (let i = 0; i < n; i++) {
-        const r = Math.floor(i / sim.gridCols), c = i % sim.gridCols;
-        barcode[i] = `s_008um_${pad(r, 5)}_${pad(c, 5)}-1`;
-        arrayRow[i] = r;
-        arrayCol[i] = c;
-        pxRow[i] = (r + 0.5) * binPx;
-        pxCol[i] = (c + 0.5) * binPx;
-      }
       const nnz = await writeMatrix(matrixPath, sim, barcode, ctx);
       await withAtomicPath(positionsPath, (tmp) =>
         writeParquet({
