@@ -8,6 +8,7 @@
  * Layer 0: imports only errors, runs in browsers.
  */
 import { StnmfError } from './errors.js';
+import type { SampleGroups } from './samples.js';
 
 /** A categorical annotation of the observations (clusters, cell types). */
 export interface CategoryColumn {
@@ -94,6 +95,8 @@ export interface LoadedResult extends ResultFolder {
   imputed?: ImputedLayer;
   /** The spots of a deconvolution (SIID), when the result lists their positions. */
   spots?: SpotLayout;
+  /** The sample of each observation, when the result holds several (an h5ad written from `--samples`/`--sample-key`): spatial figures keep them apart. */
+  samples?: SampleGroups;
   summary?: Record<string, unknown>;
   run?: Record<string, unknown>;
   /** Where each part came from, for messages and the viewer's info panel. */

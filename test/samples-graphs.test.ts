@@ -90,3 +90,59 @@ test('metrics --sample-key: each slice scored within itself equals that slice sc
   const n = joint.perSample.reduce((a: number, p: { n: number }) => a + p.n, 0);
   assert.ok(Math.abs(joint.chaos - joint.perSample.reduce((a: number, p: { n: number; chaos: number }) => a + p.n * p.chaos, 0) / n) < 1e-12);
 });
+
+test('a joined h5ad keeps its samples: co-occurrence pairs cells only within a slice; multiomics refuses to pool them', { skip: !hasData }, async () => {
+  const { coOccurrenceEncoded } = await import('../src/metrics/neighborhood.js');
+  const dir = mkdtempSync(join(tmpdir(), 'stnmf-sgraph-cooc-'));
+  const { dataset: ds } = await readSamples(breastManifest(dir));
+  const g = sampleGroups(ds)!;
+  const { xy } = coordinatesInMicrons(ds);
+  // Labels: alternating halves of each slice, so every slice has both.
+  const codes = Int32Array.from({ length: ds.X.rows }, (_, i) => i % 2);
+  const thresholds = [0, 250, 500, 1000, 2000];
+  const joined = coOccurrenceEncoded(xy, { codes, nLabels: 2, values: ['a', 'b'] }, { thresholds, groups: g.codes });
+  const sum = new Float64Array(joined.counts.length);
+  for (const rows of sampleRows(g)) {
+    const one = coOccurrenceEncoded(Float64Array.from(Array.from(rows).flatMap((i) => [xy[2 * i], xy[2 * i + 1]])), { codes: Int32Array.from(rows, (i) => codes[i]), nLabels: 2, values: ['a', 'b'] }, { thresholds });
+    one.counts.forEach((c, q) => (sum[q] += c));
+  }
+  assert.deepEqual(Array.from(joined.counts), Array.from(sum), 'pair counts within samples = the sum of the slices read alone');
+  const pooled = coOccurrenceEncoded(xy, { codes, nLabels: 2, values: ['a', 'b'] }, { thresholds });
+  assert.ok(pooled.counts.reduce((a, b) => a + b, 0) > 1.5 * sum.reduce((a, b) => a + b, 0), 'overlapping slices would add cross-slice pairs');
+  // The sample key survives an h5ad round trip, and readResult hands it to the figures.
+  const h5 = join(dir, 'joined.h5ad');
+  assert.equal(spawnSync(process.execPath, [CLI, 'convert', '--samples', breastManifest(dir), '--out', h5], { encoding: 'utf8' }).status, 0);
+  const back = await readDataset(h5);
+  assert.equal(back.meta.sampleKey, 'sample');
+  assert.deepEqual(sampleGroups(back)!.ids, g.ids);
+  // multiomics builds one graph: several samples are refused with the --tx-where that picks one.
+  const mk = join(dir, 'markers.csv');
+  (await import('node:fs')).writeFileSync(mk, 'cell_type,feature\nA,ERBB2\nB,COL1A1\n');
+  const mo = spawnSync(process.execPath, [CLI, 'multiomics', '--tx', h5, '--markers', mk, '--out', join(dir, 'mo')], { encoding: 'utf8' });
+  assert.equal(mo.status, 3, mo.stderr);
+  assert.match(mo.stderr, /holds 4 samples \(obs sample: slice1, slice2, slice3, slice4\); multiomics builds one spatial graph.*--tx-where 'sample == "slice1"'/);
+  assert.ok(!existsSync(join(dir, 'mo')));
+});
+
+test('figures of a result of several samples: one map per sample (never the slices drawn over each other), each with its own cells', { skip: !hasData }, async () => {
+  const { readResult } = await import('../src/io/result.js');
+  const { standardFigures } = await import('../src/outputs/figures.js');
+  const dir = mkdtempSync(join(tmpdir(), 'stnmf-sgraph-figs-'));
+  const out = join(dir, 'joint');
+  const r0 = spawnSync(process.execPath, [CLI, 'nmf', '--samples', breastManifest(dir), '--rank', '3', '--max-iter', '20', '--out', out], { encoding: 'utf8' });
+  assert.equal(r0.status, 0, r0.stderr);
+  const r = await readResult(out);
+  assert.deepEqual(r.samples?.ids, ['slice1', 'slice2', 'slice3', 'slice4']);
+  const figs = await standardFigures(r, { genes: ['ERBB2'] });
+  const names = figs.map((f) => f.name);
+  for (const stem of ['factors', 'gene-ERBB2']) {
+    assert.ok(!names.includes(stem), `${stem}: a pooled map of overlapping slices`);
+    for (const id of r.samples!.ids) assert.ok(names.includes(`${stem}-${id}`), `${stem}-${id} missing (have ${names.join(', ')})`);
+  }
+  assert.ok(names.includes('top-features'), 'the non-spatial figures are drawn once');
+  r.samples!.ids.forEach((id, s) => {
+    const fig = figs.find((f) => f.name === `gene-ERBB2-${id}`)!;
+    const drawn = fig.scene.prims.filter((p) => p.t === 'points').reduce((a, p) => a + (p as { x: Float32Array }).x.length, 0);
+    assert.equal(drawn, r.samples!.codes.filter((c) => c === s).length, `${id}: its own cells only`);
+  });
+});

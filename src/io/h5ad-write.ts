@@ -141,6 +141,8 @@ function metaForUns(d: Dataset): Record<string, unknown> {
   const m: Record<string, unknown> = { platform: d.meta.platform, source: d.meta.source };
   if (d.meta.coordinateUnit) m.coordinate_unit = d.meta.coordinateUnit;
   if (d.meta.micronsPerUnit !== undefined) m.microns_per_unit = d.meta.micronsPerUnit;
+  // Which obs column names each observation's sample: read back, spatial steps keep samples apart.
+  if (d.meta.sampleKey !== undefined) m.sample_key = d.meta.sampleKey;
   if (d.meta.filtered.length > 0) {
     m.filtered = {
       axis: d.meta.filtered.map((r) => r.axis),

@@ -97,6 +97,9 @@ function restoreMeta(d: Dataset): void {
   if (typeof m.coordinate_unit === 'string') d.meta.coordinateUnit = m.coordinate_unit as Dataset['meta']['coordinateUnit'];
   if (typeof m.microns_per_unit === 'number') d.meta.micronsPerUnit = m.microns_per_unit;
   if (typeof m.platform === 'string') d.uns.original_platform = m.platform;
+  // A file of several samples (written by stnmf from --samples/--sample-key) stays one: its
+  // spatial graphs are again built per sample. Only when the column is there.
+  if (typeof m.sample_key === 'string' && d.obs.columns.has(m.sample_key)) d.meta.sampleKey = m.sample_key;
   const fl = m.filtered as Record<string, unknown> | undefined;
   if (fl && Array.isArray(fl.what)) {
     const what = fl.what as string[];

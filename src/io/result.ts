@@ -23,6 +23,7 @@ import { readH5ad } from './h5ad.js';
 // The readers' index; it does not import this file (the package face io/entry.ts joins both).
 import { readDataset } from './index.js';
 import { factorNames as factorNamesOf } from '../keys.js';
+import { sampleGroups } from '../samples.js';
 
 export type { CategoryColumn, ExpressionByFeature, ImputedLayer, LoadedResult, ResultFolder } from '../loaded-result.js';
 export { requireCoordinates } from '../loaded-result.js';
@@ -424,7 +425,9 @@ export async function readResult(target: string, opts: LoadOptions = {}): Promis
     sources.spots = spotFile;
   }
   const factorNames = factorNamesOf(k);
-  return { ...folder, n, k, obsNames, featureNames, factorNames, x, y, unit, micronsPerUnit, W, H, clusters, expression, imputed, spots, summary, run, sources };
+  const samples = h5ad && h5ad.obs.index.length === n ? sampleGroups(h5ad) : undefined;
+  if (samples) sources.samples = `${h5adPath}:obs/${samples.key}`;
+  return { ...folder, samples, n, k, obsNames, featureNames, factorNames, x, y, unit, micronsPerUnit, W, H, clusters, expression, imputed, spots, summary, run, sources };
 }
 
 /**

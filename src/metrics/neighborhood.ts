@@ -280,6 +280,11 @@ export interface CoOccurrenceOptions {
   maxCells?: number;
   /** Seed of the subsample; default 0. */
   seed?: number;
+  /**
+   * The sample of each observation (codes ≥ 0): pairs are counted only within a sample, so
+   * serial sections whose coordinates overlap are never paired. Default: one sample.
+   */
+  groups?: Int32Array;
   signal?: AbortSignal;
 }
 
@@ -337,8 +342,10 @@ function* coOccurrenceSteps(xyAll: PointArray, labels: EncodedLabels, options: C
     const c = labels.codes[i];
     if (!(c >= 0 && c < L)) throw new StnmfError('BAD_INPUT', `coOccurrence: label code ${c} of observation ${i} is outside 0..${L - 1}`);
   }
+  if (options.groups && options.groups.length !== nAll) throw new StnmfError('BAD_INPUT', `coOccurrence: ${options.groups.length} sample codes for ${nAll} observations`);
   let xy: PointArray = xyAll;
   let codes = labels.codes;
+  let groups = options.groups;
   const maxCells = options.maxCells ?? Infinity;
   if (!(maxCells >= 2)) throw new StnmfError('BAD_OPTION', `coOccurrence: maxCells must be >= 2, got ${maxCells}`);
   if (nAll > maxCells) {
@@ -353,6 +360,7 @@ function* coOccurrenceSteps(xyAll: PointArray, labels: EncodedLabels, options: C
     });
     xy = sub;
     codes = Int32Array.from(keep, (i) => labels.codes[i]);
+    if (groups) groups = Int32Array.from(keep, (i) => (groups as Int32Array)[i]);
   }
   const n = codes.length;
   let th: Float64Array;
@@ -388,13 +396,28 @@ function* coOccurrenceSteps(xyAll: PointArray, labels: EncodedLabels, options: C
   // squidpy's range (t_max = half the extent) most pairs qualify, where this tight loop beats a
   // k-d tree that meets every pair from both ends; small thresholds still prune by the x band.
   const order = Int32Array.from({ length: n }, (_, i) => i).sort((a, b) => xy[2 * a] - xy[2 * b] || a - b);
-  const xs = Float64Array.from(order, (i) => xy[2 * i]);
-  const ys = Float64Array.from(order, (i) => xy[2 * i + 1]);
-  const cs = Int32Array.from(order, (i) => codes[i]);
   const LL = L * L;
   // Tallied pair-major (the bins of one label pair share cache lines), returned bin-major.
   const byPair = new Float64Array(B * LL);
-  yield* tallyPairs(xs, ys, cs, L, th2, cumulative, byPair, options.signal);
+  // One sweep per sample (all observations when there is one), into the same tallies.
+  const sweeps: Int32Array[] = [];
+  if (groups) {
+    const g = groups;
+    const by = new Map<number, number[]>();
+    for (const i of order) {
+      if (!(g[i] >= 0)) throw new StnmfError('BAD_INPUT', `coOccurrence: observation ${i} has no sample`);
+      let list = by.get(g[i]);
+      if (!list) by.set(g[i], (list = []));
+      list.push(i);
+    }
+    for (const list of by.values()) sweeps.push(Int32Array.from(list));
+  } else sweeps.push(order);
+  for (const idx of sweeps) {
+    const xs = Float64Array.from(idx, (i) => xy[2 * i]);
+    const ys = Float64Array.from(idx, (i) => xy[2 * i + 1]);
+    const cs = Int32Array.from(idx, (i) => codes[i]);
+    yield* tallyPairs(xs, ys, cs, L, th2, cumulative, byPair, options.signal);
+  }
   for (let o = 0; o < LL; o++) for (let b = 0; b < B; b++) counts[b * LL + o] = byPair[o * B + b];
   const ratio = new Float64Array(B * L * L);
   const row = new Float64Array(L);

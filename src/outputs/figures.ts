@@ -32,7 +32,9 @@ import {
 import type { ImputedLayer, LoadedResult, ResultFolder } from '../loaded-result.js';
 import { topFeatures } from '../plot/top-features.js';
 import { groupLogNormMeans, parseMarkerTable, rankGenesDotplot, type MarkerTable } from '../plot/markers-dotplot.js';
-import { coOccurrenceAsync, neighborhoodEnrichmentAsync, radiusNeighbors } from '../methods/multiomics/colocalization.js';
+import { coOccurrenceAsync, interleave, neighborhoodEnrichmentAsync, radiusNeighbors } from '../methods/multiomics/colocalization.js';
+import { perGroupGraphs } from '../spatial/blocks.js';
+import { radiusGraph } from '../spatial/graphs.js';
 import { factorIndex, factorName, KEYS } from '../keys.js';
 import { parseNpy } from '../io/npy.js';
 
@@ -201,7 +203,9 @@ export async function standardFigures(r0: LoadedResult, genesOrOptions: string[]
   const tables = tableFigures(r, o, r);
   // A deconvolution's key result is the spot composition: its maps and bars follow the factor maps.
   const spotFigs = r.spots ? tables.filter((f) => f.name === 'proportions' || f.name.startsWith('composition')) : [];
-  const factors = factorFigures(r, o);
+  // Several samples: the non-spatial figures once, the maps once per sample.
+  const views = sampleViews(r);
+  const factors = views.length ? [...factorFigures(r, o, undefined, true), ...views.flatMap((v) => factorFigures(r, o, v))] : factorFigures(r, o);
   return [...factors.slice(0, 1), ...spotFigs, ...factors.slice(1), ...markerFigures(r, o), ...(await neighbourhoodFigures(r, o, signal)), ...tables.filter((f) => !spotFigs.includes(f))];
 }
 
@@ -237,10 +241,49 @@ function scaleOf(o: PlotOptions): ColorScaleOptions {
   return { vmin: o.vmin, vmax: o.vmax, cmap: o.cmap };
 }
 
-function factorFigures(r: LoadedResult, o: PlotOptions): NamedFigure[] {
+/** The observations of one sample, for its own maps (serial sections overlap in one frame). */
+interface SampleView {
+  /** Rows of the result in this sample. */
+  rows: Int32Array;
+  /** `sample slice1`, in titles. */
+  label: string;
+  /** `-slice1`, appended to figure names. */
+  suffix: string;
+}
+
+/** The samples a result holds (two or more present), each as a {@link SampleView}; [] for one. */
+function sampleViews(r: LoadedResult): SampleView[] {
+  const s = r.samples;
+  if (!s) return [];
+  const rows: number[][] = s.ids.map(() => []);
+  s.codes.forEach((c, i) => rows[c].push(i));
+  const present = s.ids.map((id, g) => ({ id, rows: rows[g] })).filter((v) => v.rows.length > 0);
+  if (present.length < 2) return [];
+  return present.map((v) => ({ rows: Int32Array.from(v.rows), label: `${s.key} ${v.id}`, suffix: `-${v.id.replace(/[^A-Za-z0-9_.-]+/g, '_')}` }));
+}
+
+/**
+ * The factor, cluster and gene maps and the top-feature heatmap. With several samples the
+ * maps are drawn once per sample (`view`), never on top of each other, and the call without a
+ * view draws only the non-spatial figures.
+ */
+function factorFigures(r: LoadedResult, o: PlotOptions, view?: SampleView, multiSample = false): NamedFigure[] {
   const out: NamedFigure[] = [];
   const tops = topFeatures(r, 4).map((t) => t.map((g) => g.name));
-  const { x, y } = r;
+  const idx = view?.rows;
+  const take = <T extends Float64Array | Float32Array | Int32Array>(a: T): T => (idx ? (a.constructor as unknown as { from(v: ArrayLike<number>): T }).from(Array.from(idx, (i) => a[i])) : a);
+  const takeRows = (a: Float32Array, cols: number): Float32Array => {
+    if (!idx) return a;
+    const b = new Float32Array(idx.length * cols);
+    idx.forEach((i, q) => b.set(a.subarray(i * cols, (i + 1) * cols), q * cols));
+    return b;
+  };
+  const n = idx ? idx.length : r.n;
+  const spatial = Boolean(r.x && r.y) && (view !== undefined || !multiSample);
+  const x = spatial ? take(r.x as Float64Array) : undefined;
+  const y = spatial ? take(r.y as Float64Array) : undefined;
+  const suffix = view?.suffix ?? '';
+  const of = view ? ` (${view.label})` : '';
   const uq = usageQuantity(r);
   const limits = `${o.vmin !== undefined ? String(o.vmin) : '0'} to ${o.vmax !== undefined ? String(o.vmax) : 'p99'}`;
   if (x && y) {
@@ -250,12 +293,12 @@ function factorFigures(r: LoadedResult, o: PlotOptions): NamedFigure[] {
     const one = o.factor !== undefined;
     if (one && !(o.factor! >= 0 && o.factor! < r.k)) throw new StnmfError('BAD_OPTION', `--factor ${o.factor! + 1}: the result has factors ${factorName(0)}..${factorName(r.k - 1)} (give 1..${r.k})`);
     out.push({
-      name: one ? `factor-${o.factor! + 1}` : 'factors',
-      caption: `${uq.what} per observation${one ? ` of ${r.factorNames[o.factor!]}` : `, each of the ${r.k} factors on its own colour scale (${limits})`}; values above the upper limit take the top colour (the colour bar marks it ≥); high values drawn on top; top features by loading under each title${enr ? '; log2 T/B = log2 of the mean usage in the target over the background (enrichment.csv)' : ''}.`,
+      name: `${one ? `factor-${o.factor! + 1}` : 'factors'}${suffix}`,
+      caption: `${uq.what} per observation${of}${one ? ` of ${r.factorNames[o.factor!]}` : `, each of the ${r.k} factors on its own colour scale (${limits})`}; values above the upper limit take the top colour (the colour bar marks it ≥); high values drawn on top; top features by loading under each title${enr ? '; log2 T/B = log2 of the mean usage in the target over the background (enrichment.csv)' : ''}.`,
       scene: factorGrid({
-        x, y, W: { rows: r.n, cols: r.k, data: r.W }, names, topFeatures: r.H ? tops : undefined, only: one ? [o.factor!] : undefined, quantity: uq.quantity,
+        x, y, W: { rows: n, cols: r.k, data: takeRows(r.W, r.k) }, names, topFeatures: r.H ? tops : undefined, only: one ? [o.factor!] : undefined, quantity: uq.quantity,
         scale: scaleOf(o), sortByValue: o.sortOrder, pointRadius: o.size, panelWidth: one ? 560 : undefined, unit: r.unit, micronsPerUnit: r.micronsPerUnit,
-        title: `${r.name}: ${uq.what}`,
+        title: `${r.name}${of}: ${uq.what}`,
       }),
     });
   }
@@ -264,13 +307,13 @@ function factorFigures(r: LoadedResult, o: PlotOptions): NamedFigure[] {
     const a = parseNpy(r.bytes('X_snmf.npy'), r.files.get('X_snmf.npy'));
     if (a.shape.length === 2 && a.shape[0] === r.n && a.shape[1] === r.k) {
       out.push({
-        name: 'factors-smoothed',
-        caption: `Smoothed factor usage (X_snmf.npy: the raw usages diffused over the hybrid graph, from which hSNMF's domains are clustered), each factor on its own colour scale (${limits}).`,
-        scene: factorGrid({ x, y, W: { rows: r.n, cols: r.k, data: Float32Array.from(a.data as ArrayLike<number>) }, names: r.factorNames, topFeatures: r.H ? tops : undefined, quantity: 'smoothed usage (X_snmf)', scale: scaleOf(o), sortByValue: o.sortOrder, pointRadius: o.size, unit: r.unit, micronsPerUnit: r.micronsPerUnit, title: `${r.name}: smoothed factor usage (X_snmf)` }),
+        name: `factors-smoothed${suffix}`,
+        caption: `Smoothed factor usage${of} (X_snmf.npy: the raw usages diffused over the hybrid graph, from which hSNMF's domains are clustered), each factor on its own colour scale (${limits}).`,
+        scene: factorGrid({ x, y, W: { rows: n, cols: r.k, data: takeRows(Float32Array.from(a.data as ArrayLike<number>), r.k) }, names: r.factorNames, topFeatures: r.H ? tops : undefined, quantity: 'smoothed usage (X_snmf)', scale: scaleOf(o), sortByValue: o.sortOrder, pointRadius: o.size, unit: r.unit, micronsPerUnit: r.micronsPerUnit, title: `${r.name}${of}: smoothed factor usage (X_snmf)` }),
       });
     }
   }
-  if (r.H && r.featureNames.length > 0) {
+  if (r.H && r.featureNames.length > 0 && !view) {
     const p = r.H.length / r.k;
     out.push({
       name: 'top-features',
@@ -280,12 +323,14 @@ function factorFigures(r: LoadedResult, o: PlotOptions): NamedFigure[] {
   }
   if (x && y) {
     for (const c of r.clusters) {
+      // A sample's own map of the sample column would be one colour.
+      if (view && c.name === r.samples?.key) continue;
       if (o.groups) for (const g of o.groups) if (!c.categories.includes(g) && r.clusters.length === 1) throw new StnmfError('BAD_OPTION', `--groups ${g}: not a category of ${c.name} (${c.categories.slice(0, 8).join(', ')}${c.categories.length > 8 ? ', …' : ''})`);
       const groups = o.groups?.filter((g) => c.categories.includes(g));
       out.push({
-        name: `clusters-${c.name.replace(/[^A-Za-z0-9_.-]+/g, '_')}`,
-        caption: `Observations coloured by ${c.name} (${c.categories.length} categories${groups && groups.length ? `; only ${groups.join(', ')} in colour, the rest grey` : ''}).`,
-        scene: spatialScatter({ x, y, categories: { codes: c.codes, names: c.categories, colors: o.palette }, groups: groups && groups.length ? groups : undefined, pointRadius: o.size, unit: r.unit, micronsPerUnit: r.micronsPerUnit, title: `${r.name}: ${c.name}`, colorLabel: c.name }),
+        name: `clusters-${c.name.replace(/[^A-Za-z0-9_.-]+/g, '_')}${suffix}`,
+        caption: `Observations${of} coloured by ${c.name} (${c.categories.length} categories${groups && groups.length ? `; only ${groups.join(', ')} in colour, the rest grey` : ''}).`,
+        scene: spatialScatter({ x, y, categories: { codes: take(c.codes), names: c.categories, colors: o.palette }, groups: groups && groups.length ? groups : undefined, pointRadius: o.size, unit: r.unit, micronsPerUnit: r.micronsPerUnit, title: `${r.name}${of}: ${c.name}`, colorLabel: c.name }),
       });
     }
     const mq = measuredQuantity(r);
@@ -298,9 +343,9 @@ function factorFigures(r: LoadedResult, o: PlotOptions): NamedFigure[] {
     for (const [g, forceImputed] of [...(o.genes ?? []).map((g) => [g, false] as const), ...(o.imputed ?? []).map((g) => [g, true] as const)]) {
       const { values, kind } = geneValues(r, g, forceImputed);
       out.push({
-        name: `${forceImputed ? 'imputed' : 'gene'}-${g.replace(/[^A-Za-z0-9_.-]+/g, '_')}`,
-        caption: `${caption[kind](g)} Colour limits ${o.vmin ?? 'min'} to ${o.vmax ?? 'p99'}; high values drawn on top${o.sortOrder === false ? ' (off: file order)' : ''}.`,
-        scene: spatialScatter({ x, y, values, unit: r.unit, micronsPerUnit: r.micronsPerUnit, title: `${g} (${tag[kind]})`, colorLabel: `${g}: ${tag[kind]}`, scale: scaleOf(o), sortByValue: o.sortOrder, pointRadius: o.size }),
+        name: `${forceImputed ? 'imputed' : 'gene'}-${g.replace(/[^A-Za-z0-9_.-]+/g, '_')}${suffix}`,
+        caption: `${caption[kind](g)}${view ? ` ${view.label[0].toUpperCase()}${view.label.slice(1)} only.` : ''} Colour limits ${o.vmin ?? 'min'} to ${o.vmax ?? 'p99'}; high values drawn on top${o.sortOrder === false ? ' (off: file order)' : ''}.`,
+        scene: spatialScatter({ x, y, values: take(values), unit: r.unit, micronsPerUnit: r.micronsPerUnit, title: `${g} (${tag[kind]})${of}`, colorLabel: `${g}: ${tag[kind]}`, scale: scaleOf(o), sortByValue: o.sortOrder, pointRadius: o.size }),
       });
     }
   } else {
@@ -378,7 +423,9 @@ function factorGeneFigures(r: LoadedResult, o: PlotOptions): NamedFigure[] {
   const e = r.expression;
   if (!e || r.clusters.length === 0) return [];
   // bcNMF's target/background `group` is the design, not a grouping of cell types: only on request.
-  const col = o.groupby ? categoryColumn(r, o.groupby, '--groupby') : r.clusters.find((c) => c.name !== KEYS.bcnmf.obs);
+  // The run's own grouping (hsnmf, leiden, consensus) first; never the sample column by default.
+  const own: string[] = [KEYS.hsnmf.obs, KEYS.leiden.obs, KEYS.consensus.obs];
+  const col = o.groupby ? categoryColumn(r, o.groupby, '--groupby') : (r.clusters.find((c) => own.includes(c.name)) ?? r.clusters.find((c) => c.name !== KEYS.bcnmf.obs && c.name !== r.samples?.key));
   if (!col || col.categories.length < 2 || col.categories.length > 60) return [];
   const fromFactors = [...new Set(topFeatures(r, 3).flat().map((g) => g.name))];
   const genes = (o.genes && o.genes.length ? o.genes : fromFactors).filter((g) => e.names.includes(g)).slice(0, 40);
@@ -413,22 +460,25 @@ async function neighbourhoodFigures(r: LoadedResult, o: PlotOptions, signal?: Ab
   const col = categoryColumn(r, o.clusterKey, '--cluster-key');
   const radius = o.radius ?? 50;
   const unit = lengthUnit(r.unit, r.micronsPerUnit);
-  const g = radiusNeighbors(x, y, radius);
+  // Several samples: the graph per sample and pairs within a sample only (sections overlap).
+  const s = r.samples;
+  const g = s ? perGroupGraphs(interleave(x, y), { codes: s.codes, nGroups: s.ids.length }, (pts) => [radiusGraph(pts, radius, { dropCoincident: false })])[0] : radiusNeighbors(x, y, radius);
   const labels = { codes: Int32Array.from(col.codes), categories: col.categories };
   const ne = await neighborhoodEnrichmentAsync(g, labels, { nPerms: 1000, seed: 0, signal });
-  const co = await coOccurrenceAsync(x, y, labels, { signal });
+  const co = await coOccurrenceAsync(x, y, labels, { signal, groups: s?.codes });
+  const within = s ? `, within each of the ${s.ids.length} samples (obs ${s.key})` : '';
   const safe = col.name.replace(/[^A-Za-z0-9_.-]+/g, '_');
   const radiusText = `${formatNumber(radius)} ${r.unit === 'um' ? 'µm' : unit.label === 'µm' ? `${r.unit} (${formatNumber(radius * unit.perUnit)} µm)` : unit.label}`;
   const co_unit = r.unit === 'um' || unit.label !== 'µm' ? unit.label : r.unit;
   return [
     {
       name: `nhood-enrichment-${safe}`,
-      caption: `Neighbourhood enrichment of ${col.name} (squidpy nhood_enrichment): z-score of the number of neighbour pairs (radius ${radiusText}) against 1000 label permutations; red = more neighbours than by chance, blue = fewer; rows and columns in average-linkage order.`,
+      caption: `Neighbourhood enrichment of ${col.name} (squidpy nhood_enrichment): z-score of the number of neighbour pairs (radius ${radiusText}${within}) against 1000 label permutations; red = more neighbours than by chance, blue = fewer; rows and columns in average-linkage order.`,
       scene: nhoodEnrichmentHeatmap({ zscore: ne.zscore, categories: col.categories, title: `Neighbourhood enrichment: ${col.name}, radius ${radiusText}` }),
     },
     {
       name: `co-occurrence-${safe}`,
-      caption: `Co-occurrence of ${col.name} (squidpy co_occurrence): p(B | A within distance d) / p(B) per distance annulus; 1 = as by chance.`,
+      caption: `Co-occurrence of ${col.name} (squidpy co_occurrence): p(B | A within distance d) / p(B) per distance annulus${within ? `, pairs counted${within}` : ''}; 1 = as by chance.`,
       scene: coOccurrencePlot({ categories: co.categories, thresholds: co.thresholds, ratio: co.ratio, clusters: largestCategories(col, 4), unit: co_unit, title: `Co-occurrence: ${col.name}` }),
     },
   ];

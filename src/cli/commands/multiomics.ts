@@ -7,6 +7,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { columnStrings, type Dataset } from '../../dataset.js';
+import { sampleGroups } from '../../samples.js';
 import { StnmfError } from '../../errors.js';
 import { readDataset } from '../../io/index.js';
 import { readCsvDataset } from '../../io/csv.js';
@@ -41,7 +42,7 @@ const SPOT_PLATFORMS = new Set(['visium', 'slide-seq', 'stereo-seq']);
  */
 async function readModality(path: string, flags: Record<string, FlagValue>, prefix: 'tx-' | 'prot-', ctx: CommandContext): Promise<LoadedInput> {
   const flag = `--${prefix.slice(0, -1)}`;
-  return loadInput('multiomics', path, flags, ctx, {
+  const input = await loadInput('multiomics', path, flags, ctx, {
     prefix,
     flag,
     read: async (p, options) => {
@@ -53,6 +54,14 @@ async function readModality(path: string, flags: Record<string, FlagValue>, pref
       }
     },
   });
+  // The niche graph, co-localization and co-occurrence are one spatial graph: several samples
+  // (a joined h5ad written by stnmf) would be linked where their coordinates overlap.
+  const g = sampleGroups(input.dataset);
+  const present = g ? [...new Set(g.codes)].sort((a, b) => a - b).map((c) => g.ids[c]) : [];
+  if (g && present.length > 1) {
+    throw new StnmfError('BAD_INPUT', `${path} (${flag}): holds ${present.length} samples (obs ${g.key}: ${present.slice(0, 4).join(', ')}${present.length > 4 ? ', …' : ''}); multiomics builds one spatial graph, which would join them: run one sample at a time, e.g. --${prefix}where '${g.key} == "${present[0]}"'`);
+  }
+  return input;
 }
 
 /** Reads `cell_id,cell_type` (header required; first two columns used). */
