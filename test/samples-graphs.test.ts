@@ -145,4 +145,17 @@ test('figures of a result of several samples: one map per sample (never the slic
     const drawn = fig.scene.prims.filter((p) => p.t === 'points').reduce((a, p) => a + (p as { x: Float32Array }).x.length, 0);
     assert.equal(drawn, r.samples!.codes.filter((c) => c === s).length, `${id}: its own cells only`);
   });
+  // The viewer draws each slice in its own tile: tiles apart, every cell in its slice's tile at
+  // its own position (drawn − tile corner + the slice's corner = the cell's coordinates).
+  const { viewerPayload } = await import('../src/outputs/viewer-payload.js');
+  const v = viewerPayload(r);
+  const tiles = v.meta.sampleTiles as { sample: string; x: number; y: number; width: number; height: number; x0: number; y0: number }[];
+  assert.equal(tiles.length, 4);
+  for (const a of tiles) for (const b of tiles) if (a !== b) assert.ok(a.x + a.width < b.x || b.x + b.width < a.x || a.y + a.height < b.y || b.y + b.height < a.y, `tiles ${a.sample} and ${b.sample} overlap`);
+  for (let i = 0; i < r.n; i++) {
+    const t = tiles[r.samples!.codes[i]];
+    const dx = v.coords[2 * i], dy = v.coords[2 * i + 1];
+    assert.ok(dx >= t.x - 1e-3 && dx <= t.x + t.width + 1e-3 && dy >= t.y - 1e-3 && dy <= t.y + t.height + 1e-3, `cell ${i} outside its tile`);
+    assert.ok(Math.abs(dx - t.x + t.x0 - r.x![i]) < 1e-3 && Math.abs(dy - t.y + t.y0 - r.y![i]) < 1e-3, `cell ${i}: drawn position does not map back`);
+  }
 });

@@ -20,6 +20,8 @@ interface Meta {
   /** µm per coordinate unit when known (pixel coordinates with a pixel size), else null. */
   micronsPerUnit: number | null;
   offset: [number, number];
+  /** Several samples: each drawn in its own tile (src/outputs/viewer-payload.ts); null for one. */
+  sampleTiles?: { sample: string; x: number; y: number; width: number; height: number; x0: number; y0: number }[] | null;
   obsNames: string[];
   factorNames: string[];
   featureNames: string[];
@@ -432,9 +434,16 @@ async function start(): Promise<void> {
     }
     let top = 0;
     for (let f = 1; f < k; f++) if (W[i * k + f] > W[i * k + top]) top = f;
+    // The cell's own coordinates: tiled samples are drawn moved (the tile says by how much).
+    function trueXy(c: number): string {
+      const dx = coords[2 * c], dy = coords[2 * c + 1];
+      const tol = (s: { width: number; height: number }) => 0.01 * (s.width + s.height) + 1e-3; // float32 rounding; tiles are 10 % apart
+      const t = meta.sampleTiles?.find((s) => dx >= s.x - tol(s) && dx <= s.x + s.width + tol(s) && dy >= s.y - tol(s) && dy <= s.y + s.height + tol(s));
+      return t ? `sample ${t.sample}: x ${fmt(dx - t.x + t.x0)}, y ${fmt(dy - t.y + t.y0)} ${coordUnit}` : `x ${fmt(dx + meta.offset[0])}, y ${fmt(dy + meta.offset[1])} ${coordUnit}`;
+    }
     const lines = [
       meta.obsNames[i],
-      `x ${fmt(coords[2 * i] + meta.offset[0])}, y ${fmt(coords[2 * i + 1] + meta.offset[1])} ${coordUnit}`,
+      trueXy(i),
       codes ? `${meta.clusters[key].name}: ${codes[i] >= 0 ? meta.clusters[key].categories[codes[i]] : 'NA'}` : `value: ${fmt((values as Float32Array)[i])}`,
       `top factor: ${meta.factorNames[top]} (${fmt(W[i * k + top])})`,
     ];
