@@ -143,6 +143,34 @@ export async function readSampleManifest(manifest: string): Promise<SampleEntry[
   return parseSampleManifest(t.header, t.rows, manifest);
 }
 
+/**
+ * X's columns mapped by `map` (−1 = dropped) into `cols` columns, each row's indices sorted
+ * again (a sample's gene order may differ from the first's): one sample's part of the join.
+ */
+export function remapColumns(X: Csr, map: Int32Array, cols: number): Csr {
+  let nnz = 0;
+  for (let q = 0; q < X.indptr[X.rows]; q++) if (map[X.indices[q]] >= 0) nnz++;
+  const indptr = new Int32Array(X.rows + 1);
+  const indices = new Int32Array(nnz);
+  const data = new Float32Array(nnz);
+  const pairs: [number, number][] = [];
+  let q2 = 0;
+  for (let i = 0; i < X.rows; i++) {
+    pairs.length = 0;
+    for (let q = X.indptr[i]; q < X.indptr[i + 1]; q++) {
+      const j = map[X.indices[q]];
+      if (j >= 0) pairs.push([j, X.data[q]]);
+    }
+    pairs.sort((a, b) => a[0] - b[0]);
+    for (const [j, v] of pairs) {
+      indices[q2] = j;
+      data[q2++] = v;
+    }
+    indptr[i + 1] = q2;
+  }
+  return { rows: X.rows, cols, indptr, indices, data };
+}
+
 /** One sample to join: its id, its Dataset and its manifest columns. */
 export interface SamplePart {
   sampleId: string;
@@ -240,24 +268,13 @@ export function concatSamples(parts: SamplePart[], source = 'samples'): Omit<Sam
   const indices = new Int32Array(nnz);
   const data = new Float32Array(nnz);
   let row = 0;
-  let q2 = 0;
-  const pairs: [number, number][] = [];
   parts.forEach((p, s) => {
-    const X = p.dataset.X;
-    const m = maps[s];
-    for (let i = 0; i < X.rows; i++) {
-      pairs.length = 0;
-      for (let q = X.indptr[i]; q < X.indptr[i + 1]; q++) {
-        const j = m[X.indices[q]];
-        if (j >= 0) pairs.push([j, X.data[q]]);
-      }
-      pairs.sort((a, b) => a[0] - b[0]);
-      for (const [j, v] of pairs) {
-        indices[q2] = j;
-        data[q2++] = v;
-      }
-      indptr[++row] = q2;
-    }
+    const m = remapColumns(p.dataset.X, maps[s], common.length);
+    const at = indptr[row];
+    indices.set(m.indices, at);
+    data.set(m.data, at);
+    for (let i = 0; i < m.rows; i++) indptr[row + i + 1] = at + m.indptr[i + 1];
+    row += m.rows;
   });
   const X: Csr = { rows: n, cols: common.length, indptr, indices, data };
 

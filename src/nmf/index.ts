@@ -1,5 +1,6 @@
 /** nmf: the NMF engine — losses, solvers, initialisations, restarts, consensus, rank selection (layer 1). */
 export { nmf, initialize, validateMatrix } from './nmf.js';
+export { randomStart } from './init.js';
 export type { InitializeOptions } from './nmf.js';
 export type { NmfOptions, NmfResult, NmfSolver, NmfProgress, NmfHistoryPoint } from './nmf.js';
 export type { NmfLoss } from './loss.js';

@@ -38,15 +38,35 @@ export function initializeFactors(
   }
 }
 
+/**
+ * scikit-learn's random start: every entry √(mean/k)·|N(0, 1)|, Hᵀ drawn before W (the order is
+ * kept although the streams differ). `mean` = mean(X) over all n·p entries.
+ */
+function fillRandom(W: Float32Array, Ht: Float32Array, mean: number, k: number, rng: Rng): void {
+  const scale = Math.sqrt(mean / k);
+  for (let q = 0; q < Ht.length; q++) Ht[q] = scale * Math.abs(rng.normal());
+  for (let q = 0; q < W.length; q++) W[q] = scale * Math.abs(rng.normal());
+}
+
+/**
+ * The random start of {@link initializeFactors} (`init: 'random'`) from X's sum alone, for a fit
+ * that never holds X (the streamed joint NMF): the same W (n x k) and H (k x p) for the same
+ * n, p, sum and seed.
+ */
+export function randomStart(n: number, p: number, k: number, sum: number, seed: number): { W: Dense; H: Dense } {
+  const W = new Float32Array(n * k), Ht = new Float32Array(p * k);
+  fillRandom(W, Ht, sum / (n * p), k, new Rng(seed));
+  const H = new Float32Array(k * p);
+  for (let j = 0; j < p; j++) for (let t = 0; t < k; t++) H[t * p + j] = Ht[j * k + t];
+  return { W: { rows: n, cols: k, data: W }, H: { rows: k, cols: p, data: H } };
+}
+
 function fillFactors(kernels: Kernels, data: DataPair, init: Exclude<NmfInit, 'custom'>, W: Dense, Ht: Dense, seed: number): void {
   const n = W.rows, p = Ht.rows, k = W.cols;
   const mean = data.sum / (n * p);
   const rng = new Rng(seed);
   if (init === 'random') {
-    const scale = Math.sqrt(mean / k);
-    // scikit-learn draws H before W; the order is kept although the streams differ.
-    for (let q = 0; q < Ht.data.length; q++) Ht.data[q] = scale * Math.abs(rng.normal());
-    for (let q = 0; q < W.data.length; q++) W.data[q] = scale * Math.abs(rng.normal());
+    fillRandom(W.data, Ht.data, mean, k, rng);
     return;
   }
   const svd = truncatedSvd(kernels, data, k, { seed });

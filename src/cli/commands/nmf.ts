@@ -9,11 +9,71 @@ import { createKernels } from '../../linalg/backend.js';
 import { attachNmf, nmf, nmfHistoryCsv, nmfSummary, NMF_OPTIONS, type NmfOptions } from '../../nmf/index.js';
 import { optionsFromFlags } from '../../options.js';
 import { optionFlags } from '../option-flags.js';
-import type { Command } from '../command.js';
+import type { Command, CommandContext } from '../command.js';
+import type { ParsedArgs } from '../args.js';
+import { fitStreamedSamples, streamSamples } from '../../io/samples-stream.js';
+import { selectionFlags } from '../input-flags.js';
+import { readerOptionsFromFlags } from '../reader-flags.js';
+import { convergenceWarning } from '../../warnings.js';
 import { finishRun, withRun } from '../command.js';
 import { inputFlags, loadFactor, loadInput } from '../input.js';
 import { RunOutput, runFolderFlags } from '../output.js';
-import { writePerSampleW } from '../outputs/samples.js';
+import { writePerSampleW, writeSampleBlocks } from '../outputs/samples.js';
+
+/**
+ * `--stream`: the joint fit of a manifest's samples with one sample in memory at a time
+ * (src/io/samples-stream.ts). Only what the streamed HALS fit does is accepted: Frobenius, HALS,
+ * the random start, one run, the samples as read (selection and normalisation need every
+ * sample at once, so they are refused with the flag to drop).
+ */
+async function runStreamed(f: ParsedArgs['flags'], ctx: CommandContext): Promise<void> {
+  if (f.samples === undefined) throw new StnmfError('USAGE', 'stnmf nmf: --stream fits the samples of a --samples manifest one at a time; give --samples manifest.csv');
+  const refuse = (flag: string, why: string) => {
+    throw new StnmfError('USAGE', `stnmf nmf: --${flag} ${why} with --stream`);
+  };
+  if (f.loss !== 'frobenius') refuse('loss', 'poisson is not available (the streamed fit is HALS, Frobenius)');
+  if (f.solver !== undefined && f.solver !== 'hals') refuse('solver', `${f.solver} is not available (the streamed fit is HALS)`);
+  if (f.init !== undefined && f.init !== 'random') refuse('init', `${f.init} is not available (NNDSVD needs the whole matrix; the streamed fit starts at random)`);
+  if (f.w0 !== undefined || f.h0 !== undefined) refuse('w0/--h0', 'are not available');
+  if ((f.restarts as number) > 1) refuse('restarts', 'above 1 is not available');
+  if (f.normalize !== undefined && f.normalize !== 'none') refuse('normalize', 'is not available (normalising needs every sample at once)');
+  for (const flag of Object.keys(selectionFlags(''))) if (f[flag] !== undefined) refuse(flag, 'is not available (selection needs every sample at once; subset each sample with stnmf convert first)');
+  if (f['sample-key'] !== undefined) refuse('sample-key', 'is not available (one file is one sample in memory anyway)');
+  const manifest = f.samples as string;
+  const st = await streamSamples(manifest, readerOptionsFromFlags(f, ''));
+  const n = st.rows.reduce((a, b) => a + b, 0);
+  ctx.log(`stnmf nmf: streaming ${st.ids.length} samples (${n} observations x ${st.features.length} shared features), one at a time`);
+  const out = await RunOutput.open(f.out as string, { force: Boolean(f.force) });
+  const kernels = await createKernels({ threads: f.threads as number | undefined });
+  await withRun(out, async () => {
+    const t0 = performance.now();
+    const rank = f.rank as number;
+    const fit = await fitStreamedSamples(st, {
+      rank, maxIter: f['max-iter'] as number, tol: f.tol as number, seed: f.seed as number, kernels, signal: ctx.signal,
+      onProgress: (e) => ctx.progress('nmf (streamed)', e.iteration, e.maxIter),
+    });
+    const seconds = (performance.now() - t0) / 1000;
+    writeNpy(out.path('W.npy'), fit.Wall);
+    writeNpy(out.path('H.npy'), fit.H);
+    // Each sample's rows of the stacked W, in manifest order.
+    const rows: Int32Array[] = [];
+    for (let s = 0, at = 0; s < st.rows.length; at += st.rows[s], s++) rows.push(Int32Array.from({ length: st.rows[s] }, (_, i) => at + i));
+    const perSample = await writeSampleBlocks(out, st.ids, rows, st.obsNames, fit.Wall);
+    await out.writeText('obs_names.txt', st.obsNames.join('\n') + '\n');
+    await out.writeText('var_names.txt', st.features.join('\n') + '\n');
+    const parameters = { rank, loss: 'frobenius', solver: 'hals', init: 'random', maxIter: f['max-iter'], tol: f.tol, seed: f.seed, stream: true, backend: kernels.name, threads: kernels.threads };
+    const warnings = convergenceWarning('nmf', fit.converged, f['max-iter'] as number, f.tol as number);
+    await finishRun(out, {
+      command: 'nmf',
+      parameters,
+      inputs: { samples: manifest, sampleIds: st.ids, featuresDropped: Object.fromEntries(st.ids.map((id, s) => [id, st.featuresDropped[s]])) },
+      seed: f.seed as number,
+      summary: { iterations: fit.iterations, converged: fit.converged, rank, nObs: n, nVars: st.features.length, stream: true, samples: st.ids, peakNnz: fit.peakNnz, perSampleFiles: perSample, resultH5ad: 'not written: the streamed fit never holds the joined X' },
+      seconds,
+      warnings,
+    }, ctx, Boolean(f.json));
+  }, kernels);
+}
 
 export const nmfCommand: Command = {
   name: 'nmf',
@@ -29,6 +89,10 @@ export const nmfCommand: Command = {
     w0: { type: 'string', input: 'file', help: 'initial W (.npy, observations x k); needs --h0' },
     h0: { type: 'string', input: 'file', help: 'initial H (.npy, k x features); needs --w0' },
     threads: { type: 'int', min: 1, help: 'worker threads (default: all cores)' },
+    stream: {
+      type: 'boolean',
+      help: 'with --samples: fit with one sample in memory at a time (HALS block updates from a random start, each iteration re-reading every sample; for studies whose samples together exceed memory; convert CSV samples to .h5ad first, they are re-read each iteration); writes H, W and W_<sample> but no result.h5ad (the joined X is never held)',
+    },
     ...runFolderFlags(),
     json: { type: 'boolean', help: 'also print summary.json to stdout' },
     ...inputFlags('', { normalize: true }),
@@ -42,6 +106,7 @@ export const nmfCommand: Command = {
     if (f.init === 'custom' && f.w0 === undefined) throw new StnmfError('USAGE', 'stnmf nmf: --init custom starts from --w0 and --h0; give both');
     const threads = f.threads as number | undefined;
     if (threads !== undefined && threads < 1) throw new StnmfError('USAGE', `stnmf nmf: --threads must be ≥ 1, got ${threads}`);
+    if (f.stream) return runStreamed(f, ctx);
     const { dataset: ds, selection, record } = await loadInput('nmf', input, f, ctx, { normalize: true, nonNegative: true });
     const rank = f.rank as number;
     const W0 = f.w0 ? loadFactor('w0', f.w0 as string, ds.X.rows, rank) : undefined;

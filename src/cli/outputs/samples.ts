@@ -23,19 +23,22 @@ export function sampleFilePart(id: string): string {
  */
 export async function writePerSampleW(out: RunOutput, ds: Dataset, W: Dense, prefix = 'W'): Promise<string[]> {
   const g = sampleGroups(ds);
-  if (!g) return [];
-  const rows = sampleRows(g);
-  const names = g.ids.map(sampleFilePart);
+  return g ? writeSampleBlocks(out, g.ids, sampleRows(g), ds.obs.index, W, prefix) : [];
+}
+
+/** {@link writePerSampleW} for samples given as row lists (the streamed fit holds no Dataset). */
+export async function writeSampleBlocks(out: RunOutput, ids: string[], rows: ArrayLike<number>[], obsNames: string[], W: Dense, prefix = 'W'): Promise<string[]> {
+  const names = ids.map(sampleFilePart);
   const clash = names.find((n, i) => names.indexOf(n) !== i);
-  if (clash !== undefined) throw new StnmfError('BAD_INPUT', `sample ids ${g.ids.filter((_, i) => names[i] === clash).join(' and ')} give the same file name ${prefix}_${clash}.npy; rename one`);
+  if (clash !== undefined) throw new StnmfError('BAD_INPUT', `sample ids ${ids.filter((_, i) => names[i] === clash).join(' and ')} give the same file name ${prefix}_${clash}.npy; rename one`);
   const written: string[] = [];
-  for (let s = 0; s < g.ids.length; s++) {
+  for (let s = 0; s < ids.length; s++) {
     const r = rows[s];
     if (r.length === 0) continue;
     const data = new (W.data.constructor as { new (n: number): Float32Array })(r.length * W.cols);
     for (let a = 0; a < r.length; a++) data.set(W.data.subarray(r[a] * W.cols, (r[a] + 1) * W.cols), a * W.cols);
     writeNpy(out.path(`${prefix}_${names[s]}.npy`), { rows: r.length, cols: W.cols, data });
-    await out.writeText(`obs_names_${names[s]}.txt`, Array.from(r, (i) => ds.obs.index[i]).join('\n') + '\n');
+    await out.writeText(`obs_names_${names[s]}.txt`, Array.from(r, (i) => obsNames[i]).join('\n') + '\n');
     written.push(`${prefix}_${names[s]}.npy`, `obs_names_${names[s]}.txt`);
   }
   return written;
