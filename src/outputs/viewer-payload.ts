@@ -10,6 +10,7 @@
 import { requireCoordinates, type LoadedResult } from '../loaded-result.js';
 import { categoryColor } from '../plot/color.js';
 import { topFeatures } from '../plot/top-features.js';
+import { tileSamples } from '../spatial/blocks.js';
 import { geneValues, measuredQuantity, usageQuantity } from './figures.js';
 
 /** The viewer's data of one result. */
@@ -79,48 +80,4 @@ export function viewerPayload(r: LoadedResult): ViewerPayload {
     measured: (j) => geneValues(r, (r.expression?.names ?? [])[j]).values,
     imputed: (j) => geneValues(r, (r.imputed?.names ?? [])[j], true).values,
   };
-}
-
-/** Where one sample is drawn: its tile (drawn coordinates) and its true lower-left corner. */
-export interface SampleTile {
-  sample: string;
-  /** Lower-left corner and size of the tile, in drawn coordinates. */
-  x: number;
-  y: number;
-  width: number;
-  height: number;
-  /** The sample's own lower-left corner in its coordinates: true x = drawn x − tile x + x0. */
-  x0: number;
-  y0: number;
-}
-
-/**
- * Lays the samples out side by side in rows (about √S per row), each moved so that its own
- * lower-left corner sits at its tile's corner with a gap of a tenth of the widest section:
- * lengths within a sample and the scale bar stay true; positions across samples mean nothing.
- * Writes the moved positions into `coords` and returns each sample's tile.
- */
-function tileSamples(x: ArrayLike<number>, y: ArrayLike<number>, codes: Int32Array, ids: string[], coords: Float32Array): SampleTile[] | null {
-  const S = ids.length;
-  const lo = Array.from({ length: S }, () => [Infinity, Infinity]);
-  const hi = Array.from({ length: S }, () => [-Infinity, -Infinity]);
-  for (let i = 0; i < codes.length; i++) {
-    const g = codes[i];
-    lo[g][0] = Math.min(lo[g][0], x[i]), lo[g][1] = Math.min(lo[g][1], y[i]);
-    hi[g][0] = Math.max(hi[g][0], x[i]), hi[g][1] = Math.max(hi[g][1], y[i]);
-  }
-  const present = ids.map((_, g) => g).filter((g) => Number.isFinite(lo[g][0]));
-  if (present.length < 2) return null;
-  const w = Math.max(...present.map((g) => hi[g][0] - lo[g][0]));
-  const h = Math.max(...present.map((g) => hi[g][1] - lo[g][1]));
-  const gap = 0.1 * Math.max(w, h, 1e-9);
-  const perRow = Math.ceil(Math.sqrt(present.length));
-  const corner = new Map<number, [number, number]>();
-  present.forEach((g, t) => corner.set(g, [(t % perRow) * (w + gap), Math.floor(t / perRow) * (h + gap)]));
-  for (let i = 0; i < codes.length; i++) {
-    const [cx, cy] = corner.get(codes[i]) as [number, number];
-    coords[2 * i] = x[i] - lo[codes[i]][0] + cx;
-    coords[2 * i + 1] = y[i] - lo[codes[i]][1] + cy;
-  }
-  return present.map((g) => ({ sample: ids[g], x: corner.get(g)![0], y: corner.get(g)![1], width: hi[g][0] - lo[g][0], height: hi[g][1] - lo[g][1], x0: lo[g][0], y0: lo[g][1] }));
 }

@@ -13,6 +13,7 @@ import type { Column } from '../dataset.js';
 import { categoryColor, MISSING_COLOR, parseHex } from './color.js';
 import { requireCoordinates, type LoadedResult } from '../loaded-result.js';
 import { knnQuery } from '../spatial/index.js';
+import { tileSamples } from '../spatial/blocks.js';
 import { topFeatures } from './top-features.js';
 
 /** Relative path (`/`-separated) → file contents. */
@@ -442,6 +443,12 @@ export function vitessceExport(r: LoadedResult, baseUrl: string): { main: ZarrSt
   for (let i = 0; i < r.n; i++) {
     spatial[2 * i] = x[i];
     spatial[2 * i + 1] = y[i];
+  }
+  // Several samples: serial sections share one frame, so each is placed in its own tile (as
+  // `stnmf view` shows them); the true coordinates stay in result.h5ad.
+  if (r.samples) {
+    const tiled = new Float32Array(2 * r.n);
+    if (tileSamples(x, y, r.samples.codes, r.samples.ids, tiled)) spatial.set(tiled);
   }
   const obs = new Map<string, Column>();
   const unsStrings: Record<string, string[]> = {};
