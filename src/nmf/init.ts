@@ -49,7 +49,7 @@ function fillRandom(W: Float32Array, Ht: Float32Array, mean: number, k: number, 
 }
 
 /**
- * The random start of {@link initializeFactors} (`init: 'random'`) from X's sum alone, for a fit
+ * The random start of `initializeFactors` (`init: 'random'`) from X's sum alone, for a fit
  * that never holds X (the streamed joint NMF): the same W (n x k) and H (k x p) for the same
  * n, p, sum and seed.
  */
