@@ -53,6 +53,8 @@ test('nmf --stream refuses what it cannot stream, naming the flag, leaving nothi
     [['--hvg', '100'], /--hvg is not available \(selection needs every sample at once/],
     [['--normalize', 'total'], /--normalize is not available/],
     [['--init', 'nndsvd'], /--init nndsvd is not available/],
+    [['--normalize-per-sample'], /--normalize-per-sample is not available/],
+    [[join(BREAST, 'slice1.csv')], /--stream reads the samples of --samples; drop the input/],
   ];
   for (const [extra, re] of cases) {
     const r = stnmf('nmf', '--samples', m, '--rank', '3', '--stream', ...extra, '--out', join(dir, 'x'));

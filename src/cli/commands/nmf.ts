@@ -26,8 +26,9 @@ import { writePerSampleW, writeSampleBlocks } from '../outputs/samples.js';
  * the random start, one run, the samples as read (selection and normalisation need every
  * sample at once, so they are refused with the flag to drop).
  */
-async function runStreamed(f: ParsedArgs['flags'], ctx: CommandContext): Promise<void> {
+async function runStreamed(input: string | undefined, f: ParsedArgs['flags'], ctx: CommandContext): Promise<void> {
   if (f.samples === undefined) throw new StnmfError('USAGE', 'stnmf nmf: --stream fits the samples of a --samples manifest one at a time; give --samples manifest.csv');
+  if (input !== undefined) throw new StnmfError('USAGE', `stnmf nmf: --stream reads the samples of --samples; drop the input ${input}`);
   const refuse = (flag: string, why: string) => {
     throw new StnmfError('USAGE', `stnmf nmf: --${flag} ${why} with --stream`);
   };
@@ -37,6 +38,7 @@ async function runStreamed(f: ParsedArgs['flags'], ctx: CommandContext): Promise
   if (f.w0 !== undefined || f.h0 !== undefined) refuse('w0/--h0', 'are not available');
   if ((f.restarts as number) > 1) refuse('restarts', 'above 1 is not available');
   if (f.normalize !== undefined && f.normalize !== 'none') refuse('normalize', 'is not available (normalising needs every sample at once)');
+  for (const flag of ['target-sum', 'normalize-per-sample']) if (f[flag] !== undefined && f[flag] !== false) refuse(flag, 'is not available (no normalisation in a streamed fit)');
   for (const flag of Object.keys(selectionFlags(''))) if (f[flag] !== undefined) refuse(flag, 'is not available (selection needs every sample at once; subset each sample with stnmf convert first)');
   if (f['sample-key'] !== undefined) refuse('sample-key', 'is not available (one file is one sample in memory anyway)');
   const manifest = f.samples as string;
@@ -106,7 +108,7 @@ export const nmfCommand: Command = {
     if (f.init === 'custom' && f.w0 === undefined) throw new StnmfError('USAGE', 'stnmf nmf: --init custom starts from --w0 and --h0; give both');
     const threads = f.threads as number | undefined;
     if (threads !== undefined && threads < 1) throw new StnmfError('USAGE', `stnmf nmf: --threads must be ≥ 1, got ${threads}`);
-    if (f.stream) return runStreamed(f, ctx);
+    if (f.stream) return runStreamed(input, f, ctx);
     const { dataset: ds, selection, record } = await loadInput('nmf', input, f, ctx, { normalize: true, nonNegative: true });
     const rank = f.rank as number;
     const W0 = f.w0 ? loadFactor('w0', f.w0 as string, ds.X.rows, rank) : undefined;
