@@ -48,7 +48,7 @@ export interface LoadOptions {
 }
 
 /** The folder's file `name` as text (UTF-8). */
-function folderText(folder: ResultFolder, name: string): string {
+export function folderText(folder: ResultFolder, name: string): string {
   return new TextDecoder().decode(folder.bytes(name));
 }
 

@@ -37,17 +37,13 @@ import { perGroupGraphs } from '../spatial/blocks.js';
 import { radiusGraph } from '../spatial/graphs.js';
 import { factorIndex, factorName, KEYS } from '../keys.js';
 import { parseNpy } from '../io/npy.js';
+import { folderText } from '../io/result.js';
 
 /** One figure: file stem, caption and scene. */
 export interface NamedFigure {
   name: string;
   caption: string;
   scene: Scene;
-}
-
-/** The folder's file `name` as text (UTF-8). */
-function folderText(folder: ResultFolder, name: string): string {
-  return new TextDecoder().decode(folder.bytes(name));
 }
 
 /** A CSV of the folder whose first column is ids and the rest numbers; undefined when absent or empty. */
