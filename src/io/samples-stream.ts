@@ -8,11 +8,12 @@
 import type { Csr } from '../linalg/csr.js';
 import type { Dense } from '../linalg/dense.js';
 import type { Kernels } from '../linalg/kernels.js';
-import { randomStart, streamingJointNmf, type StreamBlock, type StreamingNmfResult } from '../nmf/index.js';
+import { NMF_OPTIONS, randomStart, streamingJointNmf, type StreamBlock, type StreamingNmfResult } from '../nmf/index.js';
+import { optionDefault } from '../options.js';
 import { StnmfError } from '../errors.js';
 import type { Dataset } from '../dataset.js';
 import { readDataset, type ReadOptions } from './index.js';
-import { readSampleManifest, remapColumns, type SampleEntry } from './samples.js';
+import { entryReadOptions, readSampleManifest, remapColumns, sharedFeatures, type SampleEntry } from './samples.js';
 
 /** A manifest's samples, ready to be streamed. */
 export interface StreamedSamples {
@@ -38,13 +39,7 @@ export interface StreamedSamples {
  */
 export async function streamSamples(manifest: string, opts: ReadOptions = {}, read: (path: string, options: ReadOptions) => Promise<Dataset> = readDataset): Promise<StreamedSamples> {
   const entries = await readSampleManifest(manifest);
-  const optionsOf = (e: SampleEntry): ReadOptions => ({
-    ...opts,
-    ...(e.coords !== undefined ? { coords: e.coords } : {}),
-    ...(e.micronsPerUnit !== undefined ? { micronsPerUnit: e.micronsPerUnit } : {}),
-    ...(e.coordinateUnit !== undefined ? { coordinateUnit: e.coordinateUnit } : {}),
-    ...(e.platform !== undefined ? { platform: e.platform } : {}),
-  });
+  const optionsOf = (e: SampleEntry): ReadOptions => entryReadOptions(e, opts);
   const ids = entries.map((e) => e.sampleId);
   const dup = ids.find((s, i) => ids.indexOf(s) !== i);
   if (dup !== undefined) throw new StnmfError('BAD_INPUT', `${manifest}: sample_id '${dup}' appears twice`);
@@ -57,12 +52,8 @@ export async function streamSamples(manifest: string, opts: ReadOptions = {}, re
     rows.push(d.X.rows);
     for (const name of d.obs.index) obsNames.push(`${name}-${e.sampleId}`);
   }
-  // The inner join of concatSamples: the first sample's order, kept where every sample has the name.
-  let features = varNames[0].slice();
-  for (const v of varNames.slice(1)) {
-    const has = new Set(v);
-    features = features.filter((g) => has.has(g));
-  }
+  // The inner join of concatSamples.
+  const features = sharedFeatures(varNames);
   if (features.length === 0) throw new StnmfError('BAD_INPUT', `${manifest}: the samples share no feature name; joint analysis needs a common panel`);
   const col = new Map(features.map((g, j) => [g, j]));
   const maps = varNames.map((v) => Int32Array.from(v, (g) => col.get(g) ?? -1));
@@ -84,7 +75,7 @@ export async function streamSamples(manifest: string, opts: ReadOptions = {}, re
 /** Options of {@link fitStreamedSamples}. */
 export interface StreamedFitOptions {
   rank: number;
-  /** Iterations (default 200, scikit-learn's). */
+  /** Iterations (default NMF_OPTIONS': 200, scikit-learn's). */
   maxIter?: number;
   /** HALS's projected-gradient stop (default 1e-4; 0 runs every iteration). */
   tol?: number;
@@ -127,7 +118,7 @@ export async function fitStreamedSamples(st: StreamedSamples, o: StreamedFitOpti
     return w;
   });
   const blocks: StreamBlock[] = st.rows.map((r, s) => ({ rows: r, load: () => st.load(s) }));
-  const fit = await streamingJointNmf(blocks, { H0: start.H, W0, maxIter: o.maxIter ?? 200, tol: o.tol ?? 1e-4, kernels: o.kernels, signal: o.signal, onProgress: o.onProgress });
+  const fit = await streamingJointNmf(blocks, { H0: start.H, W0, maxIter: o.maxIter ?? optionDefault<number>(NMF_OPTIONS, 'maxIter'), tol: o.tol ?? optionDefault<number>(NMF_OPTIONS, 'tol'), kernels: o.kernels, signal: o.signal, onProgress: o.onProgress });
   const Wall = new Float32Array(n * o.rank);
   at = 0;
   for (const w of fit.W) {

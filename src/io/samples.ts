@@ -171,6 +171,26 @@ export function remapColumns(X: Csr, map: Int32Array, cols: number): Csr {
   return { rows: X.rows, cols, indptr, indices, data };
 }
 
+/** The read options of one manifest row: the flags' options, overridden by the row's own columns. */
+export function entryReadOptions(e: SampleEntry, opts: ReadOptions): ReadOptions {
+  const o: ReadOptions = { ...opts };
+  if (e.coords !== undefined) o.coords = e.coords;
+  if (e.micronsPerUnit !== undefined) o.micronsPerUnit = e.micronsPerUnit;
+  if (e.coordinateUnit !== undefined) o.coordinateUnit = e.coordinateUnit;
+  if (e.platform !== undefined) o.platform = e.platform;
+  return o;
+}
+
+/** The features every sample has, in the first sample's order (pandas Index.intersection, anndata's inner join). */
+export function sharedFeatures(varIndexes: readonly (readonly string[])[]): string[] {
+  let common = varIndexes[0].slice();
+  for (const v of varIndexes.slice(1)) {
+    const has = new Set(v);
+    common = common.filter((g) => has.has(g));
+  }
+  return common;
+}
+
 /** One sample to join: its id, its Dataset and its manifest columns. */
 export interface SamplePart {
   sampleId: string;
@@ -244,12 +264,7 @@ export function concatSamples(parts: SamplePart[], source = 'samples'): Omit<Sam
       throw bad(source, `sample ${p.sampleId} (${p.dataset.meta.source}) already has an obs column '${SAMPLE_COLUMN}'; the join writes the sample id there (for one file holding several samples use --sample-key ${SAMPLE_COLUMN} instead)`);
     }
   }
-  // Features: intersection in the first sample's order (pandas Index.intersection, anndata inner join).
-  let common = parts[0].dataset.var.index.slice();
-  for (const p of parts.slice(1)) {
-    const has = new Set(p.dataset.var.index);
-    common = common.filter((g) => has.has(g));
-  }
+  const common = sharedFeatures(parts.map((p) => p.dataset.var.index));
   if (common.length === 0) throw bad(source, `the samples share no feature name (${parts.map((p) => `${p.sampleId}: ${p.dataset.X.cols}`).join(', ')}); joint analysis needs a common panel`);
   const col = new Map(common.map((g, j) => [g, j]));
   const varsDropped = parts.map((p) => p.dataset.X.cols - common.length);
@@ -385,11 +400,7 @@ export async function readSamples(
   if (opts.coords !== undefined) throw bad(manifest, '--coords names one positions table, but a manifest has one per sample: give them in its coords column');
   const parts: SamplePart[] = [];
   for (const e of entries) {
-    const o: ReadOptions = { ...opts };
-    if (e.coords !== undefined) o.coords = e.coords;
-    if (e.micronsPerUnit !== undefined) o.micronsPerUnit = e.micronsPerUnit;
-    if (e.coordinateUnit !== undefined) o.coordinateUnit = e.coordinateUnit;
-    if (e.platform !== undefined) o.platform = e.platform;
+    const o = entryReadOptions(e, opts);
     const d = await read(e.path, o);
     // The manifest's (or the flags') word on units wins over the reader's, as for one input.
     if (o.coordinateUnit !== undefined) d.meta.coordinateUnit = o.coordinateUnit;
