@@ -11,6 +11,8 @@
 export const KEYS = {
   /** Plain NMF (`stnmf nmf`, the first stage of hSNMF): W as obsm, Hᵀ as varm. */
   nmf: { obsm: 'X_nmf', varm: 'nmf', uns: 'nmf' },
+  /** Integrative NMF (`stnmf nmf --inmf`): W and the shared H under plain NMF's names, each sample's V_sᵀ as varm `inmf_V_<sample>`. */
+  inmf: { obsm: 'X_nmf', varm: 'nmf', varmSamplePrefix: 'inmf_V_', uns: 'inmf' },
   /** SNMF: spatially smoothed usages. */
   snmf: { obsm: 'X_snmf', uns: 'hsnmf' },
   /** hSNMF domain labels (obs column) and the hybrid graph (obsp). */

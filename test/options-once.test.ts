@@ -15,12 +15,13 @@ import { CONTRASTIVE_OPTIONS, contrastiveNmf } from '../src/methods/contrastive/
 import { resolveOptions as contrastiveResolve } from '../src/methods/contrastive/model.js';
 import { HSNMF_EVALUATE_OPTIONS, HSNMF_OPTIONS, hsnmf, hsnmfDefaults, snmfDefaults } from '../src/methods/snmf/index.js';
 import { resolveSiidOptions, SIID_OPTIONS, siidOptionsFromFlags } from '../src/methods/siid/index.js';
-import { nmf, NMF_OPTIONS } from '../src/nmf/index.js';
+import { inmf, INMF_OPTIONS, nmf, NMF_OPTIONS } from '../src/nmf/index.js';
 import { checkOptions, optionsFromFlags, type OptionSpec, type OptionTable } from '../src/options.js';
 import type { Dataset } from '../src/dataset.js';
 
 const CASES: [string, Record<string, FlagSpec>, OptionTable][] = [
   ['nmf', nmfCommand.flags, NMF_OPTIONS],
+  ['nmf --inmf', nmfCommand.flags, INMF_OPTIONS],
   ['hsnmf', hsnmfCommand.flags, HSNMF_OPTIONS],
   ['hsnmf (evaluation)', hsnmfCommand.flags, HSNMF_EVALUATE_OPTIONS],
   ['contrastive', contrastiveCommand.flags, CONTRASTIVE_OPTIONS],
@@ -63,6 +64,9 @@ test("library defaults are the tables' defaults", async () => {
   const X = csrFromDense({ rows: 8, cols: 6, data: Float32Array.from({ length: 48 }, (_, q) => ((q * 7) % 5) + 1) });
   const r = await nmf(X, { rank: 2, threads: 1 });
   for (const o of ['loss', 'maxIter', 'tol', 'seed', 'restarts'] as const) assert.equal(r.parameters[o], NMF_OPTIONS[o].default, `nmf ${o}`);
+  const ri = await inmf(X, { key: 'sample', ids: ['a', 'b'], codes: Int32Array.from({ length: 8 }, (_, i) => i % 2) }, { rank: 2, maxIter: 3 });
+  assert.equal(ri.parameters.lambda, INMF_OPTIONS.lambda.default);
+  for (const o of ['tol', 'seed'] as const) assert.equal(ri.parameters[o], NMF_OPTIONS[o].default, `inmf ${o}`);
   // hSNMF: the resolved clustering and SNMF parameters.
   const h = { ...hsnmfDefaults({}), ...snmfDefaults({}) } as Record<string, unknown>;
   for (const [o, spec] of Object.entries(HSNMF_OPTIONS as OptionTable)) if (!o.includes('.') && spec.default !== undefined) assert.equal(h[o], spec.default, `hsnmf ${o}`);

@@ -51,6 +51,8 @@ export type FlagValue = string | number | boolean | string[] | undefined;
 export interface ParsedArgs {
   flags: Record<string, FlagValue>;
   positionals: string[];
+  /** The flags the command line gave (the others in `flags` are defaults), so a flag that only applies beside another can be refused when given alone. */
+  given?: ReadonlySet<string>;
 }
 
 /**
@@ -99,13 +101,14 @@ export function parseArgs(command: string, argv: string[], spec: Record<string, 
       flags[name] = [...(Array.isArray(prev) ? prev : []), String(v)];
     } else flags[name] = convert(command, name, s, raw);
   }
+  const given = new Set(Object.keys(flags));
   for (const [name, s] of Object.entries(spec)) {
     if (flags[name] === undefined) {
       if (s.required) throw new StnmfError('USAGE', `--${name} is required (${s.help})`);
       if (s.default !== undefined) flags[name] = s.array ? [String(s.default)] : s.default;
     }
   }
-  return { flags, positionals };
+  return { flags, positionals, given };
 }
 
 const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;

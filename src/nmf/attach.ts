@@ -5,6 +5,7 @@
 import type { Column, Dataset } from '../dataset.js';
 import { factorNames, KEYS } from '../keys.js';
 import { transposeDense, type Dense } from '../linalg/dense.js';
+import type { InmfResult } from './inmf.js';
 import type { NmfResult } from './nmf.js';
 
 /**
@@ -41,6 +42,51 @@ export function nmfSummary(result: Pick<NmfResult, 'loss' | 'iterations' | 'conv
 /** `history.csv` of an NMF run: the loss every `historyEvery` iterations (its wall times belong in run.json). */
 export function nmfHistoryCsv(result: Pick<NmfResult, 'history'>): string {
   return 'iteration,loss\n' + result.history.map((h) => `${h.iteration},${h.loss}`).join('\n') + '\n';
+}
+
+/**
+ * Writes an iNMF result into `ds` in place (and returns it), under plain NMF's keys so every
+ * reader of an NMF result finds W and the shared H: `obsm[KEYS.inmf.obsm]` = W,
+ * `varm[KEYS.inmf.varm]` = Hᵀ, each sample's V_sᵀ (p x k) as `varm['inmf_V_<sample>']`, and the
+ * parameters, objective and per-sample shares in `uns[KEYS.inmf.uns]`.
+ */
+export function attachInmf(ds: Dataset, result: InmfResult): Dataset {
+  ds.obsm[KEYS.inmf.obsm] = result.W;
+  ds.varm[KEYS.inmf.varm] = transposeDense(result.H);
+  // HDF5 names cannot hold '/'.
+  for (const s of result.samples) ds.varm[KEYS.inmf.varmSamplePrefix + s.id.replace(/\//g, '_')] = transposeDense(s.V);
+  ds.uns[KEYS.inmf.uns] = {
+    params: { ...result.parameters },
+    objective: result.objective,
+    loss: result.loss,
+    iterations: result.iterations,
+    converged: result.converged,
+    samples: result.samples.map((s) => s.id),
+    specific_share: result.samples.map((s) => s.specificShare),
+  };
+  return ds;
+}
+
+/** The key figures of an iNMF run for summary.json: objective, loss, convergence and each sample's own share of its fit. */
+export function inmfSummary(result: InmfResult, shape: { rows: number; cols: number }): Record<string, unknown> {
+  return {
+    loss: result.loss,
+    lossName: '0.5 * squared Frobenius norm of X_s - W_s (H + V_s), summed over samples',
+    objective: result.objective,
+    objectiveName: "LIGER's: sum_s ||X_s - W_s (H + V_s)||^2 + lambda sum_s ||W_s V_s||^2",
+    lambda: result.parameters.lambda,
+    iterations: result.iterations,
+    converged: result.converged,
+    rank: result.parameters.rank,
+    nObs: shape.rows,
+    nVars: shape.cols,
+    perSample: result.samples.map((s) => ({ sample: s.id, observations: s.rows.length, loss: s.loss, specificShare: s.specificShare })),
+  };
+}
+
+/** `history.csv` of an iNMF run: LIGER's objective after every iteration. */
+export function inmfHistoryCsv(result: Pick<InmfResult, 'history'>): string {
+  return 'iteration,objective\n' + result.history.map((h) => `${h.iteration},${h.objective}`).join('\n') + '\n';
 }
 
 /**

@@ -31,3 +31,14 @@ export const CONSENSUS_OPTIONS = {
   maxIter: { type: 'int', flag: 'max-iter', min: 1, default: 1000, source: 'cNMF', help: 'iterations per replicate and refit' },
   tol: { type: 'number', flag: 'tol', min: 0, default: 1e-4, source: 'cNMF', help: 'stopping tolerance' },
 } as const satisfies OptionTable;
+
+/**
+ * The options `inmf` (src/nmf/inmf.ts) adds to NMF's (rank, init, maxIter, tol and seed
+ * are NMF_OPTIONS'), declared once; `stnmf nmf --inmf` derives its flags from this table.
+ */
+export const INMF_OPTIONS = {
+  lambda: {
+    type: 'number', flag: 'inmf-lambda', exclusiveMin: 0, default: 5, source: 'LIGER optimizeALS',
+    help: 'with --inmf: weight λ of the penalty λ‖W_s V_s‖² on what each sample adds to the shared programs (larger = closer to the plain joint fit)',
+  },
+} as const satisfies OptionTable;

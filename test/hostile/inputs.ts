@@ -103,6 +103,7 @@ export async function makeInputs(dir: string): Promise<Record<string, string>> {
   P['samples-bad-mpu'] = put('samples-bad-mpu.csv', `sample_id,path,microns_per_unit\na,${P.csv},0\n`);
   P['samples-missing-file'] = put('samples-missing-file.csv', `sample_id,path\na,${P.csv}\nb,does-not-exist.csv\n`);
   P['samples-empty'] = put('samples-empty.csv', 'sample_id,path\n');
+  P['samples-two'] = put('samples-two.csv', `sample_id,path\na,${P.csv}\nb,${P.csv2}\n`);
   P['samples-ragged'] = put('samples-ragged.csv', `sample_id,path\na,${P.csv},extra\n`);
   // Damaged CSV / text.
   P['csv-ragged'] = put('ragged.csv', countsCsv(6, 4) + 'c9,1,2\n');

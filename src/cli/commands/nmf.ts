@@ -6,7 +6,9 @@ import { StnmfError } from '../../errors.js';
 import { writeH5ad } from '../../io/h5ad.js';
 import { writeNpy } from '../../io/npy.js';
 import { createKernels } from '../../linalg/backend.js';
-import { attachNmf, nmf, nmfHistoryCsv, nmfSummary, NMF_OPTIONS, type NmfOptions } from '../../nmf/index.js';
+import { attachInmf, attachNmf, inmf, inmfHistoryCsv, inmfSummary, INMF_OPTIONS, nmf, nmfHistoryCsv, nmfSummary, NMF_OPTIONS, type InmfOptions, type NmfOptions } from '../../nmf/index.js';
+import { sampleGroups } from '../../samples.js';
+import type { Dataset } from '../../dataset.js';
 import { optionsFromFlags } from '../../options.js';
 import { optionFlags } from '../option-flags.js';
 import type { Command, CommandContext } from '../command.js';
@@ -18,7 +20,7 @@ import { convergenceWarning } from '../../warnings.js';
 import { finishRun, withRun } from '../command.js';
 import { inputFlags, loadFactor, loadInput } from '../input.js';
 import { RunOutput, runFolderFlags } from '../output.js';
-import { writePerSampleW, writeSampleBlocks } from '../outputs/samples.js';
+import { sampleFilePart, writePerSampleW, writeSampleBlocks } from '../outputs/samples.js';
 
 /**
  * `--stream`: the joint fit of a manifest's samples with one sample in memory at a time
@@ -77,6 +79,67 @@ async function runStreamed(input: string | undefined, f: ParsedArgs['flags'], ct
   }, kernels);
 }
 
+/** What `--inmf` cannot combine with, checked before anything is read. */
+function checkInmfFlags(args: ParsedArgs): void {
+  const f = args.flags;
+  if (!f.inmf) {
+    if (args.given?.has('inmf-lambda')) throw new StnmfError('USAGE', 'stnmf nmf: --inmf-lambda sets the penalty of the integrative fit; add --inmf (or drop --inmf-lambda)');
+    return;
+  }
+  const refuse = (flag: string, why: string) => {
+    throw new StnmfError('USAGE', `stnmf nmf: --${flag} ${why} with --inmf`);
+  };
+  if (f.samples === undefined && f['sample-key'] === undefined) throw new StnmfError('USAGE', 'stnmf nmf: --inmf fits several samples; give --samples manifest.csv or --sample-key COLUMN');
+  if (f.stream) refuse('stream', 'is not available (the integrative fit holds every sample)');
+  if (f.loss !== 'frobenius') refuse('loss', `${f.loss} is not available (LIGER's objective is Frobenius)`);
+  if (f.solver !== undefined && f.solver !== 'hals') refuse('solver', `${f.solver} is not available (the integrative fit runs HALS sweeps)`);
+  if (f.init === 'custom' || f.w0 !== undefined || f.h0 !== undefined) refuse('w0/--h0', 'are not available');
+  if ((f.restarts as number) > 1) refuse('restarts', 'above 1 is not available');
+}
+
+/**
+ * `--inmf`: LIGER's integrative NMF of the input's samples (src/nmf/inmf.ts). Writes what plain
+ * NMF writes (W, the shared H, W_<sample>) plus each sample's own term V_<sample>.npy.
+ */
+async function runInmf(ds: Dataset, f: ParsedArgs['flags'], ctx: CommandContext, record: unknown, selection: unknown, threads: number | undefined): Promise<void> {
+  const groups = sampleGroups(ds);
+  if (!groups) throw new StnmfError('USAGE', 'stnmf nmf: --inmf fits several samples; give --samples manifest.csv or --sample-key COLUMN');
+  const out = await RunOutput.open(f.out as string, { force: Boolean(f.force) });
+  const kernels = await createKernels({ threads });
+  await withRun(out, async () => {
+    const t0 = performance.now();
+    const result = await inmf(ds.X, groups, {
+      ...optionsFromFlags<Pick<NmfOptions, 'rank' | 'maxIter' | 'tol' | 'seed'> & Pick<InmfOptions, 'init' | 'lambda'>>({ ...NMF_OPTIONS, ...INMF_OPTIONS }, f),
+      kernels,
+      signal: ctx.signal,
+      onProgress: (e) => ctx.progress('inmf', e.iteration, e.maxIter, `objective ${e.objective.toPrecision(7)}`),
+    });
+    const seconds = (performance.now() - t0) / 1000;
+    writeNpy(out.path('W.npy'), result.W);
+    writeNpy(out.path('H.npy'), result.H);
+    const perSample = await writePerSampleW(out, ds, result.W);
+    for (const s of result.samples) {
+      writeNpy(out.path(`V_${sampleFilePart(s.id)}.npy`), s.V);
+      perSample.push(`V_${sampleFilePart(s.id)}.npy`);
+    }
+    await out.writeText('obs_names.txt', ds.obs.index.join('\n') + '\n');
+    await out.writeText('var_names.txt', ds.var.index.join('\n') + '\n');
+    attachInmf(ds, result);
+    await writeH5ad(out.path('result.h5ad'), ds);
+    await out.writeText('history.csv', inmfHistoryCsv(result));
+    const p = result.parameters;
+    await finishRun(out, {
+      command: 'nmf',
+      parameters: { ...p, inmf: true, loss: 'frobenius', solver: 'hals' },
+      inputs: { input: record },
+      seed: p.seed,
+      summary: { ...inmfSummary(result, ds.X), sampleKey: groups.key, perSampleFiles: perSample, normalize: f.normalize, selection, backend: p.backend, threads: p.threads },
+      seconds,
+      warnings: result.warnings,
+    }, ctx, Boolean(f.json));
+  }, kernels);
+}
+
 export const nmfCommand: Command = {
   name: 'nmf',
   summary: 'non-negative matrix factorization X ≈ W·H of any readable data set',
@@ -85,12 +148,18 @@ export const nmfCommand: Command = {
     "stnmf nmf xenium/ --rank 10 --loss poisson --max-iter 100 --out nmf-out",
     "stnmf nmf xenium-qc.h5ad --rank 8 --normalize total-log1p --restarts 2 --seed 1 --out nmf-norm --json",
     "stnmf nmf --samples breast-samples.csv --rank 6 --normalize total-log1p --max-iter 100 --out nmf-joint",
+    "stnmf nmf --samples breast-samples.csv --rank 6 --normalize total-log1p --inmf --inmf-lambda 5 --max-iter 100 --out nmf-inmf",
   ],
   flags: {
     ...optionFlags(NMF_OPTIONS),
     w0: { type: 'string', input: 'file', help: 'initial W (.npy, observations x k); needs --h0' },
     h0: { type: 'string', input: 'file', help: 'initial H (.npy, k x features); needs --w0' },
     threads: { type: 'int', min: 1, help: 'worker threads (default: all cores)' },
+    inmf: {
+      type: 'boolean',
+      help: "with several samples (--samples or --sample-key): LIGER's integrative NMF, X_s ≈ W_s (H + V_s), shared programs H plus each sample's own V_s (writes V_<sample>.npy; Frobenius, HALS sweeps)",
+    },
+    ...optionFlags(INMF_OPTIONS),
     stream: {
       type: 'boolean',
       help: 'with --samples: fit with one sample in memory at a time (HALS block updates from a random start, each iteration re-reading every sample; for studies whose samples together exceed memory; convert CSV samples to .h5ad first, they are re-read each iteration); writes H, W and W_<sample> but no result.h5ad (the joined X is never held)',
@@ -108,8 +177,10 @@ export const nmfCommand: Command = {
     if (f.init === 'custom' && f.w0 === undefined) throw new StnmfError('USAGE', 'stnmf nmf: --init custom starts from --w0 and --h0; give both');
     const threads = f.threads as number | undefined;
     if (threads !== undefined && threads < 1) throw new StnmfError('USAGE', `stnmf nmf: --threads must be ≥ 1, got ${threads}`);
+    checkInmfFlags(args);
     if (f.stream) return runStreamed(input, f, ctx);
     const { dataset: ds, selection, record } = await loadInput('nmf', input, f, ctx, { normalize: true, nonNegative: true });
+    if (f.inmf) return runInmf(ds, f, ctx, record, selection, threads);
     const rank = f.rank as number;
     const W0 = f.w0 ? loadFactor('w0', f.w0 as string, ds.X.rows, rank) : undefined;
     const H0 = f.h0 ? loadFactor('h0', f.h0 as string, rank, ds.X.cols) : undefined;
