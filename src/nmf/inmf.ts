@@ -18,34 +18,22 @@
  *
  * Layer 1 (nmf): no Node APIs.
  */
-import { checkpoint, StnmfError } from '../errors.js';
+import { checkpoint } from '../errors.js';
 import { createKernels } from '../linalg/backend.js';
-import { selectRows, type Csr } from '../linalg/csr.js';
-import type { Dense } from '../linalg/dense.js';
+import type { Csr } from '../linalg/csr.js';
+import { transposeDense, type Dense } from '../linalg/dense.js';
 import type { Kernels } from '../linalg/kernels.js';
 import { checkOptions, optionDefault } from '../options.js';
 import { sampleRows, type SampleGroups } from '../samples.js';
 import { convergenceWarning, emptyFactorWarnings, type StnmfWarning } from '../warnings.js';
-import { prepareData, type DataPair } from './data.js';
-import type { NmfInit } from './init.js';
-import { initialize, validateMatrix } from './nmf.js';
-import { INMF_OPTIONS, NMF_OPTIONS } from './options.js';
+import { INMF_OPTIONS } from './options.js';
+import { resolveSampleFit, stackedFactors, startSampleBlocks, type SampleBlock, type SampleBlocks, type SampleFitOptions } from './sample-blocks.js';
 
 
-/** Options of {@link inmf}. */
-export interface InmfOptions {
-  /** Number of factors k (1 ≤ k ≤ min(n, p)). */
-  rank: number;
+/** Options of {@link inmf}: NMF's rank, init, maxIter, tol and seed plus the penalty. */
+export interface InmfOptions extends SampleFitOptions {
   /** Penalty weight λ > 0 (default 5, LIGER's). */
   lambda?: number;
-  /** Start of W and H on the stacked samples (default nndsvd, as `nmf`'s HALS; V_s start at 0). */
-  init?: Exclude<NmfInit, 'custom'>;
-  /** Iterations (default NMF_OPTIONS' 200). */
-  maxIter?: number;
-  /** Stopping tolerance of the violation ratio (default NMF_OPTIONS' 1e-4; 0 = every iteration). */
-  tol?: number;
-  /** Seed of the start (default 0). */
-  seed?: number;
   /** Kernels to run on (default: created and disposed here). */
   kernels?: Kernels;
   signal?: AbortSignal;
@@ -85,15 +73,8 @@ export interface InmfResult {
   parameters: { rank: number; lambda: number; init: string; maxIter: number; tol: number; seed: number; backend: string; threads: number };
 }
 
-/** Per-sample state in kernel memory. */
-interface SampleState {
-  data: DataPair;
-  W: Dense;
-  Vt: Dense;
-  numW: Dense;
-  XtW: Dense;
-  WtW: Dense;
-}
+/** A sample in kernel memory with its V_sᵀ (p x k). */
+type SampleState = SampleBlock & { Vt: Dense };
 
 /**
  * LIGER's integrative NMF of the samples of X (see the file comment). X must be non-negative;
@@ -104,42 +85,19 @@ interface SampleState {
  *   samples, or a rank above a sample's rows
  */
 export async function inmf(X: Csr, groups: SampleGroups, options: InmfOptions): Promise<InmfResult> {
-  checkOptions(NMF_OPTIONS, { rank: options.rank, init: options.init, maxIter: options.maxIter, tol: options.tol, seed: options.seed }, 'inmf');
-  if ((options.init as string | undefined) === 'custom') throw new StnmfError('BAD_OPTION', 'inmf: init custom is not available; use nndsvd, nndsvda, nndsvdar or random');
+  const o = resolveSampleFit(X, groups, options, 'inmf');
   checkOptions(INMF_OPTIONS, options, 'inmf');
-  validateMatrix(X, true);
-  const n = X.rows, p = X.cols, k = options.rank;
-  if (!Number.isInteger(k) || k < 1 || k > Math.min(n, p)) throw new StnmfError('BAD_OPTION', `inmf: rank must be a whole number from 1 to min(observations, features) = ${Math.min(n, p)}; got ${k}`);
-  if (groups.codes.length !== n) throw new StnmfError('BAD_OPTION', `inmf: ${groups.codes.length} sample codes for ${n} observations`);
-  const rowsOf = sampleRows(groups);
-  const present = rowsOf.map((r, s) => ({ r, s })).filter((e) => e.r.length > 0);
-  if (present.length < 2) throw new StnmfError('BAD_OPTION', `inmf: needs observations of at least two samples (${groups.key} has ${present.length}); fit one sample with plain NMF`);
+  const n = X.rows, p = X.cols, k = o.rank, { maxIter, tol } = o;
   const lambda = options.lambda ?? optionDefault<number>(INMF_OPTIONS, 'lambda');
-  // HALS sweeps, so HALS's start (nmf's resolveOptions; docs/defaults-evidence.md).
-  const init = options.init ?? 'nndsvd';
-  const maxIter = options.maxIter ?? optionDefault<number>(NMF_OPTIONS, 'maxIter');
-  const tol = options.tol ?? optionDefault<number>(NMF_OPTIONS, 'tol');
-  const seed = options.seed ?? optionDefault<number>(NMF_OPTIONS, 'seed');
   const K = options.kernels ?? (await createKernels());
-  const owned: (Float32Array | Int32Array)[] = [];
-  const mk = (r: number, c: number): Dense => {
-    const d = { rows: r, cols: c, data: K.allocF32(r * c) };
-    owned.push(d.data);
-    return d;
-  };
-  const states: SampleState[] = [];
+  let sb: SampleBlocks | undefined;
   try {
     // W and H start from the stacked samples, as the joint NMF would; every V_s from 0, so
     // iteration 1 starts at the joint fit's start and each V_s grows only where its sample
     // departs from the shared programs.
-    const start = await initialize(X, { rank: k, init, seed, kernels: K });
-    const Ht = mk(p, k);
-    for (let t = 0; t < k; t++) for (let j = 0; j < p; j++) Ht.data[j * k + t] = start.H.data[t * p + j];
-    for (const { r } of present) {
-      const st: SampleState = { data: prepareData(K, selectRows(X, r), undefined), W: mk(r.length, k), Vt: mk(p, k), numW: mk(r.length, k), XtW: mk(p, k), WtW: mk(k, k) };
-      states.push(st);
-      for (let a = 0; a < r.length; a++) st.W.data.set(start.W.data.subarray(r[a] * k, (r[a] + 1) * k), a * k);
-    }
+    sb = await startSampleBlocks(K, X, groups, o);
+    const { Ht, alloc: mk } = sb;
+    const states: SampleState[] = sb.blocks.map((b) => ({ ...b, Vt: mk(p, k) }));
     const Mt = mk(p, k), gram = mk(k, k), gramV = mk(k, k), numV = mk(p, k), prod = mk(p, k), numH = mk(p, k), gramH = mk(k, k);
     const accH = new Float64Array(p * k), accG = new Float64Array(k * k);
     const history: { iteration: number; objective: number }[] = [];
@@ -187,30 +145,25 @@ export async function inmf(X: Csr, groups: SampleGroups, options: InmfOptions): 
         break;
       }
     }
-    const W: Dense = { rows: n, cols: k, data: new Float32Array(n * k) };
-    const H: Dense = { rows: k, cols: p, data: new Float32Array(k * p) };
-    for (let t = 0; t < k; t++) for (let j = 0; j < p; j++) H.data[t * p + j] = Ht.data[j * k + t];
+    const { W, H } = stackedFactors(states, Ht, n);
     let loss = 0;
-    const samples: InmfSample[] = rowsOf.map((r, s) => ({ id: groups.ids[s], rows: r, V: { rows: k, cols: p, data: new Float32Array(k * p) }, specificShare: 0, loss: 0 }));
-    states.forEach((st, a) => {
-      const smp = samples[present[a].s];
-      const r = smp.rows;
-      for (let i = 0; i < r.length; i++) W.data.set(st.W.data.subarray(i * k, (i + 1) * k), r[i] * k);
-      for (let t = 0; t < k; t++) for (let j = 0; j < p; j++) smp.V.data[t * p + j] = st.Vt.data[j * k + t];
+    const samples: InmfSample[] = sampleRows(groups).map((r, s) => ({ id: groups.ids[s], rows: r, V: { rows: k, cols: p, data: new Float32Array(k * p) }, specificShare: 0, loss: 0 }));
+    for (const st of states) {
+      const smp = samples[st.sample];
+      smp.V = transposeDense(st.Vt);
       // X_sᵀW_s and W_sᵀW_s are of the final W_s (the H step does not change W_s).
       const terms = sampleTerms(K, st, Ht, Mt, gram, gramV, lambda);
       smp.loss = terms.loss;
       smp.specificShare = terms.fit > 0 ? terms.specific / terms.fit : 0;
       loss += terms.loss;
-    });
+    }
     return {
       W, H, samples, objective, loss, iterations: iteration, converged, history,
       warnings: [...convergenceWarning('iNMF', converged, maxIter, tol), ...emptyFactorWarnings(W, H)],
-      parameters: { rank: k, lambda, init, maxIter, tol, seed, backend: K.name, threads: K.threads },
+      parameters: { rank: k, lambda, init: o.init, maxIter, tol, seed: o.seed, backend: K.name, threads: K.threads },
     };
   } finally {
-    for (const st of states) st.data.release();
-    for (const a of owned) K.free(a);
+    sb?.release();
     if (!options.kernels) K.dispose();
   }
 }
