@@ -13,6 +13,8 @@ export const KEYS = {
   nmf: { obsm: 'X_nmf', varm: 'nmf', uns: 'nmf' },
   /** Integrative NMF (`stnmf nmf --inmf`): W and the shared H under plain NMF's names, each sample's V_sᵀ as varm `inmf_V_<sample>`. */
   inmf: { obsm: 'X_nmf', varm: 'nmf', varmSamplePrefix: 'inmf_V_', uns: 'inmf' },
+  /** Joint NMF with a scale per sample and feature (`stnmf nmf --sample-scaling`): plain NMF's names, the scales φ (features x samples) as varm `sample_scaling`. */
+  scaledJoint: { obsm: 'X_nmf', varm: 'nmf', varmScaling: 'sample_scaling', uns: 'nmf' },
   /** SNMF: spatially smoothed usages. */
   snmf: { obsm: 'X_snmf', uns: 'hsnmf' },
   /** hSNMF domain labels (obs column) and the hybrid graph (obsp). */

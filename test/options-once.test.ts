@@ -15,13 +15,15 @@ import { CONTRASTIVE_OPTIONS, contrastiveNmf } from '../src/methods/contrastive/
 import { resolveOptions as contrastiveResolve } from '../src/methods/contrastive/model.js';
 import { HSNMF_EVALUATE_OPTIONS, HSNMF_OPTIONS, hsnmf, hsnmfDefaults, snmfDefaults } from '../src/methods/snmf/index.js';
 import { resolveSiidOptions, SIID_OPTIONS, siidOptionsFromFlags } from '../src/methods/siid/index.js';
-import { inmf, INMF_OPTIONS, nmf, NMF_OPTIONS } from '../src/nmf/index.js';
+import { inmf, INMF_OPTIONS, nmf, NMF_OPTIONS, SAMPLE_FIT_OPTIONS, SCALED_JOINT_OPTIONS } from '../src/nmf/index.js';
 import { checkOptions, optionsFromFlags, type OptionSpec, type OptionTable } from '../src/options.js';
 import type { Dataset } from '../src/dataset.js';
 
 const CASES: [string, Record<string, FlagSpec>, OptionTable][] = [
   ['nmf', nmfCommand.flags, NMF_OPTIONS],
   ['nmf --inmf', nmfCommand.flags, INMF_OPTIONS],
+  ['nmf --sample-scaling', nmfCommand.flags, SCALED_JOINT_OPTIONS],
+  ['nmf (sample-aware fits)', nmfCommand.flags, SAMPLE_FIT_OPTIONS],
   ['hsnmf', hsnmfCommand.flags, HSNMF_OPTIONS],
   ['hsnmf (evaluation)', hsnmfCommand.flags, HSNMF_EVALUATE_OPTIONS],
   ['contrastive', contrastiveCommand.flags, CONTRASTIVE_OPTIONS],

@@ -3,10 +3,12 @@
  * scanpy's names): W as `obsm.X_nmf`, Hᵀ as `varm.nmf`, the run's parameters in `uns.nmf`.
  */
 import type { Column, Dataset } from '../dataset.js';
+import { csvField } from '../csv-text.js';
 import { factorNames, KEYS } from '../keys.js';
 import { transposeDense, type Dense } from '../linalg/dense.js';
 import type { InmfResult } from './inmf.js';
 import type { NmfResult } from './nmf.js';
+import type { ScaledJointResult } from './scaled-joint.js';
 
 /**
  * Writes `result` into `ds` in place (and returns it): `obsm[KEYS.nmf.obsm]` = W (n x k),
@@ -87,6 +89,49 @@ export function inmfSummary(result: InmfResult, shape: { rows: number; cols: num
 /** `history.csv` of an iNMF run: LIGER's objective after every iteration. */
 export function inmfHistoryCsv(result: Pick<InmfResult, 'history'>): string {
   return 'iteration,objective\n' + result.history.map((h) => `${h.iteration},${h.objective}`).join('\n') + '\n';
+}
+
+/**
+ * Writes a scaled joint NMF result into `ds` in place (and returns it), under plain NMF's keys:
+ * W, Hᵀ, and the scales as `varm[KEYS.scaledJoint.varmScaling]` (features x samples, in the
+ * order of `uns.nmf.samples`).
+ */
+export function attachScaledJoint(ds: Dataset, result: ScaledJointResult): Dataset {
+  const S = result.samples.length, p = result.H.cols;
+  const phi = new Float32Array(p * S);
+  result.samples.forEach((smp, s) => {
+    for (let j = 0; j < p; j++) phi[j * S + s] = smp.phi[j];
+  });
+  ds.obsm[KEYS.scaledJoint.obsm] = result.W;
+  ds.varm[KEYS.scaledJoint.varm] = transposeDense(result.H);
+  ds.varm[KEYS.scaledJoint.varmScaling] = { rows: p, cols: S, data: phi };
+  ds.uns[KEYS.scaledJoint.uns] = { params: { ...result.parameters }, loss: result.loss, iterations: result.iterations, converged: result.converged, samples: result.samples.map((s) => s.id) };
+  return ds;
+}
+
+/** The key figures of a scaled joint NMF run for summary.json: loss, convergence and each sample's scales (median and 10th/90th percentiles over features). */
+export function scaledJointSummary(result: ScaledJointResult, shape: { rows: number; cols: number }): Record<string, unknown> {
+  const pct = (v: Float32Array, q: number) => {
+    const s = Float64Array.from(v).sort();
+    return s.length ? s[Math.min(s.length - 1, Math.floor(q * (s.length - 1) + 0.5))] : NaN;
+  };
+  return {
+    loss: result.loss,
+    lossName: '0.5 * squared Frobenius norm of X_s - W_s H diag(phi_s), summed over samples',
+    iterations: result.iterations,
+    converged: result.converged,
+    rank: result.parameters.rank,
+    nObs: shape.rows,
+    nVars: shape.cols,
+    scalingReference: result.reference,
+    perSample: result.samples.map((s) => ({ sample: s.id, observations: s.rows.length, loss: s.loss, scaleMedian: pct(s.phi, 0.5), scaleP10: pct(s.phi, 0.1), scaleP90: pct(s.phi, 0.9) })),
+  };
+}
+
+/** `sample_scaling.csv`: one row per feature, its scale φ in every sample (1 on the reference). */
+export function sampleScalingCsv(result: ScaledJointResult, features: string[]): string {
+  const head = ['feature', ...result.samples.map((s) => s.id)].map(csvField).join(',');
+  return head + '\n' + features.map((f, j) => [csvField(f), ...result.samples.map((s) => String(s.phi[j]))].join(',')).join('\n') + '\n';
 }
 
 /**

@@ -33,6 +33,18 @@ export const CONSENSUS_OPTIONS = {
 } as const satisfies OptionTable;
 
 /**
+ * The NMF options the sample-aware fits (`inmf`, `scaledJointNmf`) take, as NMF declares them:
+ * no loss, solver or restarts (they are Frobenius HALS fits from one start).
+ */
+export const SAMPLE_FIT_OPTIONS = {
+  rank: NMF_OPTIONS.rank,
+  init: NMF_OPTIONS.init,
+  maxIter: NMF_OPTIONS.maxIter,
+  tol: NMF_OPTIONS.tol,
+  seed: NMF_OPTIONS.seed,
+} as const satisfies OptionTable;
+
+/**
  * The options `inmf` (src/nmf/inmf.ts) adds to NMF's (rank, init, maxIter, tol and seed
  * are NMF_OPTIONS'), declared once; `stnmf nmf --inmf` derives its flags from this table.
  */
@@ -41,4 +53,12 @@ export const INMF_OPTIONS = {
     type: 'number', flag: 'inmf-lambda', exclusiveMin: 0, default: 5, source: 'LIGER optimizeALS',
     help: 'with --inmf: weight λ of the penalty λ‖W_s V_s‖² on what each sample adds to the shared programs (larger = closer to the plain joint fit)',
   },
+} as const satisfies OptionTable;
+
+/**
+ * The option `scaledJointNmf` (src/nmf/scaled-joint.ts) adds to NMF's, declared once; `stnmf nmf
+ * --sample-scaling` derives its flag from this table.
+ */
+export const SCALED_JOINT_OPTIONS = {
+  reference: { type: 'string', flag: 'scaling-reference', help: 'with --sample-scaling: the sample whose scale is fixed at 1 for every feature (default: the first sample)' },
 } as const satisfies OptionTable;

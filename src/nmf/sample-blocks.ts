@@ -14,17 +14,17 @@ import { sampleRows, type SampleGroups } from '../samples.js';
 import { prepareData, type DataPair } from './data.js';
 import type { NmfInit } from './init.js';
 import { initialize, validateMatrix } from './nmf.js';
-import { NMF_OPTIONS } from './options.js';
+import { SAMPLE_FIT_OPTIONS } from './options.js';
 
-/** The NMF options every sample-aware fit takes (declared in NMF_OPTIONS). */
+/** The NMF options every sample-aware fit takes (SAMPLE_FIT_OPTIONS, NMF's declarations). */
 export interface SampleFitOptions {
   /** Number of factors k (1 ≤ k ≤ min(n, p)). */
   rank: number;
   /** Start of W and H on the stacked samples (default nndsvd, as `nmf`'s HALS). */
   init?: Exclude<NmfInit, 'custom'>;
-  /** Iterations (default NMF_OPTIONS' 200). */
+  /** Iterations (default 200, NMF's). */
   maxIter?: number;
-  /** Stopping tolerance of the violation ratio (default NMF_OPTIONS' 1e-4; 0 = every iteration). */
+  /** Stopping tolerance of the violation ratio (default 1e-4, NMF's; 0 = every iteration). */
   tol?: number;
   /** Seed of the start (default 0). */
   seed?: number;
@@ -40,7 +40,7 @@ export type ResolvedSampleFit = Required<SampleFitOptions>;
  *   min(n, p), codes that do not cover X, or fewer than two samples with observations
  */
 export function resolveSampleFit(X: Csr, groups: SampleGroups, o: SampleFitOptions, what: string): ResolvedSampleFit {
-  checkOptions(NMF_OPTIONS, { rank: o.rank, init: o.init, maxIter: o.maxIter, tol: o.tol, seed: o.seed }, what);
+  checkOptions(SAMPLE_FIT_OPTIONS, o, what);
   if ((o.init as string | undefined) === 'custom') throw new StnmfError('BAD_OPTION', `${what}: init custom is not available; use nndsvd, nndsvda, nndsvdar or random`);
   validateMatrix(X, true);
   const n = X.rows, p = X.cols, k = o.rank;
@@ -52,9 +52,9 @@ export function resolveSampleFit(X: Csr, groups: SampleGroups, o: SampleFitOptio
     rank: k,
     // HALS sweeps, so HALS's start (nmf's resolveOptions; docs/defaults-evidence.md).
     init: o.init ?? 'nndsvd',
-    maxIter: o.maxIter ?? optionDefault<number>(NMF_OPTIONS, 'maxIter'),
-    tol: o.tol ?? optionDefault<number>(NMF_OPTIONS, 'tol'),
-    seed: o.seed ?? optionDefault<number>(NMF_OPTIONS, 'seed'),
+    maxIter: o.maxIter ?? optionDefault<number>(SAMPLE_FIT_OPTIONS, 'maxIter'),
+    tol: o.tol ?? optionDefault<number>(SAMPLE_FIT_OPTIONS, 'tol'),
+    seed: o.seed ?? optionDefault<number>(SAMPLE_FIT_OPTIONS, 'seed'),
   };
 }
 

@@ -199,13 +199,17 @@ export function buildCases(P: Record<string, string>, work: string, opts: { tmpf
     const out2 = outDir();
     cases.push({ name: 'nmf --sample-key unknown column', args: ['nmf', P.csv, '--sample-key', 'no_such', '--rank', '2', '--out', out2], code: 2, names: '--sample-key no_such', out: out2 });
   }
-  // The integrative fit (nmf --inmf): what it cannot combine with, named by flag before any read.
+  // The sample-aware fits (nmf --inmf, --sample-scaling): what they cannot combine with, named by flag before any read.
   for (const [name, args, names] of [
     ['nmf --inmf without samples', [P.csv, '--inmf'], '--samples'],
     ['nmf --inmf-lambda without --inmf', ['--samples', P['samples-two'], '--inmf-lambda', '2'], 'add --inmf'],
     ['nmf --inmf --loss poisson', ['--samples', P['samples-two'], '--inmf', '--loss', 'poisson'], '--loss poisson'],
     ['nmf --inmf --stream', ['--samples', P['samples-two'], '--inmf', '--stream'], '--stream'],
     ['nmf --inmf --restarts 2', ['--samples', P['samples-two'], '--inmf', '--restarts', '2'], '--restarts'],
+    ['nmf --sample-scaling without samples', [P.csv, '--sample-scaling'], '--samples'],
+    ['nmf --scaling-reference without --sample-scaling', ['--samples', P['samples-two'], '--scaling-reference', 'a'], 'add --sample-scaling'],
+    ['nmf --sample-scaling --inmf', ['--samples', P['samples-two'], '--sample-scaling', '--inmf'], 'two models'],
+    ['nmf --sample-scaling --solver mu', ['--samples', P['samples-two'], '--sample-scaling', '--solver', 'mu'], '--solver mu'],
   ] as const) {
     const out = outDir();
     cases.push({ name, args: ['nmf', ...args, '--rank', '2', '--out', out], code: 2, names, out, batch: true });

@@ -6,7 +6,10 @@ import { StnmfError } from '../../errors.js';
 import { writeH5ad } from '../../io/h5ad.js';
 import { writeNpy } from '../../io/npy.js';
 import { createKernels } from '../../linalg/backend.js';
-import { attachInmf, attachNmf, inmf, inmfHistoryCsv, inmfSummary, INMF_OPTIONS, nmf, nmfHistoryCsv, nmfSummary, NMF_OPTIONS, type InmfOptions, type NmfOptions } from '../../nmf/index.js';
+import {
+  attachInmf, attachNmf, attachScaledJoint, inmf, inmfHistoryCsv, inmfSummary, INMF_OPTIONS, nmf, nmfHistoryCsv, nmfSummary, NMF_OPTIONS,
+  SAMPLE_FIT_OPTIONS, sampleScalingCsv, scaledJointNmf, scaledJointSummary, SCALED_JOINT_OPTIONS, type InmfOptions, type NmfOptions, type ScaledJointOptions,
+} from '../../nmf/index.js';
 import { sampleGroups } from '../../samples.js';
 import type { Dataset } from '../../dataset.js';
 import { optionsFromFlags } from '../../options.js';
@@ -79,22 +82,72 @@ async function runStreamed(input: string | undefined, f: ParsedArgs['flags'], ct
   }, kernels);
 }
 
-/** What `--inmf` cannot combine with, checked before anything is read. */
-function checkInmfFlags(args: ParsedArgs): void {
+/**
+ * What the sample-aware fits (`--inmf`, `--sample-scaling`) cannot combine with, checked before
+ * anything is read; their own flags are refused without them.
+ */
+function checkSampleFitFlags(args: ParsedArgs): void {
   const f = args.flags;
-  if (!f.inmf) {
-    if (args.given?.has('inmf-lambda')) throw new StnmfError('USAGE', 'stnmf nmf: --inmf-lambda sets the penalty of the integrative fit; add --inmf (or drop --inmf-lambda)');
-    return;
-  }
+  if (!f.inmf && args.given?.has('inmf-lambda')) throw new StnmfError('USAGE', 'stnmf nmf: --inmf-lambda sets the penalty of the integrative fit; add --inmf (or drop --inmf-lambda)');
+  if (!f['sample-scaling'] && args.given?.has('scaling-reference')) throw new StnmfError('USAGE', 'stnmf nmf: --scaling-reference names the sample of scale 1 of --sample-scaling; add --sample-scaling (or drop --scaling-reference)');
+  const mode = f.inmf ? 'inmf' : f['sample-scaling'] ? 'sample-scaling' : undefined;
+  if (mode === undefined) return;
+  if (f.inmf && f['sample-scaling']) throw new StnmfError('USAGE', 'stnmf nmf: --inmf and --sample-scaling are two models; give one');
   const refuse = (flag: string, why: string) => {
-    throw new StnmfError('USAGE', `stnmf nmf: --${flag} ${why} with --inmf`);
+    throw new StnmfError('USAGE', `stnmf nmf: --${flag} ${why} with --${mode}`);
   };
-  if (f.samples === undefined && f['sample-key'] === undefined) throw new StnmfError('USAGE', 'stnmf nmf: --inmf fits several samples; give --samples manifest.csv or --sample-key COLUMN');
-  if (f.stream) refuse('stream', 'is not available (the integrative fit holds every sample)');
-  if (f.loss !== 'frobenius') refuse('loss', `${f.loss} is not available (LIGER's objective is Frobenius)`);
-  if (f.solver !== undefined && f.solver !== 'hals') refuse('solver', `${f.solver} is not available (the integrative fit runs HALS sweeps)`);
+  if (f.samples === undefined && f['sample-key'] === undefined) throw new StnmfError('USAGE', `stnmf nmf: --${mode} fits several samples; give --samples manifest.csv or --sample-key COLUMN`);
+  if (f.stream) refuse('stream', 'is not available (the fit holds every sample)');
+  if (f.loss !== 'frobenius') refuse('loss', `${f.loss} is not available (the fit is Frobenius)`);
+  if (f.solver !== undefined && f.solver !== 'hals') refuse('solver', `${f.solver} is not available (the fit runs HALS sweeps)`);
   if (f.init === 'custom' || f.w0 !== undefined || f.h0 !== undefined) refuse('w0/--h0', 'are not available');
   if ((f.restarts as number) > 1) refuse('restarts', 'above 1 is not available');
+}
+
+/** The samples of a sample-aware fit, or a usage error naming what to give. */
+function groupsOf(ds: Dataset, mode: string) {
+  const groups = sampleGroups(ds);
+  if (!groups) throw new StnmfError('USAGE', `stnmf nmf: --${mode} fits several samples; give --samples manifest.csv or --sample-key COLUMN`);
+  return groups;
+}
+
+/**
+ * `--sample-scaling`: the joint NMF with a scale per sample and feature (src/nmf/scaled-joint.ts).
+ * Writes what plain joint NMF writes plus sample_scaling.csv.
+ */
+async function runScaledJoint(ds: Dataset, f: ParsedArgs['flags'], ctx: CommandContext, record: unknown, selection: unknown, threads: number | undefined): Promise<void> {
+  const groups = groupsOf(ds, 'sample-scaling');
+  const out = await RunOutput.open(f.out as string, { force: Boolean(f.force) });
+  const kernels = await createKernels({ threads });
+  await withRun(out, async () => {
+    const t0 = performance.now();
+    const result = await scaledJointNmf(ds.X, groups, {
+      ...optionsFromFlags<Omit<ScaledJointOptions, 'kernels' | 'signal' | 'onProgress'>>({ ...SAMPLE_FIT_OPTIONS, ...SCALED_JOINT_OPTIONS }, f),
+      kernels,
+      signal: ctx.signal,
+      onProgress: (e) => ctx.progress('nmf (sample scaling)', e.iteration, e.maxIter, `loss ${e.loss.toPrecision(7)}`),
+    });
+    const seconds = (performance.now() - t0) / 1000;
+    writeNpy(out.path('W.npy'), result.W);
+    writeNpy(out.path('H.npy'), result.H);
+    const perSample = await writePerSampleW(out, ds, result.W);
+    await out.writeText('sample_scaling.csv', sampleScalingCsv(result, ds.var.index));
+    await out.writeText('obs_names.txt', ds.obs.index.join('\n') + '\n');
+    await out.writeText('var_names.txt', ds.var.index.join('\n') + '\n');
+    attachScaledJoint(ds, result);
+    await writeH5ad(out.path('result.h5ad'), ds);
+    await out.writeText('history.csv', nmfHistoryCsv({ history: result.history.map((h) => ({ ...h, seconds: 0 })) }));
+    const p = result.parameters;
+    await finishRun(out, {
+      command: 'nmf',
+      parameters: { ...p, sampleScaling: true, loss: 'frobenius', solver: 'hals' },
+      inputs: { input: record },
+      seed: p.seed,
+      summary: { ...scaledJointSummary(result, ds.X), sampleKey: groups.key, perSampleFiles: [...perSample, 'sample_scaling.csv'], normalize: f.normalize, selection, backend: p.backend, threads: p.threads },
+      seconds,
+      warnings: result.warnings,
+    }, ctx, Boolean(f.json));
+  }, kernels);
 }
 
 /**
@@ -102,14 +155,13 @@ function checkInmfFlags(args: ParsedArgs): void {
  * NMF writes (W, the shared H, W_<sample>) plus each sample's own term V_<sample>.npy.
  */
 async function runInmf(ds: Dataset, f: ParsedArgs['flags'], ctx: CommandContext, record: unknown, selection: unknown, threads: number | undefined): Promise<void> {
-  const groups = sampleGroups(ds);
-  if (!groups) throw new StnmfError('USAGE', 'stnmf nmf: --inmf fits several samples; give --samples manifest.csv or --sample-key COLUMN');
+  const groups = groupsOf(ds, 'inmf');
   const out = await RunOutput.open(f.out as string, { force: Boolean(f.force) });
   const kernels = await createKernels({ threads });
   await withRun(out, async () => {
     const t0 = performance.now();
     const result = await inmf(ds.X, groups, {
-      ...optionsFromFlags<Pick<NmfOptions, 'rank' | 'maxIter' | 'tol' | 'seed'> & Pick<InmfOptions, 'init' | 'lambda'>>({ ...NMF_OPTIONS, ...INMF_OPTIONS }, f),
+      ...optionsFromFlags<Omit<InmfOptions, 'kernels' | 'signal' | 'onProgress'>>({ ...SAMPLE_FIT_OPTIONS, ...INMF_OPTIONS }, f),
       kernels,
       signal: ctx.signal,
       onProgress: (e) => ctx.progress('inmf', e.iteration, e.maxIter, `objective ${e.objective.toPrecision(7)}`),
@@ -149,6 +201,7 @@ export const nmfCommand: Command = {
     "stnmf nmf xenium-qc.h5ad --rank 8 --normalize total-log1p --restarts 2 --seed 1 --out nmf-norm --json",
     "stnmf nmf --samples breast-samples.csv --rank 6 --normalize total-log1p --max-iter 100 --out nmf-joint",
     "stnmf nmf --samples breast-samples.csv --rank 6 --normalize total-log1p --inmf --inmf-lambda 5 --max-iter 100 --out nmf-inmf",
+    "stnmf nmf --samples breast-samples.csv --rank 6 --sample-scaling --scaling-reference slice1 --max-iter 100 --out nmf-scaled",
   ],
   flags: {
     ...optionFlags(NMF_OPTIONS),
@@ -160,6 +213,11 @@ export const nmfCommand: Command = {
       help: "with several samples (--samples or --sample-key): LIGER's integrative NMF, X_s ≈ W_s (H + V_s), shared programs H plus each sample's own V_s (writes V_<sample>.npy; Frobenius, HALS sweeps)",
     },
     ...optionFlags(INMF_OPTIONS),
+    'sample-scaling': {
+      type: 'boolean',
+      help: 'with several samples: the joint NMF X_s ≈ W_s H diag(φ_s) with a learned scale φ per sample and feature (a per-slide capture efficiency, as SIID scales platforms), 1 on the reference sample; writes sample_scaling.csv (Frobenius, HALS sweeps)',
+    },
+    ...optionFlags(SCALED_JOINT_OPTIONS),
     stream: {
       type: 'boolean',
       help: 'with --samples: fit with one sample in memory at a time (HALS block updates from a random start, each iteration re-reading every sample; for studies whose samples together exceed memory; convert CSV samples to .h5ad first, they are re-read each iteration); writes H, W and W_<sample> but no result.h5ad (the joined X is never held)',
@@ -177,10 +235,11 @@ export const nmfCommand: Command = {
     if (f.init === 'custom' && f.w0 === undefined) throw new StnmfError('USAGE', 'stnmf nmf: --init custom starts from --w0 and --h0; give both');
     const threads = f.threads as number | undefined;
     if (threads !== undefined && threads < 1) throw new StnmfError('USAGE', `stnmf nmf: --threads must be ≥ 1, got ${threads}`);
-    checkInmfFlags(args);
+    checkSampleFitFlags(args);
     if (f.stream) return runStreamed(input, f, ctx);
     const { dataset: ds, selection, record } = await loadInput('nmf', input, f, ctx, { normalize: true, nonNegative: true });
     if (f.inmf) return runInmf(ds, f, ctx, record, selection, threads);
+    if (f['sample-scaling']) return runScaledJoint(ds, f, ctx, record, selection, threads);
     const rank = f.rank as number;
     const W0 = f.w0 ? loadFactor('w0', f.w0 as string, ds.X.rows, rank) : undefined;
     const H0 = f.h0 ? loadFactor('h0', f.h0 as string, rank, ds.X.cols) : undefined;
