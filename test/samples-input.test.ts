@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readH5ad } from '../src/io/h5ad.js';
@@ -158,4 +158,27 @@ test('no spatial edge: the median nearest-cell distance is taken within each sli
   // ST spots lie on a ~1-unit array grid at 200 µm per unit: about 200 µm apart within a slice.
   assert.ok(Number(m[2]) > 150 && Number(m[2]) < 250 && Math.abs(Number(m[1]) * 200 - Number(m[2])) < 0.01 * Number(m[2]), r.stderr);
   assert.ok(!existsSync(join(dir, 'h')));
+});
+
+test('info --samples describes the joined input and each sample on its own rows (medians checked against the slice read alone)', { skip: !hasData }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'stnmf-info-samples-'));
+  const r = stnmf('info', '--samples', breastManifest(dir), '--json');
+  assert.equal(r.status, 0, r.stderr);
+  const rec = JSON.parse(r.stdout);
+  assert.equal(rec.nVars, 6397);
+  assert.equal(rec.sampleKey, 'sample');
+  assert.deepEqual(rec.samples.map((s: { sample: string; nObs: number }) => [s.sample, s.nObs]), [['slice1', 254], ['slice2', 251], ['slice3', 264], ['slice4', 262]]);
+  assert.deepEqual(rec.samples.map((s: { varsDropped: number }) => s.varsDropped), [1601, 1316, 1056, 1174]);
+  // Each sample's counts per spot on the shared genes: the slice read alone, restricted to them.
+  const headers = [1, 2, 3, 4].map((s) => new Set(readFileSync(join(D, `slice${s}.csv`), 'utf8').split('\n', 1)[0].split(',').slice(1)));
+  const genes = new Set([...headers[0]].filter((g) => headers.every((h) => h.has(g))));
+  assert.equal(genes.size, 6397);
+  const lines = readFileSync(join(D, 'slice3.csv'), 'utf8').trim().split('\n');
+  const head = lines[0].split(',');
+  const keep = head.map((g, j) => j > 0 && genes.has(g));
+  const totals = lines.slice(1).map((l) => l.split(',').reduce((a, v, j) => a + (keep[j] ? Number(v) : 0), 0)).sort((a, b) => a - b);
+  const m = totals.length % 2 ? totals[(totals.length - 1) / 2] : (totals[totals.length / 2 - 1] + totals[totals.length / 2]) / 2;
+  assert.equal(rec.samples[2].qc.countsPerObs.median, m);
+  const text = stnmf('info', '--samples', breastManifest(dir));
+  assert.match(text.stdout, /^sample slice3: 264 observations; counts\/obs median 1757; .*1,056 of its features not in every sample left out$/m);
 });
