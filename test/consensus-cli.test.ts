@@ -14,6 +14,8 @@ import { join } from 'node:path';
 import { makeDataset } from '../src/dataset.js';
 import { writeH5ad } from '../src/io/h5ad.js';
 import { simulateCnmf } from '../src/simulate/cnmf.js';
+import { readNpy } from '../src/io/npy.js';
+import { BREAST, breastManifest } from './samples-helpers.js';
 
 const CLI = new URL('../src/cli/main.js', import.meta.url).pathname;
 const stnmf = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
@@ -60,4 +62,23 @@ test('stnmf consensus: thread-count independent, worker split + combine equals o
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('consensus --samples: one set of spectra for the four breast slices, each slice\'s usages as its rows of usages.npy', { skip: !existsSync(join(BREAST, 'slice1.csv')) }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'stnmf-cnmf-samples-'));
+  const r = stnmf('consensus', '--samples', breastManifest(dir), '--ranks', '3', '--replicates', '3', '--max-iter', '30', '--out', join(dir, 'out'));
+  assert.equal(r.status, 0, r.stderr);
+  const k3 = join(dir, 'out', 'consensus_k3');
+  const all = readNpy(join(k3, 'usages.npy'));
+  const names = readFileSync(join(dir, 'out', 'consensus_k3', 'obs_names_slice1.txt'), 'utf8').trim().split('\n');
+  assert.equal(names.length, 254);
+  assert.ok(names.every((n) => n.endsWith('-slice1')));
+  let at = 0;
+  for (const s of ['slice1', 'slice2', 'slice3', 'slice4']) {
+    const u = readNpy(join(k3, `usages_${s}.npy`));
+    // The manifest's samples are stacked in order, so slice s is a block of rows of usages.npy.
+    assert.deepEqual(Array.from(u.data as Float32Array), Array.from((all.data as Float32Array).subarray(at * 3, (at + u.shape[0]) * 3)), s);
+    at += u.shape[0];
+  }
+  assert.equal(at, all.shape[0]);
 });

@@ -5,6 +5,7 @@
  *
  * Layer 4 (outputs): no Node APIs; runs in browsers.
  */
+import { perSampleFiles } from './samples.js';
 import type { Dataset } from '../dataset.js';
 import { checkpoint } from '../errors.js';
 import { markerOutputs } from '../io/markers-output.js';
@@ -36,7 +37,8 @@ export function kSelectionRow(c: CnmfConsensus): KSelectionRow {
 
 /**
  * Sends the files of the consensus of one rank to `sink` (names relative to consensus_k{k}/):
- * spectra.npy (k x p), usages.npy (n x k), spectra.csv, density_histogram.png,
+ * spectra.npy (k x p), usages.npy (n x k) and, for several samples, usages_<sample>.npy with
+ * obs_names_<sample>.txt, spectra.csv, density_histogram.png,
  * clustergram.png, markers.csv (Wilcoxon statistics of the argmax programs) and result.h5ad
  * (`attachConsensus`). `densityThreshold` is the filter's, drawn on the histogram.
  */
@@ -45,6 +47,8 @@ export async function consensusRankFiles(ds: Dataset, c: CnmfConsensus, densityT
   const p = ds.X.cols;
   await sink.npy('spectra.npy', c.H);
   await sink.npy('usages.npy', c.W);
+  // Several samples: each one's usages of the shared spectra (usages_<sample>.npy).
+  await perSampleFiles(sink, ds, c.W, 'usages');
   const names = factorNames(k);
   await sink.text('spectra.csv', 'program,' + ds.var.index.join(',') + '\n' + names.map((nm, t) => nm + ',' + Array.from(c.H.data.subarray(t * p, (t + 1) * p)).join(',')).join('\n') + '\n');
   // Every pooled spectrum's consensus program, -1 for the outliers the density filter dropped.

@@ -32,12 +32,13 @@ import { diskSink } from '../outputs/sink.js';
 export const consensusCommand: Command = {
   name: 'consensus',
   summary: 'consensus NMF (cNMF) over a rank sweep: stable programs, usages and the k-selection plot',
-  usage: 'stnmf consensus <input> --ranks 5:30:5 [--replicates 20] [--seed 0] [--worker-index i --total-workers n | --combine] --out DIR',
+  usage: 'stnmf consensus <input> | --samples manifest.csv --ranks 5:30:5 [--replicates 20] [--seed 0] [--worker-index i --total-workers n | --combine] --out DIR',
   examples: [
     "stnmf consensus xenium/ --ranks 5,7 --replicates 4 --max-iter 100 --out cnmf-out",
     "stnmf consensus xenium/ --ranks 5 --replicates 4 --max-iter 100 --worker-index 0 --total-workers 2 --out cnmf-split   # one of 2 machines",
     "stnmf consensus xenium/ --ranks 5 --replicates 4 --max-iter 100 --worker-index 1 --total-workers 2 --out cnmf-split",
     "stnmf consensus xenium/ --ranks 5 --replicates 4 --max-iter 100 --combine --out cnmf-split   # after all workers",
+    "stnmf consensus --samples breast-samples.csv --ranks 3,4 --replicates 3 --max-iter 50 --out cnmf-slices   # one set of spectra for every slice; usages_<sample>.npy per rank",
   ],
   flags: {
     ranks: { type: 'string', required: true, help: 'ranks k: a list 5,7,10 or a range start:stop:step (stop included)' },
@@ -53,8 +54,9 @@ export const consensusCommand: Command = {
   },
   async run(args, ctx) {
     const f = args.flags;
-    if (args.positionals.length !== 1) throw new StnmfError('USAGE', `stnmf consensus: one input expected, got ${args.positionals.length}`);
-    const input = args.positionals[0];
+    // One input, or several samples as one (--samples manifest.csv): one set of spectra shared by all.
+    if (args.positionals.length > 1 || (args.positionals.length === 0 && f.samples === undefined)) throw new StnmfError('USAGE', `stnmf consensus: one input (or --samples manifest.csv) expected, got ${args.positionals.length} inputs`);
+    const input: string | undefined = args.positionals[0];
     const ranks = parseRanks(f.ranks as string);
     // Every option has a default, so the parsed flags give each one.
     const o = optionsFromFlags<{ replicates: number; seed: number; localNeighborhoodSize: number; densityThreshold: number } & Required<Omit<CnmfFitOptions, 'kernels' | 'signal'>>>(CONSENSUS_OPTIONS, f);
@@ -72,7 +74,7 @@ export const consensusCommand: Command = {
     const dir = f.out as string;
     const repDir = join(dir, 'replicates');
     await mkdir(repDir, { recursive: true });
-    await checkPlan(join(dir, 'plan.json'), { input, ranks, replicates: R, seed: o.seed, scaleGenes: Boolean(f['scale-genes']), nObs: ds.X.rows, nVars: ds.X.cols, ...fit });
+    await checkPlan(join(dir, 'plan.json'), { input: input ?? `--samples ${f.samples}`, ranks, replicates: R, seed: o.seed, scaleGenes: Boolean(f['scale-genes']), nObs: ds.X.rows, nVars: ds.X.cols, ...fit });
     const file = (s: ReplicateSpec) => join(repDir, `k${s.k}_r${s.replicate}.npy`);
     const t0 = performance.now();
     if (!f.combine) {

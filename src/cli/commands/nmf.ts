@@ -23,7 +23,8 @@ import { convergenceWarning } from '../../warnings.js';
 import { finishRun, withRun } from '../command.js';
 import { inputFlags, loadFactor, loadInput } from '../input.js';
 import { RunOutput, runFolderFlags } from '../output.js';
-import { sampleFilePart, writePerSampleW, writeSampleBlocks } from '../outputs/samples.js';
+import { perSampleFiles, sampleBlockFiles, sampleFilePart } from '../../outputs/samples.js';
+import { diskSink } from '../outputs/sink.js';
 
 /**
  * `--stream`: the joint fit of a manifest's samples with one sample in memory at a time
@@ -65,7 +66,7 @@ async function runStreamed(input: string | undefined, f: ParsedArgs['flags'], ct
     // Each sample's rows of the stacked W, in manifest order.
     const rows: Int32Array[] = [];
     for (let s = 0, at = 0; s < st.rows.length; at += st.rows[s], s++) rows.push(Int32Array.from({ length: st.rows[s] }, (_, i) => at + i));
-    const perSample = await writeSampleBlocks(out, st.ids, rows, st.obsNames, fit.Wall);
+    const perSample = await sampleBlockFiles(diskSink(out), st.ids, rows, st.obsNames, fit.Wall);
     await out.writeText('obs_names.txt', st.obsNames.join('\n') + '\n');
     await out.writeText('var_names.txt', st.features.join('\n') + '\n');
     const parameters = { rank, loss: 'frobenius', solver: 'hals', init: 'random', maxIter: f['max-iter'], tol: f.tol, seed: f.seed, stream: true, backend: kernels.name, threads: kernels.threads };
@@ -130,7 +131,7 @@ async function runScaledJoint(ds: Dataset, f: ParsedArgs['flags'], ctx: CommandC
     const seconds = (performance.now() - t0) / 1000;
     writeNpy(out.path('W.npy'), result.W);
     writeNpy(out.path('H.npy'), result.H);
-    const perSample = await writePerSampleW(out, ds, result.W);
+    const perSample = await perSampleFiles(diskSink(out), ds, result.W);
     await out.writeText('sample_scaling.csv', sampleScalingCsv(result, ds.var.index));
     await out.writeText('obs_names.txt', ds.obs.index.join('\n') + '\n');
     await out.writeText('var_names.txt', ds.var.index.join('\n') + '\n');
@@ -169,7 +170,7 @@ async function runInmf(ds: Dataset, f: ParsedArgs['flags'], ctx: CommandContext,
     const seconds = (performance.now() - t0) / 1000;
     writeNpy(out.path('W.npy'), result.W);
     writeNpy(out.path('H.npy'), result.H);
-    const perSample = await writePerSampleW(out, ds, result.W);
+    const perSample = await perSampleFiles(diskSink(out), ds, result.W);
     for (const s of result.samples) {
       writeNpy(out.path(`V_${sampleFilePart(s.id)}.npy`), s.V);
       perSample.push(`V_${sampleFilePart(s.id)}.npy`);
@@ -259,7 +260,7 @@ export const nmfCommand: Command = {
       writeNpy(out.path('W.npy'), result.W);
       writeNpy(out.path('H.npy'), result.H);
       // Several samples: the stacked fit is a shared H with a W per sample (its rows of W).
-      const perSample = await writePerSampleW(out, ds, result.W);
+      const perSample = await perSampleFiles(diskSink(out), ds, result.W);
       await out.writeText('obs_names.txt', ds.obs.index.join('\n') + '\n');
       await out.writeText('var_names.txt', ds.var.index.join('\n') + '\n');
       // result.h5ad: the input with W as obsm['X_nmf'] and Hᵀ as varm['nmf'] (scanpy names).
