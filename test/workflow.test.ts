@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,6 +28,7 @@ function snakemake(dir: string, ...extra: string[]) {
     [
       '--cores', '2', '-s', SNAKEFILE, '--directory', dir, ...extra, '--config', `samples=${join(dir, 'sheet.csv')}`, `stnmf=${process.execPath} ${CLI}`, 'outdir=study',
       'hsnmf=--rank 3 --max-iter 40 --min-cluster-size 20 --contact-radius 220 --context-radius 500', 'nmf=--rank 3 --max-iter 40',
+      'consensus=--ranks 2,3 --replicates 4 --max-iter 40', 'consensus_workers=2',
     ],
     { encoding: 'utf8', cwd: dir },
   );
@@ -89,17 +90,25 @@ test('workflow: per-slide and joint runs on the four breast slices, restartable'
   assert.deepEqual(jh.perSample.map((m: { sample: string; nCells: number }) => [m.sample, m.nCells]), IDS.map((s) => [s, SPOTS[s]]));
   const clusters = readFileSync(join(S, 'joint', 'hsnmf', 'clusters.csv'), 'utf8').trim().split('\n').slice(1);
   for (const s of IDS) assert.equal(clusters.filter((l) => l.split(',')[0].endsWith(`-${s}`)).length, SPOTS[s]);
-  // The study page links every slide's report and the joint report, and the links resolve.
+  // cNMF of all slides, fanned out over two workers: each saved its half of the 2 x 4
+  // replicates, and the combined consensus has every rank with each slide's usages.
+  const workers = [0, 1].map((w) => readdirSync(join(S, 'joint', 'consensus-workers', `worker${w}`, 'replicates')).sort());
+  assert.equal(workers[0].length + workers[1].length, 8);
+  assert.ok(workers[0].every((f) => !workers[1].includes(f)), 'workers share a replicate');
+  const cons = JSON.parse(readFileSync(join(S, 'joint', 'consensus', 'summary.json'), 'utf8'));
+  assert.deepEqual(cons.ranks, [2, 3]);
+  for (const k of [2, 3]) for (const s of IDS) assert.deepEqual(parseNpy(readFileSync(join(S, 'joint', 'consensus', `consensus_k${k}`, `usages_${s}.npy`))).shape, [SPOTS[s], k]);
+  // The study page links every slide's report, the joint report and the k-selection plot, and the links resolve.
   const page = readFileSync(join(S, 'study.html'), 'utf8');
   const links = [...page.matchAll(/href='([^']+)'/g)].map((m) => m[1]);
-  assert.equal(links.length, 5);
+  assert.equal(links.length, 6);
   for (const l of links) assert.ok(existsSync(join(S, l)), `study.html link ${l}`);
 
   // Nothing to redo; then delete one slide: only it and the joint steps are planned and run.
   assert.deepEqual(planned(dir), {});
   const keep = statSync(join(S, 'slides', 'slice1', 'hsnmf', 'summary.json')).mtimeMs;
   rmSync(join(S, 'slides', 'slice2'), { recursive: true });
-  assert.deepEqual(planned(dir), { all: 1, hsnmf_slide: 1, info: 1, joint_hsnmf: 1, joint_nmf: 1, study_report: 1 });
+  assert.deepEqual(planned(dir), { all: 1, consensus_combine: 1, consensus_worker: 2, hsnmf_slide: 1, info: 1, joint_hsnmf: 1, joint_nmf: 1, study_report: 1 });
   const r2 = snakemake(dir);
   assert.equal(r2.status, 0, r2.stderr.slice(-4000));
   assert.ok(existsSync(join(S, 'slides', 'slice2', 'hsnmf', 'report.html')));
