@@ -70,6 +70,13 @@ export function sampleRows(g: SampleGroups): Int32Array[] {
   return out;
 }
 
+/** The rows of samples stacked in order with `sizes[s]` observations each: sample s is rows at … at+sizes[s]−1. */
+export function contiguousRows(sizes: ArrayLike<number>): Int32Array[] {
+  const out: Int32Array[] = [];
+  for (let s = 0, at = 0; s < sizes.length; at += sizes[s], s++) out.push(Int32Array.from({ length: sizes[s] }, (_, i) => at + i));
+  return out;
+}
+
 /** Median of the positive values (0 when there are none): scanpy's `normalize_total` target. */
 function positiveMedian(values: number[]): number {
   const v = values.filter((t) => t > 0).sort((a, b) => a - b);

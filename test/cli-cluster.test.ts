@@ -47,7 +47,7 @@ test('cluster and metrics reject bad input with one line and no output', () => {
   const cases: Array<[string[], number, RegExp]> = [
     [['cluster', h5, '--out', join(dir, 'a')], 3, /obsm has no 'X_nmf' .*run 'stnmf nmf' first/],
     [['metrics', h5, '--radius', '-1', '--out', join(dir, 'b')], 2, /--radius must be > 0/],
-    [['metrics', h5, '--radius', '30', '--out', join(dir, 'c')], 3, /no spatial coordinates/],
+    [['metrics', h5, '--radius', '30', '--out', join(dir, 'c')], 3, /needs spatial coordinates, but .* has none; give a positions table with --coords/],
   ];
   for (const [args, code, pattern] of cases) {
     const r = stnmf(...args);

@@ -31,14 +31,17 @@ function checkValues(what: string, m: NumMatrix, nonNegative: boolean): void {
   }
 }
 
-/** The n x 2 spatial coordinates, or an error saying the input has none. */
-export function spatialXY(ds: Dataset): Float64Array {
+/**
+ * The n x 2 spatial coordinates (x, y pairs), times `scale` (default 1; `requireMicrons`' µm
+ * per unit gives µm), or an error saying the input has none.
+ */
+export function spatialXY(ds: Dataset, scale = 1): Float64Array {
   const s = ds.obsm.spatial;
   if (!s || s.cols < 2) throw new StnmfError('BAD_INPUT', `${ds.meta.source}: no spatial coordinates (obsm['spatial']); give an input with cell or spot positions`);
   const out = new Float64Array(2 * s.rows);
   for (let i = 0; i < s.rows; i++) {
-    out[2 * i] = s.data[i * s.cols];
-    out[2 * i + 1] = s.data[i * s.cols + 1];
+    out[2 * i] = s.data[i * s.cols] * scale;
+    out[2 * i + 1] = s.data[i * s.cols + 1] * scale;
   }
   return out;
 }

@@ -46,7 +46,7 @@ export {
   type CoOccurrence,
   type CoOccurrenceOptions,
 } from './neighborhood.js';
-export { wilcoxonScores, wilcoxonScoresSteps, clusterMarkers, clusterMarkersSteps, markerScores, markerScoresSteps, type MarkerOptions, type ClusterMarkers, type MarkerScores } from './markers.js';
+export { clusterSizes, wilcoxonScores, wilcoxonScoresSteps, clusterMarkers, clusterMarkersSteps, markerScores, markerScoresSteps, type MarkerOptions, type ClusterMarkers, type MarkerScores } from './markers.js';
 export { parseGmt, overRepresentation, enrichmentScore, hypergeometricSf, benjaminiHochberg, type GeneSet, type EnrichmentTerm } from './enrichment.js';
 export { computeMetrics, type MetricsInput, type MetricsOptions, type MetricsSummary } from './summary.js';
 export { paretoOptimal } from './pareto.js';

@@ -28,7 +28,8 @@ export interface ClusterMarkers {
   method: ('wilcoxon' | 'fallback')[];
 }
 
-function clusterSizes(labels: Int32Array, nClusters: number): Int32Array {
+/** Observations per cluster: `sizes[c]` = number of labels equal to c, for codes 0 … nClusters−1. */
+export function clusterSizes(labels: Int32Array, nClusters: number): Int32Array {
   const s = new Int32Array(nClusters);
   for (let i = 0; i < labels.length; i++) s[labels[i]]++;
   return s;

@@ -19,6 +19,17 @@ export function sampleFilePart(id: string): string {
 }
 
 /**
+ * The file-name part of every sample id.
+ * @throws StnmfError('BAD_INPUT') when two ids give the same part (named with `prefix`'s file).
+ */
+function sampleFileParts(ids: string[], prefix: string): string[] {
+  const names = ids.map(sampleFilePart);
+  const clash = names.find((n, i) => names.indexOf(n) !== i);
+  if (clash !== undefined) throw new StnmfError('BAD_INPUT', `sample ids ${ids.filter((_, i) => names[i] === clash).join(' and ')} give the same file name ${prefix}_${clash}.npy; rename one`);
+  return names;
+}
+
+/**
  * Sends `<prefix>_<sample>.npy` (the sample's rows of `W`, same dtype) and
  * `obs_names_<sample>.txt` for each sample of `ds`; returns the file names (none for a
  * one-sample input).
@@ -31,9 +42,7 @@ export async function perSampleFiles(sink: RunFileSink, ds: Dataset, W: Dense, p
 
 /** {@link perSampleFiles} for samples given as row lists (the streamed fit holds no Dataset). */
 export async function sampleBlockFiles(sink: RunFileSink, ids: string[], rows: ArrayLike<number>[], obsNames: string[], W: Dense, prefix = 'W'): Promise<string[]> {
-  const names = ids.map(sampleFilePart);
-  const clash = names.find((n, i) => names.indexOf(n) !== i);
-  if (clash !== undefined) throw new StnmfError('BAD_INPUT', `sample ids ${ids.filter((_, i) => names[i] === clash).join(' and ')} give the same file name ${prefix}_${clash}.npy; rename one`);
+  const names = sampleFileParts(ids, prefix);
   const written: string[] = [];
   for (let s = 0; s < ids.length; s++) {
     const r = rows[s];
@@ -45,4 +54,14 @@ export async function sampleBlockFiles(sink: RunFileSink, ids: string[], rows: A
     written.push(`${prefix}_${names[s]}.npy`, `obs_names_${names[s]}.txt`);
   }
   return written;
+}
+
+/**
+ * Sends one matrix per sample as `<prefix>_<sample>.npy` (iNMF's V_s); returns the file names.
+ * @throws StnmfError('BAD_INPUT') when two sample ids map to the same file name.
+ */
+export async function sampleMatrixFiles(sink: RunFileSink, ids: string[], matrices: Dense[], prefix: string): Promise<string[]> {
+  const names = sampleFileParts(ids, prefix);
+  for (let s = 0; s < ids.length; s++) await sink.npy(`${prefix}_${names[s]}.npy`, matrices[s]);
+  return names.map((n) => `${prefix}_${n}.npy`);
 }

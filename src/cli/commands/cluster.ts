@@ -6,6 +6,7 @@ import { writeH5ad } from '../../io/h5ad.js';
 import { attachLeiden, leidenClusters } from '../../methods/leiden/index.js';
 import { writeMarkerOutputs } from '../../io/markers-output.js';
 import { StnmfError } from '../../errors.js';
+import { clusterSizes } from '../../metrics/markers.js';
 import type { Command } from '../command.js';
 import { finishRun, withRun } from '../command.js';
 import { inputFlags, loadInput } from '../input.js';
@@ -52,7 +53,7 @@ export const clusterCommand: Command = {
           parameters: { use: f.use, neighbors: k, resolution: f.resolution, iterations: f.iterations, seed: f.seed },
           inputs: { input: record },
           seed: f.seed as number,
-          summary: { modularity: res.modularity, quality: res.quality, nClusters: res.nClusters, sizes: countSizes(res.membership, res.nClusters), seconds },
+          summary: { modularity: res.modularity, quality: res.quality, nClusters: res.nClusters, sizes: Array.from(clusterSizes(res.membership, res.nClusters)), seconds },
           seconds,
         },
         ctx,
@@ -61,9 +62,3 @@ export const clusterCommand: Command = {
     });
   },
 };
-
-function countSizes(m: Int32Array, k: number): number[] {
-  const s = new Array<number>(k).fill(0);
-  for (const c of m) s[c]++;
-  return s;
-}

@@ -37,9 +37,8 @@ export const metricsCommand: Command = {
     if (!(radius > 0)) throw new StnmfError('USAGE', `stnmf metrics: --radius must be > 0; got ${radius}`);
     const { dataset: ds, record } = await loadInput('metrics', args.positionals[0], f, ctx);
     // --radius is in µm on every dataset: no µm assumed on pixels (issue 13, point 6).
-    const xy = spatialXY(ds);
     const upm = requireMicrons(ds, 'metrics --radius');
-    if (upm !== 1) for (let q = 0; q < xy.length; q++) xy[q] *= upm;
+    const xy = spatialXY(ds, upm);
     const labels = obsLabels(ds, f.labels as string, 'labels');
     const emb = obsmMatrix(ds, f.use as string);
     const truth = f.truth ? obsLabels(ds, f.truth as string, 'truth') : undefined;

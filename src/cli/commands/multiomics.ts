@@ -5,6 +5,7 @@
  * (observations x factors), H_transcript.npy / H_protein.npy (factors x features), result.h5ad,
  * summary.json and run.json.
  */
+import { parseIdLabels } from '../../io/label-tables.js';
 import { readFile } from 'node:fs/promises';
 import { columnStrings, type Dataset } from '../../dataset.js';
 import { sampleGroups } from '../../samples.js';
@@ -13,11 +14,10 @@ import { readDataset } from '../../io/index.js';
 import { readCsvDataset } from '../../io/csv.js';
 import { createKernels } from '../../linalg/backend.js';
 import {
-  parseCsvText,
   parseMarkerTable,
   runSpatialMultiOmics,
   toModality,
-  scoreLabelsAgainstTruth,
+  multiomicsSummary, scoreLabelsAgainstTruth,
   type MarkerTable,
   type ModalityTable,
   type MatchBy,
@@ -64,19 +64,14 @@ async function readModality(path: string, flags: Record<string, FlagValue>, pref
   return input;
 }
 
-/** Reads `cell_id,cell_type` (header required; first two columns used). */
-async function readTruth(path: string): Promise<Map<string, string>> {
-  let text: string;
+
+/** The text of `--truth`, or BAD_FILE naming it. */
+async function readTruthText(path: string): Promise<string> {
   try {
-    text = await readFile(path, 'utf8');
+    return await readFile(path, 'utf8');
   } catch {
     throw new StnmfError('BAD_FILE', `--truth ${path}: no such file`);
   }
-  const rows = parseCsvText(text);
-  if (rows.length < 2 || rows[0].length < 2) throw new StnmfError('BAD_FILE', `--truth ${path}: expected a header 'cell_id,cell_type' and rows`);
-  const m = new Map<string, string>();
-  for (const r of rows.slice(1)) if (r.length >= 2) m.set(r[0], r[1]);
-  return m;
 }
 
 function obsColumn(ds: Dataset | null, name: string): string[] | undefined {
@@ -201,7 +196,7 @@ export const multiomicsCommand: Command = {
       let truthScores: Record<string, unknown> = {};
       if (f.truth || f['truth-column']) {
         let truth: Map<string, string>;
-        if (f.truth) truth = await readTruth(f.truth as string);
+        if (f.truth) truth = parseIdLabels(await readTruthText(f.truth as string), `--truth ${f.truth}`);
         else {
           const col = f['truth-column'] as string;
           const src = obsColumn(protDs, col) ? protDs! : obsColumn(txDs, col) ? txDs! : null;
@@ -212,8 +207,6 @@ export const multiomicsCommand: Command = {
         truthScores = scoreLabelsAgainstTruth(r, truth);
         if ((truthScores.nScored as number) === 0) warnings.push({ code: 'data', message: 'no observation id appears in the truth table' });
       }
-      const labelCounts: Record<string, number> = {};
-      for (const l of r.labels) labelCounts[l] = (labelCounts[l] ?? 0) + 1;
       const seconds = (performance.now() - t0) / 1000;
       await finishRun(
         out,
@@ -222,23 +215,7 @@ export const multiomicsCommand: Command = {
           parameters: { ...options, kernels: undefined, signal: undefined, onStep: undefined, backend: r.nmf.backend },
           inputs: { tx: txIn?.record, prot: protIn?.record, markers: f.markers, truth: f.truth },
           seed: f.seed as number,
-          summary: {
-            nObs: r.ids.length,
-            nMatched: r.alignment.nMatched,
-            nGenes: r.transcriptFeatures.length,
-            nGenesUsed: r.hvg.length,
-            nProteins: r.proteinFeatures.length,
-            nFactors: r.W.cols,
-            factorTypes: r.annotation.factors.map((a) => a.cellType),
-            labelCounts,
-            ...truthScores,
-            nmfLoss: r.nmf.loss,
-            nmfIterations: r.nmf.iterations,
-            nmfConverged: r.nmf.converged,
-            nEdges: r.graph.indptr[r.graph.n] / 2,
-            shapes: { W: [r.W.rows, r.W.cols], H_transcript: [r.Htranscript.rows, r.Htranscript.cols], H_protein: [r.Hprotein.rows, r.Hprotein.cols] },
-            seconds,
-          },
+          summary: { ...multiomicsSummary(r, truthScores), seconds },
           seconds,
           warnings,
         },

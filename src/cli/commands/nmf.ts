@@ -10,7 +10,7 @@ import {
   attachInmf, attachNmf, attachScaledJoint, inmf, inmfHistoryCsv, inmfSummary, INMF_OPTIONS, nmf, nmfHistoryCsv, nmfSummary, NMF_OPTIONS,
   SAMPLE_FIT_OPTIONS, sampleScalingCsv, scaledJointNmf, scaledJointSummary, SCALED_JOINT_OPTIONS, type InmfOptions, type NmfOptions, type ScaledJointOptions,
 } from '../../nmf/index.js';
-import { sampleGroups } from '../../samples.js';
+import { contiguousRows, sampleGroups } from '../../samples.js';
 import type { Dataset } from '../../dataset.js';
 import { optionsFromFlags } from '../../options.js';
 import { optionFlags } from '../option-flags.js';
@@ -23,7 +23,7 @@ import { convergenceWarning } from '../../warnings.js';
 import { finishRun, withRun } from '../command.js';
 import { inputFlags, loadFactor, loadInput } from '../input.js';
 import { RunOutput, runFolderFlags } from '../output.js';
-import { perSampleFiles, sampleBlockFiles, sampleFilePart } from '../../outputs/samples.js';
+import { perSampleFiles, sampleBlockFiles, sampleMatrixFiles } from '../../outputs/samples.js';
 import { diskSink } from '../outputs/sink.js';
 
 /**
@@ -64,9 +64,7 @@ async function runStreamed(input: string | undefined, f: ParsedArgs['flags'], ct
     writeNpy(out.path('W.npy'), fit.Wall);
     writeNpy(out.path('H.npy'), fit.H);
     // Each sample's rows of the stacked W, in manifest order.
-    const rows: Int32Array[] = [];
-    for (let s = 0, at = 0; s < st.rows.length; at += st.rows[s], s++) rows.push(Int32Array.from({ length: st.rows[s] }, (_, i) => at + i));
-    const perSample = await sampleBlockFiles(diskSink(out), st.ids, rows, st.obsNames, fit.Wall);
+    const perSample = await sampleBlockFiles(diskSink(out), st.ids, contiguousRows(st.rows), st.obsNames, fit.Wall);
     await out.writeText('obs_names.txt', st.obsNames.join('\n') + '\n');
     await out.writeText('var_names.txt', st.features.join('\n') + '\n');
     const parameters = { rank, loss: 'frobenius', solver: 'hals', init: 'random', maxIter: f['max-iter'], tol: f.tol, seed: f.seed, stream: true, backend: kernels.name, threads: kernels.threads };
@@ -171,10 +169,7 @@ async function runInmf(ds: Dataset, f: ParsedArgs['flags'], ctx: CommandContext,
     writeNpy(out.path('W.npy'), result.W);
     writeNpy(out.path('H.npy'), result.H);
     const perSample = await perSampleFiles(diskSink(out), ds, result.W);
-    for (const s of result.samples) {
-      writeNpy(out.path(`V_${sampleFilePart(s.id)}.npy`), s.V);
-      perSample.push(`V_${sampleFilePart(s.id)}.npy`);
-    }
+    perSample.push(...(await sampleMatrixFiles(diskSink(out), result.samples.map((s) => s.id), result.samples.map((s) => s.V), 'V')));
     await out.writeText('obs_names.txt', ds.obs.index.join('\n') + '\n');
     await out.writeText('var_names.txt', ds.var.index.join('\n') + '\n');
     attachInmf(ds, result);

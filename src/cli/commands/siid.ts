@@ -5,8 +5,9 @@
  * baselines), summary.json and run.json (files made by src/outputs/siid.ts; the demo step in
  * src/cli/demo-steps.ts).
  */
+import { parseNumberColumn, parseRowLabels, spotMapping } from '../../io/label-tables.js';
 import { readFileSync } from 'node:fs';
-import { obsStrings, type Dataset } from '../../dataset.js';
+import { obsStrings } from '../../dataset.js';
 import { StnmfError } from '../../errors.js';
 import { npyToFloat64, readNpy } from '../../io/npy.js';
 import { requireMicrons } from '../../io/units.js';
@@ -51,14 +52,19 @@ export const siidCommand: Command = {
     const spotsIn = await loadInput('siid', f.spots as string, f, ctx, { prefix: 'spots-', flag: '--spots', nonNegative: true });
     const cells = cellsIn.dataset;
     const spots = spotsIn.dataset;
-    const mapping = f.mapping ? readMapping(f.mapping as string, cells.X.rows, spots.X.rows) : undefined;
+    const mapPath = f.mapping as string | undefined;
+    const mapping = mapPath
+      ? spotMapping(mapPath.endsWith('.npy') ? npyToFloat64(readNpy(mapPath), mapPath).data : parseNumberColumn(readFileSync(mapPath, 'utf8'), `${mapPath} (--mapping)`, 'a spot index'), cells.X.rows, spots.X.rows, `${mapPath} (--mapping)`)
+      : undefined;
     if (!mapping) {
       // --mapping-distance is in µm: both slides' scales must be known (issue 13, point 6).
       requireMicrons(cells, 'siid --mapping-distance', 'cells-');
       requireMicrons(spots, 'siid --mapping-distance', 'spots-');
     }
     const options = siidOptionsFromFlags(f);
-    const truth = f.truth ? readTruth(f.truth as string, cells) : undefined;
+    const spec = f.truth as string | undefined;
+    // Known types: an obs column of the cells (obs:NAME) or a file of one label per cell.
+    const truth = spec === undefined ? undefined : spec.startsWith('obs:') ? obsStrings(cells, spec.slice(4), `--truth ${spec} (the cells)`) : parseRowLabels(readFileSync(spec, 'utf8'), cells.X.rows, `${spec} (--truth)`);
     const out = await RunOutput.open(f.out as string, { force: Boolean(f.force) });
     await withRun(out, async () => {
       const r = await runSiid(cells, spots, mapping, options, Number(f['holdout-folds']), Number(f['fold-seed']), ctx, truth);
@@ -87,39 +93,3 @@ export const siidCommand: Command = {
 };
 
 
-function readMapping(path: string, n: number, nSpots: number): Int32Array {
-  let vals: number[];
-  if (path.endsWith('.npy')) vals = Array.from(npyToFloat64(readNpy(path), path).data);
-  else {
-    vals = [];
-    for (const line of readFileSync(path, 'utf8').split(/\r?\n/)) {
-      const t = line.split(/[,\t]/).pop()!.trim();
-      if (t === '') continue;
-      const v = Number(t);
-      if (!Number.isFinite(v)) {
-        if (vals.length === 0) continue; // header
-        throw new StnmfError('BAD_FILE', `${path} (--mapping): '${t}' is not a spot index`);
-      }
-      vals.push(v);
-    }
-  }
-  if (vals.length !== n) throw new StnmfError('BAD_FILE', `${path} (--mapping): ${vals.length} entries, expected one spot index per cell (${n})`);
-  // Int32Array.from would truncate 1.5 to 1 without a word.
-  vals.forEach((v, i) => {
-    if (!Number.isInteger(v) || v < -1 || v >= nSpots) {
-      throw new StnmfError('BAD_INPUT', `${path} (--mapping): entry ${i + 1} is ${v}; expected a spot index (a whole number from 0 to ${nSpots - 1}) or -1 for none`);
-    }
-  });
-  return Int32Array.from(vals);
-}
-
-function readTruth(spec: string, cells: Dataset): string[] {
-  if (spec.startsWith('obs:')) {
-    return obsStrings(cells, spec.slice(4), `--truth ${spec} (the cells)`);
-  }
-  const lines = readFileSync(spec, 'utf8').split(/\r?\n/).filter((l) => l.trim() !== '');
-  let labels = lines.map((l) => l.split(',').pop()!.trim());
-  if (labels.length === cells.X.rows + 1) labels = labels.slice(1);
-  if (labels.length !== cells.X.rows) throw new StnmfError('BAD_FILE', `${spec} (--truth): ${labels.length} labels, expected one per cell (${cells.X.rows})`);
-  return labels;
-}

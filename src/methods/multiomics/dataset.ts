@@ -126,3 +126,29 @@ export function scoreLabelsAgainstTruth(r: MultiOmicsResult, truth: ReadonlyMap<
   });
   return { accuracy: acc.accuracy, ari: t.length ? adjustedRandIndex(t, p) : NaN, nScored: acc.n, recall: acc.recall, typesRecovered: acc.typesRecovered };
 }
+
+/**
+ * The key figures of a joint multi-omics run as `stnmf multiomics` writes them in summary.json:
+ * shapes, the factors' cell types, how many observations got each label, the scores against
+ * known types when given (`scoreLabelsAgainstTruth`), and the NMF's loss.
+ */
+export function multiomicsSummary(r: MultiOmicsResult, truthScores: Record<string, unknown> = {}): Record<string, unknown> {
+  const labelCounts: Record<string, number> = {};
+  for (const l of r.labels) labelCounts[l] = (labelCounts[l] ?? 0) + 1;
+  return {
+    nObs: r.ids.length,
+    nMatched: r.alignment.nMatched,
+    nGenes: r.transcriptFeatures.length,
+    nGenesUsed: r.hvg.length,
+    nProteins: r.proteinFeatures.length,
+    nFactors: r.W.cols,
+    factorTypes: r.annotation.factors.map((a) => a.cellType),
+    labelCounts,
+    ...truthScores,
+    nmfLoss: r.nmf.loss,
+    nmfIterations: r.nmf.iterations,
+    nmfConverged: r.nmf.converged,
+    nEdges: r.graph.indptr[r.graph.n] / 2,
+    shapes: { W: [r.W.rows, r.W.cols], H_transcript: [r.Htranscript.rows, r.Htranscript.cols], H_protein: [r.Hprotein.rows, r.Hprotein.cols] },
+  };
+}

@@ -59,5 +59,5 @@ export {
   type CoOccurrenceOptions,
   type NeighborLists,
 } from './colocalization.js';
-export { multiomicsToDataset, scoreLabelsAgainstTruth, OBS_PREFIX, type CoordinateFrame, type InputObs } from './dataset.js';
+export { multiomicsSummary, multiomicsToDataset, scoreLabelsAgainstTruth, OBS_PREFIX, type CoordinateFrame, type InputObs } from './dataset.js';
 export { toModality, multiOmics, type MultiOmicsDatasetOptions } from './modality.js';
