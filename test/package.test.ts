@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const SUBPATHS = ['stnmf', 'stnmf/spatial', 'stnmf/graph', 'stnmf/metrics', 'stnmf/methods', 'stnmf/methods/snmf', 'stnmf/methods/siid', 'stnmf/methods/multiomics', 'stnmf/methods/contrastive', 'stnmf/methods/leiden', 'stnmf/simulate', 'stnmf/plot', 'stnmf/io'];
+const SUBPATHS = ['stnmf', 'stnmf/spatial', 'stnmf/graph', 'stnmf/metrics', 'stnmf/methods', 'stnmf/methods/snmf', 'stnmf/methods/siid', 'stnmf/methods/multiomics', 'stnmf/methods/contrastive', 'stnmf/methods/leiden', 'stnmf/simulate', 'stnmf/plot', 'stnmf/outputs', 'stnmf/io'];
 
 function run(cmd: string, args: string[], cwd: string): string {
   const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', env: { ...process.env, npm_config_update_notifier: 'false' } });
