@@ -205,7 +205,7 @@ export async function standardFigures(r0: LoadedResult, genesOrOptions: string[]
   return [...factors.slice(0, 1), ...spotFigs, ...factors.slice(1), ...markerFigures(r, o), ...(await neighbourhoodFigures(r, o, signal)), ...tables.filter((f) => !spotFigs.includes(f))];
 }
 
-/** Output files that hold a factorisation {@link readResult} can read. */
+/** Output files that hold a factorisation `readResult` (stnmf/io) can read. */
 export const FACTOR_FILES = ['W.npy', 'result.h5ad', 'H_target.npy'];
 
 /** What the loaded usages are, from where W came: smoothed or raw usages, proportions, coefficients. */

@@ -7,9 +7,10 @@ import { writeH5ad } from '../../io/h5ad.js';
 import { writeNpy } from '../../io/npy.js';
 import { createKernels } from '../../linalg/backend.js';
 import {
-  attachInmf, attachNmf, attachScaledJoint, inmf, inmfHistoryCsv, inmfSummary, INMF_OPTIONS, nmf, nmfHistoryCsv, nmfSummary, NMF_OPTIONS,
-  SAMPLE_FIT_OPTIONS, sampleScalingCsv, scaledJointNmf, scaledJointSummary, SCALED_JOINT_OPTIONS, type InmfOptions, type NmfOptions, type ScaledJointOptions,
+  attachNmf, inmf, inmfSummary, INMF_OPTIONS, nmf, nmfHistoryCsv, nmfSummary, NMF_OPTIONS,
+  SAMPLE_FIT_OPTIONS, scaledJointNmf, scaledJointSummary, SCALED_JOINT_OPTIONS, type InmfOptions, type NmfOptions, type ScaledJointOptions,
 } from '../../nmf/index.js';
+import { inmfRunFiles, scaledJointRunFiles } from '../../outputs/sample-fits.js';
 import { contiguousRows, sampleGroups } from '../../samples.js';
 import type { Dataset } from '../../dataset.js';
 import { optionsFromFlags } from '../../options.js';
@@ -23,7 +24,7 @@ import { convergenceWarning } from '../../warnings.js';
 import { finishRun, withRun } from '../command.js';
 import { inputFlags, loadFactor, loadInput } from '../input.js';
 import { RunOutput, runFolderFlags } from '../output.js';
-import { perSampleFiles, sampleBlockFiles, sampleMatrixFiles } from '../../outputs/samples.js';
+import { perSampleFiles, sampleBlockFiles } from '../../outputs/samples.js';
 import { diskSink } from '../outputs/sink.js';
 
 /**
@@ -111,79 +112,41 @@ function groupsOf(ds: Dataset, mode: string) {
 }
 
 /**
- * `--sample-scaling`: the joint NMF with a scale per sample and feature (src/nmf/scaled-joint.ts).
- * Writes what plain joint NMF writes plus sample_scaling.csv.
+ * `--inmf` (LIGER's integrative NMF, src/nmf/inmf.ts) or `--sample-scaling` (a scale per sample
+ * and feature, src/nmf/scaled-joint.ts) of the input's samples: one library call, then the run
+ * files of src/outputs/sample-fits.ts.
  */
-async function runScaledJoint(ds: Dataset, f: ParsedArgs['flags'], ctx: CommandContext, record: unknown, selection: unknown, threads: number | undefined): Promise<void> {
-  const groups = groupsOf(ds, 'sample-scaling');
+async function runSampleFit(mode: 'inmf' | 'sample-scaling', ds: Dataset, f: ParsedArgs['flags'], ctx: CommandContext, record: unknown, selection: unknown, threads: number | undefined): Promise<void> {
+  const groups = groupsOf(ds, mode);
   const out = await RunOutput.open(f.out as string, { force: Boolean(f.force) });
   const kernels = await createKernels({ threads });
   await withRun(out, async () => {
     const t0 = performance.now();
-    const result = await scaledJointNmf(ds.X, groups, {
-      ...optionsFromFlags<Omit<ScaledJointOptions, 'kernels' | 'signal' | 'onProgress'>>({ ...SAMPLE_FIT_OPTIONS, ...SCALED_JOINT_OPTIONS }, f),
-      kernels,
-      signal: ctx.signal,
-      onProgress: (e) => ctx.progress('nmf (sample scaling)', e.iteration, e.maxIter, `loss ${e.loss.toPrecision(7)}`),
-    });
+    const common = { kernels, signal: ctx.signal };
+    const fit =
+      mode === 'inmf'
+        ? await inmf(ds.X, groups, {
+            ...optionsFromFlags<Omit<InmfOptions, 'kernels' | 'signal' | 'onProgress'>>({ ...SAMPLE_FIT_OPTIONS, ...INMF_OPTIONS }, f),
+            ...common,
+            onProgress: (e) => ctx.progress('inmf', e.iteration, e.maxIter, `objective ${e.objective.toPrecision(7)}`),
+          })
+        : await scaledJointNmf(ds.X, groups, {
+            ...optionsFromFlags<Omit<ScaledJointOptions, 'kernels' | 'signal' | 'onProgress'>>({ ...SAMPLE_FIT_OPTIONS, ...SCALED_JOINT_OPTIONS }, f),
+            ...common,
+            onProgress: (e) => ctx.progress('nmf (sample scaling)', e.iteration, e.maxIter, `loss ${e.loss.toPrecision(7)}`),
+          });
     const seconds = (performance.now() - t0) / 1000;
-    writeNpy(out.path('W.npy'), result.W);
-    writeNpy(out.path('H.npy'), result.H);
-    const perSample = await perSampleFiles(diskSink(out), ds, result.W);
-    await out.writeText('sample_scaling.csv', sampleScalingCsv(result, ds.var.index));
-    await out.writeText('obs_names.txt', ds.obs.index.join('\n') + '\n');
-    await out.writeText('var_names.txt', ds.var.index.join('\n') + '\n');
-    attachScaledJoint(ds, result);
-    await writeH5ad(out.path('result.h5ad'), ds);
-    await out.writeText('history.csv', nmfHistoryCsv({ history: result.history.map((h) => ({ ...h, seconds: 0 })) }));
-    const p = result.parameters;
+    const isInmf = 'objective' in fit;
+    const perSample = isInmf ? await inmfRunFiles(ds, fit, diskSink(out)) : await scaledJointRunFiles(ds, fit, diskSink(out));
+    const p = fit.parameters;
     await finishRun(out, {
       command: 'nmf',
-      parameters: { ...p, sampleScaling: true, loss: 'frobenius', solver: 'hals' },
+      parameters: { ...p, ...(isInmf ? { inmf: true } : { sampleScaling: true }), loss: 'frobenius', solver: 'hals' },
       inputs: { input: record },
       seed: p.seed,
-      summary: { ...scaledJointSummary(result, ds.X), sampleKey: groups.key, perSampleFiles: [...perSample, 'sample_scaling.csv'], normalize: f.normalize, selection, backend: p.backend, threads: p.threads },
+      summary: { ...(isInmf ? inmfSummary(fit, ds.X) : scaledJointSummary(fit, ds.X)), sampleKey: groups.key, perSampleFiles: perSample, normalize: f.normalize, selection, backend: p.backend, threads: p.threads },
       seconds,
-      warnings: result.warnings,
-    }, ctx, Boolean(f.json));
-  }, kernels);
-}
-
-/**
- * `--inmf`: LIGER's integrative NMF of the input's samples (src/nmf/inmf.ts). Writes what plain
- * NMF writes (W, the shared H, W_<sample>) plus each sample's own term V_<sample>.npy.
- */
-async function runInmf(ds: Dataset, f: ParsedArgs['flags'], ctx: CommandContext, record: unknown, selection: unknown, threads: number | undefined): Promise<void> {
-  const groups = groupsOf(ds, 'inmf');
-  const out = await RunOutput.open(f.out as string, { force: Boolean(f.force) });
-  const kernels = await createKernels({ threads });
-  await withRun(out, async () => {
-    const t0 = performance.now();
-    const result = await inmf(ds.X, groups, {
-      ...optionsFromFlags<Omit<InmfOptions, 'kernels' | 'signal' | 'onProgress'>>({ ...SAMPLE_FIT_OPTIONS, ...INMF_OPTIONS }, f),
-      kernels,
-      signal: ctx.signal,
-      onProgress: (e) => ctx.progress('inmf', e.iteration, e.maxIter, `objective ${e.objective.toPrecision(7)}`),
-    });
-    const seconds = (performance.now() - t0) / 1000;
-    writeNpy(out.path('W.npy'), result.W);
-    writeNpy(out.path('H.npy'), result.H);
-    const perSample = await perSampleFiles(diskSink(out), ds, result.W);
-    perSample.push(...(await sampleMatrixFiles(diskSink(out), result.samples.map((s) => s.id), result.samples.map((s) => s.V), 'V')));
-    await out.writeText('obs_names.txt', ds.obs.index.join('\n') + '\n');
-    await out.writeText('var_names.txt', ds.var.index.join('\n') + '\n');
-    attachInmf(ds, result);
-    await writeH5ad(out.path('result.h5ad'), ds);
-    await out.writeText('history.csv', inmfHistoryCsv(result));
-    const p = result.parameters;
-    await finishRun(out, {
-      command: 'nmf',
-      parameters: { ...p, inmf: true, loss: 'frobenius', solver: 'hals' },
-      inputs: { input: record },
-      seed: p.seed,
-      summary: { ...inmfSummary(result, ds.X), sampleKey: groups.key, perSampleFiles: perSample, normalize: f.normalize, selection, backend: p.backend, threads: p.threads },
-      seconds,
-      warnings: result.warnings,
+      warnings: fit.warnings,
     }, ctx, Boolean(f.json));
   }, kernels);
 }
@@ -234,8 +197,7 @@ export const nmfCommand: Command = {
     checkSampleFitFlags(args);
     if (f.stream) return runStreamed(input, f, ctx);
     const { dataset: ds, selection, record } = await loadInput('nmf', input, f, ctx, { normalize: true, nonNegative: true });
-    if (f.inmf) return runInmf(ds, f, ctx, record, selection, threads);
-    if (f['sample-scaling']) return runScaledJoint(ds, f, ctx, record, selection, threads);
+    if (f.inmf || f['sample-scaling']) return runSampleFit(f.inmf ? 'inmf' : 'sample-scaling', ds, f, ctx, record, selection, threads);
     const rank = f.rank as number;
     const W0 = f.w0 ? loadFactor('w0', f.w0 as string, ds.X.rows, rank) : undefined;
     const H0 = f.h0 ? loadFactor('h0', f.h0 as string, rank, ds.X.cols) : undefined;
