@@ -1,7 +1,8 @@
 // Issue 18's must-show on the four ST breast slices (scripts/samples-evidence.mjs, tables in
 // docs/results.md): the usage maps of the shared-H fit are spatially coherent in every slice
 // (Moran's I clearly positive for every factor), iNMF finds almost nothing sample-specific, and
-// the script's comparison with four separate fits and the integrative fit is complete. Run short (100 iterations) to keep the suite fast.
+// the script's comparison with four separate fits and the integrative fit is complete. Run short
+// (100 iterations) to keep the suite fast.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
