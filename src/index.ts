@@ -8,6 +8,7 @@ export * from './errors.js';
 export * from './dataset.js';
 export * from './keys.js';
 export * from './samples.js';
+export { asResult, requireCoordinates, FACTOR_KEYS, LOADING_KEYS, type ResultDataset, type ResultParts, type ResultFolder, type SpotLayout, type CategoryColumn, type ExpressionByFeature, type ImputedLayer } from './result-dataset.js';
 export * from './linalg/index.js';
 export * from './nmf/index.js';
 export { VERSION } from './version.js';

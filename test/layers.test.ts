@@ -14,7 +14,7 @@ const SRC = join(ROOT, 'src');
 
 /**
  * Layer of each folder of src/ (docs/architecture.md §2). Files directly in src/ are the core
- * (errors, dataset, keys, version, the loaded-result model) at layer 0, except src/index.ts, the
+ * (errors, dataset, keys, version, the result-dataset model) at layer 0, except src/index.ts, the
  * package entry, which may re-export layers 0–2.
  */
 const LAYERS: Record<string, number> = {

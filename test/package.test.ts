@@ -82,8 +82,8 @@ writeFileSync(join(work, 'library-' + step + '.json'), JSON.stringify(out));
 
 // Compiled with tsc --strict against the shipped .d.ts files.
 const CONSUMER_TS = `
-import { nmf, KEYS, factorName, StnmfError, type Dataset, type NmfResult } from 'stnmf';
-import { readH5ad, readResult, type LoadedResult } from 'stnmf/io';
+import { nmf, KEYS, factorName, StnmfError, asResult, type Dataset, type NmfResult } from 'stnmf';
+import { readH5ad, readResult, type ResultDataset } from 'stnmf/io';
 import { hsnmf, runSiid, multiOmics, contrastiveNmf, leidenClusters, attachLeiden, type HsnmfResult, type LeidenClusters } from 'stnmf/methods';
 import { siid } from 'stnmf/methods/siid';
 import { moransI } from 'stnmf/metrics';
@@ -98,10 +98,13 @@ export async function pipeline(path: string): Promise<number> {
   const h: HsnmfResult = await hsnmf(ds, { rank: 3 });
   const c: LeidenClusters = await leidenClusters(ds, { use: KEYS.nmf.obsm });
   attachLeiden(ds, c);
-  const res: LoadedResult = await readResult('out');
+  const res: ResultDataset = await readResult('out');
+  // A result read back is a Dataset: any method takes it, asResult redraws it.
+  const asData: Dataset = res;
+  const again: ResultDataset = asResult(asData);
   const name: string = factorName(0);
   const e: StnmfError | undefined = undefined;
-  void [r, h, res, name, e, runSiid, multiOmics, contrastiveNmf, siid, moransI, radiusGraph, leiden, simulateSpatialCounts, sceneToSvg, vitessceExport];
+  void [r, h, res, again, name, e, runSiid, multiOmics, contrastiveNmf, siid, moransI, radiusGraph, leiden, simulateSpatialCounts, sceneToSvg, vitessceExport];
   return h.nClusters + r.W.rows;
 }
 `;

@@ -8,7 +8,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { startViewServer, webRoot } from '../src/cli/commands/view.js';
-import type { LoadedResult } from '../src/loaded-result.js';
+import { asResult, type ResultDataset } from '../src/result-dataset.js';
+import { makeDataset, type CoordinateUnit } from '../src/dataset.js';
+import { KEYS } from '../src/keys.js';
+import { csrFromDense } from '../src/linalg/csr.js';
+import { dense } from '../src/linalg/dense.js';
 import { launchChromium } from './viewer-helpers.js';
 
 type Page = {
@@ -20,15 +24,17 @@ type Page = {
 };
 type Browser = { newPage(o: unknown): Promise<Page>; close(): Promise<void> };
 
-function gridResult(unit: string, micronsPerUnit: number | undefined): LoadedResult {
+/** A 20 x 20 grid of cells 37.5 units apart, one factor whose usage is the cell number, made in memory. */
+function gridResult(unit: CoordinateUnit, micronsPerUnit: number | undefined): ResultDataset {
   const n = 400;
-  const x = Float64Array.from({ length: n }, (_, i) => (i % 20) * 37.5);
-  const y = Float64Array.from({ length: n }, (_, i) => Math.floor(i / 20) * 37.5);
-  return {
-    name: `grid-${unit}`, root: '/nonexistent', files: new Map(), isFile: false, bytes: () => new Uint8Array(0), n, k: 1,
-    obsNames: Array.from({ length: n }, (_, i) => `c${i}`), featureNames: ['g'], factorNames: ['Factor_1'],
-    x, y, unit, micronsPerUnit, W: Float32Array.from({ length: n }, (_, i) => i), H: Float32Array.of(1), clusters: [], sources: {},
-  };
+  const spatial = Float64Array.from({ length: 2 * n }, (_, t) => (t % 2 === 0 ? ((t / 2) % 20) * 37.5 : Math.floor((t - 1) / 2 / 20) * 37.5));
+  const ds = makeDataset(csrFromDense(dense(n, 1, Float32Array.from({ length: n }, (_, i) => i))), Array.from({ length: n }, (_, i) => `c${i}`), ['g'], { source: `grid-${unit}` });
+  ds.obsm[KEYS.nmf.obsm] = { rows: n, cols: 1, data: Float32Array.from({ length: n }, (_, i) => i) };
+  ds.varm[KEYS.nmf.varm] = { rows: 1, cols: 1, data: Float32Array.of(1) };
+  ds.obsm.spatial = { rows: n, cols: 2, data: spatial };
+  ds.meta.coordinateUnit = unit;
+  ds.meta.micronsPerUnit = micronsPerUnit;
+  return asResult(ds);
 }
 
 test('viewer ruler: µm, px with a pixel size (in µm), px, unknown units; drawn length = stated length', { timeout: 120_000 }, async (t) => {
@@ -49,7 +55,7 @@ test('viewer ruler: µm, px with a pixel size (in µm), px, unknown units; drawn
       await page.waitForFunction("document.body.dataset.ready === 'true' || !!document.body.dataset.error", null, { timeout: 60_000 });
       assert.equal(await page.evaluate('document.body.dataset.error ?? null'), null);
       // The colour legend names the quantity, not just the factor.
-      assert.match(await page.evaluate<string>("document.getElementById('legend').textContent"), /Factor_1 \(usage \(W\)\)/);
+      assert.match(await page.evaluate<string>("document.getElementById('legend').textContent"), /Factor_1 \(usage \(X_nmf\)\)/);
       for (const step of ['initial', 'zoomed']) {
         if (step === 'zoomed') {
           await page.mouse.move(500, 350);

@@ -13,6 +13,11 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { safeSegments, startViewServer, webRoot } from '../src/cli/commands/view.js';
 import { readResult } from '../src/io/result.js';
+import { asResult, type ResultDataset } from '../src/result-dataset.js';
+import { makeDataset } from '../src/dataset.js';
+import { KEYS } from '../src/keys.js';
+import { csrFromDense } from '../src/linalg/csr.js';
+import { dense } from '../src/linalg/dense.js';
 import { readTenxH5 } from '../src/io/tenx-h5.js';
 import { XENIUM_H5, xeniumResult } from './viewer-helpers.js';
 
@@ -161,26 +166,14 @@ test('stnmf view prints the URL and serves on 127.0.0.1 (CLI)', async (t) => {
 // ------------------------------------------------------------- hostile requests (issue 15)
 
 /** A tiny result served from `dir`: 3 observations, 1 factor, with the given files. */
-function tinyResult(dir: string, files: Map<string, string>) {
-  return {
-    name: 'tiny',
-    root: dir,
-    files,
-    isFile: false,
-    bytes: () => new Uint8Array(0),
-    n: 3,
-    k: 1,
-    obsNames: ['a', 'b', 'c'],
-    featureNames: ['g'],
-    factorNames: ['Factor_1'],
-    x: Float64Array.of(0, 1, 2),
-    y: Float64Array.of(0, 1, 2),
-    unit: 'um',
-    W: Float32Array.of(1, 2, 3),
-    H: Float32Array.of(1),
-    clusters: [],
-    sources: {},
-  };
+/** A 3-cell, 1-factor result made in memory, serving the given files of `dir`. */
+function tinyResult(dir: string, files: Map<string, string>): ResultDataset {
+  const ds = makeDataset(csrFromDense(dense(3, 1, Float32Array.of(1, 2, 3))), ['a', 'b', 'c'], ['g']);
+  ds.obsm[KEYS.nmf.obsm] = { rows: 3, cols: 1, data: Float32Array.of(1, 2, 3) };
+  ds.varm[KEYS.nmf.varm] = { rows: 1, cols: 1, data: Float32Array.of(1) };
+  ds.obsm.spatial = { rows: 3, cols: 2, data: Float64Array.of(0, 0, 1, 1, 2, 2) };
+  ds.meta.coordinateUnit = 'um';
+  return asResult(ds, { folder: { name: 'tiny', root: dir, files, isFile: false, bytes: () => new Uint8Array(0) } });
 }
 
 /** Status and the number of body bytes, reading at most `limit` bytes before hanging up. */

@@ -1,9 +1,9 @@
 /**
- * Reads a result folder written by any stnmf command (or one `.h5ad` file) back into memory as a
- * {@link LoadedResult}: the reader `view`, `plot`, `report` and `export-vitessce` share, and the
- * one library users call to pick up a CLI result. Every file is read through a {@link Vfs}: the
- * disk by default, the run's files in memory in the browser app (which draws `stnmf plot`'s
- * figures from them).
+ * Reads a result folder written by any stnmf command (or one `.h5ad` file) back into one
+ * `Dataset`, a {@link ResultDataset}: the reader `view`, `plot`, `report` and `export-vitessce`
+ * share, and the one library users call to pick up a CLI result (and pass it on to any method
+ * or to `writeH5ad`). Every file is read through a {@link Vfs}: the disk by default, the run's
+ * files in memory in the browser app (which draws `stnmf plot`'s figures from them).
  */
 // Node's path module only to resolve a disk path (node-builtins.ts, fetched at call time), so a
 // browser bundle of this file loads.
@@ -13,20 +13,18 @@ import { baseName, type Vfs } from './vfs.js';
 import { readWholeFile } from './text.js';
 import { StnmfError } from '../errors.js';
 import { KEYS } from '../keys.js';
-import type { Column, Dataset } from '../dataset.js';
-import type { CategoryColumn, ExpressionByFeature, ImputedLayer, LoadedResult, ResultFolder, SpotLayout } from '../loaded-result.js';
-import { selectRows } from '../linalg/csr.js';
+import { frame, makeDataset, type CoordinateUnit, type Dataset, type NumMatrix } from '../dataset.js';
+import { asResult, FACTOR_KEYS, LOADING_KEYS, type CategoryColumn, type ResultDataset, type ResultFolder, type SpotLayout } from '../result-dataset.js';
+import { selectRows, type Csr } from '../linalg/csr.js';
 import { parseCsvText } from '../csv-text.js';
 import { parseNpy } from './npy.js';
 import { readCoordinates } from './csv.js';
 import { readH5ad } from './h5ad.js';
 // The readers' index; it does not import this file (the package face io/entry.ts joins both).
 import { readDataset } from './index.js';
-import { factorNames as factorNamesOf } from '../keys.js';
-import { sampleGroups } from '../samples.js';
 
-export type { CategoryColumn, ExpressionByFeature, ImputedLayer, LoadedResult, ResultFolder } from '../loaded-result.js';
-export { requireCoordinates } from '../loaded-result.js';
+export type { CategoryColumn, ExpressionByFeature, ImputedLayer, ResultDataset, ResultFolder, ResultParts, SpotLayout } from '../result-dataset.js';
+export { asResult, requireCoordinates, FACTOR_KEYS, LOADING_KEYS } from '../result-dataset.js';
 
 /** Options of {@link readResult}. */
 export interface LoadOptions {
@@ -74,89 +72,10 @@ function asF32(data: ArrayLike<number> | BigInt64Array): Float32Array {
   return Float32Array.from(data as ArrayLike<number>);
 }
 
-/** X by feature; `keep` (per column, 1 = keep) drops columns such as SIID's imputed-only genes, whose X column is all zero. */
-function cscFromDataset(ds: Dataset, keep?: Uint8Array): ExpressionByFeature {
-  const full = cscAll(ds);
-  if (!keep || keep.every((v) => v === 1)) return full;
-  const cols: number[] = [];
-  keep.forEach((v, j) => v && cols.push(j));
-  const indptr = new Int32Array(cols.length + 1);
-  cols.forEach((j, c) => (indptr[c + 1] = indptr[c] + full.indptr[j + 1] - full.indptr[j]));
-  const indices = new Int32Array(indptr[cols.length]);
-  const data = new Float32Array(indptr[cols.length]);
-  cols.forEach((j, c) => {
-    indices.set(full.indices.subarray(full.indptr[j], full.indptr[j + 1]), indptr[c]);
-    data.set(full.data.subarray(full.indptr[j], full.indptr[j + 1]), indptr[c]);
-  });
-  return { names: cols.map((j) => full.names[j]), indptr, indices, data };
-}
-
-function cscAll(ds: Dataset): ExpressionByFeature {
-  const X = ds.X;
-  const p = X.cols;
-  const counts = new Int32Array(p + 1);
-  const nnz = X.indptr[X.rows];
-  for (let e = 0; e < nnz; e++) counts[X.indices[e] + 1]++;
-  for (let j = 0; j < p; j++) counts[j + 1] += counts[j];
-  const indptr = Int32Array.from(counts);
-  const indices = new Int32Array(nnz);
-  const data = new Float32Array(nnz);
-  const next = Int32Array.from(counts.subarray(0, p));
-  for (let i = 0; i < X.rows; i++) {
-    for (let e = X.indptr[i]; e < X.indptr[i + 1]; e++) {
-      const q = next[X.indices[e]]++;
-      indices[q] = i;
-      data[q] = X.data[e];
-    }
-  }
-  return { names: ds.var.index, indptr, indices, data };
-}
-
-/** Reorders dataset rows to `obsNames` (by name when the names overlap, else by position). */
-function alignRows(ds: Dataset, obsNames: string[], what: string): Int32Array {
-  const pos = new Map<string, number>();
-  ds.obs.index.forEach((id, i) => pos.set(id, i));
-  const map = new Int32Array(obsNames.length).fill(-1);
-  let hits = 0;
-  obsNames.forEach((id, i) => {
-    const j = pos.get(id);
-    if (j !== undefined) {
-      map[i] = j;
-      hits++;
-    }
-  });
-  if (hits === obsNames.length) return map;
-  if (ds.obs.index.length === obsNames.length) return Int32Array.from({ length: obsNames.length }, (_, i) => i);
-  throw new StnmfError('BAD_INPUT', `${what}: ${ds.obs.index.length} observations, ${hits} of the result's ${obsNames.length} ids found; cannot align`);
-}
-
-function subsetRows(ds: Dataset, map: Int32Array): Dataset {
-  if (map.every((v, i) => v === i) && map.length === ds.X.rows) return ds;
-  return { ...ds, X: selectRows(ds.X, map), obs: { index: Array.from(map, (j) => ds.obs.index[j]), columns: new Map() } };
-}
-
 async function readAnyDataset(path: string, files: Vfs): Promise<Dataset> {
   if (path.toLowerCase().endsWith('.h5ad')) return readH5ad(path, { files });
   return readDataset(path, { files });
 }
-
-function categoryColumns(cols: Map<string, Column>, map?: Int32Array): CategoryColumn[] {
-  const out: CategoryColumn[] = [];
-  for (const [name, c] of cols) {
-    if (c.kind === 'category') out.push({ name, categories: c.categories, codes: map ? Int32Array.from(map, (j) => (j >= 0 ? c.codes[j] : -1)) : c.codes });
-  }
-  return out;
-}
-
-/**
- * obsm keys holding per-observation factor usages, in order of preference: NMF/hSNMF `X_nmf`,
- * SIID `X_siid` (cell x factor P), bcNMF `X_bcnmf` (target and background coefficients
- * stacked), smoothed hSNMF `X_snmf`.
- */
-export const FACTOR_KEYS: string[] = [KEYS.nmf.obsm, KEYS.siid.obsm, KEYS.bcnmf.obsm, KEYS.snmf.obsm];
-
-/** varm keys holding the matching loadings (features x factors, i.e. Hᵀ): NMF `nmf`, bcNMF `bcnmf`, SIID `siid_Q`. */
-export const LOADING_KEYS: string[] = [KEYS.nmf.varm, KEYS.bcnmf.varm, KEYS.siid.varm];
 
 /** Coordinate columns that clusters.csv-like tables carry beside the labels. */
 const COORDINATE_COLUMN = /^(x|y|z)(_?(um|px|centroid|location|global_px))?$/i;
@@ -205,17 +124,51 @@ function readClusterCsv(folder: ResultFolder, name: string, obsNames: string[]):
   return out;
 }
 
+/** Reorders dataset rows to `obsNames` (by name when the names overlap, else by position). */
+function alignRows(ds: Dataset, obsNames: string[], what: string): Int32Array {
+  const pos = new Map<string, number>();
+  ds.obs.index.forEach((id, i) => pos.set(id, i));
+  const map = new Int32Array(obsNames.length).fill(-1);
+  let hits = 0;
+  obsNames.forEach((id, i) => {
+    const j = pos.get(id);
+    if (j !== undefined) {
+      map[i] = j;
+      hits++;
+    }
+  });
+  if (hits === obsNames.length) return map;
+  if (ds.obs.index.length === obsNames.length) return Int32Array.from({ length: obsNames.length }, (_, i) => i);
+  throw new StnmfError('BAD_INPUT', `${what}: ${ds.obs.index.length} observations, ${hits} of the result's ${obsNames.length} ids found; cannot align`);
+}
+
+/** An n x p matrix with no stored values. */
+function emptyCsr(rows: number, cols: number): Csr {
+  return { rows, cols, indptr: new Int32Array(rows + 1), indices: new Int32Array(0), data: new Float32Array(0) };
+}
+
+/** H (k x p, row-major) as varm's p x k. */
+function transposedLoadings(H: Float32Array, k: number): NumMatrix {
+  const p = H.length / k;
+  const data = new Float32Array(H.length);
+  for (let f = 0; f < k; f++) for (let j = 0; j < p; j++) data[j * k + f] = H[f * p + j];
+  return { rows: p, cols: k, data };
+}
+
 /**
- * Reads a result folder (or one `.h5ad` file) into memory: `result.h5ad` when present
- * (obs names, obsm.spatial, the factor usage of {@link FACTOR_KEYS}, the loadings of
- * {@link LOADING_KEYS}, var names, X, categorical obs columns such as bcNMF's `group`,
- * `layers.imputed`), otherwise `W.npy` + `H.npy` (or bcNMF's `H_target.npy` +
- * `H_background.npy` + `basis.npy`, with a `group` category) + `barcodes.tsv`/`genes.tsv`/
- * `var_names.txt` + coordinates from `--coords`, `spatial.csv` or `coords.csv` in the folder,
- * or the `inputs` recorded in run.json. A result without coordinates loads with `x`/`y`
- * undefined; commands that need them call {@link requireCoordinates}.
+ * Reads a result folder (or one `.h5ad` file) into one Dataset, a {@link ResultDataset}:
+ * `result.h5ad` when present (its obs, var, X, obsm — the factor usage of {@link FACTOR_KEYS}
+ * and `spatial` —, the loadings of {@link LOADING_KEYS}, categorical obs columns such as bcNMF's
+ * `group`, `layers.imputed`), otherwise one built from `W.npy` + `H.npy` (or bcNMF's
+ * `H_target.npy` + `H_background.npy` + `basis.npy`, with a `group` category) +
+ * `barcodes.tsv`/`genes.tsv`/`var_names.txt`. Coordinates not in the h5ad come from `--coords`,
+ * `spatial.csv` or `coords.csv` in the folder, or the `inputs` recorded in run.json; the
+ * categories of `clusters.csv` join obs; without X, `data` (aligned by observation id) becomes
+ * X. A folder's X-less result gets an X with no stored values and var `in_panel` false (nothing
+ * measured). A result without coordinates loads with `x`/`y` undefined; commands that need them
+ * call {@link requireCoordinates}.
  */
-export async function readResult(target: string, opts: LoadOptions = {}): Promise<LoadedResult> {
+export async function readResult(target: string, opts: LoadOptions = {}): Promise<ResultDataset> {
   const vfs = opts.files ?? nodeVfs;
   const folder = resultFolder(target, vfs);
   const { files } = folder;
@@ -230,10 +183,8 @@ export async function readResult(target: string, opts: LoadOptions = {}): Promis
     sources.h5ad = h5adPath;
   }
 
-  // Factor usage W.
-  let W: Float32Array;
-  let n: number;
-  let k: number;
+  // Factor usage W: the h5ad's, else W.npy, else bcNMF's two coefficient files stacked.
+  let usage: NumMatrix;
   /** bcNMF folders without result.h5ad: rows of H_target.npy, then of H_background.npy. */
   let groupSizes: [number, number] | undefined;
   const usageKey = FACTOR_KEYS.find((key) => h5ad?.obsm[key]);
@@ -243,59 +194,49 @@ export async function readResult(target: string, opts: LoadOptions = {}): Promis
     return { rows: a.shape[0], cols: a.shape[1], data: asF32(a.data) };
   };
   if (h5ad && usageKey) {
-    const m = h5ad.obsm[usageKey];
-    W = asF32(m.data);
-    n = m.rows;
-    k = m.cols;
+    usage = h5ad.obsm[usageKey];
     sources.W = `${h5adPath}:obsm/${usageKey}`;
   } else if (files.has('W.npy')) {
-    const a = matrix2d('W.npy', 'n x k');
-    [n, k, W] = [a.rows, a.cols, a.data];
+    usage = matrix2d('W.npy', 'n x k');
     sources.W = files.get('W.npy') as string;
   } else if (files.has('H_target.npy') && files.has('H_background.npy')) {
     // `stnmf contrastive` / the demo's bcNMF step: coefficients of the two groups, stacked.
     const t = matrix2d('H_target.npy', 'target observations x k');
     const b = matrix2d('H_background.npy', 'background observations x k');
     if (b.cols !== t.cols) throw new StnmfError('BAD_INPUT', `${files.get('H_background.npy')}: ${b.cols} factors, but H_target.npy has ${t.cols}`);
-    n = t.rows + b.rows;
-    k = t.cols;
-    W = new Float32Array(n * k);
-    W.set(t.data, 0);
-    W.set(b.data, t.rows * k);
+    const data = new Float32Array((t.rows + b.rows) * t.cols);
+    data.set(t.data, 0);
+    data.set(b.data, t.rows * t.cols);
+    usage = { rows: t.rows + b.rows, cols: t.cols, data };
     groupSizes = [t.rows, b.rows];
     sources.W = `${files.get('H_target.npy')} + ${files.get('H_background.npy')}`;
   } else {
     throw new StnmfError('BAD_FILE', `${target}: no W.npy, no H_target.npy + H_background.npy and no result.h5ad with obsm ${FACTOR_KEYS.join(', ')}; nothing to show`);
   }
+  const n = usage.rows;
+  const k = usage.cols;
 
-  // Loadings H (k x p) and feature names.
-  let H: Float32Array | undefined;
-  let featureNames: string[] = [];
+  // Loadings H (k x p): H.npy/basis.npy before the h5ad's varm, whose H asResult reads.
+  let loadings: { H: Float32Array; featureNames: string[] } | undefined;
   const hFile = files.has('H.npy') ? 'H.npy' : files.has('basis.npy') ? 'basis.npy' : undefined;
   const loadingKey = LOADING_KEYS.find((key) => h5ad?.varm[key] && h5ad.varm[key].cols === k);
   if (hFile) {
     const a = parseNpy(folder.bytes(hFile), files.get(hFile));
     if (a.shape.length !== 2 || a.shape[0] !== k) throw new StnmfError('BAD_INPUT', `${files.get(hFile)}: expected shape (${k}, p) to match W, got (${a.shape.join(', ')})`);
-    H = asF32(a.data);
-    sources.H = files.get(hFile) as string;
-    featureNames = Array.from({ length: a.shape[1] }, (_, j) => `feature_${j + 1}`);
-  } else if (h5ad && loadingKey) {
-    const m = h5ad.varm[loadingKey]; // p x k (Hᵀ)
-    H = new Float32Array(m.rows * m.cols);
-    for (let j = 0; j < m.rows; j++) for (let f = 0; f < m.cols; f++) H[f * m.rows + j] = m.data[j * m.cols + f];
-    featureNames = h5ad.var.index;
-    sources.H = `${h5adPath}:varm/${loadingKey}`;
-  }
-  const p = H ? H.length / k : 0;
-  if (h5ad && h5ad.var.index.length === p) featureNames = h5ad.var.index;
-  else {
-    const namesFile = ['genes.tsv', 'features.tsv', 'var_names.txt'].find((f) => files.has(f));
-    if (namesFile) {
-      const g = readLines(folder, namesFile);
-      if (H && g.length !== p) throw new StnmfError('BAD_INPUT', `${files.get(namesFile)}: ${g.length} names but H.npy has ${p} columns`);
-      featureNames = g;
+    const p = a.shape[1];
+    let featureNames = Array.from({ length: p }, (_, j) => `feature_${j + 1}`);
+    if (h5ad && h5ad.var.index.length === p) featureNames = h5ad.var.index;
+    else {
+      const namesFile = ['genes.tsv', 'features.tsv', 'var_names.txt'].find((f) => files.has(f));
+      if (namesFile) {
+        const g = readLines(folder, namesFile);
+        if (g.length !== p) throw new StnmfError('BAD_INPUT', `${files.get(namesFile)}: ${g.length} names but H.npy has ${p} columns`);
+        featureNames = g;
+      }
     }
-  }
+    loadings = { H: asF32(a.data), featureNames };
+    sources.H = files.get(hFile) as string;
+  } else if (h5ad && loadingKey) sources.H = `${h5adPath}:varm/${loadingKey}`;
 
   // Observation names.
   let obsNames: string[];
@@ -310,53 +251,69 @@ export async function readResult(target: string, opts: LoadOptions = {}): Promis
     obsNames = Array.from({ length: n }, (_, i) => (i < nt ? `target:${i}` : `background:${i - nt}`));
   } else obsNames = Array.from({ length: n }, (_, i) => String(i));
 
-  // Coordinates.
-  let x: Float64Array | undefined;
-  let y: Float64Array | undefined;
+  // The Dataset: the h5ad's when its observations are W's rows (copied maps, so the file's
+  // Dataset is not changed), else one built from the folder's files.
+  const ds: Dataset =
+    h5ad && h5ad.obs.index.length === n
+      ? { ...h5ad, obs: { index: h5ad.obs.index, columns: new Map(h5ad.obs.columns) }, var: { index: h5ad.var.index, columns: new Map(h5ad.var.columns) }, obsm: { ...h5ad.obsm }, varm: { ...h5ad.varm }, meta: { ...h5ad.meta } }
+      : makeDataset(emptyCsr(n, 0), obsNames, [], { platform: 'stnmf-result', source: folder.root || target });
+  if (!usageKey) ds.obsm[groupSizes ? KEYS.bcnmf.obsm : KEYS.nmf.obsm] = usage;
+  if (groupSizes && ds.obs.columns.get('group')?.kind !== 'category') {
+    const [nt] = groupSizes;
+    ds.obs.columns.set('group', { kind: 'category', categories: ['target', 'background'], codes: Int32Array.from({ length: n }, (_, i) => (i < nt ? 0 : 1)) });
+  }
+
+  // Coordinates, as obsm.spatial.
   let unit = 'um';
   let micronsPerUnit: number | undefined;
+  const hasCoords = (): boolean => ds.obsm.spatial?.rows === n;
   const setCoords = (xs: ArrayLike<number>, ys: ArrayLike<number>, ids: string[] | undefined, from: string): void => {
+    const spatial = new Float64Array(2 * n);
     if (ids && ids.length === xs.length) {
       const pos = new Map<string, number>();
       ids.forEach((id, i) => pos.set(id, i));
       if (obsNames.every((id) => pos.has(id))) {
-        x = Float64Array.from(obsNames, (id) => xs[pos.get(id) as number]);
-        y = Float64Array.from(obsNames, (id) => ys[pos.get(id) as number]);
+        obsNames.forEach((id, i) => {
+          const j = pos.get(id) as number;
+          spatial[2 * i] = xs[j];
+          spatial[2 * i + 1] = ys[j];
+        });
+        ds.obsm.spatial = { rows: n, cols: 2, data: spatial };
         sources.coordinates = from;
         return;
       }
     }
     if (xs.length !== n) throw new StnmfError('BAD_INPUT', `${from}: ${xs.length} coordinates for ${n} observations, and the ids do not match`);
-    x = Float64Array.from(xs);
-    y = Float64Array.from(ys);
+    for (let i = 0; i < n; i++) {
+      spatial[2 * i] = xs[i];
+      spatial[2 * i + 1] = ys[i];
+    }
+    ds.obsm.spatial = { rows: n, cols: 2, data: spatial };
     sources.coordinates = from;
   };
-  if (h5ad?.obsm.spatial && h5ad.obsm.spatial.rows === n) {
-    const s = h5ad.obsm.spatial;
-    setCoords(
-      Float64Array.from({ length: n }, (_, i) => s.data[i * s.cols]),
-      Float64Array.from({ length: n }, (_, i) => s.data[i * s.cols + 1]),
-      undefined,
-      `${h5adPath}:obsm/spatial`,
-    );
-    unit = h5ad.meta.coordinateUnit ?? 'um';
-    micronsPerUnit = h5ad.meta.micronsPerUnit;
-  }
-  const coordFile = opts.coords ?? (x ? undefined : (files.get('spatial.csv') ?? files.get('coords.csv') ?? files.get('coordinates.csv')));
-  if (coordFile && !x) {
+  const setCoordsOf = (other: Dataset, from: string): void => {
+    const s = other.obsm.spatial as NumMatrix;
+    setCoords(Float64Array.from({ length: s.rows }, (_, i) => s.data[i * s.cols]), Float64Array.from({ length: s.rows }, (_, i) => s.data[i * s.cols + 1]), other.obs.index, from);
+    unit = other.meta.coordinateUnit ?? unit;
+    micronsPerUnit = other.meta.micronsPerUnit ?? micronsPerUnit;
+  };
+  if (hasCoords()) {
+    sources.coordinates = `${h5adPath}:obsm/spatial`;
+    unit = ds.meta.coordinateUnit ?? 'um';
+    micronsPerUnit = ds.meta.micronsPerUnit;
+  } else delete ds.obsm.spatial;
+  const coordFile = opts.coords ?? (hasCoords() ? undefined : (files.get('spatial.csv') ?? files.get('coords.csv') ?? files.get('coordinates.csv')));
+  if (coordFile && !hasCoords()) {
     if (/\.(h5ad|h5)$/i.test(coordFile) || vfs.stat(coordFile)?.kind === 'folder') {
-      const ds = await readAnyDataset(coordFile, vfs);
-      const s = ds.obsm.spatial;
-      if (!s) throw new StnmfError('BAD_INPUT', `${coordFile}: has no spatial coordinates (obsm.spatial)`);
-      setCoords(Float64Array.from({ length: s.rows }, (_, i) => s.data[i * s.cols]), Float64Array.from({ length: s.rows }, (_, i) => s.data[i * s.cols + 1]), ds.obs.index, coordFile);
-      unit = ds.meta.coordinateUnit ?? unit;
-      micronsPerUnit = ds.meta.micronsPerUnit ?? micronsPerUnit;
+      const other = await readAnyDataset(coordFile, vfs);
+      if (!other.obsm.spatial) throw new StnmfError('BAD_INPUT', `${coordFile}: has no spatial coordinates (obsm.spatial)`);
+      setCoordsOf(other, coordFile);
     } else {
       const c = await readCoordinates(coordFile, { files: vfs });
       setCoords(c.x, c.y, c.labels, coordFile);
     }
   }
-  if (!x) {
+  if (!hasCoords()) {
     const inputs = (run?.inputs ?? {}) as Record<string, unknown>;
     const cand = [inputs.coordinates, inputs.coords, inputs.data, inputs.input].filter((v): v is string => typeof v === 'string' && vfs.stat(v) !== undefined);
     for (const c of cand) {
@@ -365,56 +322,48 @@ export async function readResult(target: string, opts: LoadOptions = {}): Promis
           const t = await readCoordinates(c, { files: vfs });
           setCoords(t.x, t.y, t.labels, c);
         } else {
-          const ds = await readAnyDataset(c, vfs);
-          if (ds.obsm.spatial) {
-            const s = ds.obsm.spatial;
-            setCoords(Float64Array.from({ length: s.rows }, (_, i) => s.data[i * s.cols]), Float64Array.from({ length: s.rows }, (_, i) => s.data[i * s.cols + 1]), ds.obs.index, c);
-            unit = ds.meta.coordinateUnit ?? unit;
-            micronsPerUnit = ds.meta.micronsPerUnit ?? micronsPerUnit;
-          }
+          const other = await readAnyDataset(c, vfs);
+          if (other.obsm.spatial) setCoordsOf(other, c);
         }
       } catch {
         // Try the next recorded input.
       }
-      if (x) break;
+      if (hasCoords()) break;
     }
   }
-  if (!x || !y) sources.coordinates = 'none';
-
-  // Categories.
-  const clusters: CategoryColumn[] = h5ad && h5ad.obs.index.length === n ? categoryColumns(h5ad.obs.columns) : [];
-  if (groupSizes) {
-    const [nt] = groupSizes;
-    clusters.push({ name: 'group', categories: ['target', 'background'], codes: Int32Array.from({ length: n }, (_, i) => (i < nt ? 0 : 1)) });
-  }
-  if (files.has('clusters.csv')) {
-    for (const c of readClusterCsv(folder, 'clusters.csv', obsNames)) if (!clusters.some((d) => d.name === c.name)) clusters.push(c);
-  }
-
-  // Expression for gene colouring.
-  let expression: ExpressionByFeature | undefined;
-  let imputed: ImputedLayer | undefined;
-  const inPanel = h5ad?.var.columns.get('in_panel');
-  const measured = inPanel?.kind === 'bool' && inPanel.values.length === h5ad?.X.cols ? inPanel.values : undefined;
-  if (h5ad && h5ad.X.rows === n && h5ad.X.cols > 0) {
-    expression = cscFromDataset(h5ad, measured);
-    sources.expression = `${h5adPath}:X${measured ? ' (measured genes: var in_panel)' : ''}`;
-  }
-  const layer = h5ad?.layers.imputed;
-  if (h5ad && layer && layer.rows === n && layer.cols === h5ad.var.index.length) {
-    imputed = { names: h5ad.var.index, data: denseOf(layer), measured };
-    sources.imputed = `${h5adPath}:layers/imputed`;
-  }
-  if (!expression && opts.data) {
-    const ds = await (opts.readData ?? ((path: string) => readAnyDataset(path, vfs)))(opts.data);
-    expression = cscFromDataset(subsetRows(ds, alignRows(ds, obsNames, opts.data)));
-    sources.expression = opts.data;
-  }
-  if (featureNames.length === 0 && expression && expression.names.length === p) featureNames = expression.names;
-
+  if (!hasCoords()) sources.coordinates = 'none';
   // A scale the run was given (--microns-per-unit) when the data carried none.
   const runScale = ((run?.parameters ?? {}) as Record<string, unknown>).micronsPerUnit;
   if (micronsPerUnit === undefined && typeof runScale === 'number' && runScale > 0) micronsPerUnit = runScale;
+  ds.meta.coordinateUnit = unit as CoordinateUnit;
+  ds.meta.micronsPerUnit = micronsPerUnit;
+
+  // The categories of clusters.csv join obs (a categorical column of the same name wins).
+  if (files.has('clusters.csv')) {
+    for (const c of readClusterCsv(folder, 'clusters.csv', obsNames)) {
+      if (ds.obs.columns.get(c.name)?.kind !== 'category') ds.obs.columns.set(c.name, { kind: 'category', categories: c.categories, codes: c.codes });
+    }
+  }
+
+  // Expression for gene colouring: the h5ad's X, else `data` aligned to the observations.
+  if (ds.X.cols > 0) sources.expression = `${h5adPath}:X${ds.var.columns.get('in_panel')?.kind === 'bool' ? ' (measured genes: var in_panel)' : ''}`;
+  else if (opts.data) {
+    const other = await (opts.readData ?? ((path: string) => readAnyDataset(path, vfs)))(opts.data);
+    const rows = alignRows(other, obsNames, opts.data);
+    ds.X = rows.every((v, i) => v === i) && rows.length === other.X.rows ? other.X : selectRows(other.X, rows);
+    ds.var = other.var;
+    sources.expression = opts.data;
+  }
+  // A folder's H.npy is also the Dataset's varm when its features are var (or there is no X).
+  if (loadings && !loadingKey) {
+    const names = loadings.featureNames;
+    if (ds.var.index.length === 0) {
+      ds.X = emptyCsr(n, names.length);
+      ds.var = frame(names, { in_panel: { kind: 'bool', values: new Uint8Array(names.length) } });
+    }
+    if (ds.var.index.length === names.length && ds.var.index.every((g, j) => g === names[j])) ds.varm[hFile === 'basis.npy' ? KEYS.bcnmf.varm : KEYS.nmf.varm] = transposedLoadings(loadings.H, k);
+  }
+
   // SIID: the spots proportions.csv describes, with the unit their header states.
   let spots: SpotLayout | undefined;
   const spotFile = files.get('spot_coordinates.csv');
@@ -424,10 +373,8 @@ export async function readResult(target: string, opts: LoadOptions = {}): Promis
     spots = { ids: t.labels, x: t.x, y: t.y, unit: t.unitHint ?? 'unknown', source: spotFile };
     sources.spots = spotFile;
   }
-  const factorNames = factorNamesOf(k);
-  const samples = h5ad && h5ad.obs.index.length === n ? sampleGroups(h5ad) : undefined;
-  if (samples) sources.samples = `${h5adPath}:obs/${samples.key}`;
-  return { ...folder, samples, n, k, obsNames, featureNames, factorNames, x, y, unit, micronsPerUnit, W, H, clusters, expression, imputed, spots, summary, run, sources };
+  if (ds.meta.sampleKey !== undefined) sources.samples = `${h5adPath}:obs/${ds.meta.sampleKey}`;
+  return asResult(ds, { folder, spots, summary, run, sources, loadings });
 }
 
 /**
@@ -466,12 +413,3 @@ export function resultFolder(target: string, files: Vfs = nodeVfs): ResultFolder
     },
   };
 }
-
-/** A layer as a dense row-major float32 array. */
-function denseOf(m: { rows: number; cols: number; data: ArrayLike<number>; indptr?: Int32Array; indices?: Int32Array }): Float32Array {
-  if (!m.indptr || !m.indices) return asF32(m.data as Float32Array);
-  const out = new Float32Array(m.rows * m.cols);
-  for (let i = 0; i < m.rows; i++) for (let q = m.indptr[i]; q < m.indptr[i + 1]; q++) out[i * m.cols + m.indices[q]] = m.data[q];
-  return out;
-}
-

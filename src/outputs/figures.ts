@@ -29,7 +29,7 @@ import {
   type Limit,
   type Scene,
 } from '../plot/index.js';
-import type { ImputedLayer, LoadedResult, ResultFolder } from '../loaded-result.js';
+import type { ImputedLayer, ResultDataset, ResultFolder } from '../result-dataset.js';
 import { topFeatures } from '../plot/top-features.js';
 import { groupLogNormMeans, parseMarkerTable, rankGenesDotplot, type MarkerTable } from '../plot/markers-dotplot.js';
 import { coOccurrenceAsync, interleave, neighborhoodEnrichmentAsync, radiusNeighbors } from '../methods/multiomics/colocalization.js';
@@ -63,7 +63,7 @@ export type GeneSource = 'counts' | 'imputed-layer' | 'imputed';
  * result's imputed layer (SIID's `layers.imputed`), else W·H. `imputed: true` skips the counts
  * (e.g. SIID's reconstruction of a panel gene).
  */
-export function geneValues(r: LoadedResult, gene: string, imputed = false): { values: Float32Array; kind: GeneSource } {
+export function geneValues(r: ResultDataset, gene: string, imputed = false): { values: Float32Array; kind: GeneSource } {
   const e = r.expression;
   const j = e && !imputed ? e.names.indexOf(gene) : -1;
   if (e && j >= 0) {
@@ -103,7 +103,7 @@ function bcnmfEnrichment(folder: ResultFolder): number[] | undefined {
 }
 
 /** The figure names `standardFigures` skips when the result has no coordinates, for the one-line note. */
-export function spatialSkipNote(r: LoadedResult): string | undefined {
+export function spatialSkipNote(r: ResultDataset): string | undefined {
   if (r.x && r.y) return undefined;
   return `${r.root}: no coordinates (no obsm/spatial, spatial.csv or --coords), so the spatial figures (factors, clusters-*, gene-*) were skipped; pass --coords FILE to draw them`;
 }
@@ -191,11 +191,11 @@ export interface PlotOptions {
  * Async because the neighbourhood-enrichment permutations and the co-occurrence sweep yield to
  * the event loop, so `signal` (Ctrl-C) stops them within a second.
  */
-export async function standardFigures(r0: LoadedResult, genesOrOptions: string[] | PlotOptions = [], imputedGenes: string[] = [], signal?: AbortSignal): Promise<NamedFigure[]> {
+export async function standardFigures(r0: ResultDataset, genesOrOptions: string[] | PlotOptions = [], imputedGenes: string[] = [], signal?: AbortSignal): Promise<NamedFigure[]> {
   const o: PlotOptions = Array.isArray(genesOrOptions) ? { genes: genesOrOptions, imputed: imputedGenes } : genesOrOptions;
   // SIID's argmax column names factors F0, F1 … (0-based): figures show the run's factor names.
   const clusters = r0.clusters.map((c) => (c.categories.length > 0 && c.categories.every((s) => /^F\d+$/.test(s)) ? { ...c, categories: c.categories.map((s) => factorName(Number(s.slice(1)))) } : c));
-  const r: LoadedResult = { ...r0, clusters };
+  const r: ResultDataset = { ...r0, clusters };
   const tables = tableFigures(r, o, r);
   // A deconvolution's key result is the spot composition: its maps and bars follow the factor maps.
   const spotFigs = r.spots ? tables.filter((f) => f.name === 'proportions' || f.name.startsWith('composition')) : [];
@@ -209,8 +209,8 @@ export async function standardFigures(r0: LoadedResult, genesOrOptions: string[]
 export const FACTOR_FILES = ['W.npy', 'result.h5ad', 'H_target.npy'];
 
 /** What the loaded usages are, from where W came: smoothed or raw usages, proportions, coefficients. */
-export function usageQuantity(r: LoadedResult): { quantity: string; what: string } {
-  const src = r.sources.W ?? '';
+export function usageQuantity(r: ResultDataset): { quantity: string; what: string } {
+  const src = r.sources.W ?? `obsm/${r.usageKey}`;
   if (src.endsWith('obsm/X_snmf')) return { quantity: 'smoothed usage (X_snmf)', what: 'smoothed factor usage (X_snmf, hSNMF)' };
   if (src.endsWith('obsm/X_nmf')) return r.run?.command === 'hsnmf' || r.files.has('X_snmf.npy') ? { quantity: 'raw usage (X_nmf)', what: 'raw factor usage (X_nmf, before smoothing)' } : { quantity: 'usage (X_nmf)', what: 'factor usage (X_nmf)' };
   if (src.endsWith('obsm/X_siid')) return { quantity: 'usage (X_siid)', what: 'SIID type usage (X_siid)' };
@@ -222,7 +222,7 @@ export function usageQuantity(r: LoadedResult): { quantity: string; what: string
  * What measured values are, on evidence: `counts` when every stored value is an integer,
  * `intensity` for imaging proteomics (multi-omics protein runs, CODEX), else `value`.
  */
-export function measuredQuantity(r: LoadedResult): string {
+export function measuredQuantity(r: ResultDataset): string {
   const e = r.expression;
   if (!e) return 'value';
   let integral = true;
@@ -248,7 +248,7 @@ interface SampleView {
 }
 
 /** The samples a result holds (two or more present), each as a {@link SampleView}; [] for one. */
-function sampleViews(r: LoadedResult): SampleView[] {
+function sampleViews(r: ResultDataset): SampleView[] {
   const s = r.samples;
   if (!s) return [];
   const rows: number[][] = s.ids.map(() => []);
@@ -263,7 +263,7 @@ function sampleViews(r: LoadedResult): SampleView[] {
  * maps are drawn once per sample (`view`), never on top of each other, and the call without a
  * view draws only the non-spatial figures.
  */
-function factorFigures(r: LoadedResult, o: PlotOptions, view?: SampleView, multiSample = false): NamedFigure[] {
+function factorFigures(r: ResultDataset, o: PlotOptions, view?: SampleView, multiSample = false): NamedFigure[] {
   const out: NamedFigure[] = [];
   const tops = topFeatures(r, 4).map((t) => t.map((g) => g.name));
   const idx = view?.rows;
@@ -353,7 +353,7 @@ function factorFigures(r: LoadedResult, o: PlotOptions, view?: SampleView, multi
 }
 
 /** The category column called `name`, or a one-line error listing the columns. */
-function categoryColumn(r: LoadedResult, name: string, flag: string): LoadedResult['clusters'][number] {
+function categoryColumn(r: ResultDataset, name: string, flag: string): ResultDataset['clusters'][number] {
   const c = r.clusters.find((cc) => cc.name === name);
   if (!c) throw new StnmfError('BAD_OPTION', `${flag} ${name}: not a categorical column of the result (have ${r.clusters.map((cc) => cc.name).join(', ') || 'none'})`);
   return c;
@@ -364,7 +364,7 @@ function categoryColumn(r: LoadedResult, name: string, flag: string): LoadedResu
  * group: genes = `--gene`, else the top 3 features of every factor (marker statistics per
  * group are a separate module; these are the factor-defining genes).
  */
-function markerFigures(r: LoadedResult, o: PlotOptions): NamedFigure[] {
+function markerFigures(r: ResultDataset, o: PlotOptions): NamedFigure[] {
   return [...rankGenesFigures(r, o), ...factorGeneFigures(r, o)];
 }
 
@@ -373,7 +373,7 @@ function markerFigures(r: LoadedResult, o: PlotOptions): NamedFigure[] {
  * column whose categories hold every group of the table (the writers' own columns — hsnmf,
  * leiden, consensus — first when several do). Undefined when none fits.
  */
-function markerGroupColumn(r: LoadedResult, groups: string[], o: PlotOptions): LoadedResult['clusters'][number] | undefined {
+function markerGroupColumn(r: ResultDataset, groups: string[], o: PlotOptions): ResultDataset['clusters'][number] | undefined {
   if (o.groupby) {
     const c = categoryColumn(r, o.groupby, '--groupby');
     return groups.every((g) => c.categories.includes(g)) ? c : undefined;
@@ -389,7 +389,7 @@ function markerGroupColumn(r: LoadedResult, groups: string[], o: PlotOptions): L
  * the top `--n-genes` of every group, dot area = pct_nz_group, colour = the group's mean
  * log1p(normalised counts) when the result holds the counts, else the log2 fold change.
  */
-function rankGenesFigures(r: LoadedResult, o: PlotOptions): NamedFigure[] {
+function rankGenesFigures(r: ResultDataset, o: PlotOptions): NamedFigure[] {
   const path = r.files.get('markers.csv');
   if (!path) return [];
   let table: MarkerTable;
@@ -415,7 +415,7 @@ function rankGenesFigures(r: LoadedResult, o: PlotOptions): NamedFigure[] {
 }
 
 /** Dot and matrix plots of the factors' top genes (or `--gene`) by group, from the measured values. */
-function factorGeneFigures(r: LoadedResult, o: PlotOptions): NamedFigure[] {
+function factorGeneFigures(r: ResultDataset, o: PlotOptions): NamedFigure[] {
   const e = r.expression;
   if (!e || r.clusters.length === 0) return [];
   // bcNMF's target/background `group` is the design, not a grouping of cell types: only on request.
@@ -449,7 +449,7 @@ function factorGeneFigures(r: LoadedResult, o: PlotOptions): NamedFigure[] {
  * graph, `--radius`) and co-occurrence curves of a categorical column (`--cluster-key`), with
  * the computations of the multi-omics module.
  */
-async function neighbourhoodFigures(r: LoadedResult, o: PlotOptions, signal?: AbortSignal): Promise<NamedFigure[]> {
+async function neighbourhoodFigures(r: ResultDataset, o: PlotOptions, signal?: AbortSignal): Promise<NamedFigure[]> {
   if (!o.clusterKey) return [];
   const { x, y } = r;
   if (!x || !y) throw new StnmfError('BAD_OPTION', `--cluster-key ${o.clusterKey}: the result has no coordinates; pass --coords FILE`);
@@ -481,7 +481,7 @@ async function neighbourhoodFigures(r: LoadedResult, o: PlotOptions, signal?: Ab
 }
 
 /** The `n` most frequent categories of a column (co-occurrence panels). */
-function largestCategories(c: LoadedResult['clusters'][number], n: number): string[] {
+function largestCategories(c: ResultDataset['clusters'][number], n: number): string[] {
   const counts = new Float64Array(c.categories.length);
   for (const v of c.codes) if (v >= 0) counts[v]++;
   return c.categories.map((s, i) => [s, counts[i]] as const).sort((a, b) => b[1] - a[1]).slice(0, n).map(([s]) => s);
@@ -526,7 +526,7 @@ function colocalizationFigures(folder: ResultFolder, unit: string, radius?: numb
  * co-occurrence (co_localization.csv, co_occurrence.csv) and hSNMF's sweep and Pareto plots
  * (sweep.csv). A sweep folder has only these.
  */
-export function tableFigures(folder: ResultFolder, o: PlotOptions = {}, res?: LoadedResult): NamedFigure[] {
+export function tableFigures(folder: ResultFolder, o: PlotOptions = {}, res?: ResultDataset): NamedFigure[] {
   const out: NamedFigure[] = [];
   const props = numericTable(folder, 'proportions.csv');
   if (props && props.rows.length > 0) {
@@ -611,7 +611,7 @@ export function tableFigures(folder: ResultFolder, o: PlotOptions = {}, res?: Lo
  * the same rows (`aligned`), else at the spots of spot_coordinates.csv (SIID, whose result rows
  * are cells) matched by id. Undefined when neither gives every row a position.
  */
-export function proportionPositions(res: LoadedResult, ids: string[], aligned: boolean): { x: Float64Array; y: Float64Array; unit: string; micronsPerUnit?: number; from: string } | undefined {
+export function proportionPositions(res: ResultDataset, ids: string[], aligned: boolean): { x: Float64Array; y: Float64Array; unit: string; micronsPerUnit?: number; from: string } | undefined {
   if (aligned && res.x && res.y) return { x: res.x, y: res.y, unit: res.unit, micronsPerUnit: res.micronsPerUnit, from: 'observations' };
   const s = res.spots;
   if (!s) return undefined;

@@ -7,7 +7,7 @@
  *
  * Layer 4 (outputs): no Node APIs; runs in browsers.
  */
-import { requireCoordinates, type LoadedResult } from '../loaded-result.js';
+import { requireCoordinates, type ResultDataset } from '../result-dataset.js';
 import { categoryColor } from '../plot/color.js';
 import { topFeatures } from '../plot/top-features.js';
 import { tileSamples } from '../spatial/blocks.js';
@@ -31,7 +31,7 @@ export interface ViewerPayload {
  * The viewer's data of `r`.
  * @throws StnmfError when the result has no coordinates (see `requireCoordinates`).
  */
-export function viewerPayload(r: LoadedResult): ViewerPayload {
+export function viewerPayload(r: ResultDataset): ViewerPayload {
   const { x, y } = requireCoordinates(r, 'the viewer');
   let x0 = Infinity;
   let y0 = Infinity;

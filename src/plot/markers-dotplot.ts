@@ -9,7 +9,7 @@
  * Layer 3 (plot): no file access; the CLI reads the files.
  */
 import { StnmfError } from '../errors.js';
-import type { ExpressionByFeature } from '../loaded-result.js';
+import type { ExpressionByFeature } from '../result-dataset.js';
 import { parseCsvText } from '../csv-text.js';
 import { matrixHeatmap } from './charts-heatmap.js';
 import type { Scene } from './scene.js';

@@ -4,7 +4,7 @@
  */
 import { topFeatureIndices } from './charts.js';
 
-/** What {@link topFeatures} reads of a result (a `LoadedResult` has it). */
+/** What {@link topFeatures} reads of a result (a `ResultDataset` has it). */
 export interface FactorLoadings {
   k: number;
   factorNames: string[];

@@ -11,7 +11,7 @@ import { StnmfError } from '../errors.js';
 import { zlibSync } from 'fflate';
 import type { Column } from '../dataset.js';
 import { categoryColor, MISSING_COLOR, parseHex } from './color.js';
-import { requireCoordinates, type LoadedResult } from '../loaded-result.js';
+import { requireCoordinates, type ResultDataset } from '../result-dataset.js';
 import { knnQuery } from '../spatial/index.js';
 import { tileSamples } from '../spatial/blocks.js';
 import { topFeatures } from './top-features.js';
@@ -436,7 +436,7 @@ export function spotRadius(x: Float64Array, y: Float64Array): number {
  * The two stores and the config for a loaded result.
  * @throws StnmfError when the result has no coordinates.
  */
-export function vitessceExport(r: LoadedResult, baseUrl: string): { main: ZarrStore; factors: ZarrStore; config: Record<string, unknown> } {
+export function vitessceExport(r: ResultDataset, baseUrl: string): { main: ZarrStore; factors: ZarrStore; config: Record<string, unknown> } {
   // Vitessce's spatial view places observations by obsm/spatial; without it there is nothing to place.
   const { x, y } = requireCoordinates(r, 'export-vitessce');
   const spatial = new Float64Array(2 * r.n);

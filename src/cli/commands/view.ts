@@ -16,7 +16,7 @@ import type { ParsedArgs } from '../args.js';
 import { listenLocal, streamFile, type LocalServer } from '../serve.js';
 import { StnmfError } from '../../errors.js';
 import { resultDataFlags, resultDataReader } from '../input.js';
-import { readResult, type LoadedResult } from '../../io/result.js';
+import { readResult, type ResultDataset } from '../../io/result.js';
 import { viewerPayload } from '../../outputs/viewer-payload.js';
 
 /** Content types of the files the viewer and the app serve. */
@@ -113,7 +113,7 @@ function f32Bytes(a: Float32Array | Int32Array): Buffer {
  * and any other Host than 127.0.0.1/localhost (DNS rebinding), gets 404.
  * @throws StnmfError when the result has no coordinates (see `requireCoordinates`).
  */
-export async function startViewServer(r: LoadedResult, port = 0, appDir = webRoot()): Promise<ViewServer> {
+export async function startViewServer(r: ResultDataset, port = 0, appDir = webRoot()): Promise<ViewServer> {
   if (!existsSync(join(appDir, 'index.html'))) {
     throw new StnmfError('BAD_FILE', `${appDir}: the viewer app is not built (index.html missing); run 'npm run build'`);
   }
