@@ -38,7 +38,7 @@ type Browser = { newPage(o: unknown): Promise<Page>; close(): Promise<void> };
 
 const cli = (args: string[]) => spawnSync(process.execPath, [MAIN, ...args], { encoding: 'utf8' });
 
-/** The viewer's number format (web/src/main.ts `fmt`): 4 significant digits. */
+/** The viewer's number format (web/src/viewer.ts `fmt`): 4 significant digits. */
 function fmt(v: number): string {
   const a = Math.abs(v);
   if (a !== 0 && (a >= 1e5 || a < 1e-3)) return v.toExponential(2);

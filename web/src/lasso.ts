@@ -1,5 +1,5 @@
 /**
- * The lasso outline on a map's overlay canvas, shared by the viewer (`web/src/main.ts`) and the
+ * The lasso outline on a map's overlay canvas, shared by the viewer (`web/src/pointer.ts`) and the
  * app (`app/src/main.ts`).
  */
 
