@@ -4,7 +4,7 @@
 // simulated data and compare with what the installed `stnmf` CLI writes for the same data and
 // options (same numbers: same code, one thread), (c) type-check a consumer .ts file against the
 // shipped types with `tsc --strict`, under both NodeNext and the older node10 resolution
-// (which finds `stnmf/io` through typesVersions).
+// (which finds `stnmf/io` through typesVersions), and the README's TypeScript examples with it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -188,11 +188,20 @@ test('npm pack → install in a fresh project → every subpath imports, each me
   assert.deepEqual(r.multiomicsLabels, csvColumn(join(o('mo'), 'shared_labels.csv'), 'cell_type'), 'multi-omics cell types');
   assertClose(r.bcnmfHTarget, npyValues(join(o('bc'), 'H_target.npy')), 'bcNMF target coefficients');
 
-  // (c) a consumer's TypeScript against the shipped types, strict, both resolutions.
+  // (c) a consumer's TypeScript against the shipped types, strict, both resolutions; under
+  // nodenext also every ```ts block of the README, as a user would paste it (the Web Worker
+  // example's `files` declared as the FileList it names).
   writeFileSync(join(proj, 'consumer.ts'), CONSUMER_TS);
+  const readmeBlocks = [...readFileSync(join(ROOT, 'README.md'), 'utf8').matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]);
+  assert.ok(readmeBlocks.length >= 3, `README has ${readmeBlocks.length} TypeScript examples`);
+  const readmeFiles = readmeBlocks.map((code, i) => {
+    const file = `readme-${i + 1}.ts`;
+    writeFileSync(join(proj, file), `${/\bfiles\b/.test(code) ? 'declare const files: File[];\n' : ''}${code}\nexport {};\n`);
+    return file;
+  });
   const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
   const common = ['--strict', '--noEmit', '--target', 'es2022', '--lib', 'es2022,dom', '--types', 'node', '--typeRoots', join(ROOT, 'node_modules', '@types'), 'consumer.ts'];
-  run(process.execPath, [tsc, '--module', 'nodenext', '--moduleResolution', 'nodenext', '--skipLibCheck', 'false', ...common], proj);
+  run(process.execPath, [tsc, '--module', 'nodenext', '--moduleResolution', 'nodenext', '--skipLibCheck', 'false', ...common, ...readmeFiles], proj);
   // node10 resolution cannot see h5wasm's own `exports`-only types, a dependency's limit: the
   // consumer file is still checked against our .d.ts files, found through typesVersions.
   run(process.execPath, [tsc, '--module', 'esnext', '--moduleResolution', 'node10', '--skipLibCheck', 'true', ...common], proj);
