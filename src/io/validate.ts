@@ -9,7 +9,7 @@
  * No file-system access: the same checks serve the browser readers.
  */
 import type { Dataset } from '../dataset.js';
-import type { Csr } from '../linalg/csr.js';
+import { canonicalRows, type Csr } from '../linalg/csr.js';
 import { StnmfError } from '../errors.js';
 
 /** A `BAD_FILE` error: `<file>: <message>` on one line. */
@@ -68,29 +68,8 @@ export function canonicalizeCsr(file: string, field: string, a: Csr): Csr {
       last = c;
     }
   }
-  if (sorted) return a;
-  const outPtr = new Int32Array(rows + 1);
-  const outIdx = new Int32Array(indices.length);
-  const outVal = new Float32Array(indices.length);
-  let q = 0;
-  const order: number[] = [];
-  for (let i = 0; i < rows; i++) {
-    order.length = 0;
-    for (let p = indptr[i]; p < indptr[i + 1]; p++) order.push(p);
-    order.sort((x, y) => indices[x] - indices[y]);
-    let last = -1;
-    for (const p of order) {
-      if (indices[p] === last) outVal[q - 1] += data[p];
-      else {
-        outIdx[q] = indices[p];
-        outVal[q] = data[p];
-        last = indices[p];
-        q++;
-      }
-    }
-    outPtr[i + 1] = q;
-  }
-  return { rows, cols, indptr: outPtr, indices: outIdx.slice(0, q), data: outVal.slice(0, q) };
+  // Unsorted or duplicated rows: the one canonical form of linalg (sums in float64, keeps zeros).
+  return sorted ? a : canonicalRows(a);
 }
 
 /** Checks that stored values are finite, non-negative and (when `integer`) whole numbers. */

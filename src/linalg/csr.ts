@@ -89,53 +89,87 @@ export function csrFromCoo(
   colIdx: ArrayLike<number>,
   values: ArrayLike<number>,
 ): Csr {
+  // Bucket the triplets by row (in input order within a row), then put each row in order.
   const m = rowIdx.length;
-  const counts = new Int32Array(rows + 1);
-  for (let t = 0; t < m; t++) counts[rowIdx[t] + 1]++;
-  for (let i = 0; i < rows; i++) counts[i + 1] += counts[i];
-  const next = counts.slice(0, rows);
-  const ci = new Int32Array(m);
-  const cv = new Float64Array(m);
+  const indptr = new Int32Array(rows + 1);
+  for (let t = 0; t < m; t++) indptr[rowIdx[t] + 1]++;
+  for (let i = 0; i < rows; i++) indptr[i + 1] += indptr[i];
+  const next = indptr.slice(0, rows);
+  const indices = new Int32Array(m);
+  const data = new Float64Array(m);
   for (let t = 0; t < m; t++) {
     const q = next[rowIdx[t]]++;
-    ci[q] = colIdx[t];
-    cv[q] = values[t];
+    indices[q] = colIdx[t];
+    data[q] = values[t];
   }
-  const indptr = new Int32Array(rows + 1);
-  const outIdx: number[] = [];
-  const outVal: number[] = [];
-  const order: number[] = [];
-  for (let i = 0; i < rows; i++) {
-    order.length = 0;
-    for (let q = counts[i]; q < counts[i + 1]; q++) order.push(q);
-    order.sort((a, b) => ci[a] - ci[b]);
+  return canonicalRows({ rows, cols, indptr, indices, data }, true);
+}
+
+/** A CSR-shaped matrix whose values may be of any width (e.g. float64 before rounding once). */
+export interface CsrLike {
+  readonly rows: number;
+  readonly cols: number;
+  readonly indptr: Int32Array;
+  readonly indices: Int32Array;
+  readonly data: ArrayLike<number>;
+}
+
+/**
+ * `a` in canonical form: column indices sorted within each row, duplicated entries summed (in
+ * float64, in input order, rounded once to float32), and with `dropZeros` no stored zeros (a
+ * zero read or summed). Returns `a` itself when it is already so and float32. The one
+ * implementation behind `csrFromCoo` and the readers' `canonicalizeCsr`. Structure (indptr,
+ * index range) is the caller's to check.
+ */
+export function canonicalRows(a: CsrLike, dropZeros = false): Csr {
+  const { rows, cols, indptr, indices, data } = a;
+  let clean = data instanceof Float32Array;
+  for (let i = 0; i < rows && clean; i++) {
     let last = -1;
-    for (const q of order) {
-      if (ci[q] === last) outVal[outVal.length - 1] += cv[q];
-      else {
-        outIdx.push(ci[q]);
-        outVal.push(cv[q]);
-        last = ci[q];
-      }
-    }
-    indptr[i + 1] = outIdx.length;
-  }
-  // Drop entries that summed to exactly zero so "stored" means "non-zero".
-  const keep = outVal.map((v) => v !== 0);
-  if (keep.every(Boolean)) return { rows, cols, indptr, indices: Int32Array.from(outIdx), data: Float32Array.from(outVal) };
-  const indptr2 = new Int32Array(rows + 1);
-  const idx2: number[] = [];
-  const val2: number[] = [];
-  for (let i = 0; i < rows; i++) {
     for (let p = indptr[i]; p < indptr[i + 1]; p++) {
-      if (keep[p]) {
-        idx2.push(outIdx[p]);
-        val2.push(outVal[p]);
+      if (indices[p] <= last || (dropZeros && data[p] === 0)) {
+        clean = false;
+        break;
+      }
+      last = indices[p];
+    }
+  }
+  if (clean) return a as Csr;
+  const m = indptr[rows];
+  const outPtr = new Int32Array(rows + 1);
+  const outIdx = new Int32Array(m);
+  const outVal = new Float64Array(m);
+  const order: number[] = [];
+  let q = 0;
+  for (let i = 0; i < rows; i++) {
+    const start = q;
+    order.length = 0;
+    for (let p = indptr[i]; p < indptr[i + 1]; p++) order.push(p);
+    order.sort((x, y) => indices[x] - indices[y]); // stable: duplicates summed in input order
+    let last = -1;
+    for (const p of order) {
+      if (indices[p] === last) outVal[q - 1] += data[p];
+      else {
+        outIdx[q] = indices[p];
+        outVal[q] = data[p];
+        last = indices[p];
+        q++;
       }
     }
-    indptr2[i + 1] = idx2.length;
+    if (dropZeros) {
+      let w = start;
+      for (let t = start; t < q; t++) {
+        if (outVal[t] !== 0) {
+          outIdx[w] = outIdx[t];
+          outVal[w] = outVal[t];
+          w++;
+        }
+      }
+      q = w;
+    }
+    outPtr[i + 1] = q;
   }
-  return { rows, cols, indptr: indptr2, indices: Int32Array.from(idx2), data: Float32Array.from(val2) };
+  return { rows, cols, indptr: outPtr, indices: outIdx.slice(0, q), data: Float32Array.from(outVal.subarray(0, q)) };
 }
 
 /** Rows `rowIds` (in that order) and all columns, as a new CSR matrix. */
