@@ -11,12 +11,15 @@
 import type { Csr } from '../csr.js';
 import type { Dense } from '../dense.js';
 import { MU_FLOOR, type Kernels, type RatioPass64 } from '../kernels.js';
-import { MODEL_FLOOR, createTsRatioPass64 } from '../ratio-pass64.js';
+import { createTsRatioPass64 } from '../ratio-pass64.js';
 import { defaultThreads } from '../threads.js';
 import { StnmfError } from '../../errors.js';
 import { WasmHeap } from './heap.js';
 import { MAX_PAGES, getModule, relaxedAvailable, wasmSimdAvailable } from './module.js';
 import { SLOT_BYTES, WorkerPool, canBlock } from './pool.js';
+import { wasmRatioPass64 } from './ratio-pass64.js';
+import { Scope } from './scope.js';
+import { csrSplit, evenSplit, ranges } from './split.js';
 
 export { unshareMemoryImport, wasmSimdAvailable } from './module.js';
 
@@ -103,62 +106,6 @@ export async function createWasmKernels(options: WasmKernelOptions = {}): Promis
   return new WasmKernels(relaxed ? 'wasm-relaxed-simd' : 'wasm-simd128', threads, heap, ex, pool, shared, options.splitThreshold ?? 4e6);
 }
 
-type F32 = Float32Array;
-type I32 = Int32Array;
-
-/** Per-call bookkeeping: temporary copies of foreign arrays and the outputs to copy back. */
-class Scope {
-  private readonly temps: number[] = [];
-  private readonly back: { ptr: number; dst: F32 }[] = [];
-  constructor(private readonly heap: WasmHeap, private readonly useViews: boolean) {}
-
-  private foreign(a: F32 | I32): boolean {
-    return !this.useViews || !this.heap.owns(a);
-  }
-
-  /** Address of an input array, copying it in when it is not a view into the memory. */
-  in(a: F32 | I32): number {
-    if (!this.foreign(a)) return a.byteOffset;
-    const p = this.heap.alloc(a.byteLength, false);
-    this.temps.push(p);
-    new Uint8Array(this.heap.buffer(), p, a.byteLength).set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
-    return p;
-  }
-
-  /** Address of an output array (written before `close` copies it back when foreign). */
-  out(a: F32): number {
-    if (!this.foreign(a)) return a.byteOffset;
-    const p = this.scratch(a.byteLength);
-    this.back.push({ ptr: p, dst: a });
-    return p;
-  }
-
-  /** Address of an array read and written in place. */
-  inout(a: F32): number {
-    if (!this.foreign(a)) return a.byteOffset;
-    const p = this.in(a);
-    this.back.push({ ptr: p, dst: a });
-    return p;
-  }
-
-  /** Frees block `p` (from `heap.alloc`) at `close`. */
-  adopt(p: number): void {
-    this.temps.push(p);
-  }
-
-  /** Zeroed scratch bytes freed at `close`. */
-  scratch(bytes: number): number {
-    const p = this.heap.alloc(bytes);
-    this.temps.push(p);
-    return p;
-  }
-
-  close(ok: boolean): void {
-    if (ok) for (const b of this.back) b.dst.set(this.heap.f32(b.ptr, b.dst.length));
-    for (const t of this.temps) this.heap.release(t);
-  }
-}
-
 class WasmKernels implements Kernels {
   private readonly fnIndex = new Map<string, number>(EXPORTS.map((n, i) => [n, i]));
   private disposed = false;
@@ -224,38 +171,6 @@ class WasmKernels implements Kernels {
     }
   }
 
-  /** Row boundaries of `parts` shares of n rows, multiples of `align` except the end. */
-  private static evenSplit(n: number, parts: number, align = 1): number[] {
-    const b = [0];
-    for (let t = 1; t < parts; t++) b.push(Math.min(n, Math.round((n * t) / parts / align) * align));
-    b.push(n);
-    return b;
-  }
-
-  /** Row boundaries balancing stored entries plus rows (empty rows still cost a store). */
-  private static csrSplit(indptr: Int32Array, rows: number, parts: number): number[] {
-    const total = indptr[rows] + rows;
-    const b = [0];
-    for (let t = 1; t < parts; t++) {
-      const target = (total * t) / parts;
-      let lo = b[t - 1], hi = rows;
-      while (lo < hi) {
-        const mid = (lo + hi) >> 1;
-        if (indptr[mid] + mid < target) lo = mid + 1;
-        else hi = mid;
-      }
-      b.push(lo);
-    }
-    b.push(rows);
-    return b;
-  }
-
-  private static ranges(b: number[], f: (r0: number, r1: number, t: number) => number[]): number[][] {
-    const out: number[][] = [];
-    for (let t = 0; t + 1 < b.length; t++) out.push(f(b[t], b[t + 1], t));
-    return out;
-  }
-
   // ---- dense products -------------------------------------------------------------------------
 
   denseXBt(X: Dense, B: Dense, out: Dense): void {
@@ -264,8 +179,8 @@ class WasmKernels implements Kernels {
     this.scoped((s) => {
       const x = s.in(X.data), b = s.in(B.data), o = s.out(out.data);
       const parts = this.shares(2 * n * p * k, Math.ceil(n / 4));
-      const bnd = WasmKernels.evenSplit(n, parts, 4);
-      this.exec('denseXBt', WasmKernels.ranges(bnd, (r0, r1) => [x, b, o, p, k, r0, r1]));
+      const bnd = evenSplit(n, parts, 4);
+      this.exec('denseXBt', ranges(bnd, (r0, r1) => [x, b, o, p, k, r0, r1]));
     });
   }
 
@@ -275,8 +190,8 @@ class WasmKernels implements Kernels {
     this.scoped((s) => {
       const a = s.in(A.data), x = s.in(X.data), o = s.out(out.data);
       const parts = this.shares(2 * n * p * k, Math.ceil(p / 8));
-      const bnd = WasmKernels.evenSplit(p, parts, 8);
-      this.exec('denseAtX', WasmKernels.ranges(bnd, (c0, c1) => [a, x, o, n, k, p, c0, c1]));
+      const bnd = evenSplit(p, parts, 8);
+      this.exec('denseAtX', ranges(bnd, (c0, c1) => [a, x, o, n, k, p, c0, c1]));
     });
   }
 
@@ -286,8 +201,8 @@ class WasmKernels implements Kernels {
     this.scoped((s) => {
       const a = s.in(A.data), b = s.in(B.data), o = s.out(out.data);
       const parts = this.shares(2 * n * ka * m, n);
-      const bnd = WasmKernels.evenSplit(n, parts);
-      this.exec('denseAB', WasmKernels.ranges(bnd, (r0, r1) => [a, b, o, ka, m, r0, r1]));
+      const bnd = evenSplit(n, parts);
+      this.exec('denseAB', ranges(bnd, (r0, r1) => [a, b, o, ka, m, r0, r1]));
     });
   }
 
@@ -300,8 +215,8 @@ class WasmKernels implements Kernels {
       const parts = this.shares(2 * n * k * k, Math.ceil(n / 64));
       const accBytes = k4 * ld * 8;
       const acc = s.scratch(parts * accBytes);
-      const bnd = WasmKernels.evenSplit(n, parts);
-      this.exec('gramPart', WasmKernels.ranges(bnd, (r0, r1, t) => [a, k, r0, r1, acc + t * accBytes, ld]));
+      const bnd = evenSplit(n, parts);
+      this.exec('gramPart', ranges(bnd, (r0, r1, t) => [a, k, r0, r1, acc + t * accBytes, ld]));
       const accs = this.heap.f64(acc, (parts * accBytes) / 8);
       const o = out.data, stride = accBytes / 8;
       for (let i = 0; i < k; i++) {
@@ -326,8 +241,8 @@ class WasmKernels implements Kernels {
     this.scoped((s) => {
       const { ip, ix, xd, nnz } = this.csrPtrs(s, X);
       const b = s.in(B.data), o = s.out(out.data);
-      const bnd = WasmKernels.csrSplit(X.indptr, X.rows, this.shares(2 * nnz * k, X.rows));
-      this.exec('spmm', WasmKernels.ranges(bnd, (r0, r1) => [ip, ix, xd, b, o, k, r0, r1]));
+      const bnd = csrSplit(X.indptr, X.rows, this.shares(2 * nnz * k, X.rows));
+      this.exec('spmm', ranges(bnd, (r0, r1) => [ip, ix, xd, b, o, k, r0, r1]));
     });
   }
 
@@ -339,7 +254,7 @@ class WasmKernels implements Kernels {
       const a = s.in(A.data);
       const kp = Math.ceil(k / 4) * 4;
       const parts = this.shares(2 * nnz * k, X.rows);
-      const bnd = WasmKernels.csrSplit(X.indptr, X.rows, parts);
+      const bnd = csrSplit(X.indptr, X.rows, parts);
       if (parts === 1 && kp === k) {
         const o = s.out(out.data);
         this.exec('spmmTPart', [[ip, ix, xd, a, o, k, kp, cols, 0, X.rows]]);
@@ -349,10 +264,10 @@ class WasmKernels implements Kernels {
       // depends on the thread count but not on timing.
       const partBytes = cols * kp * 4;
       const part = s.scratch(parts * partBytes);
-      this.exec('spmmTPart', WasmKernels.ranges(bnd, (r0, r1, t) => [ip, ix, xd, a, part + t * partBytes, k, kp, cols, r0, r1]));
+      this.exec('spmmTPart', ranges(bnd, (r0, r1, t) => [ip, ix, xd, a, part + t * partBytes, k, kp, cols, r0, r1]));
       const o = s.out(out.data);
-      const cb = WasmKernels.evenSplit(cols, this.shares(cols * kp * parts * 4, cols));
-      this.exec('addParts', WasmKernels.ranges(cb, (j0, j1) => [o, part, parts, partBytes, k, kp, j0, j1]));
+      const cb = evenSplit(cols, this.shares(cols * kp * parts * 4, cols));
+      this.exec('addParts', ranges(cb, (j0, j1) => [o, part, parts, partBytes, k, kp, j0, j1]));
     });
   }
 
@@ -367,8 +282,8 @@ class WasmKernels implements Kernels {
     this.scoped((s) => {
       const { ip, ix } = this.csrPtrs(s, X);
       const a = s.in(A.data), b = s.in(B.data), o = s.out(out);
-      const bnd = WasmKernels.csrSplit(X.indptr, X.rows, this.shares(2 * nnz * k, X.rows));
-      this.exec('sddmm', WasmKernels.ranges(bnd, (r0, r1) => [ip, ix, a, b, o, k, r0, r1]));
+      const bnd = csrSplit(X.indptr, X.rows, this.shares(2 * nnz * k, X.rows));
+      this.exec('sddmm', ranges(bnd, (r0, r1) => [ip, ix, a, b, o, k, r0, r1]));
     });
   }
 
@@ -378,7 +293,7 @@ class WasmKernels implements Kernels {
     this.scoped((s) => {
       const { ip, ix, xd, nnz } = this.csrPtrs(s, X);
       const a = s.in(A.data), b = s.in(B.data), o = s.out(out.data);
-      const bnd = WasmKernels.csrSplit(X.indptr, X.rows, this.shares(4 * nnz * k, X.rows));
+      const bnd = csrSplit(X.indptr, X.rows, this.shares(4 * nnz * k, X.rows));
       const parts = bnd.length - 1;
       // k ≤ 32: one row of ratios per thread; wider k: every non-zero (global indexing).
       let rowMax = 0;
@@ -386,7 +301,7 @@ class WasmKernels implements Kernels {
       const per = k <= 32 ? (rowMax + 4) * 4 : 0;
       const scratch = this.heap.alloc(k <= 32 ? parts * per : nnz * 4, false);
       s.adopt(scratch);
-      this.exec('ratioSpmm', WasmKernels.ranges(bnd, (r0, r1, t) => [ip, ix, xd, a, b, o, k, eps, scratch + t * per, r0, r1]));
+      this.exec('ratioSpmm', ranges(bnd, (r0, r1, t) => [ip, ix, xd, a, b, o, k, eps, scratch + t * per, r0, r1]));
     });
   }
 
@@ -401,8 +316,8 @@ class WasmKernels implements Kernels {
       // The logarithm costs about as much as 20 flops.
       const parts = this.shares(nnz * (2 * k + 20), X.rows);
       const res = s.scratch(parts * 16);
-      const bnd = WasmKernels.csrSplit(X.indptr, X.rows, parts);
-      this.exec('nzLoss', WasmKernels.ranges(bnd, (r0, r1, t) => [ip, ix, xd, a, b, k, eps, scratch, r0, r1, res + 16 * t]));
+      const bnd = csrSplit(X.indptr, X.rows, parts);
+      this.exec('nzLoss', ranges(bnd, (r0, r1, t) => [ip, ix, xd, a, b, k, eps, scratch, r0, r1, res + 16 * t]));
       const r = this.heap.f64(res, parts * 2);
       let kl = 0, cross = 0;
       for (let t = 0; t < parts; t++) {
@@ -431,8 +346,8 @@ class WasmKernels implements Kernels {
           btv[r * kp + t] = bd[t * k + r];
         }
       }
-      const bnd = WasmKernels.evenSplit(n, this.shares(2 * n * k * k, n));
-      const v = this.exec('halsSweep', WasmKernels.ranges(bnd, (r0, r1) => [f, a, bp, bt, k, kp, r0, r1]));
+      const bnd = evenSplit(n, this.shares(2 * n * k * k, n));
+      const v = this.exec('halsSweep', ranges(bnd, (r0, r1) => [f, a, bp, bt, k, kp, r0, r1]));
       let viol = 0;
       for (const x of v) viol += x;
       return viol;
@@ -446,8 +361,8 @@ class WasmKernels implements Kernels {
       const isVec = ArrayBuffer.isView(den);
       const f = s.inout(F.data), nu = s.in(num.data);
       const d = s.in(isVec ? (den as Float32Array) : (den as Dense).data);
-      const bnd = WasmKernels.evenSplit(n, this.shares(8 * n * k, n));
-      this.exec('muApply', WasmKernels.ranges(bnd, (r0, r1) => [f, nu, d, k, isVec ? 1 : 0, eps, floor, r0, r1]));
+      const bnd = evenSplit(n, this.shares(8 * n * k, n));
+      this.exec('muApply', ranges(bnd, (r0, r1) => [f, nu, d, k, isVec ? 1 : 0, eps, floor, r0, r1]));
     });
   }
 
@@ -460,8 +375,8 @@ class WasmKernels implements Kernels {
       const a = s.in(A.data);
       const parts = this.shares(8 * n * k, n);
       const acc = s.scratch(parts * k * 8);
-      const bnd = WasmKernels.evenSplit(n, parts);
-      this.exec('colSums', WasmKernels.ranges(bnd, (r0, r1, t) => [a, k, r0, r1, acc + t * k * 8]));
+      const bnd = evenSplit(n, parts);
+      this.exec('colSums', ranges(bnd, (r0, r1, t) => [a, k, r0, r1, acc + t * k * 8]));
       const v = this.heap.f64(acc, parts * k);
       for (let t = 0; t < k; t++) {
         let x = v[t];
@@ -476,8 +391,8 @@ class WasmKernels implements Kernels {
     if (len === 0) return 0;
     return this.scoped((s) => {
       const p = s.in(a);
-      const bnd = WasmKernels.evenSplit(len, this.shares(8 * len, Math.ceil(len / 4)), 4);
-      const v = this.exec('sumSquares', WasmKernels.ranges(bnd, (q0, q1) => [p, q0, q1]));
+      const bnd = evenSplit(len, this.shares(8 * len, Math.ceil(len / 4)), 4);
+      const v = this.exec('sumSquares', ranges(bnd, (q0, q1) => [p, q0, q1]));
       let r = 0;
       for (const x of v) r += x;
       return r;
@@ -492,8 +407,8 @@ class WasmKernels implements Kernels {
       const sp = s.scratch(k * 8);
       const sv = this.heap.f64(sp, k);
       for (let t = 0; t < k; t++) sv[t] = sc[t];
-      const bnd = WasmKernels.evenSplit(n, this.shares(8 * n * k, n));
-      this.exec('scaleCols', WasmKernels.ranges(bnd, (r0, r1) => [a, sp, k, r0, r1]));
+      const bnd = evenSplit(n, this.shares(8 * n * k, n));
+      this.exec('scaleCols', ranges(bnd, (r0, r1) => [a, sp, k, r0, r1]));
     });
   }
 
@@ -505,8 +420,8 @@ class WasmKernels implements Kernels {
       const sp = s.scratch(n * 8);
       const sv = this.heap.f64(sp, n);
       for (let i = 0; i < n; i++) sv[i] = sc[i];
-      const bnd = WasmKernels.evenSplit(n, this.shares(8 * n * k, n));
-      this.exec('scaleRows', WasmKernels.ranges(bnd, (r0, r1) => [a, sp, k, r0, r1]));
+      const bnd = evenSplit(n, this.shares(8 * n * k, n));
+      this.exec('scaleRows', ranges(bnd, (r0, r1) => [a, sp, k, r0, r1]));
     });
   }
 
@@ -516,68 +431,10 @@ class WasmKernels implements Kernels {
     if (this.disposed) throw new Error('wasm kernels: used after dispose()');
     // The kernel is specialised up to 16 f64x2 vectors; larger ranks take the TS loop.
     if (!(h >= 1 && h <= 32)) return createTsRatioPass64(X, h);
-    const heap = this.heap;
-    const rows = X.rows, cols = X.cols, nnz = X.indptr[rows];
-    const v = Math.ceil(h / 2), hp = 2 * v;
-    const parts = this.shares(6 * nnz * h, rows);
-    const bnd = WasmKernels.csrSplit(X.indptr, rows, parts);
-    let longest = 0;
-    for (let i = 0; i < rows; i++) longest = Math.max(longest, X.indptr[i + 1] - X.indptr[i]);
-    const blocks: number[] = [];
-    const alloc = (bytes: number, zero = true) => {
-      const p = heap.alloc(bytes, zero);
-      blocks.push(p);
-      return p;
-    };
-    const copyIn = (a: Int32Array | Float32Array) => {
-      const p = alloc(a.byteLength, false);
-      new Uint8Array(heap.buffer(), p, a.byteLength).set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
-      return p;
-    };
-    // X is copied once per handle, so the per-call cost is the factors (rows + cols)·h.
-    const ip = copyIn(X.indptr), ix = copyIn(X.indices), xd = copyIn(X.data);
-    // Factors padded to an even width; the padding lanes are zeroed here and never written.
-    const a = alloc(rows * hp * 8), b = alloc(cols * hp * 8), oa = alloc(rows * hp * 8);
-    const partLen = cols * hp;
-    const ob = alloc(parts * partLen * 8);
-    const scratchLen = longest + 2;
-    const sc = alloc(parts * scratchLen * 8);
-    const args = WasmKernels.ranges(bnd, (r0, r1, t) => [ip, ix, xd, a, b, oa, ob + t * partLen * 8, v, 0, MODEL_FLOOR, sc + t * scratchLen * 8, r0, r1]);
-    let live = true;
-    const pad = (src: Float64Array, n: number, dst: Float64Array) => {
-      if (hp === h) dst.set(src.subarray(0, n * h));
-      else for (let i = 0; i < n; i++) for (let k = 0; k < h; k++) dst[i * hp + k] = src[i * h + k];
-    };
-    const unpad = (src: Float64Array, n: number, dst: Float64Array) => {
-      if (hp === h) dst.set(src.subarray(0, n * h));
-      else for (let i = 0; i < n; i++) for (let k = 0; k < h; k++) dst[i * h + k] = src[i * hp + k];
-    };
-    return {
-      run: (A, B, outA, outB, withLog) => {
-        if (!live || this.disposed) throw new Error('wasm kernels: ratioPass64 handle used after dispose()');
-        // Views are taken per call: with unshared memory a growth elsewhere detaches old ones.
-        pad(A, rows, heap.f64(a, rows * hp));
-        pad(B, cols, heap.f64(b, cols * hp));
-        const parts64 = heap.f64(ob, parts * partLen);
-        parts64.fill(0);
-        for (const x of args) x[8] = withLog ? 1 : 0;
-        const ll = this.exec('ratioPass64', args);
-        unpad(heap.f64(oa, rows * hp), rows, outA);
-        // Shares summed in share order: the result depends on the thread count, not on timing.
-        for (let t = 1; t < parts; t++) {
-          const o = t * partLen;
-          for (let e = 0; e < partLen; e++) parts64[e] += parts64[o + e];
-        }
-        unpad(parts64, cols, outB);
-        let sum = 0;
-        for (const x of ll) sum += x;
-        return sum;
-      },
-      dispose: () => {
-        if (!live) return;
-        live = false;
-        for (const p of blocks) heap.release(p);
-      },
-    };
+    return wasmRatioPass64(
+      { heap: this.heap, exec: (args) => this.exec('ratioPass64', args), shares: (work, units) => this.shares(work, units), disposed: () => this.disposed },
+      X,
+      h,
+    );
   }
 }
