@@ -6,11 +6,8 @@
 import type { OptionTable } from '../options.js';
 import type { FlagSpec } from './args.js';
 
-/**
- * The flag specs of every option of `table`, by flag name, in table order.
- * @param prefix  prepended to every flag (`cells-` for SIID's cell-side options); default none
- */
-export function optionFlags(table: OptionTable, prefix = ''): Record<string, FlagSpec> {
+/** The flag specs of every option of `table`, by flag name (each entry's `flag`), in table order. */
+export function optionFlags(table: OptionTable): Record<string, FlagSpec> {
   const out: Record<string, FlagSpec> = {};
   for (const spec of Object.values(table)) {
     const f: FlagSpec = { type: spec.type, help: spec.help };
@@ -22,7 +19,7 @@ export function optionFlags(table: OptionTable, prefix = ''): Record<string, Fla
     if (spec.min !== undefined) f.min = spec.min;
     if (spec.max !== undefined) f.max = spec.max;
     if (spec.exclusiveMin !== undefined) f.exclusiveMin = spec.exclusiveMin;
-    out[prefix + spec.flag] = f;
+    out[spec.flag] = f;
   }
   return out;
 }
