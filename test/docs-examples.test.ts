@@ -10,11 +10,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { COMMANDS } from '../src/cli/commands/index.js';
+import { readResult } from '../src/io/result.js';
+import { FACTOR_FILES } from '../src/outputs/figures.js';
+
+/** The commands whose outputs hold a factorisation, which readResult must read back. */
+const FACTORISING = new Set(['demo', 'nmf', 'consensus', 'cluster', 'hsnmf', 'siid', 'multiomics', 'contrastive']);
 
 const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
@@ -161,4 +166,40 @@ test('every --help example and README command line runs as written', { timeout: 
   }
   process.stdout.write(`# docs examples: ${examples.length} run, ${failures.length} failed\n`);
   assert.deepEqual(failures, []);
+
+  // readResult reads every command's output as it is: each result folder the examples wrote
+  // (the folder or its subfolders: demo steps, consensus_k*), and each result.h5ad on its own,
+  // which must give the folder's usages and observations.
+  const read: string[] = [];
+  const problems: string[] = [];
+  const seen = new Set<string>();
+  for (const ex of examples) {
+    const command = /^(?:npx )?stnmf (\S+)/.exec(ex.line)?.[1] ?? '';
+    if (!FACTORISING.has(command)) continue;
+    for (const o of claimedOutputs(ex.line)) {
+      const root = join(dir, o);
+      if (seen.has(root) || !existsSync(root) || !statSync(root).isDirectory()) continue;
+      seen.add(root);
+      const folders = [root, ...readdirSync(root).map((f) => join(root, f)).filter((f) => statSync(f).isDirectory())];
+      const results = folders.filter((f) => FACTOR_FILES.some((file) => existsSync(join(f, file))));
+      if (results.length === 0 && !/--sweep|--worker-index/.test(ex.line)) problems.push(`${ex.from}: ${o} holds no result readResult can read`);
+      for (const f of results) {
+        try {
+          const r = await readResult(f);
+          assert.ok(r.n > 0 && r.k > 0 && r.W.length === r.n * r.k, `${f}: ${r.n} x ${r.k} usages`);
+          if (existsSync(join(f, 'result.h5ad'))) {
+            const h = await readResult(join(f, 'result.h5ad'));
+            assert.deepEqual(h.obsNames, r.obsNames, `${f}/result.h5ad: other observations than the folder`);
+            assert.deepEqual(h.W, r.W, `${f}/result.h5ad: other usages than the folder`);
+          }
+          read.push(f.slice(dir.length + 1));
+        } catch (e) {
+          problems.push(`${ex.from}: readResult(${f.slice(dir.length + 1)}): ${(e as Error).message}`);
+        }
+      }
+    }
+  }
+  process.stdout.write(`# readResult: ${read.length} result folders read (${read.join(', ')})\n`);
+  assert.deepEqual(problems, []);
+  for (const c of FACTORISING) assert.ok(read.some((f) => examples.some((ex) => ex.line.includes(`stnmf ${c} `) && claimedOutputs(ex.line).some((o) => f === o || f.startsWith(`${o}/`)))), `no result of stnmf ${c} was read back`);
 });
