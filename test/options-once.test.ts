@@ -84,7 +84,7 @@ test("library defaults are the tables' defaults", async () => {
 
 test("parsed CLI flags give the library call the CLI makes: the table's defaults, every flag mapped", () => {
   const f = parseArgs('nmf', ['--rank', '4', '--max-iter', '7', '--out', 'x'], nmfCommand.flags).flags;
-  assert.deepEqual(optionsFromFlags(NMF_OPTIONS, f), { rank: 4, loss: 'frobenius', maxIter: 7, tol: 1e-4, seed: 0, restarts: 1 });
+  assert.deepEqual(optionsFromFlags(NMF_OPTIONS, f), { rank: 4, loss: 'frobenius', maxIter: 7, halsAlpha: 0.5, tol: 1e-4, seed: 0, restarts: 1 });
   const h = parseArgs('hsnmf', ['--max-iter', '50', '--tol', '0', '--out', 'x'], hsnmfCommand.flags).flags;
   const ho = optionsFromFlags<Record<string, unknown>>(HSNMF_OPTIONS, h);
   assert.deepEqual(ho.nmf, { maxIter: 50, tol: 0 });

@@ -29,7 +29,8 @@ test(`streamed joint NMF = in-memory NMF of the stacked slices (${backend} kerne
   const kernels = await createKernels({ threads: 1, backend });
   const rank = 5;
   const start = await initialize(ds.X, { rank, init: 'nndsvda', kernels });
-  const mem = await nmf(ds.X, { rank, solver: 'hals', W0: start.W, H0: start.H, maxIter: 60, tol: 0, kernels });
+  // The streamed fit runs one sweep per half-step: the in-memory fit with halsAlpha 0.
+  const mem = await nmf(ds.X, { rank, solver: 'hals', halsAlpha: 0, W0: start.W, H0: start.H, maxIter: 60, tol: 0, kernels });
   const rows = sampleRows(sampleGroups(ds)!);
   let loads = 0;
   const blocks = rows.map((r) => ({ rows: r.length, load: () => (loads++, selectRows(ds.X, r)) }));

@@ -14,6 +14,8 @@ import type { Kernels } from '../linalg/kernels.js';
 export interface DataSide {
   readonly rows: number;
   readonly cols: number;
+  /** Entries a product with this side visits: the stored non-zeros (CSR) or rows x cols (dense). */
+  readonly entries: number;
   /** out (rows x k) = M · G for G (cols x k). */
   times(G: Dense, out: Dense): void;
   /** out (rows x k) = (M ⊘ max(F·Gᵀ, eps) at M's non-zeros) · G — the KL numerator. */
@@ -56,6 +58,7 @@ function csrSide(kernels: Kernels, m: Csr): DataSide {
   return {
     rows: m.rows,
     cols: m.cols,
+    entries: m.indptr[m.rows],
     times: (G, out) => kernels.spmm(m, G, out),
     ratioTimes: (F, G, eps, out) => kernels.ratioSpmm(m, F, G, eps, out),
   };
@@ -70,6 +73,7 @@ function denseSide(kernels: Kernels, m: Dense, csr: Csr, owned: Array<Float32Arr
   return {
     rows: m.rows,
     cols: m.cols,
+    entries: m.rows * m.cols,
     times(G, out) {
       // denseXBt wants the factor as k x cols; transposing G is O(cols·k), negligible next to the product.
       if (!gt || gt.rows !== G.cols || gt.cols !== G.rows) {

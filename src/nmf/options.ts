@@ -12,6 +12,10 @@ export const NMF_OPTIONS = {
   solver: { type: 'string', flag: 'solver', choices: ['mu', 'hals'], help: 'mu (multiplicative updates) or hals (coordinate descent, Frobenius only); default hals for frobenius, mu for poisson' },
   init: { type: 'string', flag: 'init', choices: ['nndsvda', 'nndsvd', 'nndsvdar', 'random', 'custom'], help: 'initialisation (default nndsvd with hals, nndsvda with mu: docs/defaults-evidence.md; custom = the start given by --w0/--h0)' },
   maxIter: { type: 'int', flag: 'max-iter', min: 1, default: 200, source: 'scikit-learn', help: 'maximum iterations' },
+  halsAlpha: {
+    type: 'number', flag: 'hals-alpha', min: 0, default: 0.5, source: 'Gillis & Glineur 2012, accelerated HALS; docs/defaults-evidence.md',
+    help: 'hals: reuse each half-step\'s products for up to 1 + ⌊α·ρ⌋ sweeps (ρ = their cost over one sweep\'s), fewer once a sweep changes little; 0 = one sweep, scikit-learn\'s cd',
+  },
   tol: { type: 'number', flag: 'tol', min: 0, default: 1e-4, source: 'scikit-learn, and its stopping rule', help: 'stopping tolerance (0 runs every iteration)' },
   seed: { type: 'int', flag: 'seed', min: 0, default: 0, help: 'random seed of the start and the restarts' },
   restarts: { type: 'int', flag: 'restarts', min: 1, default: 1, help: 'runs; restarts 2.. start from nndsvdar with their own seed; the lowest loss is kept (summary restartLosses)' },

@@ -30,10 +30,11 @@ import { diskSink } from '../outputs/sink.js';
 /**
  * `--stream`: the joint fit of a manifest's samples with one sample in memory at a time
  * (src/io/samples-stream.ts). Only what the streamed HALS fit does is accepted: Frobenius, HALS,
- * the random start, one run, the samples as read (selection and normalisation need every
- * sample at once, so they are refused with the flag to drop).
+ * the random start, one run, one sweep per half-step (`--hals-alpha 0`: the W half-step's
+ * early stop looks at all samples' sweeps at once), the samples as read (selection and
+ * normalisation need every sample at once, so they are refused with the flag to drop).
  */
-async function runStreamed(input: string | undefined, f: ParsedArgs['flags'], ctx: CommandContext): Promise<void> {
+async function runStreamed(input: string | undefined, f: ParsedArgs['flags'], ctx: CommandContext, given?: ReadonlySet<string>): Promise<void> {
   if (f.samples === undefined) throw new StnmfError('USAGE', 'stnmf nmf: --stream fits the samples of a --samples manifest one at a time; give --samples manifest.csv');
   if (input !== undefined) throw new StnmfError('USAGE', `stnmf nmf: --stream reads the samples of --samples; drop the input ${input}`);
   const refuse = (flag: string, why: string) => {
@@ -44,6 +45,7 @@ async function runStreamed(input: string | undefined, f: ParsedArgs['flags'], ct
   if (f.init !== undefined && f.init !== 'random') refuse('init', `${f.init} is not available (NNDSVD needs the whole matrix; the streamed fit starts at random)`);
   if (f.w0 !== undefined || f.h0 !== undefined) refuse('w0/--h0', 'are not available');
   if ((f.restarts as number) > 1) refuse('restarts', 'above 1 is not available');
+  if (given?.has('hals-alpha') && f['hals-alpha'] !== 0) refuse('hals-alpha', `${f['hals-alpha']} is not available (the streamed fit runs one sweep per half-step: --hals-alpha 0)`);
   if (f.normalize !== undefined && f.normalize !== 'none') refuse('normalize', 'is not available (normalising needs every sample at once)');
   for (const flag of ['target-sum', 'normalize-per-sample']) if (f[flag] !== undefined && f[flag] !== false) refuse(flag, 'is not available (no normalisation in a streamed fit)');
   for (const flag of Object.keys(selectionFlags(''))) if (f[flag] !== undefined) refuse(flag, 'is not available (selection needs every sample at once; subset each sample with stnmf convert first)');
@@ -68,7 +70,7 @@ async function runStreamed(input: string | undefined, f: ParsedArgs['flags'], ct
     const perSample = await sampleBlockFiles(diskSink(out), st.ids, contiguousRows(st.rows), st.obsNames, fit.Wall);
     await out.writeText('obs_names.txt', st.obsNames.join('\n') + '\n');
     await out.writeText('var_names.txt', st.features.join('\n') + '\n');
-    const parameters = { rank, loss: 'frobenius', solver: 'hals', init: 'random', maxIter: f['max-iter'], tol: f.tol, seed: f.seed, stream: true, backend: kernels.name, threads: kernels.threads };
+    const parameters = { rank, loss: 'frobenius', solver: 'hals', init: 'random', maxIter: f['max-iter'], halsAlpha: 0, tol: f.tol, seed: f.seed, stream: true, backend: kernels.name, threads: kernels.threads };
     const warnings = convergenceWarning('nmf', fit.converged, f['max-iter'] as number, f.tol as number);
     await finishRun(out, {
       command: 'nmf',
@@ -102,6 +104,7 @@ function checkSampleFitFlags(args: ParsedArgs): void {
   if (f.solver !== undefined && f.solver !== 'hals') refuse('solver', `${f.solver} is not available (the fit runs HALS sweeps)`);
   if (f.init === 'custom' || f.w0 !== undefined || f.h0 !== undefined) refuse('w0/--h0', 'are not available');
   if ((f.restarts as number) > 1) refuse('restarts', 'above 1 is not available');
+  if (args.given?.has('hals-alpha')) refuse('hals-alpha', 'is not available (the fit runs one sweep per block)');
 }
 
 /** The samples of a sample-aware fit, or a usage error naming what to give. */
@@ -195,7 +198,7 @@ export const nmfCommand: Command = {
     const threads = f.threads as number | undefined;
     if (threads !== undefined && threads < 1) throw new StnmfError('USAGE', `stnmf nmf: --threads must be ≥ 1, got ${threads}`);
     checkSampleFitFlags(args);
-    if (f.stream) return runStreamed(input, f, ctx);
+    if (f.stream) return runStreamed(input, f, ctx, args.given);
     const { dataset: ds, selection, record } = await loadInput('nmf', input, f, ctx, { normalize: true, nonNegative: true });
     if (f.inmf || f['sample-scaling']) return runSampleFit(f.inmf ? 'inmf' : 'sample-scaling', ds, f, ctx, record, selection, threads);
     const rank = f.rank as number;

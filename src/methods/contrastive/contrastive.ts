@@ -254,6 +254,8 @@ export async function targetNmfBaseline(
     rank: options.rank,
     loss,
     solver: options.solver,
+    // The baseline is the reference's scikit-learn NMF: cd with one sweep per half-step.
+    halsAlpha: 0,
     init: options.init,
     maxIter: options.maxIter,
     tol: options.tol,

@@ -213,7 +213,9 @@ export async function runSpatialMultiOmics(
   const fit = await nmf(X, {
     rank: k,
     loss: 'frobenius',
+    // The reference's scikit-learn cd: one sweep per half-step (plain nmf accelerates).
     solver: 'hals',
+    halsAlpha: 0,
     init: options.init ?? 'nndsvda',
     maxIter: options.maxIter ?? 500,
     tol: options.tol ?? 1e-4,

@@ -131,10 +131,15 @@ export function snmfDefaults(o: SnmfOptions): Required<Pick<SnmfOptions, 'rank' 
   };
 }
 
-/** The options SNMF passes to NMF: the reference's (HALS, NNDSVDa, 500 iterations, tol 1e-4, the run's seed), then `nmf`'s own. */
+/**
+ * The options SNMF passes to NMF: the reference's (HALS as scikit-learn's cd — one sweep per
+ * half-step, `halsAlpha: 0` —, NNDSVDa, 500 iterations, tol 1e-4, the run's seed), then
+ * `nmf`'s own.
+ */
 function snmfNmfOptions(o: SnmfOptions): NonNullable<SnmfOptions['nmf']> {
   return {
     solver: 'hals',
+    halsAlpha: 0,
     init: 'nndsvda',
     maxIter: optionDefault<number>(HSNMF_OPTIONS, 'nmf.maxIter'),
     tol: optionDefault<number>(HSNMF_OPTIONS, 'nmf.tol'),
