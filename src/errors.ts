@@ -2,7 +2,9 @@
  * The one error family of stnmf. Every error a user can cause (bad file, bad option, bad value)
  * is a `StnmfError` with a stable `code` and a one-line message that names the file or option,
  * the field, what was expected and what was found. The CLI prints `message` (never a stack) and
- * exits with `exitCode`.
+ * exits with `exitCode`. A plain `Error` is kept for what no input or option can cause — a broken
+ * invariant, a missing build artefact, a kernel used after `dispose()`, a wasm trap —: the CLI
+ * reports it as an internal error (exit 1) and asks for a bug report.
  *
  * Layer 0: imported by every layer, imports nothing.
  */

@@ -5,6 +5,7 @@
  * Matrices are parsed record by record into a growing CSR, so the file is never one string
  * (a 1 GB CSV costs its parsed non-zeros plus one 1 MB chunk).
  */
+import { StnmfError } from '../errors.js';
 import type { Column, CoordinateUnit, Dataset, Frame, NumMatrix } from '../dataset.js';
 import { csvField } from '../csv-text.js';
 import { makeDataset } from '../dataset.js';
@@ -538,8 +539,8 @@ function* csvLines(data: LabelledMatrix | Frame, sep: ',' | '\t'): Generator<str
   const cols = m.cols;
   const rn = data.rowNames;
   const cn = data.colNames ?? Array.from({ length: cols }, (_, j) => String(j));
-  if (rn && rn.length !== rows) throw new RangeError(`writeCsv: ${rn.length} row names for ${rows} rows`);
-  if (cn.length !== cols) throw new RangeError(`writeCsv: ${cn.length} column names for ${cols} columns`);
+  if (rn && rn.length !== rows) throw new StnmfError('BAD_INPUT', `writeCsv: ${rn.length} row names for ${rows} rows`);
+  if (cn.length !== cols) throw new StnmfError('BAD_INPUT', `writeCsv: ${cn.length} column names for ${cols} columns`);
   yield (rn ? [field(data.indexName ?? '')] : []).concat(cn.map(field)).join(sep) + '\n';
   const rowVals = new Float64Array(cols);
   for (let i = 0; i < rows; i++) {

@@ -10,11 +10,13 @@ import type * as Fs from 'node:fs';
 import type * as Path from 'node:path';
 import type * as Crypto from 'node:crypto';
 
+import { StnmfError } from '../errors.js';
+
 type GetBuiltin = (id: string) => unknown;
 
 function builtin<T>(id: string): T {
   const get = (globalThis as { process?: { getBuiltinModule?: GetBuiltin } }).process?.getBuiltinModule;
-  if (!get) throw new Error(`${id} is not available here (disk access needs Node ≥ 20.16; in a browser pass the files as a Vfs, e.g. blobVfs)`);
+  if (!get) throw new StnmfError('BAD_OPTION', `${id} is not available here (disk access needs Node ≥ 20.16; in a browser pass the files as a Vfs, e.g. blobVfs)`);
   return get(id) as T;
 }
 

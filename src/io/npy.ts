@@ -4,6 +4,7 @@
  * read, C order on write, little-endian only. The header layout matches `numpy.save` byte for
  * byte (numpy >= 1.24 header spacing), so round trips are exact.
  */
+import { StnmfError } from '../errors.js';
 import { nodeVfs } from './node-vfs.js';
 import { readWholeFile } from './text.js';
 import type { Vfs } from './vfs.js';
@@ -166,7 +167,7 @@ function headerBytes(descr: NpyDescr, shape: number[]): Uint8Array {
 /** Encodes an array as `.npy` bytes (C order). `bool` marks Uint8 data as `|b1`. */
 export function encodeNpy(a: { shape: number[]; data: NpyData; descr?: NpyDescr }): Uint8Array {
   const count = a.shape.reduce((x, y) => x * y, 1);
-  if (count !== a.data.length) throw new RangeError(`encodeNpy: shape (${a.shape.join(', ')}) needs ${count} values, got ${a.data.length}`);
+  if (count !== a.data.length) throw new StnmfError('BAD_INPUT', `encodeNpy: shape (${a.shape.join(', ')}) needs ${count} values, got ${a.data.length}`);
   const descr = a.descr ?? descrOf(a.data, false);
   const head = headerBytes(descr, a.shape);
   const body = new Uint8Array(a.data.buffer, a.data.byteOffset, a.data.byteLength);

@@ -4,6 +4,7 @@
  * A CSR matrix is written with scipy's keys `data`, `indices`, `indptr`, `shape` (without
  * `format`, which numpy would need as a bytes scalar; readers then assume CSR).
  */
+import { StnmfError } from '../errors.js';
 import { crc32 } from '../crc32.js';
 import type { Csr } from '../linalg/csr.js';
 import { writeFileAtomic, type WriteOptions } from './atomic.js';
@@ -21,7 +22,7 @@ export function encodeNpz(members: Record<string, NpzMember>): Uint8Array {
   for (const [name, m] of Object.entries(members)) {
     const file = enc.encode(`${name}.npy`);
     const body = 'npyBytes' in m ? m.npyBytes : encodeNpy(m);
-    if (body.length >= 0xffffffff || offset >= 0xffffffff) throw new RangeError('encodeNpz: archives over 4 GiB need ZIP64, which is not written');
+    if (body.length >= 0xffffffff || offset >= 0xffffffff) throw new StnmfError('WRITE_FAILED', 'encodeNpz: archives over 4 GiB need ZIP64, which is not written');
     const crc = crc32(body);
     const local = new DataView(new ArrayBuffer(30));
     local.setUint32(0, 0x04034b50, true);

@@ -10,7 +10,7 @@
  *
  * Paths are `/`-separated. A folder exists when some file lies under it.
  */
-import { throwIfAborted } from '../errors.js';
+import { StnmfError, throwIfAborted } from '../errors.js';
 
 /**
  * What a path is. `fifo`/`device`/`socket`/`other` exist only on a real disk; `denied` means
@@ -98,7 +98,7 @@ export function blobVfs(entries: readonly BlobEntry[]): Vfs {
   const byPath = new Map(entries.map((e) => [normalize(e.path), e.blob]));
   const Reader = (globalThis as { FileReaderSync?: new () => { readAsArrayBuffer(b: Blob): ArrayBuffer } }).FileReaderSync;
   return treeVfs(new Map([...byPath].map(([p, b]) => [p, b.size])), (path, position, length) => {
-    if (!Reader) throw new Error('FileReaderSync is not available (browser files are read inside a Web Worker)');
+    if (!Reader) throw new StnmfError('BAD_OPTION', 'blobVfs: FileReaderSync is not available here (browser files are read inside a Web Worker)');
     const blob = byPath.get(path)!;
     return new Uint8Array(new Reader().readAsArrayBuffer(blob.slice(position, Math.min(position + length, blob.size))));
   });

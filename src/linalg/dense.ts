@@ -4,6 +4,8 @@
  * boundaries as they are.
  */
 
+import { StnmfError } from '../errors.js';
+
 /** A dense row-major float32 matrix. */
 export interface Dense {
   readonly rows: number;
@@ -20,7 +22,7 @@ export function zeros(rows: number, cols: number): Dense {
 /** Wraps existing row-major values; throws when the length does not match the shape. */
 export function dense(rows: number, cols: number, data: Float32Array): Dense {
   if (data.length !== rows * cols) {
-    throw new RangeError(`dense: ${rows}x${cols} needs ${rows * cols} values, got ${data.length}`);
+    throw new StnmfError('BAD_INPUT', `dense: ${rows}x${cols} needs ${rows * cols} values, got ${data.length}`);
   }
   return { rows, cols, data };
 }
@@ -31,7 +33,7 @@ export function fromRows(rows: ArrayLike<number>[]): Dense {
   const c = r === 0 ? 0 : rows[0].length;
   const out = zeros(r, c);
   for (let i = 0; i < r; i++) {
-    if (rows[i].length !== c) throw new RangeError(`fromRows: row ${i} has ${rows[i].length} values, expected ${c}`);
+    if (rows[i].length !== c) throw new StnmfError('BAD_INPUT', `fromRows: row ${i} has ${rows[i].length} values, expected ${c}`);
     for (let j = 0; j < c; j++) out.data[i * c + j] = rows[i][j];
   }
   return out;

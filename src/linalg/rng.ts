@@ -9,6 +9,8 @@
  * another.
  */
 
+import { StnmfError } from '../errors.js';
+
 function splitmix32(state: { s: number }): number {
   state.s = (state.s + 0x9e3779b9) | 0;
   let z = state.s;
@@ -29,7 +31,7 @@ export class Rng {
 
   /** @param seed any integer (or integer-valued number); 0 is a valid seed. */
   constructor(seed: number) {
-    if (!Number.isFinite(seed)) throw new RangeError(`Rng: seed must be a finite number, got ${seed}`);
+    if (!Number.isFinite(seed)) throw new StnmfError('BAD_OPTION', `Rng: seed must be a finite number, got ${seed}`);
     this.seed = seed;
     // Fold the full double into the splitmix state so seeds above 2^32 still differ.
     const st = { s: (Math.trunc(seed) ^ Math.trunc(seed / 4294967296)) | 0 };
@@ -68,7 +70,7 @@ export class Rng {
 
   /** Uniform integer in [0, n). Unbiased (rejection on the top range). */
   int(n: number): number {
-    if (!(n >= 1) || n > 4294967296) throw new RangeError(`Rng.int: n must be in [1, 2^32], got ${n}`);
+    if (!(n >= 1) || n > 4294967296) throw new StnmfError('BAD_OPTION', `Rng.int: n must be in [1, 2^32], got ${n}`);
     const limit = 4294967296 - (4294967296 % n);
     let x: number;
     do x = this.nextUint32();
@@ -96,7 +98,7 @@ export class Rng {
 
   /** Gamma(shape, scale = 1) by Marsaglia & Tsang (2000); shape < 1 by the boost u^(1/shape). */
   gamma(shape: number): number {
-    if (!(shape > 0)) throw new RangeError(`Rng.gamma: shape must be > 0, got ${shape}`);
+    if (!(shape > 0)) throw new StnmfError('BAD_OPTION', `Rng.gamma: shape must be > 0, got ${shape}`);
     if (shape < 1) {
       const u = this.uniform();
       return this.gamma(shape + 1) * Math.pow(u === 0 ? Number.MIN_VALUE : u, 1 / shape);
@@ -121,7 +123,7 @@ export class Rng {
    * rejection of Hörmann (1993) above, so the cost stays O(1) for large rates.
    */
   poisson(lambda: number): number {
-    if (!(lambda >= 0) || !Number.isFinite(lambda)) throw new RangeError(`Rng.poisson: lambda must be finite and >= 0, got ${lambda}`);
+    if (!(lambda >= 0) || !Number.isFinite(lambda)) throw new StnmfError('BAD_OPTION', `Rng.poisson: lambda must be finite and >= 0, got ${lambda}`);
     if (lambda === 0) return 0;
     if (lambda < 30) {
       let k = 0;

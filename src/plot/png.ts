@@ -3,6 +3,7 @@
  * (zlib via fflate, a small dependency-free deflate that runs in Node and browsers), IEND.
  * Rows use the Sub filter, which shrinks flat plot backgrounds well at no search cost.
  */
+import { StnmfError } from '../errors.js';
 import { zlibSync } from 'fflate';
 import { crc32Finish, crc32Update } from '../crc32.js';
 import type { RgbaImage } from './raster.js';
@@ -34,7 +35,7 @@ export interface PngOptions {
 /** Encodes an RGBA image as PNG bytes (8-bit RGBA, non-interlaced). */
 export function encodePng(img: RgbaImage, options: PngOptions = {}): Uint8Array {
   const { width, height, data } = img;
-  if (data.length !== width * height * 4) throw new Error(`encodePng: expected ${width * height * 4} bytes, got ${data.length}`);
+  if (data.length !== width * height * 4) throw new StnmfError('BAD_INPUT', `encodePng: expected ${width * height * 4} bytes, got ${data.length}`);
   const stride = width * 4;
   const raw = new Uint8Array((stride + 1) * height);
   for (let y = 0; y < height; y++) {
