@@ -12,6 +12,7 @@ import { categoryColor, parseHex, valueRange, viridisTable } from '../../src/plo
 import { ScatterGL } from '../../web/src/scatter.js';
 import { GridIndex } from '../../web/src/spatial-index.js';
 import { drawLassoPath } from '../../web/src/lasso.js';
+import { factorCard } from '../../web/src/factor-card.js';
 import { lengthUnit, screenScaleBar, type LengthUnit } from '../../src/plot/units.js';
 import { neededBytes, WASM_LIMIT } from './limits.js';
 import type { DroppedFile, Flags, FromWorker, MemoryReport, Method, OutputFile, RunFigure, ToWorker } from './protocol.js';
@@ -671,25 +672,7 @@ function showResult(m: Extract<FromWorker, { type: 'result' }>): void {
   const fac = $('factors');
   fac.innerHTML = '';
   m.top.forEach((genes, f) => {
-    const d = document.createElement('div');
-    d.className = 'factor';
-    const name = document.createElement('div');
-    name.className = 'name';
-    name.textContent = factorName(f);
-    d.append(name);
-    const max = genes[0]?.weight || 1;
-    for (const g of genes) {
-      const r = document.createElement('div');
-      r.className = 'gene';
-      const s = document.createElement('span');
-      s.className = 'g';
-      s.textContent = g.name;
-      const w = document.createElement('span');
-      w.className = 'w';
-      w.style.width = `${Math.max(2, (100 * g.weight) / max)}px`;
-      r.append(s, w);
-      d.append(r);
-    }
+    const d = factorCard(factorName(f), genes, { barPixels: 100, minBarPixels: 2 });
     d.addEventListener('click', () => colorBy(String(f)));
     fac.append(d);
   });

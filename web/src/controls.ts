@@ -2,6 +2,7 @@
  * The viewer's controls: the mode and key menus, the gene box with its suggestions, and the side
  * panel listing each factor's top features (a click colours by the factor or the gene).
  */
+import { factorCard } from './factor-card.js';
 import { $, type Mode, type Viewer } from './viewer.js';
 
 /** Switches the map's colouring (web/src/coloring.ts). */
@@ -72,36 +73,21 @@ export function factorPanel(v: Viewer, setColoring: SetColoring): void {
   const { meta, imputedNames } = v;
   const panel = $('factors');
   meta.topFeatures.forEach((tops, f) => {
-    const div = document.createElement('div');
-    div.className = 'factor';
-    const name = document.createElement('div');
-    name.className = 'name';
-    name.textContent = meta.factorNames[f];
-    div.append(name);
-    const wmax = tops[0]?.weight || 1;
-    for (const t of tops) {
-      const row = document.createElement('div');
-      row.className = 'gene';
+    const label = (feature: string): Node => {
       const a = document.createElement('a');
       a.href = '#';
-      a.textContent = t.name;
-      const measured = meta.expressionGenes.includes(t.name);
-      const linkable = measured || imputedNames.includes(t.name);
+      a.textContent = feature;
+      const measured = meta.expressionGenes.includes(feature);
+      const linkable = measured || imputedNames.includes(feature);
       a.title = measured ? 'colour by this gene' : linkable ? 'colour by this imputed gene' : '';
       a.addEventListener('click', (e) => {
         e.preventDefault();
         e.stopPropagation();
-        if (linkable) void setColoring(measured ? 'gene' : 'imputed', t.name);
+        if (linkable) void setColoring(measured ? 'gene' : 'imputed', feature);
       });
-      const g = document.createElement('span');
-      g.className = 'g';
-      g.append(a);
-      const bar = document.createElement('span');
-      bar.className = 'w';
-      bar.style.width = `${Math.round((150 * t.weight) / wmax)}px`;
-      row.append(g, bar);
-      div.append(row);
-    }
+      return a;
+    };
+    const div = factorCard(meta.factorNames[f], tops, { barPixels: 150, label });
     div.addEventListener('click', () => void setColoring('factor', f));
     panel.append(div);
   });
