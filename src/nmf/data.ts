@@ -38,7 +38,8 @@ export interface DataPair {
   release(): void;
 }
 
-function importCsr(kernels: Kernels, a: Csr): Csr {
+/** A copy of `a` in kernel memory (the caller frees its three arrays with `kernels.free`). */
+export function importCsr(kernels: Kernels, a: Csr): Csr {
   const indptr = kernels.allocI32(a.indptr.length);
   indptr.set(a.indptr);
   const indices = kernels.allocI32(a.indices.length);

@@ -82,6 +82,20 @@ function sqDist(X: Float64Array, i: number, C: Float64Array, c: number, d: numbe
   return s;
 }
 
+/** The centre nearest to point i (the first of equals), its squared distance written to `dist[0]`. */
+function nearestCentre(X: Float64Array, i: number, C: Float64Array, k: number, d: number, dist: Float64Array): number {
+  let bd = Infinity, bc = 0;
+  for (let c = 0; c < k; c++) {
+    const z = sqDist(X, i, C, c, d);
+    if (z < bd) {
+      bd = z;
+      bc = c;
+    }
+  }
+  dist[0] = bd;
+  return bc;
+}
+
 function kmeansPlusPlus(X: Float64Array, n: number, d: number, k: number, rng: Rng): Float64Array {
   const C = new Float64Array(k * d);
   const trials = 2 + Math.floor(Math.log(k));
@@ -125,19 +139,10 @@ function lloyd(X: Float64Array, n: number, d: number, k: number, C: Float64Array
   const labels = new Int32Array(n);
   const sums = new Float64Array(k * d);
   const counts = new Float64Array(k);
+  const best = new Float64Array(1);
   let it = 0;
   for (; it < maxIter; it++) {
-    for (let i = 0; i < n; i++) {
-      let bd = Infinity, bc = 0;
-      for (let c = 0; c < k; c++) {
-        const z = sqDist(X, i, C, c, d);
-        if (z < bd) {
-          bd = z;
-          bc = c;
-        }
-      }
-      labels[i] = bc;
-    }
+    for (let i = 0; i < n; i++) labels[i] = nearestCentre(X, i, C, k, d, best);
     sums.fill(0);
     counts.fill(0);
     for (let i = 0; i < n; i++) {
@@ -177,16 +182,8 @@ function lloyd(X: Float64Array, n: number, d: number, k: number, C: Float64Array
   // Final assignment to the final centres, and its inertia.
   let inertia = 0;
   for (let i = 0; i < n; i++) {
-    let bd = Infinity, bc = 0;
-    for (let c = 0; c < k; c++) {
-      const z = sqDist(X, i, C, c, d);
-      if (z < bd) {
-        bd = z;
-        bc = c;
-      }
-    }
-    labels[i] = bc;
-    inertia += bd;
+    labels[i] = nearestCentre(X, i, C, k, d, best);
+    inertia += best[0];
   }
   return { labels, centers: C, inertia, iterations: it };
 }

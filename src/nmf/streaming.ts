@@ -16,6 +16,7 @@ import { checkpoint, StnmfError } from '../errors.js';
 import type { Csr } from '../linalg/csr.js';
 import type { Dense } from '../linalg/dense.js';
 import type { Kernels } from '../linalg/kernels.js';
+import { importCsr } from './data.js';
 
 /** One sample of a streamed joint fit. */
 export interface StreamBlock {
@@ -126,16 +127,6 @@ export async function streamingJointNmf(blocks: StreamBlock[], o: StreamingNmfOp
   } finally {
     for (const a of owned) K.free(a);
   }
-}
-
-function importCsr(K: Kernels, a: Csr): Csr {
-  const indptr = K.allocI32(a.indptr.length);
-  indptr.set(a.indptr);
-  const indices = K.allocI32(a.indices.length);
-  indices.set(a.indices);
-  const data = K.allocF32(a.data.length);
-  data.set(a.data);
-  return { rows: a.rows, cols: a.cols, indptr, indices, data };
 }
 
 /** acc (p x k, row-major) += Xᵀ W, as the TS `spmmT` kernel adds (row by row, non-zeros in order). */
