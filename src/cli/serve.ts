@@ -14,6 +14,16 @@ export interface LocalServer {
 }
 
 /**
+ * True when the request's Host header names this machine's loopback at `port` (127.0.0.1,
+ * localhost, [::1]): a server on a loopback address answers nothing else, so a page of another
+ * site cannot reach it through DNS rebinding.
+ */
+export function loopbackHost(req: IncomingMessage, port: number): boolean {
+  const h = (req.headers.host ?? '').toLowerCase();
+  return h === `127.0.0.1:${port}` || h === `localhost:${port}` || h === `[::1]:${port}`;
+}
+
+/**
  * Serves `handle` on `host:port` (port 0 picks a free one). Any exception in `handle` becomes a
  * 500 for that request; malformed requests close their socket.
  * @throws StnmfError('USAGE') naming --port when the address cannot be bound

@@ -16,7 +16,7 @@ import { extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command, CommandContext } from '../command.js';
 import type { ParsedArgs } from '../args.js';
-import { listenLocal, streamFile, type LocalServer } from '../serve.js';
+import { listenLocal, loopbackHost, streamFile, type LocalServer } from '../serve.js';
 import { StnmfError } from '../../errors.js';
 import { MIME, listFiles, realOrUndefined, regularFileInside, safeSegments } from './view.js';
 
@@ -81,10 +81,7 @@ export async function startAppServer(opts: AppServerOptions = {}): Promise<AppSe
       if (!st) return send(404, 'not found\n');
       streamFile(req, res, st, headers(MIME[extname(path).toLowerCase()] ?? 'application/octet-stream'));
     };
-    if (LOOPBACK.has(host)) {
-      const h = (req.headers.host ?? '').toLowerCase();
-      if (h !== `127.0.0.1:${boundPort}` && h !== `localhost:${boundPort}` && h !== `[::1]:${boundPort}`) return send(404, 'not found\n');
-    }
+    if (LOOPBACK.has(host) && !loopbackHost(req, boundPort)) return send(404, 'not found\n');
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(405, 'method not allowed\n');
     const raw = (req.url ?? '/').split('?')[0];
     if (raw === '/') return sendFile(join(appDir, 'index.html'));

@@ -13,7 +13,7 @@ import { extname, join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command, CommandContext } from '../command.js';
 import type { ParsedArgs } from '../args.js';
-import { listenLocal, streamFile, type LocalServer } from '../serve.js';
+import { listenLocal, loopbackHost, streamFile, type LocalServer } from '../serve.js';
 import { StnmfError } from '../../errors.js';
 import { resultDataFlags, resultDataReader } from '../input.js';
 import { readResult, type ResultDataset } from '../../io/result.js';
@@ -110,7 +110,7 @@ function f32Bytes(a: Float32Array | Int32Array): Buffer {
  * `/api/W.bin`, `/api/H.bin`, `/api/cluster/<i>.bin` (int32 codes), `/api/gene/<j>.bin`
  * (measured values, float32 per observation), `/api/imputed/<j>.bin` (the imputed layer's
  * gene j, float32 per observation), `/files/<name>` (a file of the result folder). Anything else,
- * and any other Host than 127.0.0.1/localhost (DNS rebinding), gets 404.
+ * and any other Host than 127.0.0.1/localhost/[::1] (DNS rebinding: `loopbackHost`), gets 404.
  * @throws StnmfError when the result has no coordinates (see `requireCoordinates`).
  */
 export async function startViewServer(r: ResultDataset, port = 0, appDir = webRoot()): Promise<ViewServer> {
@@ -150,8 +150,7 @@ export async function startViewServer(r: ResultDataset, port = 0, appDir = webRo
       if (!st) return notFound();
       streamFile(req, res, st, headers(MIME[extname(path).toLowerCase()] ?? 'application/octet-stream'));
     };
-    const host = (req.headers.host ?? '').toLowerCase();
-    if (host !== `127.0.0.1:${boundPort}` && host !== `localhost:${boundPort}`) return notFound();
+    if (!loopbackHost(req, boundPort)) return notFound();
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(405, 'method not allowed\n');
     const raw = (req.url ?? '/').split('?')[0];
     if (raw === '/') return sendFile(join(appDir, 'index.html'), appReal);
