@@ -1,6 +1,6 @@
 /**
  * The shared set-up of the sample-aware joint fits (src/nmf/inmf.ts, src/nmf/scaled-joint.ts):
- * the common option checks, each sample's rows of X in kernel memory in both orientations with
+ * the common option checks, each sample's rows of X in kernel memory (with both sides' products, src/nmf/data.ts) with
  * its W_s and scratch, the start on the stacked samples, and the stacked W / H at the end.
  *
  * Layer 1 (nmf): no Node APIs.
