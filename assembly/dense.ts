@@ -320,6 +320,24 @@ export function colSums(a: usize, k: i32, r0: i32, r1: i32, acc: usize): void {
   }
 }
 
+/**
+ * vals[q] = data[q] / max(vals[q], eps) for entries q0..q1 (float32): the Poisson ratios at X's
+ * non-zeros once `vals` holds the model there (sddmm), for the scattered H step.
+ */
+export function nzRatios(data: usize, vals: usize, eps: f32, q0: i32, q1: i32): void {
+  const epsv = f32x4.splat(eps);
+  let q = q0;
+  for (; q + 4 <= q1; q += 4) {
+    const o = <usize>q << 2;
+    store<v128>(vals + o, f32x4.div(v128.load(data + o), f32x4.max(v128.load(vals + o), epsv)));
+  }
+  for (; q < q1; q++) {
+    const o = <usize>q << 2;
+    const m = load<f32>(vals + o);
+    store<f32>(vals + o, load<f32>(data + o) / (m < eps ? eps : m));
+  }
+}
+
 /** Σ a[q]² over q0..q1 in float64. */
 export function sumSquares(a: usize, q0: i32, q1: i32): f64 {
   let s0 = f64x2.splat(0);

@@ -222,6 +222,14 @@ async function checkAll(threads: number, owned: boolean, variant: 'auto' | 'simd
     kern.colSums(place(kern, Xs, owned), cw);
     close(cw, ct, `colSums ${t}`, 1e-12);
     closeNum(kern.sumSquares(place(kern, Xs, owned).data), ts.sumSquares(Xs.data), ts.sumSquares(Xs.data), `sumSquares ${t}`, 1e-12);
+    // Poisson ratios at the non-zeros: x / max(model, eps), float32, models below eps (and 0) included.
+    const model = randDense(rng, n, k, true).data;
+    for (let q = 0; q < model.length; q += 5) model[q] = q % 2 ? 0 : 1e-9;
+    const ra = model.slice();
+    ts.nzRatios(Xs.data, ra, 1e-7);
+    const rb = owned ? place(kern, { rows: n, cols: k, data: model }, true).data : model.slice();
+    kern.nzRatios(owned ? place(kern, Xs, true).data : Xs.data, rb, 1e-7);
+    assert.deepEqual(Array.from(rb), Array.from(ra), `nzRatios ${t}`);
     const scol = Array.from({ length: k }, (_, q) => 0.5 + q / 7);
     const srow = Float64Array.from({ length: n }, (_, q) => 1.5 - q / 50);
     const Sa = { ...Xs, data: Xs.data.slice() };

@@ -100,6 +100,8 @@ export interface Kernels {
   colSums(A: Dense, out: Float64Array): void;
   /** Sum of squares of all entries (float64). */
   sumSquares(a: Float32Array): number;
+  /** vals[q] = data[q] / max(vals[q], eps), in float32: Poisson ratios at the non-zeros once vals holds the model there. */
+  nzRatios(data: Float32Array, vals: Float32Array, eps: number): void;
   /** A[:, j] *= s[j]. */
   scaleCols(A: Dense, s: ArrayLike<number>): void;
   /** A[i, :] *= s[i]. */

@@ -31,6 +31,7 @@ export function createTsKernels(): Kernels {
     muApply,
     colSums,
     sumSquares,
+    nzRatios,
     scaleCols,
     scaleRows,
     ratioPass64: createTsRatioPass64,
@@ -217,6 +218,15 @@ function colSums(A: Dense, out: Float64Array): void {
   const k = A.cols, a = A.data;
   out.fill(0);
   for (let i = 0; i < A.rows; i++) for (let t = 0; t < k; t++) out[t] += a[i * k + t];
+}
+
+function nzRatios(data: Float32Array, vals: Float32Array, eps: number): void {
+  // The f64 quotient of two f32 values rounds to their f32 quotient: the wasm kernel's result.
+  const e = Math.fround(eps);
+  for (let q = 0; q < vals.length; q++) {
+    const m = vals[q];
+    vals[q] = data[q] / (m < e ? e : m);
+  }
 }
 
 function sumSquares(a: Float32Array): number {

@@ -90,14 +90,8 @@ function scatterSide(kernels: Kernels, m: Csr, owned: Array<Float32Array | Int32
         owned.push(ratios);
       }
       kernels.sddmm(m, G, F, ratios);
-      // The ratio kernel's rule in float32: x / max(model, eps) (the f64 quotient of two f32
-      // values rounds to the f32 quotient).
-      const e = Math.fround(eps), x = m.data, r = ratios;
-      for (let q = 0; q < nnz; q++) {
-        const v = r[q];
-        r[q] = x[q] / (v < e ? e : v);
-      }
-      kernels.spmmT({ rows: m.rows, cols: m.cols, indptr: m.indptr, indices: m.indices, data: r }, G, out);
+      kernels.nzRatios(m.data, ratios, eps);
+      kernels.spmmT({ rows: m.rows, cols: m.cols, indptr: m.indptr, indices: m.indices, data: ratios }, G, out);
     },
   };
 }

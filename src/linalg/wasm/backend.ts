@@ -55,7 +55,7 @@ export interface WasmKernelOptions {
 /** The exports the JS side calls; their order is the index workers receive. */
 const EXPORTS = [
   'denseXBt', 'denseAtX', 'denseAB', 'gramPart', 'spmm', 'spmmTPart', 'addParts', 'sddmm', 'ratioSpmm', 'nzLoss',
-  'halsSweep', 'muApply', 'colSums', 'sumSquares', 'scaleCols', 'scaleRows', 'ratioPass64',
+  'halsSweep', 'muApply', 'colSums', 'sumSquares', 'scaleCols', 'scaleRows', 'ratioPass64', 'nzRatios',
 ] as const;
 type ExportName = (typeof EXPORTS)[number];
 type Fn = (...a: number[]) => number | undefined;
@@ -396,6 +396,16 @@ class WasmKernels implements Kernels {
       let r = 0;
       for (const x of v) r += x;
       return r;
+    });
+  }
+
+  nzRatios(data: Float32Array, vals: Float32Array, eps: number): void {
+    const len = vals.length;
+    if (len === 0) return;
+    this.scoped((s) => {
+      const d = s.in(data), v = s.inout(vals);
+      const bnd = evenSplit(len, this.shares(4 * len, Math.ceil(len / 4)), 4);
+      this.exec('nzRatios', ranges(bnd, (q0, q1) => [d, v, eps, q0, q1]));
     });
   }
 
