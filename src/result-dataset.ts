@@ -147,13 +147,16 @@ export interface ResultParts {
 }
 
 /**
- * The result view of a Dataset: usages from the first obsm key of {@link FACTOR_KEYS}, loadings
+ * The result view of a Dataset (called on a ResultDataset, it keeps that result's folder, side
+ * files and own loadings unless `given` replaces them): usages from the first obsm key of {@link FACTOR_KEYS}, loadings
  * from the first varm key of {@link LOADING_KEYS} with as many columns, coordinates from
  * `obsm.spatial`, clusters from the categorical obs columns, expression from X (the measured
  * genes only: var `in_panel`, when present), imputed values from `layers.imputed`.
  * @throws StnmfError('BAD_INPUT') when the Dataset holds no factor usages
  */
-export function asResult(ds: Dataset, parts: ResultParts = {}): ResultDataset {
+export function asResult(ds: Dataset, given: ResultParts = {}): ResultDataset {
+  // A result redrawn after changes (e.g. an attached clustering) keeps its folder and side files.
+  const parts = { ...partsOf(ds), ...given };
   const usageKey = FACTOR_KEYS.find((key) => ds.obsm[key]);
   if (!usageKey) throw new StnmfError('BAD_INPUT', `${ds.meta.source}: no factor usages (obsm ${FACTOR_KEYS.join(', ')}); run a factorisation and attach it first`);
   const usage = ds.obsm[usageKey];
@@ -215,6 +218,16 @@ export function asResult(ds: Dataset, parts: ResultParts = {}): ResultDataset {
     run: parts.run,
     sources: parts.sources ?? {},
   };
+}
+
+/** What a ResultDataset carries besides its Dataset (nothing for a plain Dataset). */
+function partsOf(ds: Dataset): ResultParts {
+  const r = ds as Partial<ResultDataset>;
+  if (!(r.files instanceof Map) || typeof r.bytes !== 'function') return {};
+  const folder: ResultFolder = { name: r.name as string, root: r.root as string, files: r.files, isFile: r.isFile === true, bytes: r.bytes };
+  // Loadings whose features are not var (a folder's H.npy beside other genes) stay with the result.
+  const loadings = r.H && r.featureNames && r.featureNames !== ds.var.index ? { H: r.H, featureNames: r.featureNames } : undefined;
+  return { folder, spots: r.spots, summary: r.summary, run: r.run, sources: r.sources, loadings };
 }
 
 /**

@@ -75,6 +75,10 @@ test('readResult of a CLI folder is the Dataset its files hold; it goes into a m
   const leiden = again.clusters.find((c) => c.name === KEYS.leiden.obs);
   assert.ok(leiden, 'the attached Leiden labels are a cluster column of the result');
   assert.deepEqual(Array.from(leiden.codes, (c) => Number(leiden.categories[c])), Array.from(lc.membership));
+  // Redrawn, it keeps its folder: the figures of its files (history.csv) beside the new map.
+  assert.equal(again.files, r.files);
+  const names = (await standardFigures(again)).map((f) => f.name);
+  assert.ok(names.includes('convergence') && names.includes(`clusters-${KEYS.leiden.obs}`), names.join(', '));
 
   // Written back, the file reads as the same result.
   await writeH5ad(join(dir, 'back.h5ad'), r);
