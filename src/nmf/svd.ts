@@ -3,6 +3,7 @@
  * the method scikit-learn's NNDSVD uses. Products with X run on the kernels (float32);
  * orthonormalisation and the small eigenproblem run in float64.
  */
+import type { Csr } from '../linalg/csr.js';
 import type { Dense } from '../linalg/dense.js';
 import type { Kernels } from '../linalg/kernels.js';
 import { Rng } from '../linalg/rng.js';
@@ -25,11 +26,30 @@ export interface SvdOptions {
   /** Power iterations. Default 7, scikit-learn's `n_iter='auto'` for small ranks. */
   powerIterations?: number;
   seed?: number;
+  /** Rows above which the iterations are warm-started on a row sample. Default `SAMPLE_ABOVE`. */
+  sampleAbove?: number;
+  /** Rows of that sample. Default `SVD_SAMPLE_ROWS`. */
+  sampleRows?: number;
 }
 
 /**
+ * Rows above which the subspace iteration is warm-started on a row sample (issue 16). A
+ * uniform sample of this many cells estimates the gene-side subspace XᵀX spans to well within
+ * what the start needs; `WARM_ITERATIONS` full passes then correct it on all rows.
+ */
+export const SVD_SAMPLE_ROWS = 131072;
+/** Full-data power iterations after the sampled warm start. */
+const WARM_ITERATIONS = 2;
+/** Rows above which `truncatedSvd` warm-starts on a sample (4·`SVD_SAMPLE_ROWS` = 524,288). */
+export const SAMPLE_ABOVE = 4 * SVD_SAMPLE_ROWS;
+
+/**
  * The k leading singular triplets of X (as held by `data`).
- * Cost: (2·iterations + 3) products of X with an n x l or p x l block, l = k + oversamples.
+ * Up to `SAMPLE_ABOVE` rows (or with more genes than cells): 2·iterations + 2 products of X
+ * with an n x l or p x l block, l = k + oversamples. Above it the iterations run on a
+ * `SVD_SAMPLE_ROWS`-row sample and `WARM_ITERATIONS` more on all rows, then one product gives
+ * the left side: 5 full products instead of 16 (at 1M cells x 200 M non-zeros, one thread, the
+ * start drops from 25 s to 6 s with the same singular values to 1e-6; see `geneSide`).
  */
 export function truncatedSvd(kernels: Kernels, data: DataPair, k: number, options: SvdOptions = {}): TruncatedSvd {
   const n = data.byRow.rows, p = data.byRow.cols;
@@ -38,17 +58,145 @@ export function truncatedSvd(kernels: Kernels, data: DataPair, k: number, option
   const rng = new Rng(options.seed ?? 0);
   const omega = new Float64Array(p * l);
   for (let q = 0; q < omega.length; q++) omega[q] = rng.normal();
+  // Up to SAMPLE_ABOVE rows the classic scheme runs unchanged (every start and fixture of
+  // smaller data stays as it was); above it, the sampled gene-side scheme.
+  const sampleRows = Math.min(n, options.sampleRows ?? SVD_SAMPLE_ROWS);
+  return n > (options.sampleAbove ?? SAMPLE_ABOVE) && n >= p && iterations > WARM_ITERATIONS
+    ? geneSide(kernels, data, k, l, iterations, omega, rng, sampleRows)
+    : classic(kernels, data, k, l, iterations, omega);
+}
+
+/**
+ * Large n ≥ p: subspace iteration on XᵀX, z ← orth(Xᵀ·(X·z)), first over a uniform sample of
+ * `SVD_SAMPLE_ROWS` rows, then `WARM_ITERATIONS` times over all rows, orthonormalising only the
+ * small p x l block (each step squares the spread of singular values once, so that keeps it
+ * stable). Subspace iteration converges from any start geometrically in the gap; the sample's
+ * subspace is a start already close, so two full steps reach what seven from random do (checked
+ * on the 1M-cell set: docs/benchmarks.md). Then
+ * Y = X·Z (n x l, left in kernel memory in float32) and the SVD of Y from the eigenproblem of
+ * YᵀY (the kernels' Gram: float64 sums, float32 entries): Y = U·Σ·Eᵀ, so X ≈ Y·Zᵀ = U·Σ·(Z·E)ᵀ. No n x l block is orthonormalised or
+ * converted to float64 — at 1M cells those passes cost 10 s.
+ * Xᵀ·Y is a scatter over X's rows (spmmT): both operands stream in order and only the p x l
+ * output is written at random (issue 16: a gather over Xᵀ made the start cost ten iterations).
+ */
+function geneSide(
+  kernels: Kernels,
+  data: DataPair,
+  k: number,
+  l: number,
+  iterations: number,
+  omega: Float64Array,
+  rng: Rng,
+  sampleRows: number,
+): TruncatedSvd {
+  const n = data.byRow.rows, p = data.byRow.cols;
+  const blockP = { rows: p, cols: l, data: kernels.allocF32(p * l) };
+  const blockN = { rows: n, cols: l, data: kernels.allocF32(n * l) };
+  let sample: Csr | undefined;
+  try {
+    let z = omega;
+    orthonormalize(z, p, l);
+    sample = drawRows(kernels, data.csr, sampleRows, rng);
+    const blockS = { rows: sample.rows, cols: l, data: blockN.data.subarray(0, sample.rows * l) };
+    for (let it = 0; it < iterations; it++) z = powerStep(kernels, sample, z, blockP, blockS);
+    for (let it = 0; it < WARM_ITERATIONS; it++) z = powerStep(kernels, data.csr, z, blockP, blockN);
+    toBlock(z, p, blockP);
+    kernels.spmm(data.csr, blockP, blockN);
+    // YᵀY on the kernels (float64 sums over blocks of 256 rows), then its small eigenproblem.
+    const gram = { rows: l, cols: l, data: kernels.allocF32(l * l) };
+    kernels.gram(blockN, gram);
+    const c = Float64Array.from(gram.data);
+    kernels.free(gram.data);
+    const { values, vectors } = symmetricEigen(c, l);
+    const order = Array.from({ length: l }, (_, i) => i).sort((a, b) => values[b] - values[a]);
+    const s = new Float64Array(k);
+    // U = Y·(E_k Σ⁻¹) on the kernels (zero columns where σ is zero), V = Z·E_k.
+    const eScaled = { rows: l, cols: k, data: kernels.allocF32(l * k) };
+    const v = new Float64Array(p * k);
+    for (let j = 0; j < k; j++) {
+      const e = order[j];
+      const sigma = Math.sqrt(Math.max(0, values[e]));
+      s[j] = sigma;
+      for (let a = 0; a < l; a++) {
+        const w = vectors[a * l + e];
+        if (sigma > 0) eScaled.data[a * k + j] = w / sigma;
+        if (w === 0) continue;
+        const za = a * p;
+        for (let r = 0; r < p; r++) v[j * p + r] += z[za + r] * w;
+      }
+    }
+    const uBlock = { rows: n, cols: k, data: kernels.allocF32(n * k) };
+    let u: Float64Array;
+    try {
+      kernels.denseAB(blockN, eScaled, uBlock);
+      u = fromBlock(uBlock);
+    } finally {
+      kernels.free(uBlock.data);
+      kernels.free(eScaled.data);
+    }
+    return { k, u, s, v };
+  } finally {
+    kernels.free(blockP.data);
+    kernels.free(blockN.data);
+    if (sample) for (const a of [sample.indptr, sample.indices, sample.data]) kernels.free(a);
+  }
+}
+
+/** One step z ← orth(Xᵀ·(X·z)) of the gene-side subspace iteration, z column-major p x l. */
+function powerStep(kernels: Kernels, X: Csr, z: Float64Array, blockP: Dense, blockN: Dense): Float64Array {
+  const p = X.cols;
+  toBlock(z, p, blockP);
+  kernels.spmm(X, blockP, blockN);
+  kernels.spmmT(X, blockN, blockP);
+  const next = fromBlock(blockP);
+  orthonormalize(next, p, blockP.cols);
+  return next;
+}
+
+/** `m` of X's rows drawn uniformly without replacement (in row order), copied into kernel memory. */
+function drawRows(kernels: Kernels, X: Csr, m: number, rng: Rng): Csr {
+  const picks = rng.permutation(X.rows).subarray(0, m).sort();
+  let nnz = 0;
+  for (const i of picks) nnz += X.indptr[i + 1] - X.indptr[i];
+  const indptr = kernels.allocI32(m + 1);
+  const indices = kernels.allocI32(nnz);
+  const values = kernels.allocF32(nnz);
+  let at = 0;
+  for (let r = 0; r < m; r++) {
+    const i = picks[r], from = X.indptr[i], to = X.indptr[i + 1];
+    indices.set(X.indices.subarray(from, to), at);
+    values.set(X.data.subarray(from, to), at);
+    at += to - from;
+    indptr[r + 1] = at;
+  }
+  return { rows: m, cols: X.cols, indptr, indices, data: values };
+}
+
+/** Copies a column-major float64 block into a row-major float32 kernel block. */
+function toBlock(block: Float64Array, rows: number, out: Dense): void {
+  const l = out.cols, a = out.data;
+  for (let j = 0; j < l; j++) for (let i = 0; i < rows; i++) a[i * l + j] = block[j * rows + i];
+}
+
+/** A row-major float32 kernel block as a column-major float64 block. */
+function fromBlock(b: Dense): Float64Array {
+  const m = b.rows, l = b.cols, o = b.data;
+  const out = new Float64Array(m * l);
+  for (let i = 0; i < m; i++) for (let j = 0; j < l; j++) out[j * m + i] = o[i * l + j];
+  return out;
+}
+
+/**
+ * The classic scheme: subspace iteration on XᵀX; when cells outnumber genes only the p x l
+ * block is orthonormalised each step and the n x l block once, at the end; with more genes
+ * than cells both sides every step. Then B = Qᵀ·X held as Z = Xᵀ·Q (p x l) and the SVD of B
+ * from the eigenproblem of ZᵀZ.
+ */
+function classic(kernels: Kernels, data: DataPair, k: number, l: number, iterations: number, omega: Float64Array): TruncatedSvd {
+  const n = data.byRow.rows, p = data.byRow.cols;
   const blockP = { rows: p, cols: l, data: kernels.allocF32(p * l) };
   const blockN = { rows: n, cols: l, data: kernels.allocF32(n * l) };
   try {
-    // Subspace iteration on XᵀX: z ← orth(Xᵀ·(X·z)). Each step squares the spread of singular
-    // values only once, so orthonormalising the p x l block alone keeps it stable; when cells
-    // outnumber genes the big n x l block is then orthonormalised only once, at the end. With
-    // more genes than cells, both sides are orthonormalised every step (the classic scheme).
-    // Xᵀ·Y as a scatter over X's rows (spmmT) rather than Xᵀ's rows gathering Y: both operands
-    // stream in order and only the small p x l output is written at random, so at 10⁵–10⁶ cells
-    // the n x l block is never gathered from memory at random (issue 16: the gather made the
-    // init cost about ten MU iterations on 200k cells).
     const timesT = (G: Dense, out: Dense): void => kernels.spmmT(data.csr, G, out);
     let z: Float64Array = omega;
     orthonormalize(z, p, l);
@@ -60,7 +208,6 @@ export function truncatedSvd(kernels: Kernels, data: DataPair, k: number, option
     }
     const y = multiply(data.byRow.times.bind(data.byRow), z, p, blockP, blockN);
     orthonormalize(y, n, l);
-    // B = Qᵀ X, held as Z = Xᵀ Q (p x l); singular values of B from the eigenproblem of ZᵀZ.
     z = multiply(timesT, y, n, blockN, blockP);
     const c = new Float64Array(l * l);
     for (let a = 0; a < l; a++) {
