@@ -73,8 +73,10 @@ function zeroIn(store: ByteStore): number {
     // 3 extra bytes so a signature that straddles the window edge is seen once, here.
     const buf = store.read(off, Math.min(WINDOW + 3, store.size - off));
     const scan = Math.min(WINDOW, buf.length);
-    for (let i = 0; i + 4 <= buf.length && i < scan; i++) {
-      if (buf[i] === SIG[0] && buf[i + 1] === SIG[1] && buf[i + 2] === SIG[2] && buf[i + 3] === SIG[3]) {
+    // indexOf finds the first signature byte natively; a JS loop over every byte made this
+    // pass 4.8 s of a 1.7 GB result.h5ad (issue 16).
+    for (let i = buf.indexOf(SIG[0]); i >= 0 && i < scan && i + 4 <= buf.length; i = buf.indexOf(SIG[0], i + 1)) {
+      if (buf[i + 1] === SIG[1] && buf[i + 2] === SIG[2] && buf[i + 3] === SIG[3]) {
         if (patchHeader(store, off + i)) patched++;
       }
     }

@@ -17,6 +17,23 @@ import { boolPlaceholderData, boolPlaceholderDtype, newBoolToken, patchBoolEnums
 import { createH5, createMemoryH5, type H5Dataset, type H5File, type H5Group } from './h5.js';
 import { q } from './util.js';
 
+/** Elements above which a 1-D array is written in pieces of this many (64 MiB of float32). */
+let WRITE_PIECE = 1 << 24;
+/** Chunk length (elements) of an array written in pieces: 4 MiB of float32. */
+let WRITE_CHUNK = 1 << 20;
+
+/**
+ * Test hook: the piece length of long 1-D writes (undefined restores the default 2^24; the
+ * chunk length follows, at most 2^20). Returns the previous piece length.
+ */
+export function setH5adWritePieceElements(n: number | undefined): number {
+  const prev = WRITE_PIECE;
+  WRITE_PIECE = n ?? 1 << 24;
+  WRITE_CHUNK = Math.min(1 << 20, WRITE_PIECE);
+  return prev;
+}
+type PieceArray = Float32Array | Float64Array | Int32Array | Uint32Array | Int16Array | Uint16Array | Int8Array | Uint8Array | BigInt64Array;
+
 /** Options of {@link writeH5ad}. */
 export interface H5adWriteOptions extends WriteOptions {
   /** gzip level 1-9 for large arrays (default: none; compute-notes §4: gzip-4 is ~15x slower to write). */
@@ -206,6 +223,9 @@ class Writer {
       args.compression_opts = this.gzip;
       args.chunks = shape && shape.length === 2 ? [Math.max(1, Math.min(shape[0], Math.floor(65536 / Math.max(1, shape[1])))), shape[1]] : [Math.min(len, 65536)];
     }
+    if (!this.gzip && ArrayBuffer.isView(data) && (!shape || shape.length === 1) && len > WRITE_PIECE) {
+      return this.piecewise(g, name, data as PieceArray, dtype);
+    }
     if (len === 0 && ArrayBuffer.isView(data)) args.shape = shape ?? [0];
     if (len === 0 && Array.isArray(data)) {
       // h5wasm cannot write an empty vlen-string dataset; an empty uint8 array reads as an empty index.
@@ -213,6 +233,26 @@ class Writer {
       args.shape = [0];
     }
     return g.create_dataset(args as never);
+  }
+
+  /**
+   * A long 1-D array written hyperslab by hyperslab: h5wasm copies a whole array into its 2 GiB
+   * heap before writing it, which fails for X of a Visium HD slide and, at a million cells,
+   * doubles the memory the write needs. The dataset is chunked (`WRITE_CHUNK` elements,
+   * uncompressed), which h5py, anndata and HDF5 read like a contiguous one.
+   */
+  private piecewise(g: H5Group, name: string, data: PieceArray, dtype?: unknown): H5Dataset {
+    const n = data.length;
+    const Ctor = data.constructor as new (len: number) => PieceArray;
+    const args: Record<string, unknown> = { name, data: new Ctor(0), shape: [0], maxshape: [n], chunks: [WRITE_CHUNK] };
+    if (dtype) args.dtype = dtype;
+    const d = g.create_dataset(args as never);
+    d.resize([n]);
+    for (let s = 0; s < n; s += WRITE_PIECE) {
+      const e = Math.min(n, s + WRITE_PIECE);
+      d.write_slice([[s, e]], data.subarray(s, e) as never);
+    }
+    return d;
   }
 
   dict(g: H5Group, name: string): H5Group {
