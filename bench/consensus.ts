@@ -4,6 +4,8 @@
  * 1000, tol 1e-4) on the Xenium mouse-brain counts (248 genes x 36,602 cells) — with stnmf's
  * `runReplicate` and with scikit-learn's `NMF(init='random', solver='mu')` (what cNMF calls),
  * one thread each, in the same run; prints both times, their ratio and the mean final losses.
+ * Beside it, the wall time of the `stnmf consensus` command a user runs for the same plan on one
+ * thread (start, read, the same replicates, then consensus, refits, k selection and figures).
  * Overrides (small checks): BENCH_CNMF_RANKS=5,10 BENCH_CNMF_REPLICATES=2 BENCH_CNMF_MAX_ITER=50.
  */
 import { execFileSync } from 'node:child_process';
@@ -15,6 +17,7 @@ import { writeCsrNpz } from '../src/io/npz.js';
 import { readTenxH5 } from '../src/io/tenx-h5.js';
 import { createKernels } from '../src/linalg/backend.js';
 import { replicatePlan, runReplicate } from '../src/nmf/cnmf.js';
+import { commandWallSeconds } from './command-wall.js';
 import { DATA, pythonHas } from './peers.js';
 
 const PEER = `
@@ -36,12 +39,13 @@ print(json.dumps({'seconds': t, 'iterations': int(iters), 'mean_loss': float(np.
 `;
 
 /** Runs the benchmark; returns both times. */
-export async function runConsensusBench(log: (s: string) => void = console.log): Promise<{ ours: number; sklearn?: number }> {
+export async function runConsensusBench(log: (s: string) => void = console.log): Promise<{ ours: number; commandSeconds: number; sklearn?: number }> {
   const ranks = (process.env.BENCH_CNMF_RANKS ?? '5,10,15,20,25').split(',').map(Number);
   const R = Number(process.env.BENCH_CNMF_REPLICATES ?? 20);
   const maxIter = Number(process.env.BENCH_CNMF_MAX_ITER ?? 1000);
   const tol = 1e-4;
-  const ds = await readTenxH5(join(DATA, 'xenium-mouse-brain/cell_feature_matrix.h5'));
+  const h5 = join(DATA, 'xenium-mouse-brain/cell_feature_matrix.h5');
+  const ds = await readTenxH5(h5);
   const plan = replicatePlan(ranks, R, 0);
   log(`# cNMF replicates: ranks ${ranks.join(',')} x ${R} replicates = ${plan.length} fits on ${ds.X.rows} x ${ds.X.cols}; mu, Frobenius, random init, max_iter ${maxIter}, tol ${tol}, one thread each`);
   const kernels = await createKernels({ threads: 1 });
@@ -58,9 +62,11 @@ export async function runConsensusBench(log: (s: string) => void = console.log):
     kernels.dispose();
   }
   log(`stnmf (${kernels.name}, 1 thread): ${ours.toFixed(2)} s, ${iters} iterations, mean final loss ${(lossSum / plan.length).toPrecision(8)}`);
+  const commandSeconds = commandWallSeconds(['consensus', h5, '--ranks', ranks.join(','), '--replicates', String(R), '--max-iter', String(maxIter), '--tol', String(tol), '--threads', '1']);
+  log(`stnmf consensus command, 1 thread (start, read, replicates, consensus, refits, k selection, figures): ${commandSeconds.toFixed(2)} s wall`);
   if (!pythonHas('sklearn', 'threadpoolctl')) {
     log('# scikit-learn peer skipped: /usr/bin/python3 lacks sklearn/threadpoolctl (apt-get install python3-sklearn)');
-    return { ours };
+    return { ours, commandSeconds };
   }
   const dir = mkdtempSync(join(tmpdir(), 'stnmf-bench-cnmf-'));
   try {
@@ -71,7 +77,7 @@ export async function runConsensusBench(log: (s: string) => void = console.log):
     const j = JSON.parse(out.trim().split('\n').pop()!);
     log(`scikit-learn NMF(solver='mu', init='random') (1 thread): ${j.seconds.toFixed(2)} s, ${j.iterations} iterations, mean final loss ${j.mean_loss.toPrecision(8)}`);
     log(`ratio scikit-learn / stnmf: ${(j.seconds / ours).toFixed(2)}x`);
-    return { ours, sklearn: j.seconds };
+    return { ours, commandSeconds, sklearn: j.seconds };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

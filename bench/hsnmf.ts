@@ -5,7 +5,9 @@
  * NNDSVDa, 500 iterations, tol 1e-4, 1 BLAS thread per the peer default) on the same
  * log-normalised matrix plus leidenalg (RB, γ 0.4, 2 iterations) on the same mixed graph,
  * in one run. Peer times are measured inside the peer processes around the compute only
- * (tools/peers/README.md); ours is wall time of the pipeline call (reading excluded).
+ * (tools/peers/README.md); ours is wall time of the pipeline call (reading excluded), and
+ * beside it the wall time of the `stnmf hsnmf` command a user runs (start, read, pipeline,
+ * writing the folder and its figures).
  *
  * Run alone: `node dist/bench/hsnmf.js [--threads N]`.
  */
@@ -17,6 +19,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { readXenium } from '../src/io/xenium.js';
 import { createKernels } from '../src/linalg/index.js';
 import { hsnmf, logNormalize } from '../src/methods/snmf/index.js';
+import { commandWallSeconds } from './command-wall.js';
 
 const XENIUM = fileURLToPath(new URL('../../../shared/data/xenium-mouse-brain', import.meta.url));
 const PEERS = fileURLToPath(new URL('../../../shared/tools/peers', import.meta.url));
@@ -28,6 +31,8 @@ export interface HsnmfBenchResult {
   oursStages: { snmf: number; features: number; leiden: number };
   /** CPU seconds of our pipeline, all threads (process.cpuUsage; the peers are single-threaded). */
   oursCpuSeconds: number;
+  /** Wall seconds of `stnmf hsnmf <xenium> --rank 10 --resolution 0.4` (read + pipeline + writing). */
+  commandSeconds: number;
   /** 1-minute load average before our run and after the peers (the machine may be shared). */
   loadAverage: { before: number; after: number };
   sklearnNmfSeconds: number;
@@ -61,6 +66,8 @@ export async function runHsnmfBench(options: { threads?: number; log?: (s: strin
     const cpu = process.cpuUsage(c0);
     const oursCpu = (cpu.user + cpu.system) / 1e6;
     log(`hsnmf (stnmf, ${kernels.name}, ${kernels.threads} threads): ${ours.toFixed(2)} s for ${ds.X.rows} cells (NMF+graphs+smoothing ${r.seconds.snmf.toFixed(2)} s, features ${r.seconds.features.toFixed(2)} s, Leiden ${r.seconds.leiden.toFixed(2)} s; ${r.snmf.nmf?.iterations} NMF iterations, ${r.nClusters} clusters; ${oursCpu.toFixed(2)} CPU s over all threads)`);
+    const commandSeconds = commandWallSeconds(['hsnmf', XENIUM, '--rank', '10', '--resolution', '0.4', '--threads', String(kernels.threads)]);
+    log(`stnmf hsnmf command (start, read, pipeline, folder and figures written): ${commandSeconds.toFixed(2)} s wall`);
 
     // Same log-normalised matrix for scikit-learn (MatrixMarket, 1-based).
     const X = logNormalize(ds.X).X;
@@ -88,6 +95,7 @@ export async function runHsnmfBench(options: { threads?: number; log?: (s: strin
       oursSeconds: ours,
       oursStages: r.seconds,
       oursCpuSeconds: oursCpu,
+      commandSeconds,
       loadAverage: { before: loadBefore, after: loadAfter },
       sklearnNmfSeconds: nmfJson.time_s,
       sklearnIterations: nmfJson.iterations,

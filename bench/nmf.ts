@@ -14,6 +14,7 @@ import { writeCsrNpz } from '../src/io/npz.js';
 import { createKernels } from '../src/linalg/backend.js';
 import type { Csr } from '../src/linalg/csr.js';
 import { nmf, type NmfResult } from '../src/nmf/index.js';
+import { commandWallSeconds } from './command-wall.js';
 import { DATA, pythonHas, rcppmlAvailable, runPeer } from './peers.js';
 
 /** One comparison row. */
@@ -35,6 +36,11 @@ export interface NmfBenchRow {
   lossRatio: number;
   /** peerSeconds / secondsToPeerLoss (> 1: we are faster). */
   speedup: number | null;
+  /**
+   * Wall seconds of the `stnmf nmf` command that runs the same start, solver, threads and
+   * iterations (read + init + iterations + writing the folder and its figures).
+   */
+  commandSeconds: number | null;
 }
 
 /**
@@ -68,7 +74,8 @@ function timeToTarget(r: NmfResult, target: number): { seconds: number; iteratio
 /** Runs the NMF comparison; `threads` lists our thread counts (default 1 and 2). */
 export async function runNmfBench(options: { threads?: number[]; log?: (s: string) => void } = {}): Promise<{ rows: NmfBenchRow[]; nnz: number }> {
   const log = options.log ?? ((s: string) => console.log(s));
-  const ds = await readTenxH5(join(DATA, 'xenium-mouse-brain/cell_feature_matrix.h5'));
+  const h5 = join(DATA, 'xenium-mouse-brain/cell_feature_matrix.h5');
+  const ds = await readTenxH5(h5);
   const X: Csr = ds.X;
   const dir = mkdtempSync(join(tmpdir(), 'stnmf-bench-nmf-'));
   const rows: NmfBenchRow[] = [];
@@ -129,6 +136,16 @@ export async function runNmfBench(options: { threads?: number[]; log?: (s: strin
         kernels.dispose();
       }
     }
+    // The command a user runs for a row, timed once per distinct flag set.
+    const walls = new Map<string, number>();
+    const commandSeconds = (solver: 'mu-kl' | 'hals-fro', variant: string, threads: number, iterations: number): number => {
+      const flags = solver === 'mu-kl' ? ['--loss', 'poisson', '--solver', 'mu'] : ['--loss', 'frobenius', '--solver', 'hals'];
+      const init = variant === 'nndsvd α=0' ? ['--init', 'nndsvd', '--hals-alpha', '0'] : ['--init', variant];
+      const args = ['nmf', h5, '--rank', '20', ...flags, ...init, '--max-iter', String(Math.max(1, iterations)), '--tol', '0', '--threads', String(threads)];
+      const key = args.join(' ');
+      if (!walls.has(key)) walls.set(key, commandWallSeconds(args));
+      return walls.get(key)!;
+    };
     for (const p of peers) {
       const r = p.run();
       const peerLoss = r.loss as number;
@@ -150,6 +167,7 @@ export async function runNmfBench(options: { threads?: number[]; log?: (s: strin
           convergedLoss: o.converged.loss,
           lossRatio: o.converged.loss / peerLoss,
           speedup: hit ? peerSeconds / hit.seconds : null,
+          commandSeconds: hit ? commandSeconds(p.solver, init, threads, hit.iteration) : null,
         });
       }
     }
@@ -157,10 +175,10 @@ export async function runNmfBench(options: { threads?: number[]; log?: (s: strin
     rmSync(dir, { recursive: true, force: true });
   }
   log('');
-  log('| ours | our init | peer | peer s | peer loss | threads | ours s to peer loss (iters) | speedup | converged loss / peer |');
-  log('|---|---|---|---:|---:|---:|---:|---:|---:|');
+  log('| ours | our init | peer | peer s | peer loss | threads | ours s to peer loss (iters) | speedup | command wall s, same iters | converged loss / peer |');
+  log('|---|---|---|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of rows) {
-    log(`| ${r.solver} | ${r.init} | ${r.peer} | ${r.peerSeconds.toFixed(2)} | ${r.peerLoss.toPrecision(7)} | ${r.threads} | ${r.secondsToPeerLoss === null ? 'not reached' : `${r.secondsToPeerLoss.toFixed(2)} (${r.iterationsToPeerLoss})`} | ${r.speedup === null ? '–' : r.speedup.toFixed(2) + 'x'} | ${r.lossRatio.toFixed(5)} |`);
+    log(`| ${r.solver} | ${r.init} | ${r.peer} | ${r.peerSeconds.toFixed(2)} | ${r.peerLoss.toPrecision(7)} | ${r.threads} | ${r.secondsToPeerLoss === null ? 'not reached' : `${r.secondsToPeerLoss.toFixed(2)} (${r.iterationsToPeerLoss})`} | ${r.speedup === null ? '–' : r.speedup.toFixed(2) + 'x'} | ${r.commandSeconds === null ? '–' : r.commandSeconds.toFixed(2)} | ${r.lossRatio.toFixed(5)} |`);
   }
   return { rows, nnz: X.indptr[X.rows] };
 }
