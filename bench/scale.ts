@@ -8,9 +8,9 @@
  * Each side runs in its own child process so its peak RSS is its own; ours runs through the
  * library on one and on two threads (init, solver time, RSS) and once as the `stnmf nmf`
  * command (wall time). Each library child also measures the roofline of one iteration on this
- * machine: the kernels' in-cache flop rate for the Poisson products (ratioSpmm, sddmm +
- * nzRatios + spmmT on a 16,000-cell slice that stays in cache) and the memory bandwidth of
- * STREAM's copy (a 512 MiB memmove, bytes read plus written). One iteration needs 8·k flops
+ * machine: one core's in-cache flop rate for the Poisson products (ratioSpmm, sddmm + nzRatios
+ * + spmmT on a 16,000-cell slice that stays in cache) times the threads, and the memory
+ * bandwidth of STREAM's copy (a 512 MiB memmove, bytes read plus written). One iteration needs 8·k flops
  * and about 40 bytes per non-zero (X read three times, the ratios written twice and read
  * twice) plus 28 bytes per entry of W, so its roofline is max(flops / rate, bytes / bandwidth).
  * scikit-learn's `fit_transform` times init and iterations together, so its init is estimated
@@ -18,11 +18,11 @@
  *
  * Sizes: STNMF_SCALE_CELLS / _GENES / _NNZ / _ITER (defaults 1e6, 5000, 200, 100) override the
  * case; STNMF_SCALE_PEER_ITER (default 10) sets scikit-learn's iterations: its MU iteration takes
- * about 75 s at 1M cells, so 100 of them would take two hours, and its time per iteration is
+ * about two minutes at 1M cells, so 100 of them would take three and a half hours, and its time per iteration is
  * constant (multiplicative updates do the same work every iteration). E.g. for a smoke test:
  *   STNMF_SCALE_CELLS=2000 STNMF_SCALE_GENES=300 STNMF_SCALE_NNZ=20 STNMF_SCALE_ITER=5 node dist/bench/scale.js
  * The generated files go to STNMF_SCALE_DIR (default the OS temp folder) and are kept for reuse
- * (the 1M file is 2.4 GB as h5 and 2.0 GB as npz).
+ * (the 1M file is 2.5 GB as h5 and 1.6 GB as npz).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -162,7 +162,7 @@ export async function runScaleCaseBench(options: { log?: (s: string) => void } =
     log(`| ${x.tool} | ${x.initSeconds.toFixed(2)} | ${x.secondsPerIteration.toFixed(3)} | ${roof} | ${x.iterations} | ${x.loss.toPrecision(10)} | ${x.peakRssMB.toFixed(0)} | ${x.wallSeconds === undefined ? '–' : x.wallSeconds.toFixed(1)} |`);
   }
   for (const x of rows) {
-    if (x.roofline) log(`# ${x.tool}: kernels ${x.roofline.gflops.toFixed(1)} GFLOP/s in cache, memory bandwidth (copy) ${x.roofline.bandwidthGBs.toFixed(1)} GB/s; an iteration is ${(x.roofline.flopsPerIteration / 1e9).toFixed(1)} GFLOP and ${(x.roofline.bytesPerIteration / 1e9).toFixed(1)} GB`);
+    if (x.roofline) log(`# ${x.tool}: kernels ${x.roofline.gflops.toFixed(1)} GFLOP/s in cache (one core's rate x threads), memory bandwidth (copy) ${x.roofline.bandwidthGBs.toFixed(1)} GB/s; an iteration is ${(x.roofline.flopsPerIteration / 1e9).toFixed(1)} GFLOP and ${(x.roofline.bytesPerIteration / 1e9).toFixed(1)} GB`);
   }
   const sk = rows.find((x) => x.tool.startsWith('scikit-learn'));
   log(`# 2 threads vs 1: ${(rows[0].secondsPerIteration / rows[1].secondsPerIteration).toFixed(2)}x per iteration`);
@@ -187,7 +187,7 @@ async function child(h5: string, iters: number, threads: number): Promise<void> 
     const r = await nmf(ds.X, { rank: 20, loss: 'poisson', maxIter: iters, tol: 0, historyEvery: 10, kernels });
     const last = r.history[r.history.length - 1];
     const peakRssMB = process.resourceUsage().maxRSS / 1024;
-    const roofline = measureRoofline(kernels, ds.X.rows, ds.X.indptr[ds.X.rows], 20);
+    const roofline = await measureRoofline(kernels.threads, ds.X.rows, ds.X.indptr[ds.X.rows], 20);
     console.log(JSON.stringify({ initSeconds: r.initSeconds, solverSeconds: last.seconds, iterations: r.iterations, loss: r.loss, peakRssMB, roofline } satisfies ChildResult));
   } finally {
     kernels.dispose();
@@ -195,13 +195,25 @@ async function child(h5: string, iters: number, threads: number): Promise<void> 
 }
 
 /**
- * The roofline of one Poisson MU iteration over n rows, `nnz` non-zeros and rank k on these
- * kernels: the in-cache rate of the iteration's two sparse half-steps (timed over ≥ 0.5 s on a
- * 16,000 x 5,000 slice with 50 non-zeros per row, whose X, W and H (9 MB) stay in cache) and
- * the memory bandwidth of STREAM's copy (512 MiB); flops 8·k·nnz, bytes 40·nnz + 28·n·k (see
- * the file header).
+ * The roofline of one Poisson MU iteration over n rows, `nnz` non-zeros and rank k on `threads`
+ * cores: the compute roof is one core's in-cache rate for the iteration's two sparse
+ * half-steps (timed over ≥ 0.5 s on a 16,000 x 5,000 slice with 50 non-zeros per row, whose X,
+ * W and H (9 MB) stay in cache) times the cores — measured on two threads directly, the slice
+ * is too small to keep both busy and the roof came out below the 1M run itself; the memory
+ * roof is STREAM's copy (512 MiB). Flops 8·k·nnz, bytes 40·nnz + 28·n·k (the file header).
  */
-export function measureRoofline(kernels: Kernels, n: number, nnz: number, k: number): Roofline {
+export async function measureRoofline(threads: number, n: number, nnz: number, k: number): Promise<Roofline> {
+  const kernels = await createKernels({ threads: 1 });
+  try {
+    const r = measureOnOneCore(kernels, n, nnz, k);
+    const gflops = r.gflops * threads;
+    return { ...r, gflops, seconds: Math.max(r.flopsPerIteration / (gflops * 1e9), r.bytesPerIteration / (r.bandwidthGBs * 1e9)) };
+  } finally {
+    kernels.dispose();
+  }
+}
+
+function measureOnOneCore(kernels: Kernels, n: number, nnz: number, k: number): Roofline {
   const rows = 16000, cols = 5000, per = 50;
   const rng = new Rng(16);
   const indptr = kernels.allocI32(rows + 1), indices = kernels.allocI32(rows * per), data = kernels.allocF32(rows * per);
