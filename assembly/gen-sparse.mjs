@@ -198,6 +198,52 @@ ${lines(kv - 1, (m) => `    v128.store(o, c${m}, ${16 * m});`)}
 }`;
 }
 
+// Fused Poisson numerator of the H step, out = Rᵀ·A with R_ij = x_ij / max(⟨A_i, B_j⟩, eps): per
+// row, the ratios go to the per-thread row scratch exactly as in ratio_kv (the same dot
+// products, four non-zeros at a time), then they are scattered like SpMMᵀ values into the
+// thread's padded partial. The ratios and the scatter are bit for bit those of SDDMM, the ratio
+// pass and SpMMᵀ in turn, without a float per non-zero kept between them or a second pass over
+// X (issue 16: at a million cells that buffer was 0.8 GB of the peak).
+function ratioTK(kv) {
+  return `
+function ratioT_${kv}(indptr: usize, indices: usize, data: usize, a: usize, b: usize, part: usize, ld: i32, ldp: i32, rem: i32, eps: f32, scratch: usize, r0: i32, r1: i32): void {
+  const mask = tailMask(rem);
+  const bb = b;
+  const epsv = f32x4.splat(eps);
+  for (let i = r0; i < r1; i++) {
+    const ai = a + ((<usize>i * <usize>ld) << 2);
+${loadX(kv, 'ai')}
+    const q0 = load<i32>(indptr + ${P('i')});
+    const qe = load<i32>(indptr + ${P('i + 1')});
+    const sc = scratch - ${P('q0')};
+    let q = q0;
+    for (; q + 3 < qe; q += 4) {
+${rowPtr('p0', 'q')}
+${rowPtr('p1', 'q + 1')}
+${rowPtr('p2', 'q + 2')}
+${rowPtr('p3', 'q + 3')}
+${dot(kv, 's0', 'p0')}
+${dot(kv, 's1', 'p1')}
+${dot(kv, 's2', 'p2')}
+${dot(kv, 's3', 'p3')}
+      v128.store(sc + ${P('q')}, f32x4.div(v128.load(data + ${P('q')}), f32x4.pmax(hsum4(s0, s1, s2, s3), epsv)));
+    }
+    for (; q < qe; q++) {
+${rowPtr('p0', 'q')}
+${dot(kv, 's0', 'p0')}
+      let mv = hsum(s0);
+      if (mv < eps) mv = eps;
+      store<f32>(sc + ${P('q')}, load<f32>(data + ${P('q')}) / mv);
+    }
+    for (q = q0; q < qe; q++) {
+      const p = part + ((<usize>load<i32>(indices + ${P('q')}) * <usize>ldp) << 2);
+      const v = f32x4.splat(load<f32>(sc + ${P('q')}));
+${lines(kv, (m) => `      v128.store(p, fma(v, x${m}, v128.load(p, ${16 * m})), ${16 * m});`)}
+    }
+  }
+}`;
+}
+
 function lossK(kv) {
   return `
 function loss_${kv}(indptr: usize, indices: usize, data: usize, a: usize, b: usize, ld: i32, rem: i32, eps: f64, r0: i32, r1: i32, res: usize): void {
@@ -352,6 +398,7 @@ ${r(MAXKV).map((m) => denseABK(m + 1)).join('\n')}
 ${r(MAXKV).map((m) => spmmTK(m + 1)).join('\n')}
 ${r(MAXKV).map((m) => sddmmK(m + 1)).join('\n')}
 ${r(MAXKV).map((m) => ratioK(m + 1)).join('\n')}
+${r(MAXKV).map((m) => ratioTK(m + 1)).join('\n')}
 ${r(MAXKV).map((m) => lossK(m + 1)).join('\n')}
 ${r(MAXKV).map((m) => halsK(m + 1)).join('\n')}
 
@@ -411,6 +458,19 @@ ${sw('ratio', 'indptr, indices, data, a, b, out, k, rem, eps, scratch, r0, r1')}
     store<f32>(scratch + ${P('q')}, load<f32>(data + ${P('q')}) / m);
   }
   spmm(indptr, indices, scratch, b, out, k, r0, r1);
+}
+
+/**
+ * part (cols x kp, kp = k rounded up to 4) = R[r0..r1]ᵀ · A[r0..r1] with R_ij = x_ij /
+ * max(⟨A_i, B_j⟩, eps): one thread's partial of the fused Poisson numerator of the H step, for
+ * k ≤ 32 (wider k composes SDDMM, the ratio pass and SpMMᵀ on the JS side). \`scratch\` holds
+ * this thread's longest row (floats).
+ */
+export function ratioSpmmTPart(indptr: usize, indices: usize, data: usize, a: usize, b: usize, part: usize, k: i32, kp: i32, cols: i32, eps: f32, scratch: usize, r0: i32, r1: i32): void {
+  memory.fill(part, 0, (<usize>cols * <usize>kp) << 2);
+  const kv = (k + 3) >> 2;
+  const rem = k - ((kv - 1) << 2);
+${sw('ratioT', 'indptr, indices, data, a, b, part, k, kp, rem, eps, scratch, r0, r1')}
 }
 
 /** Writes [Σ x·log(x/max(m,eps)), Σ x·m] (float64) over rows r0..r1 to res. */

@@ -25,10 +25,11 @@
  * (the 1M file is 2.5 GB as h5 and 1.6 GB as npz).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { readDataset } from '../src/io/index.js';
 import { readTenxH5 } from '../src/io/tenx-h5.js';
 import { writeCsrNpz } from '../src/io/npz.js';
 import { createKernels } from '../src/linalg/backend.js';
@@ -167,10 +168,44 @@ export async function runScaleCaseBench(options: { log?: (s: string) => void } =
   const sk = rows.find((x) => x.tool.startsWith('scikit-learn'));
   log(`# 2 threads vs 1: ${(rows[0].secondsPerIteration / rows[1].secondsPerIteration).toFixed(2)}x per iteration`);
   if (sk) log(`# speedup per iteration vs scikit-learn (1 thread each): ${(sk.secondsPerIteration / rows[0].secondsPerIteration).toFixed(1)}x`);
+  if (process.env.STNMF_SCALE_VHD !== '0') rows.push(await runVisiumHdCase(dir, log));
   return rows;
 }
 
+/**
+ * The Visium HD–shaped case, ours only (issue 16): `simulate counts --layout visium-hd`,
+ * STNMF_SCALE_VHD_BINS bins (default 700,000) x STNMF_SCALE_VHD_GENES (18,000) x
+ * STNMF_SCALE_VHD_NNZ non-zeros per bin (1,000), Poisson k = 20, STNMF_SCALE_VHD_ITER iterations
+ * (20), tol 0, two threads: through the library in a child (read, start, iterations, the shard
+ * count the automatic rule chose, peak RSS) and as the `stnmf nmf` command (wall time).
+ * STNMF_SCALE_VHD=0 skips it.
+ */
+async function runVisiumHdCase(dir: string, log: (s: string) => void): Promise<ScaleRow> {
+  const bins = env('STNMF_SCALE_VHD_BINS', 700_000), genes = env('STNMF_SCALE_VHD_GENES', 18_000);
+  const perBin = env('STNMF_SCALE_VHD_NNZ', 1000), iters = env('STNMF_SCALE_VHD_ITER', 20), threads = 2;
+  const folder = join(dir, `visium-hd-${bins}x${genes}x${perBin}`);
+  if (!existsSync(folder)) {
+    const g0 = performance.now();
+    execFileSync(process.execPath, [CLI, 'simulate', 'counts', '--cells', String(bins), '--genes', String(genes), '--nnz-per-cell', String(perBin), '--programs', '20', '--seed', '0', '--layout', 'visium-hd', '--out', folder], { stdio: ['ignore', 'ignore', 'inherit'] });
+    log(`# generated ${folder} in ${((performance.now() - g0) / 1000).toFixed(1)} s`);
+  }
+  const child = spawnSync(process.execPath, [new URL(import.meta.url).pathname, '--child', folder, String(iters), String(threads)], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  if (child.status !== 0) throw new Error(`our Visium HD run failed: ${child.stderr.trim().split('\n').pop()}`);
+  const c = JSON.parse(child.stdout.trim().split('\n').pop()!) as ChildResult;
+  const wall = commandWallSeconds(['nmf', folder, '--rank', '20', '--loss', 'poisson', '--max-iter', String(iters), '--tol', '0', '--threads', String(threads)]);
+  const row: ScaleRow = { tool: `stnmf (wasm, ${threads} threads, ${c.shards} shards)`, initSeconds: c.initSeconds, secondsPerIteration: c.solverSeconds / c.iterations, iterations: c.iterations, loss: c.loss, peakRssMB: c.peakRssMB, wallSeconds: wall, roofline: c.roofline };
+  const nnz = bins * perBin;
+  log(`\n# Visium HD–shaped: ${bins} bins x ${genes} genes, ${nnz} non-zeros (X ${((8 * nnz) / 2 ** 30).toFixed(1)} GiB as float32 + int32), Poisson k = 20, tol 0, ${threads} threads`);
+  log('| tool | read s | init s | s / iteration | roofline s / iteration | iterations | loss | peak RSS MB | command wall s |');
+  log('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+  log(`| ${row.tool} | ${c.readSeconds.toFixed(1)} | ${row.initSeconds.toFixed(2)} | ${row.secondsPerIteration.toFixed(3)} | ${c.roofline.seconds.toFixed(3)} (${(row.secondsPerIteration / c.roofline.seconds).toFixed(2)}x) | ${row.iterations} | ${row.loss.toPrecision(10)} | ${row.peakRssMB.toFixed(0)} | ${wall.toFixed(1)} |`);
+  return row;
+}
+
 interface ChildResult {
+  readSeconds: number;
+  /** Row blocks X was held in (`NmfResult.parameters.shards`). */
+  shards: number;
   initSeconds: number;
   solverSeconds: number;
   iterations: number;
@@ -179,16 +214,18 @@ interface ChildResult {
   roofline: Roofline;
 }
 
-/** Child mode: read the file, run Poisson NMF k = 20 on `threads` threads, print one JSON line. */
-async function child(h5: string, iters: number, threads: number): Promise<void> {
-  const ds = await readTenxH5(h5);
+/** Child mode: read the file (or folder), run Poisson NMF k = 20 on `threads` threads, print one JSON line. */
+async function child(input: string, iters: number, threads: number): Promise<void> {
+  const r0 = performance.now();
+  const ds = statSync(input).isDirectory() ? await readDataset(input) : await readTenxH5(input);
+  const readSeconds = (performance.now() - r0) / 1000;
   const kernels = await createKernels({ threads });
   try {
     const r = await nmf(ds.X, { rank: 20, loss: 'poisson', maxIter: iters, tol: 0, historyEvery: 10, kernels });
     const last = r.history[r.history.length - 1];
     const peakRssMB = process.resourceUsage().maxRSS / 1024;
     const roofline = await measureRoofline(kernels.threads, ds.X.rows, ds.X.indptr[ds.X.rows], 20);
-    console.log(JSON.stringify({ initSeconds: r.initSeconds, solverSeconds: last.seconds, iterations: r.iterations, loss: r.loss, peakRssMB, roofline } satisfies ChildResult));
+    console.log(JSON.stringify({ readSeconds, shards: r.parameters.shards, initSeconds: r.initSeconds, solverSeconds: last.seconds, iterations: r.iterations, loss: r.loss, peakRssMB, roofline } satisfies ChildResult));
   } finally {
     kernels.dispose();
   }

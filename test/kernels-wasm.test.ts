@@ -427,3 +427,35 @@ console.log(k.threads, k.sumSquares(a));`;
   assert.equal(r.stdout.trim(), '2 1000');
   assert.ok(Date.now() - t0 < 15000);
 });
+
+test('ratioSpmmT is bit for bit sddmm, nzRatios and spmmT in turn, on 1 and 2 threads, every k', async () => {
+  const rng = new Rng(41);
+  for (const threads of [1, 2]) {
+    const kern = await make(threads);
+    for (const k of [1, 3, 4, 8, 20, 32, 33]) {
+      const X = randCsr(rng, 300, 90, 0.15);
+      const A = randDense(rng, X.rows, k), B = randDense(rng, X.cols, k);
+      // Tiny model values next to eps exercise the floor of the ratio.
+      for (let q = 0; q < 5; q++) A.data[q] = 1e-9;
+      const nnz = X.indptr[X.rows];
+      const r = new Float32Array(nnz);
+      kern.sddmm(X, A, B, r);
+      kern.nzRatios(X.data, r, 1.1920928955078125e-7);
+      const composed = { rows: X.cols, cols: k, data: new Float32Array(X.cols * k) };
+      kern.spmmT({ ...X, data: r }, A, composed);
+      for (const owned of [false, true]) {
+        const fused = place(kern, { rows: X.cols, cols: k, data: new Float32Array(X.cols * k) }, owned);
+        kern.ratioSpmmT(placeCsr(kern, X, owned), place(kern, A, owned), place(kern, B, owned), 1.1920928955078125e-7, fused);
+        assert.deepEqual(fused.data, composed.data, `k = ${k}, ${threads} thread(s), ${owned ? 'kernel' : 'plain'} arrays`);
+      }
+      const ref = { rows: X.cols, cols: k, data: new Float32Array(X.cols * k) };
+      ts.ratioSpmmT(X, A, B, 1.1920928955078125e-7, ref);
+      let gap = 0, top = 0;
+      for (let q = 0; q < ref.data.length; q++) {
+        gap = Math.max(gap, Math.abs(ref.data[q] - composed.data[q]));
+        top = Math.max(top, Math.abs(ref.data[q]));
+      }
+      assert.ok(gap <= 1e-5 * top, `k = ${k}: the TS reference differs by ${gap / top}`);
+    }
+  }
+});

@@ -72,6 +72,12 @@ export interface Kernels {
    */
   ratioSpmm(X: Csr, A: Dense, B: Dense, eps: number, out: Dense): void;
   /**
+   * Fused Poisson numerator of the H step: out (cols x k) = Rᵀ · A where R has X's pattern and
+   * R_ij = X_ij / max(⟨A[i,:], B[j,:]⟩, eps) — bit for bit `sddmm`, `nzRatios` and `spmmT` in
+   * turn, without storing R (one float per non-zero) or a second pass over X.
+   */
+  ratioSpmmT(X: Csr, A: Dense, B: Dense, eps: number, out: Dense): void;
+  /**
    * Loss terms at the non-zeros, both in float64: `kl = Σ x·log(x / max(m, eps))` and
    * `cross = Σ x·m` with m = ⟨A[i,:], B[j,:]⟩. `eps` guards the logarithm only.
    */

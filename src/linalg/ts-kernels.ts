@@ -26,6 +26,7 @@ export function createTsKernels(): Kernels {
     spmmT,
     sddmm,
     ratioSpmm,
+    ratioSpmmT,
     nzLossTerms,
     halsSweep,
     muApply,
@@ -137,6 +138,14 @@ function sddmm(X: Csr, A: Dense, B: Dense, out: Float32Array): void {
       out[q] = s;
     }
   }
+}
+
+/** The H step's Poisson numerator as its definition: SDDMM, the ratios, SpMMᵀ (Kernels.ratioSpmmT). */
+function ratioSpmmT(X: Csr, A: Dense, B: Dense, eps: number, out: Dense): void {
+  const r = new Float32Array(X.indptr[X.rows]);
+  sddmm(X, A, B, r);
+  nzRatios(X.data, r, eps);
+  spmmT({ rows: X.rows, cols: X.cols, indptr: X.indptr, indices: X.indices, data: r }, A, out);
 }
 
 function ratioSpmm(X: Csr, A: Dense, B: Dense, eps: number, out: Dense): void {

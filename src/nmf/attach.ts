@@ -38,6 +38,8 @@ export function nmfSummary(result: Pick<NmfResult, 'loss' | 'iterations' | 'conv
     nObs: shape.rows,
     nVars: shape.cols,
     restartLosses: result.restartLosses,
+    // Row blocks X was held in (1 unless it exceeded one WebAssembly memory or --shard-nnz split it).
+    shards: p.shards,
   };
 }
 

@@ -29,7 +29,7 @@ export function evaluateLoss(
 ): number {
   const k = W.cols;
   if (loss === 'poisson') {
-    const { kl } = kernels.nzLossTerms(data.csr, W, Ht, EPSILON);
+    const { kl } = data.lossTerms(W, Ht, EPSILON);
     const sw = new Float64Array(k);
     const sh = new Float64Array(k);
     kernels.colSums(W, sw);
@@ -39,7 +39,7 @@ export function evaluateLoss(
     // Rounding can push a perfect fit a hair below zero; the divergence is non-negative.
     return Math.max(0, kl - data.sum + sumWH);
   }
-  const { cross } = kernels.nzLossTerms(data.csr, W, Ht, EPSILON);
+  const { cross } = data.lossTerms(W, Ht, EPSILON);
   kernels.gram(W, scratch.a);
   kernels.gram(Ht, scratch.b);
   let trace = 0;

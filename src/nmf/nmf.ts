@@ -13,7 +13,7 @@ import type { Kernels } from '../linalg/kernels.js';
 import { createKernels } from '../linalg/backend.js';
 import { Rng } from '../linalg/rng.js';
 import { convergenceWarning, emptyFactorWarnings, zeroLineWarnings, type StnmfWarning } from '../warnings.js';
-import { prepareData, type DataPair } from './data.js';
+import { prepareData, prepareShardedData, type DataPair } from './data.js';
 import { initializeFactors, type NmfInit } from './init.js';
 import { evaluateLoss, sklearnError, type NmfLoss } from './loss.js';
 import { allocScratch, freeScratch, halsInnerSweeps, halsIteration, muIteration } from './solvers.js';
@@ -90,6 +90,16 @@ export interface NmfOptions {
   updateH?: boolean;
   /** Independent runs; the lowest final loss is kept. Default 1. */
   restarts?: number;
+  /**
+   * Most stored non-zeros per shard (sparse X only): X is split into row blocks of about equal
+   * non-zeros, each held in the memory of its own kernels, so data larger than one 4 GiB
+   * WebAssembly memory runs (issue 16). Default: automatic — one block when X, the factors and
+   * the start's blocks fit `SHARD_MEMORY_BYTES`, else the fewest blocks
+   * of at most that many bytes each (`shardCount`); always one with the TypeScript kernels,
+   * whose arrays have no such cap. Results are bit-identical for a given shard count and thread
+   * count; other shard counts differ at float32 rounding (the H step's sums over the blocks).
+   */
+  shardNonZeros?: number;
   /** Kernels to use; created (and disposed) per call when absent. */
   kernels?: Kernels;
   /** Threads when kernels are created here. Default: the machine's parallelism. */
@@ -124,7 +134,7 @@ export interface NmfResult {
    */
   warnings: StnmfWarning[];
   /** Resolved options (for run.json). */
-  parameters: { rank: number; loss: NmfLoss; solver: NmfSolver; init: NmfInit; maxIter: number; halsAlpha: number; tol: number; seed: number; restarts: number; updateH: boolean; backend: string; threads: number };
+  parameters: { rank: number; loss: NmfLoss; solver: NmfSolver; init: NmfInit; maxIter: number; halsAlpha: number; tol: number; seed: number; restarts: number; updateH: boolean; backend: string; threads: number; shards: number; shardNonZeros?: number };
 }
 
 /**
@@ -139,11 +149,20 @@ export async function nmf(X: Csr | Dense, options: NmfOptions): Promise<NmfResul
   const n = X.rows, p = X.cols;
   validateMatrix(X, isCsr);
   const o = resolveOptions(options, n, p);
+  if (!isCsr && options.shardNonZeros !== undefined) throw new StnmfError('BAD_OPTION', 'shardNonZeros: applies to sparse X only (dense X runs dense products over the whole matrix)');
   await checkpoint(options.signal, 'nmf');
   const kernels = options.kernels ?? (await createKernels({ threads: options.threads }));
   const ownKernels = !options.kernels;
   const csr = isCsr ? (X as Csr) : csrFromDense(X as Dense);
-  const data = prepareData(kernels, csr, isCsr ? undefined : (X as Dense));
+  let data: DataPair;
+  let shards = 1;
+  try {
+    shards = isCsr ? shardCount(kernels.name, csr, o.rank, options.shardNonZeros) : 1;
+    data = shards > 1 ? await prepareShardedData(kernels, csr, shards) : prepareData(kernels, csr, isCsr ? undefined : (X as Dense));
+  } catch (e) {
+    if (ownKernels) kernels.dispose();
+    throw e;
+  }
   try {
     const restartLosses: number[] = [];
     let best: RunOutcome | undefined;
@@ -176,7 +195,7 @@ export async function nmf(X: Csr | Dense, options: NmfOptions): Promise<NmfResul
       bestRestart,
       restartLosses,
       warnings: [...zeroLineWarnings(X), ...convergenceWarning('NMF', b.converged, o.maxIter, o.tol), ...emptyFactorWarnings(b.W, H)],
-      parameters: { ...o, backend: kernels.name, threads: kernels.threads },
+      parameters: { ...o, backend: kernels.name, threads: kernels.threads, shards, ...(options.shardNonZeros !== undefined ? { shardNonZeros: options.shardNonZeros } : {}) },
     };
   } finally {
     data.release();
@@ -277,6 +296,30 @@ export async function nmf(X: Csr | Dense, options: NmfOptions): Promise<NmfResul
       k.free(Ht.data);
     }
   }
+}
+
+/**
+ * Bytes of one WebAssembly memory the automatic sharding plans for: 3 GiB of the 4 GiB
+ * maximum (wasm32), leaving room for each call's copies of W's rows and of Ht, and for the
+ * allocator's growth in quarter steps (src/linalg/wasm/heap.ts).
+ */
+export const SHARD_MEMORY_BYTES = 3 * 2 ** 30;
+
+/**
+ * How many row blocks `nmf` holds sparse X in (see `NmfOptions.shardNonZeros`). Automatic: one
+ * when everything fits one memory — X (8 B per non-zero, 4 B per row), W, Ht and their scratch
+ * (4 B x k x (3n + 3p)) and the start's n x (k + 10) block — else the fewest blocks whose
+ * non-zeros (8 B each), rows (4 B) and per-call copies of W's rows (2 x 4 B x k per row) fit
+ * `SHARD_MEMORY_BYTES`. The TypeScript kernels never shard. A given `shardNonZeros` gives
+ * ⌈nnz / shardNonZeros⌉ blocks (at most one per row).
+ */
+export function shardCount(backend: string, X: Csr, k: number, shardNonZeros?: number): number {
+  const n = X.rows, p = X.cols, nnz = X.indptr[n];
+  if (shardNonZeros !== undefined) return Math.min(Math.max(1, n), Math.max(1, Math.ceil(nnz / shardNonZeros)));
+  if (backend === 'ts') return 1;
+  const whole = 8 * nnz + 4 * (n + 1) + 4 * k * (3 * n + 3 * p) + 4 * n * (k + 10);
+  if (whole <= SHARD_MEMORY_BYTES) return 1;
+  return Math.min(n, Math.ceil((8 * nnz + (4 + 8 * k) * n) / SHARD_MEMORY_BYTES));
 }
 
 /** Log-normal sd of the restart perturbation of MU starts. */

@@ -18,6 +18,10 @@ export const NMF_OPTIONS = {
   },
   tol: { type: 'number', flag: 'tol', min: 0, default: 1e-4, source: 'scikit-learn, and its stopping rule', help: 'stopping tolerance (0 runs every iteration)' },
   seed: { type: 'int', flag: 'seed', min: 0, default: 0, help: 'random seed of the start and the restarts' },
+  shardNonZeros: {
+    type: 'int', flag: 'shard-nnz', min: 1,
+    help: 'most stored non-zeros per shard: sparse X is held in row blocks of about equal non-zeros, each in its own WebAssembly memory (default: automatic, one block unless X does not fit one 4 GiB memory; summary shards)',
+  },
   restarts: { type: 'int', flag: 'restarts', min: 1, default: 1, help: 'runs; restarts 2.. start from nndsvdar with their own seed; the lowest loss is kept (summary restartLosses)' },
 } as const satisfies OptionTable;
 

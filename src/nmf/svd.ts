@@ -96,12 +96,15 @@ function geneSide(
   try {
     let z = omega;
     orthonormalize(z, p, l);
-    sample = drawRows(kernels, data.csr, sampleRows, rng);
+    sample = drawRows(kernels, data, sampleRows, rng);
+    const s0 = sample;
+    const sampleSide: ProductPair = { times: (G, out) => kernels.spmm(s0, G, out), timesT: (G, out) => kernels.spmmT(s0, G, out) };
     const blockS = { rows: sample.rows, cols: l, data: blockN.data.subarray(0, sample.rows * l) };
-    for (let it = 0; it < iterations; it++) z = powerStep(kernels, sample, z, blockP, blockS);
-    for (let it = 0; it < WARM_ITERATIONS; it++) z = powerStep(kernels, data.csr, z, blockP, blockN);
+    for (let it = 0; it < iterations; it++) z = powerStep(sampleSide, p, z, blockP, blockS);
+    const allRows: ProductPair = { times: data.sparse.byRow.times, timesT: data.sparse.byCol.times };
+    for (let it = 0; it < WARM_ITERATIONS; it++) z = powerStep(allRows, p, z, blockP, blockN);
     toBlock(z, p, blockP);
-    kernels.spmm(data.csr, blockP, blockN);
+    data.sparse.byRow.times(blockP, blockN);
     // YᵀY on the kernels (float64 sums over blocks of 256 rows), then its small eigenproblem.
     const gram = { rows: l, cols: l, data: kernels.allocF32(l * l) };
     kernels.gram(blockN, gram);
@@ -142,34 +145,52 @@ function geneSide(
   }
 }
 
-/** One step z ← orth(Xᵀ·(X·z)) of the gene-side subspace iteration, z column-major p x l. */
-function powerStep(kernels: Kernels, X: Csr, z: Float64Array, blockP: Dense, blockN: Dense): Float64Array {
-  const p = X.cols;
+/** A sparse matrix M (m x p) seen through its two products: M·G (m x l) and Mᵀ·G (p x l). */
+interface ProductPair {
+  times(G: Dense, out: Dense): void;
+  timesT(G: Dense, out: Dense): void;
+}
+
+/** One step z ← orth(Mᵀ·(M·z)) of the gene-side subspace iteration, z column-major p x l. */
+function powerStep(M: ProductPair, p: number, z: Float64Array, blockP: Dense, blockN: Dense): Float64Array {
   toBlock(z, p, blockP);
-  kernels.spmm(X, blockP, blockN);
-  kernels.spmmT(X, blockN, blockP);
+  M.times(blockP, blockN);
+  M.timesT(blockN, blockP);
   const next = fromBlock(blockP);
   orthonormalize(next, p, blockP.cols);
   return next;
 }
 
-/** `m` of X's rows drawn uniformly without replacement (in row order), copied into kernel memory. */
-function drawRows(kernels: Kernels, X: Csr, m: number, rng: Rng): Csr {
-  const picks = rng.permutation(X.rows).subarray(0, m).sort();
+/**
+ * `m` of X's rows drawn uniformly without replacement (in row order) from X's row blocks,
+ * copied into the memory of `kernels`.
+ */
+function drawRows(kernels: Kernels, data: DataPair, m: number, rng: Rng): Csr {
+  const n = data.byRow.rows;
+  const picks = rng.permutation(n).subarray(0, m).sort();
+  // Block and local row of each pick (picks ascend, so the block only moves forward).
+  const blockOf = new Int32Array(m);
+  const local = new Int32Array(m);
   let nnz = 0;
-  for (const i of picks) nnz += X.indptr[i + 1] - X.indptr[i];
+  for (let r = 0, b = 0; r < m; r++) {
+    while (picks[r] >= data.blocks[b].row0 + data.blocks[b].X.rows) b++;
+    blockOf[r] = b;
+    local[r] = picks[r] - data.blocks[b].row0;
+    const ip = data.blocks[b].X.indptr;
+    nnz += ip[local[r] + 1] - ip[local[r]];
+  }
   const indptr = kernels.allocI32(m + 1);
   const indices = kernels.allocI32(nnz);
   const values = kernels.allocF32(nnz);
   let at = 0;
   for (let r = 0; r < m; r++) {
-    const i = picks[r], from = X.indptr[i], to = X.indptr[i + 1];
+    const X = data.blocks[blockOf[r]].X, i = local[r], from = X.indptr[i], to = X.indptr[i + 1];
     indices.set(X.indices.subarray(from, to), at);
     values.set(X.data.subarray(from, to), at);
     at += to - from;
     indptr[r + 1] = at;
   }
-  return { rows: m, cols: X.cols, indptr, indices, data: values };
+  return { rows: m, cols: data.byRow.cols, indptr, indices, data: values };
 }
 
 /** Copies a column-major float64 block into a row-major float32 kernel block. */
@@ -197,7 +218,7 @@ function classic(kernels: Kernels, data: DataPair, k: number, l: number, iterati
   const blockP = { rows: p, cols: l, data: kernels.allocF32(p * l) };
   const blockN = { rows: n, cols: l, data: kernels.allocF32(n * l) };
   try {
-    const timesT = (G: Dense, out: Dense): void => kernels.spmmT(data.csr, G, out);
+    const timesT = data.sparse.byCol.times;
     let z: Float64Array = omega;
     orthonormalize(z, p, l);
     for (let it = 0; it < iterations; it++) {

@@ -217,6 +217,7 @@ export const nmfCommand: Command = {
         onProgress: (e) => ctx.progress(`nmf restart ${e.restart + 1}/${e.restarts}`, e.iteration, e.maxIter, e.loss !== undefined ? `loss ${e.loss.toPrecision(7)}` : undefined),
       });
       const seconds = (performance.now() - t0) / 1000;
+      if (result.parameters.shards > 1) ctx.log(`nmf: X was held in ${result.parameters.shards} row-block shards of about ${Math.ceil(ds.X.indptr[ds.X.rows] / result.parameters.shards).toLocaleString('en-US')} non-zeros, each in its own WebAssembly memory (one holds 4 GiB)`);
       writeNpy(out.path('W.npy'), result.W);
       writeNpy(out.path('H.npy'), result.H);
       // Several samples: the stacked fit is a shared H with a W per sample (its rows of W).

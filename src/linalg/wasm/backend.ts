@@ -56,6 +56,7 @@ export interface WasmKernelOptions {
 const EXPORTS = [
   'denseXBt', 'denseAtX', 'denseAB', 'gramPart', 'spmm', 'spmmTPart', 'addParts', 'sddmm', 'ratioSpmm', 'nzLoss',
   'halsSweep', 'muApply', 'colSums', 'sumSquares', 'scaleCols', 'scaleRows', 'ratioPass64', 'nzRatios',
+  'ratioSpmmTPart',
 ] as const;
 type ExportName = (typeof EXPORTS)[number];
 type Fn = (...a: number[]) => number | undefined;
@@ -302,6 +303,44 @@ class WasmKernels implements Kernels {
       const scratch = this.heap.alloc(k <= 32 ? parts * per : nnz * 4, false);
       s.adopt(scratch);
       this.exec('ratioSpmm', ranges(bnd, (r0, r1, t) => [ip, ix, xd, a, b, o, k, eps, scratch + t * per, r0, r1]));
+    });
+  }
+
+  ratioSpmmT(X: Csr, A: Dense, B: Dense, eps: number, out: Dense): void {
+    const k = A.cols, cols = X.cols;
+    if (cols === 0 || k === 0) return;
+    const nnz = X.indptr[X.rows];
+    if (k > 32) {
+      // Wider k: the three kernels in turn, the ratios in an ordinary array (a view of the wasm
+      // memory could be detached by a growth in between when the memory is unshared).
+      const r = new Float32Array(nnz);
+      this.sddmm(X, A, B, r);
+      this.nzRatios(X.data, r, eps);
+      this.spmmT({ rows: X.rows, cols, indptr: X.indptr, indices: X.indices, data: r }, A, out);
+      return;
+    }
+    this.scoped((s) => {
+      const { ip, ix, xd } = this.csrPtrs(s, X);
+      const a = s.in(A.data), b = s.in(B.data);
+      const kp = Math.ceil(k / 4) * 4;
+      // The shares and row split of spmmT, so the partial sums (and the result) are spmmT's.
+      const parts = this.shares(2 * nnz * k, X.rows);
+      const bnd = csrSplit(X.indptr, X.rows, parts);
+      let rowMax = 0;
+      for (let i = 0; i < X.rows; i++) rowMax = Math.max(rowMax, X.indptr[i + 1] - X.indptr[i]);
+      const per = (rowMax + 4) * 4;
+      const scratch = s.scratch(parts * per);
+      if (parts === 1 && kp === k) {
+        const o = s.out(out.data);
+        this.exec('ratioSpmmTPart', [[ip, ix, xd, a, b, o, k, kp, cols, eps, scratch, 0, X.rows]]);
+        return;
+      }
+      const partBytes = cols * kp * 4;
+      const part = s.scratch(parts * partBytes);
+      this.exec('ratioSpmmTPart', ranges(bnd, (r0, r1, t) => [ip, ix, xd, a, b, part + t * partBytes, k, kp, cols, eps, scratch + t * per, r0, r1]));
+      const o = s.out(out.data);
+      const cb = evenSplit(cols, this.shares(cols * kp * parts * 4, cols));
+      this.exec('addParts', ranges(cb, (j0, j1) => [o, part, parts, partBytes, k, kp, j0, j1]));
     });
   }
 
